@@ -1,0 +1,41 @@
+"""synth3d: scene templates → labelled synthetic image datasets, rendered headlessly with OpenGL.
+
+Public API (imported lazily so that ``import synth3d`` stays cheap and GL-free)::
+
+    import synth3d
+    tpl = synth3d.load_template("scenes/tabletop.yaml", overrides=["size=[320,240]"])
+    scenes = synth3d.Scenes(tpl)                  # preflight: opens every asset
+    spec = scenes.sample(seed=0, index=0)         # a SceneSpec (plain data)
+    with synth3d.Renderer() as r:
+        frame = r.render(spec)                    # G-buffers: rgb, alpha, depth_m, instance
+        image = synth3d.finish(frame, spec)       # uint8 sRGB as written to rgb/
+    synth3d.render_dataset("scenes/tabletop.yaml", "out", n=10, seed=0)
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_template": ("synth3d.template", "load_template"),
+    "Template": ("synth3d.template", "Template"),
+    "json_schema": ("synth3d.template", "json_schema"),
+    "SceneSpec": ("synth3d.spec", "SceneSpec"),
+    "Frame": ("synth3d.frame", "Frame"),
+    "Renderer": ("synth3d.render.renderer", "Renderer"),
+    "finish": ("synth3d.post", "finish"),
+    "Scenes": ("synth3d.run.pipeline", "Scenes"),
+    "render_dataset": ("synth3d.run.pipeline", "render_dataset"),
+    "rerender": ("synth3d.run.pipeline", "rerender"),
+    "Synth3dError": ("synth3d.errors", "Synth3dError"),
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        return getattr(importlib.import_module(mod), attr)
+    raise AttributeError(f"module 'synth3d' has no attribute {name!r}")

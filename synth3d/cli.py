@@ -1,0 +1,209 @@
+"""The ``synth3d`` command line: thin commands over the public API."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+from .errors import Synth3dError
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="synth3d: render labelled synthetic image datasets from YAML scene templates, headlessly.")
+
+_state = {"debug": False}
+
+
+def _fail(err: BaseException) -> None:
+    if _state["debug"]:
+        raise err
+    msg = str(err).replace("\n", " ")
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(2)
+
+
+def _size(text: Optional[str]) -> Optional[tuple[int, int]]:
+    if text is None:
+        return None
+    try:
+        w, h = text.lower().split("x")
+        w, h = int(w), int(h)
+    except ValueError:
+        raise Synth3dError("--size", f"expected WIDTHxHEIGHT such as 640x480, got {text!r}") from None
+    if not (8 <= w <= 16384 and 8 <= h <= 16384):
+        raise Synth3dError("--size", "width and height must be within 8..16384")
+    return w, h
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"synth3d {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+):
+    _state["debug"] = debug
+
+
+SET_HELP = ("Override a template field: path.to.field=VALUE (VALUE is YAML, e.g. "
+            "camera.fov_y_deg=40, objects[0].count={dist: randint, min: 1, max: 3}). Repeatable.")
+GL_HELP = "Headless GL platform: egl (default; NVIDIA or Mesa) or osmesa. Env: SYNTH3D_GL."
+
+
+@app.command()
+def render(
+    template: Path = typer.Argument(..., help="Scene template (YAML)."),
+    n: Optional[int] = typer.Option(None, "-n", "--frames", help="Number of frames (default: the "
+                                    "template's `frames`, or every combination in exhaustive mode)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output dataset folder (created; an existing "
+                             "run of the same command is resumed)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Root seed (default: the template's)."),
+    start: int = typer.Option(0, "--start", help="Index of the first frame; frame i depends only on "
+                              "(template, seed, i)."),
+    size: Optional[str] = typer.Option(None, "--size", help="Image size WIDTHxHEIGHT."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
+    gpu: Optional[int] = typer.Option(None, "--gpu", help="EGL device index to render on."),
+    gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+):
+    """Render a dataset: RGB, depth, instance masks, SceneSpecs, manifest and COCO labels."""
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    from .run.pipeline import Scenes, render_dataset
+
+    console = Console(stderr=True)
+    try:
+        scenes = Scenes(template, set_ or [], _size(size))
+        bar = Progress(TextColumn("[bold]rendering"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                       TimeRemainingColumn(), console=console, disable=not progress)
+        task = {}
+
+        def on_start(todo: int, skipped: int):
+            if skipped:
+                console.print(f"resuming: {skipped} frame(s) already done")
+            task["id"] = bar.add_task("render", total=todo, rate="")
+            task["t0"] = __import__("time").perf_counter()
+            task["n"] = 0
+
+        def on_frame(_i: int):
+            task["n"] += 1
+            dt = __import__("time").perf_counter() - task["t0"]
+            bar.update(task["id"], advance=1, rate=f"{task['n'] / dt:.1f} img/s" if dt > 0 else "")
+
+        with bar:
+            summary = render_dataset(scenes, out, n=n, seed=seed, start=start, gpu=gpu, backend=gl,
+                                     on_start=on_start, on_frame=on_frame)
+    except Synth3dError as e:
+        _fail(e)
+    typer.echo(f"wrote {summary['rendered']} frame(s) to {out} "
+               f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done)")
+
+
+@app.command()
+def validate(
+    template: Path = typer.Argument(..., help="Scene template (YAML)."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
+    frames: int = typer.Option(1, "--frames", help="Also sample this many SceneSpecs (placement "
+                               "constraints) without rendering."),
+):
+    """Check a template and open every asset it references, without rendering."""
+    from .run.pipeline import Scenes
+
+    try:
+        scenes = Scenes(template, set_ or [])
+        t = scenes.template
+        for i in range(frames):
+            scenes.sample(t.seed, i)
+    except Synth3dError as e:
+        _fail(e)
+    n_files = sum(len(v) for v in scenes.catalog.sets.values())
+    cats = ", ".join(f"{i}={n}" for i, n in scenes.categories.items()) or "none"
+    typer.echo(f"ok: {template} — {len(scenes.catalog.sets)} asset set(s), {n_files} file(s), "
+               f"categories: {cats}")
+
+
+@app.command()
+def schema(
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Write to a file instead of stdout."),
+):
+    """Print the JSON Schema of scene templates (for editor completion)."""
+    from .template import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if out:
+        out.write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def doctor(
+    gpu: Optional[int] = typer.Option(None, "--gpu", help="EGL device index to test."),
+    gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
+):
+    """Show the GL stack in use (vendor, renderer, version) and whether it is a GPU or software."""
+    import numpy as np
+
+    from .render.renderer import Renderer
+    from .sampling import intrinsics_from_fov, look_at
+    from .spec import CameraSpec, SceneSpec
+
+    typer.echo(f"synth3d {__version__}, Python {sys.version.split()[0]}, numpy {np.__version__}")
+    try:
+        with Renderer(64, 64, backend=gl, gpu=gpu) as r:
+            info = r.gl_info()
+            K = intrinsics_from_fov(50, 64, 64)
+            spec = SceneSpec(template="doctor", seed=0, index=0, camera=CameraSpec(
+                width=64, height=64, K=K.tolist(), T_world_cam=look_at(
+                    np.array([0, -1.0, 0.5]), np.zeros(3)).tolist(), znear=0.01, zfar=10))
+            r.render(spec)
+    except Synth3dError as e:
+        _fail(e)
+    typer.echo(f"platform:  {info['backend']} (PYOPENGL_PLATFORM={os.environ.get('PYOPENGL_PLATFORM')}"
+               + (f", EGL_DEVICE_ID={os.environ['EGL_DEVICE_ID']}" if 'EGL_DEVICE_ID' in os.environ else "")
+               + ")")
+    typer.echo(f"vendor:    {info['vendor']}")
+    typer.echo(f"renderer:  {info['renderer']}")
+    typer.echo(f"version:   {info['version']}")
+    where = "software (CPU rasteriser)" if info["software"] else "GPU (hardware)"
+    typer.echo(f"rendering: {where}; a test frame rendered fine")
+
+
+@app.command()
+def rerender(
+    scene: Path = typer.Argument(..., help="A saved SceneSpec, e.g. OUT/scene/000123.json."),
+    out: Path = typer.Option(Path("rerendered"), "-o", "--out",
+                             help="Folder for the files (same relative names as in the dataset)."),
+    gpu: Optional[int] = typer.Option(None, "--gpu", help="EGL device index to render on."),
+    gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
+):
+    """Render one frame again from its SceneSpec (byte for byte the same files)."""
+    from .run.pipeline import rerender as _rerender
+
+    try:
+        files = _rerender(scene, out, backend=gl, gpu=gpu)
+    except Synth3dError as e:
+        _fail(e)
+    for k, p in files.items():
+        typer.echo(f"{k}: {p}")
+
+
+def run():  # console-script entry point
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,175 @@
+"""Equirectangular environment maps: the mapping, filtered lookups and lighting extraction.
+
+Mapping (z up, the same as Blender's): a world direction ``d = (x, y, z)`` falls at
+
+    u = 0.5 − atan2(y, x) / (2π)      (0..1, left → right; the centre column looks along +x,
+                                        u = 0.25 along +y)
+    t = 0.5 − asin(z) / π             (0..1, top → bottom; the top row is the zenith)
+
+and pixel (row r, column c) of a W×H map covers ``u ∈ [c/W, (c+1)/W)``, ``t ∈ [r/H, (r+1)/H)``.
+Rotating the environment by α about z shows, in world direction d, what the file holds at
+``Rz(−α)·d``. Exposure multiplies radiance by ``2**exposure_ev``.
+
+All functions are pure and cache nothing but downsampled copies keyed by the caller.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+SH_BAND_FACTORS = np.array([math.pi] + [2 * math.pi / 3] * 3 + [math.pi / 4] * 5)
+"""Â_l of the clamped-cosine kernel per SH coefficient (Ramamoorthi & Hanrahan 2001)."""
+
+
+def directions_to_uv(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(…, 3) unit directions → (u, t) in 0..1 as documented above."""
+    x, y, z = d[..., 0], d[..., 1], d[..., 2]
+    u = 0.5 - np.arctan2(y, x) / (2 * np.pi)
+    t = 0.5 - np.arcsin(np.clip(z, -1.0, 1.0)) / np.pi
+    return u % 1.0, t
+
+
+def pixel_directions(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit directions (H, W, 3) of the pixel centres of a W×H map and their solid angles (H, W)."""
+    u = (np.arange(width) + 0.5) / width
+    t = (np.arange(height) + 0.5) / height
+    phi = (0.5 - u) * 2 * np.pi          # azimuth atan2(y, x)
+    elev = (0.5 - t) * np.pi             # elevation asin(z)
+    ce = np.cos(elev)[:, None]
+    d = np.stack([ce * np.cos(phi)[None, :], ce * np.sin(phi)[None, :],
+                  np.broadcast_to(np.sin(elev)[:, None], (height, width))], axis=-1)
+    dw = (2 * np.pi / width) * (np.pi / height) * np.broadcast_to(ce, (height, width))
+    return d, dw
+
+
+def rot_z(deg: float) -> np.ndarray:
+    a = math.radians(deg)
+    return np.array([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0], [0, 0, 1.0]])
+
+
+def sh9_basis(d: np.ndarray) -> np.ndarray:
+    """Real spherical harmonics up to l = 2 at unit directions (…, 3) → (…, 9)."""
+    x, y, z = d[..., 0], d[..., 1], d[..., 2]
+    return np.stack([
+        0.282095 * np.ones_like(x),
+        0.488603 * y, 0.488603 * z, 0.488603 * x,
+        1.092548 * x * y, 1.092548 * y * z, 0.315392 * (3 * z * z - 1),
+        1.092548 * x * z, 0.546274 * (x * x - y * y),
+    ], axis=-1)
+
+
+@dataclass(frozen=True)
+class EnvLighting:
+    """Lighting extracted from an environment map, in renderer units.
+
+    Attributes
+    ----------
+    sh : (9, 3) float32
+        Coefficients whose basis sum is the radiance of a white diffuse surface with that normal
+        (irradiance / π), linear RGB.
+    sun_direction : (3,) float or None
+        World direction towards the dominant light (rotation applied).
+    sun_intensity : (3,) float
+        Its intensity as a directional light (irradiance / π), linear RGB; zeros without a sun.
+    """
+
+    sh: np.ndarray
+    sun_direction: np.ndarray | None
+    sun_intensity: np.ndarray
+
+
+@lru_cache(maxsize=16)
+def _analysis(path: str, width: int = 128):
+    """Downsampled map split into a dominant light and the rest (cached per file)."""
+    import cv2
+
+    from .assets.catalog import load_hdri
+
+    env = load_hdri(path)
+    small = cv2.resize(env, (width, width // 2), interpolation=cv2.INTER_AREA).astype(np.float64)
+    d, dw = pixel_directions(width, width // 2)
+    Y = small @ np.array([0.2126, 0.7152, 0.0722])
+    peak = float(Y.max())
+    thr = max(0.05 * peak, 5.0 * float(np.median(Y)))
+    rest = small.copy()
+    sun_dir = None
+    sun_E = np.zeros(3)
+    if peak > thr:
+        r0, c0 = np.unravel_index(int(np.argmax(Y)), Y.shape)
+        near = (d @ d[r0, c0]) > math.cos(math.radians(15.0))
+        region = near & (Y > thr)
+        excess = small * np.clip(1.0 - thr / np.maximum(Y, 1e-12), 0.0, 1.0)[..., None]
+        excess[~region] = 0.0
+        sun_E = (excess * dw[..., None]).sum(axis=(0, 1))
+        w = (excess @ np.array([0.2126, 0.7152, 0.0722])) * dw
+        v = (d * w[..., None]).sum(axis=(0, 1))
+        if np.linalg.norm(v) > 0 and sun_E.sum() > 0:
+            sun_dir = v / np.linalg.norm(v)
+            rest = small - excess
+        else:
+            sun_E = np.zeros(3)
+    return rest, d, dw, sun_dir, sun_E
+
+
+def environment_lighting(path: str, rotation_deg: float, exposure_ev: float) -> EnvLighting:
+    """SH9 ambient and a dominant directional light of an HDRI under rotation and exposure."""
+    rest, d, dw, sun_dir, sun_E = _analysis(path)
+    R = rot_z(rotation_deg)
+    d_rot = d @ R.T
+    basis = sh9_basis(d_rot)                                   # (h, w, 9)
+    coeffs = np.einsum("hwk,hwc,hw->kc", basis, rest, dw)      # radiance projected on SH
+    scale = 2.0 ** exposure_ev
+    sh = (coeffs * (SH_BAND_FACTORS / math.pi)[:, None] * scale).astype(np.float32)
+    if sun_dir is None:
+        return EnvLighting(sh, None, np.zeros(3))
+    return EnvLighting(sh, R @ sun_dir, sun_E / math.pi * scale)
+
+
+@lru_cache(maxsize=16)
+def _level(path: str, width: int) -> np.ndarray:
+    import cv2
+
+    from .assets.catalog import load_hdri
+
+    env = load_hdri(path)
+    if width >= env.shape[1]:
+        return env
+    return cv2.resize(env, (width, width // 2), interpolation=cv2.INTER_AREA)
+
+
+def lookup_background(path: str, K: np.ndarray, T_world_cam: np.ndarray, width: int, height: int,
+                      rotation_deg: float, exposure_ev: float) -> np.ndarray:
+    """Radiance (H, W, 3) float32 seen through every pixel centre of a camera.
+
+    The map is box-filtered to the level whose texels match the pixels' angular size, then sampled
+    bilinearly (wrapping in u), so a 4k HDRI through a narrow or wide lens does not alias."""
+    import cv2
+
+    env_w = load_width(path)
+    # Texel angle 2π/w should not be smaller than the pixel angle ≈ 1/f.
+    f = max(K[0, 0], K[1, 1])
+    want = 2 ** int(math.ceil(math.log2(max(2 * math.pi * f, 8))))
+    env = _level(path, min(want, env_w))
+    h_e, w_e = env.shape[:2]
+    us, vs = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
+    rays = np.stack([us, vs, np.ones_like(us)], axis=-1) @ np.linalg.inv(K).T
+    R = rot_z(-rotation_deg) @ T_world_cam[:3, :3]
+    d = rays @ R.T
+    d /= np.linalg.norm(d, axis=-1, keepdims=True)
+    u, t = directions_to_uv(d)
+    mapx = (u * w_e - 0.5).astype(np.float32)
+    mapy = (t * h_e - 0.5).astype(np.float32)
+    # Pad one column on each side so bilinear filtering wraps around the seam.
+    padded = np.concatenate([env[:, -1:], env, env[:, :1]], axis=1)
+    out = cv2.remap(padded, mapx + 1.0, mapy, interpolation=cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE)
+    return (out * np.float32(2.0 ** exposure_ev)).astype(np.float32)
+
+
+def load_width(path: str) -> int:
+    from .assets.catalog import load_hdri
+
+    return load_hdri(path).shape[1]

@@ -1,0 +1,36 @@
+"""User-facing errors.
+
+Every mistake a user can make (a template field, a missing asset, an impossible placement) raises a
+:class:`Synth3dError` whose message names the place: a YAML path such as ``objects[2].scale.max`` or a
+file. The CLI prints ``str(err)`` on one line and exits non-zero.
+"""
+from __future__ import annotations
+
+
+class Synth3dError(Exception):
+    """Base class of errors caused by user input, printed as one line by the CLI."""
+
+    def __init__(self, where: str, message: str):
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class TemplateError(Synth3dError):
+    """The template is not valid YAML or does not match the schema."""
+
+
+class AssetError(Synth3dError):
+    """A referenced asset is missing, unreadable or corrupt."""
+
+
+class PlacementError(Synth3dError):
+    """A placement constraint could not be satisfied within the allowed attempts."""
+
+
+class RenderError(Synth3dError):
+    """The GL stack could not be set up or a frame could not be rendered."""
+
+
+class DatasetError(Synth3dError):
+    """An output folder is unusable (written by another template, unwritable, inconsistent)."""

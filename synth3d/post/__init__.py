@@ -1,0 +1,5 @@
+"""Post passes: pure functions from a rendered Frame (+ its SceneSpec) to new images."""
+from .environment import background_radiance, composite
+from .tonemap import encode_srgb8, finish, tonemap
+
+__all__ = ["background_radiance", "composite", "encode_srgb8", "finish", "tonemap"]

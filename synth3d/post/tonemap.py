@@ -1,0 +1,45 @@
+"""Exposure, tonemapping and 8-bit sRGB encoding."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..color import linear_to_srgb
+from ..frame import Frame
+from ..spec import SceneSpec, TonemapSpec
+from .environment import composite
+
+# 16-bit linear → 8-bit sRGB table. Quantising linear values to 1/65535 cannot move an 8-bit sRGB
+# texel off its code (neighbouring codes are ≥ 3e-4 apart in linear), so unlit textures round-trip.
+_LUT = np.round(linear_to_srgb(np.arange(65536) / 65535.0) * 255.0).astype(np.uint8)
+
+
+def tonemap(rgb: np.ndarray, spec: TonemapSpec) -> np.ndarray:
+    """Linear radiance → linear display values in 0..1 (float32)."""
+    x = rgb * np.float32(2.0 ** spec.exposure_ev) if spec.exposure_ev else rgb
+    if spec.operator == "aces":
+        # Narkowicz's fit of the ACES filmic reference curve.
+        x = np.maximum(x, 0)
+        x = (x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14)
+    elif spec.operator == "reinhard":
+        x = np.maximum(x, 0)
+        x = x / (1.0 + x)
+    return np.clip(x, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def encode_srgb8(x: np.ndarray) -> np.ndarray:
+    """Linear 0..1 → uint8 sRGB (same shape)."""
+    idx = (np.clip(x, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
+    return _LUT[idx]
+
+
+def finish(frame: Frame, spec: SceneSpec) -> np.ndarray:
+    """The frame as it is written: background, exposure, tonemap, sRGB.
+
+    Returns (H, W, 3) uint8, or (H, W, 4) uint8 (straight alpha) for a transparent background."""
+    rgb, alpha = composite(frame, spec)
+    if alpha is None:
+        return encode_srgb8(tonemap(rgb, spec.post.tonemap))
+    straight = rgb / np.maximum(alpha, 1e-6)[..., None]
+    out = encode_srgb8(tonemap(straight, spec.post.tonemap))
+    a8 = np.round(np.clip(alpha, 0, 1) * 255.0).astype(np.uint8)
+    return np.dstack([out, a8])

@@ -1,0 +1,668 @@
+"""The offscreen renderer: SceneSpec → Frame. The only module that talks to OpenGL.
+
+One :class:`Renderer` per process is meant to live for the whole run: the GL context, shader
+programs, mesh buffers (per asset file) and textures (per image / procedural recipe) are created
+once and reused; only poses, materials and lights change per frame. Caches are bounded (LRU) so
+resident memory stays flat over long runs.
+
+Two passes per frame:
+
+1. *colour*: 4× multisampled RGBA32F target, linear radiance with premultiplied alpha (opaque
+   geometry first, then alpha-blended cards back to front), resolved to one sample per pixel.
+2. *ids and depth*: a single-sampled target with an R32UI instance id and an R32F depth along the
+   optical axis, so both are exact at pixel centres (a multisampled depth read-back would return
+   one sample off the centre, wrong on sloped surfaces).
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import RenderError
+from ..frame import Frame
+from ..spec import BackdropSpec, ObjectSpec, SceneSpec
+from ..template.schema import MAX_LIGHTS_PER_TYPE
+from . import platform as _platform
+
+MESH_CACHE_SIZE = 128
+TEXTURE_CACHE_SIZE = 96
+
+
+@dataclass
+class _Part:
+    """One GPU-resident primitive of an asset with its file material."""
+
+    primitive: object
+    layout: tuple  # (normal_loc, texcoord_loc, color_loc, inst_loc)
+    base_color: np.ndarray
+    metallic: float
+    roughness: float
+    emissive: np.ndarray
+    alpha_mode: int
+    alpha_cutoff: float
+    textures: dict  # name -> GL texture id (owned by this part)
+
+
+@dataclass
+class _Item:
+    parts: list
+    M: np.ndarray
+    obj_id: int
+    material: object  # spec.MaterialSpec or None
+    override_tex: int | None
+    uv_xform: np.ndarray
+    unlit: bool
+    blend: bool
+    roughness: float | None = None
+    metallic: float | None = None
+    view_depth: float = 0.0
+
+
+def projection_from_K(K: np.ndarray, width: int, height: int, znear: float, zfar: float) -> np.ndarray:
+    """OpenGL projection matrix reproducing OpenCV intrinsics K exactly (pixel centres at integer
+    coordinates; image row 0 at the top after the read-back flip)."""
+    fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
+    P = np.zeros((4, 4))
+    P[0, 0] = 2 * fx / width
+    P[0, 1] = -2 * K[0, 1] / width
+    P[0, 2] = 1 - 2 * (cx + 0.5) / width
+    P[1, 1] = 2 * fy / height
+    P[1, 2] = 2 * (cy + 0.5) / height - 1
+    P[2, 2] = -(zfar + znear) / (zfar - znear)
+    P[2, 3] = -2 * zfar * znear / (zfar - znear)
+    P[3, 2] = -1
+    return P
+
+
+_CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
+
+
+class _Program:
+    """A linked GLSL program with cached uniform locations."""
+
+    def __init__(self, gl, vertex: str, fragment: str, defines: dict):
+        from OpenGL.GL import shaders
+
+        head = "#version 330 core\n" + "".join(f"#define {k} {v}\n" for k, v in defines.items())
+        self.gl = gl
+        vao = gl.glGenVertexArrays(1)
+        gl.glBindVertexArray(vao)  # core profiles validate programs against a bound VAO
+        try:
+            self.id = shaders.compileProgram(
+                shaders.compileShader(head + vertex, gl.GL_VERTEX_SHADER),
+                shaders.compileShader(head + fragment, gl.GL_FRAGMENT_SHADER),
+                validate=False)
+        except Exception as e:
+            raise RenderError("shaders", f"GLSL compile failed: {str(e)[:300]}") from None
+        finally:
+            gl.glBindVertexArray(0)
+            gl.glDeleteVertexArrays(1, [vao])
+        self._loc: dict[str, int] = {}
+        self.frame_token = None
+
+    def loc(self, name: str) -> int:
+        loc = self._loc.get(name)
+        if loc is None:
+            loc = self.gl.glGetUniformLocation(self.id, name)
+            self._loc[name] = loc
+        return loc
+
+    def mat4(self, name, m):
+        self.gl.glUniformMatrix4fv(self.loc(name), 1, True, np.asarray(m, np.float32))
+
+    def mat3(self, name, m):
+        self.gl.glUniformMatrix3fv(self.loc(name), 1, True, np.asarray(m, np.float32))
+
+    def vec3(self, name, v, count=1):
+        if count:
+            self.gl.glUniform3fv(self.loc(name), count, np.asarray(v, np.float32).ravel())
+
+    def vec4(self, name, v):
+        self.gl.glUniform4fv(self.loc(name), 1, np.asarray(v, np.float32))
+
+    def f(self, name, v):
+        self.gl.glUniform1f(self.loc(name), float(v))
+
+    def fv(self, name, v, count):
+        if count:
+            self.gl.glUniform1fv(self.loc(name), count, np.asarray(v, np.float32))
+
+    def i(self, name, v):
+        self.gl.glUniform1i(self.loc(name), int(v))
+
+    def u(self, name, v):
+        self.gl.glUniform1ui(self.loc(name), int(v))
+
+
+def _texture_array(src) -> np.ndarray:
+    """A texture source (PIL image or array, uint8 or float 0..1) as (H, W, 4) uint8."""
+    arr = np.asarray(src)
+    if arr.dtype != np.uint8:
+        arr = np.clip(np.round(arr.astype(np.float64) * 255.0), 0, 255).astype(np.uint8)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.shape[2] == 1:
+        arr = np.repeat(arr, 3, axis=2)
+    if arr.shape[2] == 2:
+        arr = np.dstack([np.repeat(arr[:, :, :1], 3, axis=2), arr[:, :, 1:]])
+    if arr.shape[2] == 3:
+        arr = np.dstack([arr, np.full(arr.shape[:2], 255, np.uint8)])
+    return np.ascontiguousarray(arr[:, :, :4])
+
+
+def bleed_transparent(rgba: np.ndarray) -> np.ndarray:
+    """Give fully transparent texels the colour of the nearest opaque texel, so filtering and
+    mipmaps of a cut-out never pull in the (often black) colour hidden under alpha 0."""
+    import cv2
+
+    a = rgba[:, :, 3]
+    solid = a > 0
+    if solid.all() or not solid.any():
+        return rgba
+    _, labels = cv2.distanceTransformWithLabels((~solid).astype(np.uint8), cv2.DIST_L2, 3,
+                                                labelType=cv2.DIST_LABEL_PIXEL)
+    ys, xs = np.nonzero(solid)  # raster order, the order labels are assigned in
+    out = rgba.copy()
+    lab = labels[~solid] - 1
+    out[~solid, :3] = rgba[ys[lab], xs[lab], :3]
+    return out
+
+
+class Renderer:
+    """Long-lived offscreen renderer.
+
+    Parameters
+    ----------
+    width, height : int
+        Initial target size (targets are resized to each spec's camera size on demand).
+    backend : {'egl', 'osmesa'}, optional
+        Headless GL platform (default ``$SYNTH3D_GL`` or ``egl``).
+    gpu : int, optional
+        EGL device index (``--gpu``).
+    msaa : int
+        Samples per pixel of the colour pass.
+    """
+
+    def __init__(self, width: int = 640, height: int = 480, backend: str | None = None,
+                 gpu: int | None = None, msaa: int = 4):
+        self.backend = _platform.configure(backend, gpu)
+        self._platform = _platform.create_context(width, height, self.backend, gpu)
+        from OpenGL import GL as gl
+
+        self.gl = gl
+        self.msaa = int(msaa)
+        self._size = None
+        self._fbos: dict = {}
+        self._programs: dict = {}
+        self._meshes: OrderedDict = OrderedDict()
+        self._textures: OrderedDict = OrderedDict()
+        self._frame = 0
+        self._quad = self._make_quad()
+        self._resize(width, height)
+
+    # -- info -----------------------------------------------------------------------------
+
+    def gl_info(self) -> dict:
+        """GL vendor, renderer and version strings, and whether rendering is in software."""
+        gl = self.gl
+        s = {k: gl.glGetString(getattr(gl, f"GL_{k.upper()}")).decode(errors="replace")
+             for k in ("vendor", "renderer", "version")}
+        low = (s["renderer"] + " " + s["vendor"]).lower()
+        s["software"] = any(w in low for w in ("llvmpipe", "softpipe", "swrast", "software", "lavapipe"))
+        s["backend"] = self.backend
+        return s
+
+    # -- resources ------------------------------------------------------------------------
+
+    def _make_quad(self):
+        import pyrender
+
+        pos = np.array([[-0.5, -0.5, 0], [0.5, -0.5, 0], [0.5, 0.5, 0], [-0.5, 0.5, 0]], np.float32)
+        prim = pyrender.Primitive(
+            positions=pos, normals=np.tile([0, 0, 1.0], (4, 1)).astype(np.float32),
+            texcoord_0=np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32),
+            indices=np.array([[0, 1, 2], [0, 2, 3]], np.uint32), mode=4)
+        prim._add_to_context()
+        return _Part(prim, self._layout(prim), np.ones(4), 0.0, 0.8, np.zeros(3), 0, 0.5, {})
+
+    @staticmethod
+    def _layout(prim) -> tuple:
+        # Same order pyrender's Primitive._add_to_context uses for its attribute buffer.
+        loc = 1
+        layout = {}
+        for name, present in (("normal", prim.normals is not None),
+                              ("tangent", prim.tangents is not None),
+                              ("texcoord", prim.texcoord_0 is not None),
+                              ("texcoord1", prim.texcoord_1 is not None),
+                              ("color", prim.color_0 is not None)):
+            if present:
+                layout[name] = loc
+                loc += 1
+        return (layout.get("normal"), layout.get("texcoord"), layout.get("color"), loc)
+
+    def _program(self, kind: str, layout: tuple) -> _Program:
+        key = (kind, layout)
+        prog = self._programs.get(key)
+        if prog is None:
+            from .shaders import COLOUR_FRAGMENT, ID_FRAGMENT, VERTEX
+
+            normal, tex, color, inst = layout
+            defines = {"INST_LOC": inst, "MAX_LIGHTS": MAX_LIGHTS_PER_TYPE}
+            if normal is not None:
+                defines["NORMAL_LOC"] = normal
+            if tex is not None:
+                defines["TEXCOORD_LOC"] = tex
+            if color is not None:
+                defines["COLOR_LOC"] = color
+            frag = COLOUR_FRAGMENT if kind == "colour" else ID_FRAGMENT
+            prog = _Program(self.gl, VERTEX, frag, defines)
+            self._programs[key] = prog
+        return prog
+
+    def _upload_texture(self, rgba: np.ndarray, srgb: bool, clamp: bool = False) -> int:
+        gl = self.gl
+        tex = gl.glGenTextures(1)
+        gl.glBindTexture(gl.GL_TEXTURE_2D, tex)
+        gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
+        h, w = rgba.shape[:2]
+        data = np.ascontiguousarray(rgba[::-1])  # bottom row first: v = 0 is the image bottom
+        gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, gl.GL_SRGB8_ALPHA8 if srgb else gl.GL_RGBA8, w, h, 0,
+                        gl.GL_RGBA, gl.GL_UNSIGNED_BYTE, data)
+        gl.glGenerateMipmap(gl.GL_TEXTURE_2D)
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR_MIPMAP_LINEAR)
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR)
+        wrap = gl.GL_CLAMP_TO_EDGE if clamp else gl.GL_REPEAT
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_S, wrap)
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_T, wrap)
+        try:  # anisotropic filtering (core in GL 4.6, an extension before)
+            gl.glTexParameterf(gl.GL_TEXTURE_2D, 0x84FE, 8.0)
+        except Exception:
+            pass
+        gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+        return int(tex)
+
+    def _cached_texture(self, key, make, srgb=True, clamp=False) -> int:
+        tex = self._textures.get(key)
+        if tex is not None:
+            self._textures.move_to_end(key)
+            return tex
+        tex = self._upload_texture(make(), srgb, clamp)
+        self._textures[key] = tex
+        while len(self._textures) > TEXTURE_CACHE_SIZE:
+            _, old = self._textures.popitem(last=False)
+            self.gl.glDeleteTextures(1, [old])
+        return tex
+
+    def _mesh(self, path: str) -> list[_Part]:
+        parts = self._meshes.get(path)
+        if parts is not None:
+            self._meshes.move_to_end(path)
+            return parts
+        import pyrender
+
+        from ..assets.catalog import load_mesh_parts
+
+        parts = []
+        for geom in load_mesh_parts(path):
+            pm = pyrender.Mesh.from_trimesh(geom, smooth=_smooth_ok(geom))
+            for prim in pm.primitives:
+                prim._add_to_context()
+                mat = prim.material
+                textures = {}
+                for name, attr, srgb in (("base", "baseColorTexture", True),
+                                         ("mr", "metallicRoughnessTexture", False),
+                                         ("emissive", "emissiveTexture", True)):
+                    t = getattr(mat, attr, None)
+                    if t is not None and t.source is not None and prim.texcoord_0 is not None:
+                        textures[name] = self._upload_texture(_texture_array(t.source), srgb)
+                base, metallic, rough, mode = _file_material(geom, mat)
+                emissive = np.asarray(mat.emissiveFactor if mat.emissiveFactor is not None
+                                      else np.zeros(3), float)
+                parts.append(_Part(prim, self._layout(prim), base, metallic, rough, emissive, mode,
+                                   float(mat.alphaCutoff or 0.5), textures))
+        self._meshes[path] = parts
+        while len(self._meshes) > MESH_CACHE_SIZE:
+            _, old = self._meshes.popitem(last=False)
+            for p in old:
+                p.primitive._remove_from_context()
+                for t in p.textures.values():
+                    self.gl.glDeleteTextures(1, [t])
+        return parts
+
+    def _card_texture(self, obj: ObjectSpec) -> int:
+        from ..assets.catalog import load_card_rgba
+
+        a = obj.alpha
+        key = ("card", obj.asset, a.mode, tuple(a.key_color), a.key_threshold)
+        return self._cached_texture(key, lambda: bleed_transparent(
+            load_card_rgba(obj.asset, a.mode, tuple(a.key_color), a.key_threshold)), clamp=True)
+
+    def _backdrop_texture(self, b: BackdropSpec) -> int:
+        from ..assets.catalog import load_image_rgb
+        from ..assets.textures import procedural_texture
+
+        t = b.texture
+        if t.type == "image":
+            return self._cached_texture(("image", t.image),
+                                        lambda: _texture_array(load_image_rgb(t.image)), clamp=True)
+        key = ("proc", t.type, tuple(map(tuple, t.colors)), t.squares, t.scale, t.seed, t.resolution)
+        return self._cached_texture(key, lambda: procedural_texture(t))
+
+    # -- targets --------------------------------------------------------------------------
+
+    def _resize(self, width: int, height: int):
+        if self._size == (width, height):
+            return
+        gl = self.gl
+        for fb, rbs in self._fbos.values():
+            gl.glDeleteFramebuffers(1, [fb])
+            gl.glDeleteRenderbuffers(len(rbs), rbs)
+        self._fbos = {}
+
+        def rb(fmt, samples=0):
+            r = gl.glGenRenderbuffers(1)
+            gl.glBindRenderbuffer(gl.GL_RENDERBUFFER, r)
+            if samples:
+                gl.glRenderbufferStorageMultisample(gl.GL_RENDERBUFFER, samples, fmt, width, height)
+            else:
+                gl.glRenderbufferStorage(gl.GL_RENDERBUFFER, fmt, width, height)
+            return int(r)
+
+        def fbo(name, colours, depth):
+            fb = gl.glGenFramebuffers(1)
+            gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, fb)
+            for i, c in enumerate(colours):
+                gl.glFramebufferRenderbuffer(gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0 + i,
+                                             gl.GL_RENDERBUFFER, c)
+            if depth is not None:
+                gl.glFramebufferRenderbuffer(gl.GL_FRAMEBUFFER, gl.GL_DEPTH_ATTACHMENT,
+                                             gl.GL_RENDERBUFFER, depth)
+            status = gl.glCheckFramebufferStatus(gl.GL_FRAMEBUFFER)
+            if status != gl.GL_FRAMEBUFFER_COMPLETE:
+                raise RenderError("GL", f"framebuffer '{name}' incomplete (status {status:#x})")
+            self._fbos[name] = (int(fb), colours + ([depth] if depth is not None else []))
+
+        fbo("colour_ms", [rb(gl.GL_RGBA32F, self.msaa)], rb(gl.GL_DEPTH_COMPONENT24, self.msaa))
+        fbo("colour", [rb(gl.GL_RGBA32F)], None)
+        fbo("ids", [rb(gl.GL_R32UI), rb(gl.GL_R32F)], rb(gl.GL_DEPTH_COMPONENT32F))
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+        self._size = (width, height)
+
+    # -- frame ----------------------------------------------------------------------------
+
+    def _items(self, spec: SceneSpec, V: np.ndarray) -> list[_Item]:
+        items = []
+        ident_uv = np.eye(3)
+        for o in spec.objects:
+            T = o.T_array()
+            m = o.material
+            override = None
+            if o.kind == "card":
+                w, h = o.card_size
+                M = T @ np.diag([w, h, 1.0, 1.0])
+                uv = np.array([[-1.0, 0, 1], [0, 1, 0], [0, 0, 1]]) if o.mirror else ident_uv
+                tex = self._card_texture(o)
+                items.append(_Item([self._quad], M, o.id, m, tex, uv, m.unlit, True))
+            else:
+                if m.texture:
+                    from ..assets.catalog import load_image_rgb
+
+                    override = self._cached_texture(("image", m.texture),
+                                                    lambda: _texture_array(load_image_rgb(m.texture)))
+                parts = self._mesh(o.asset)
+                blend = any(p.alpha_mode == 2 for p in parts) or (
+                    m.base_color is not None and m.base_color[3] < 1)
+                items.append(_Item(parts, T, o.id, m, override, ident_uv, m.unlit, blend))
+        for b in spec.backdrops:
+            w, h = b.size
+            M = np.asarray(b.T_world_plane) @ np.diag([w, h, 1.0, 1.0])
+            uv = np.vstack([np.asarray(b.texture.uv_transform), [0, 0, 1]])
+            items.append(_Item([self._quad], M, 0, None, self._backdrop_texture(b), uv, b.unlit,
+                               False, roughness=b.roughness, metallic=b.metallic))
+        for it in items:
+            it.view_depth = -(V @ it.M[:, 3])[2]
+        return items
+
+    def _lights(self, spec: SceneSpec) -> dict:
+        from ..envmap import environment_lighting
+
+        dirs, points, spots = [], [], []
+        sh = np.zeros((9, 3), np.float32)
+        env = spec.environment
+        if env.hdri and env.lighting:
+            lit = environment_lighting(env.hdri, env.rotation_deg, env.exposure_ev)
+            sh = lit.sh
+            if lit.sun_direction is not None:
+                dirs.append((lit.sun_direction, lit.sun_intensity))
+        else:
+            sh[0] = np.asarray(env.ambient) / 0.282095
+        for L in spec.lights:
+            rad = np.asarray(L.color) * L.intensity
+            if L.type == "directional":
+                dirs.append((np.asarray(L.direction), rad))
+            elif L.type == "point":
+                points.append((np.asarray(L.position), rad))
+            else:
+                spots.append((np.asarray(L.position), np.asarray(L.direction), rad, L.cone_deg))
+        for name, lst in (("directional", dirs), ("point", points), ("spot", spots)):
+            if len(lst) > MAX_LIGHTS_PER_TYPE:
+                raise RenderError("lights", f"{len(lst)} {name} lights (the HDRI's sun counts as "
+                                  f"one directional light); at most {MAX_LIGHTS_PER_TYPE}")
+        return {"dirs": dirs, "points": points, "spots": spots, "sh": sh}
+
+    def _bind_lights(self, prog: _Program, lights: dict, cam_pos: np.ndarray):
+        prog.vec3("cam_pos", cam_pos)
+        prog.i("n_dir", len(lights["dirs"]))
+        if lights["dirs"]:
+            prog.vec3("dir_dir", [d for d, _ in lights["dirs"]], len(lights["dirs"]))
+            prog.vec3("dir_rad", [r for _, r in lights["dirs"]], len(lights["dirs"]))
+        prog.i("n_point", len(lights["points"]))
+        if lights["points"]:
+            prog.vec3("point_pos", [p for p, _ in lights["points"]], len(lights["points"]))
+            prog.vec3("point_rad", [r for _, r in lights["points"]], len(lights["points"]))
+        n = len(lights["spots"])
+        prog.i("n_spot", n)
+        if n:
+            prog.vec3("spot_pos", [s[0] for s in lights["spots"]], n)
+            prog.vec3("spot_dir", [s[1] for s in lights["spots"]], n)
+            prog.vec3("spot_rad", [s[2] for s in lights["spots"]], n)
+            outer = [math.cos(math.radians(s[3])) for s in lights["spots"]]
+            inner = [math.cos(math.radians(s[3] * 0.8)) for s in lights["spots"]]
+            prog.fv("spot_cos_outer", outer, n)
+            prog.fv("spot_cos_inner", inner, n)
+        prog.vec3("sh", lights["sh"], 9)
+
+    def _draw(self, kind: str, item: _Item, part: _Part, V, P, lights, cam_pos):
+        gl = self.gl
+        prog = self._program(kind, part.layout)
+        gl.glUseProgram(prog.id)
+        if prog.frame_token != (self._frame, kind):
+            prog.frame_token = (self._frame, kind)
+            prog.mat4("V", V)
+            prog.mat4("P", P)
+            if kind == "colour":
+                self._bind_lights(prog, lights, cam_pos)
+        prog.mat4("M", item.M)
+        prog.mat3("N_world", np.linalg.inv(item.M[:3, :3]).T)
+        m = item.material
+        base = np.asarray(m.base_color if (m is not None and m.base_color is not None)
+                          else part.base_color, float)
+        if item.obj_id == 0 and item.material is None:  # backdrop: colour comes from its texture
+            base = np.ones(4)
+        prog.vec4("base_color_factor", base)
+        tex = item.override_tex if item.override_tex is not None else part.textures.get("base")
+        gl.glActiveTexture(gl.GL_TEXTURE0)
+        gl.glBindTexture(gl.GL_TEXTURE_2D, tex or 0)
+        prog.i("base_tex", 0)
+        prog.i("has_base_tex", 1 if tex else 0)
+        prog.i("box_uv", 1 if (tex and part.layout[1] is None) else 0)
+        prog.mat3("uv_xform", item.uv_xform)
+        alpha_mode = 2 if item.blend and item.parts[0] is self._quad else part.alpha_mode
+        if item.blend and alpha_mode == 0:
+            alpha_mode = 2
+        prog.i("alpha_mode", alpha_mode)
+        prog.f("alpha_cutoff", part.alpha_cutoff)
+        if kind == "colour":
+            rough = item.roughness if item.roughness is not None else (
+                m.roughness if m is not None and m.roughness is not None else part.roughness)
+            metal = item.metallic if item.metallic is not None else (
+                m.metallic if m is not None and m.metallic is not None else part.metallic)
+            prog.f("roughness_factor", rough)
+            prog.f("metallic_factor", metal)
+            prog.vec3("emissive_factor", part.emissive)
+            prog.i("unlit", 1 if item.unlit else 0)
+            for unit, name in ((1, "mr"), (2, "emissive")):
+                t = part.textures.get(name)
+                gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
+                gl.glBindTexture(gl.GL_TEXTURE_2D, t or 0)
+                prog.i(f"{name}_tex", unit)
+                prog.i(f"has_{name}_tex", 1 if t else 0)
+        else:
+            prog.u("obj_id", item.obj_id)
+        prim = part.primitive
+        prim._bind()
+        if prim.indices is not None:
+            gl.glDrawElementsInstanced(prim.mode, prim.indices.size, gl.GL_UNSIGNED_INT,
+                                       ctypes.c_void_p(0), 1)
+        else:
+            gl.glDrawArraysInstanced(prim.mode, 0, len(prim.positions), 1)
+        prim._unbind()
+
+    def render(self, spec: SceneSpec) -> Frame:
+        """Render the colour, id and depth buffers of one SceneSpec.
+
+        Returns
+        -------
+        Frame
+            Linear premultiplied RGB, alpha, depth (m) and instance ids; see :class:`Frame`.
+        """
+        gl = self.gl
+        cam = spec.camera
+        W, H = cam.width, cam.height
+        if len(spec.objects) > 65535:
+            raise RenderError("objects", "more than 65535 instances in one frame")
+        self._platform.make_current()
+        self._resize(W, H)
+        self._frame += 1
+        K = cam.K_array()
+        T_wc = cam.T_array()
+        V = _CV_TO_GL @ np.linalg.inv(T_wc)
+        P = projection_from_K(K, W, H, cam.znear, cam.zfar)
+        lights = self._lights(spec)
+        items = self._items(spec, V)
+        opaque = [it for it in items if not it.blend]
+        blended = sorted((it for it in items if it.blend), key=lambda it: -it.view_depth)
+
+        gl.glViewport(0, 0, W, H)
+        gl.glDisable(gl.GL_CULL_FACE)  # open meshes and cards are seen from both sides
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        gl.glDepthFunc(gl.GL_LESS)
+        gl.glDepthMask(gl.GL_TRUE)
+
+        # Pass 1: colour, multisampled.
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._fbos["colour_ms"][0])
+        gl.glDrawBuffers(1, [gl.GL_COLOR_ATTACHMENT0])
+        gl.glEnable(gl.GL_MULTISAMPLE)
+        gl.glClearColor(0.0, 0.0, 0.0, 0.0)
+        gl.glClear(gl.GL_COLOR_BUFFER_BIT | gl.GL_DEPTH_BUFFER_BIT)
+        gl.glEnable(gl.GL_BLEND)
+        gl.glBlendFunc(gl.GL_ONE, gl.GL_ONE_MINUS_SRC_ALPHA)  # premultiplied alpha
+        cam_pos = T_wc[:3, 3]
+        for it in opaque + blended:
+            for part in it.parts:
+                self._draw("colour", it, part, V, P, lights, cam_pos)
+        gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, self._fbos["colour_ms"][0])
+        gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, self._fbos["colour"][0])
+        gl.glBlitFramebuffer(0, 0, W, H, 0, 0, W, H, gl.GL_COLOR_BUFFER_BIT, gl.GL_NEAREST)
+        gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, self._fbos["colour"][0])
+        gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0)
+        gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
+        rgba = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RGBA, gl.GL_FLOAT),
+                             np.float32).reshape(H, W, 4)[::-1]
+
+        # Pass 2: ids and depth at pixel centres, single-sampled, no blending.
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._fbos["ids"][0])
+        gl.glDrawBuffers(2, [gl.GL_COLOR_ATTACHMENT0, gl.GL_COLOR_ATTACHMENT1])
+        gl.glDisable(gl.GL_BLEND)
+        gl.glDisable(gl.GL_MULTISAMPLE)
+        gl.glClearBufferuiv(gl.GL_COLOR, 0, np.zeros(4, np.uint32))
+        gl.glClearBufferfv(gl.GL_COLOR, 1, np.zeros(4, np.float32))
+        gl.glClearBufferfv(gl.GL_DEPTH, 0, np.ones(1, np.float32))
+        for it in items:
+            for part in it.parts:
+                self._draw("id", it, part, V, P, lights, cam_pos)
+        gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0)
+        ids = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RED_INTEGER, gl.GL_UNSIGNED_INT),
+                            np.uint32).reshape(H, W)[::-1]
+        gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT1)
+        depth = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RED, gl.GL_FLOAT),
+                              np.float32).reshape(H, W)[::-1]
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+        gl.glUseProgram(0)
+        err = gl.glGetError()
+        if err != gl.GL_NO_ERROR:
+            raise RenderError(f"frame {spec.index}", f"GL error {err:#x}")
+        return Frame(rgb=np.ascontiguousarray(rgba[:, :, :3]), alpha=np.ascontiguousarray(rgba[:, :, 3]),
+                     depth_m=np.ascontiguousarray(depth), instance=ids.astype(np.uint16))
+
+    def close(self):
+        """Free GL resources and the context."""
+        if getattr(self, "_platform", None) is None:
+            return
+        try:
+            self._platform.make_current()
+            for parts in self._meshes.values():
+                for p in parts:
+                    p.primitive._remove_from_context()
+            self._quad.primitive._remove_from_context()
+            for t in self._textures.values():
+                self.gl.glDeleteTextures(1, [t])
+            for fb, rbs in self._fbos.values():
+                self.gl.glDeleteFramebuffers(1, [fb])
+                self.gl.glDeleteRenderbuffers(len(rbs), rbs)
+            for p in self._programs.values():
+                self.gl.glDeleteProgram(p.id)
+        finally:
+            self._platform.delete_context()
+            self._platform = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _smooth_ok(geom) -> bool:
+    # pyrender's smooth shading shares vertices; with UVs trimesh already split seams, so it's safe.
+    # Flat-shaded files (many faces meeting at sharp angles, e.g. boxes) keep their face normals.
+    try:
+        return bool(geom.visual.kind != "face")
+    except Exception:
+        return True
+
+
+def _file_material(geom, mat) -> tuple[np.ndarray, float, float, int]:
+    """Base colour, metallic, roughness and alpha mode of a part, from the trimesh material.
+
+    pyrender marks every converted material as alpha-blended and turns trimesh's default
+    SimpleMaterial into a fully metallic one, so the file's own material decides here: glTF PBR
+    values are kept; other materials become dielectrics; files without colour get mid grey."""
+    import trimesh
+
+    tm = getattr(geom.visual, "material", None)
+    base = np.asarray(mat.baseColorFactor if mat.baseColorFactor is not None else np.ones(4), float)
+    if geom.visual.kind is None:
+        base = np.array([0.5, 0.5, 0.5, 1.0])
+    if isinstance(tm, trimesh.visual.material.PBRMaterial):
+        metallic = 1.0 if tm.metallicFactor is None else float(tm.metallicFactor)
+        rough = 1.0 if tm.roughnessFactor is None else float(tm.roughnessFactor)
+        mode = {"OPAQUE": 0, "MASK": 1, "BLEND": 2}.get(str(tm.alphaMode or "OPAQUE").upper(), 0)
+    else:
+        metallic, rough = 0.0, 0.6
+        mode = 2 if base[3] < 1.0 else 0
+    return base, metallic, rough, mode

@@ -1,0 +1,236 @@
+"""GLSL sources of synth3d's two passes.
+
+``colour``: linear HDR radiance (no clamp, no gamma) with premultiplied alpha — Lambert diffuse plus
+GGX specular from directional/point/spot lights, diffuse ambient from 9 spherical-harmonic
+coefficients (or a flat ambient colour) and a rough ambient specular term from the same SH.
+
+``id``: instance id (uint) and depth along the optical axis (float, metres) at pixel centres, into a
+single-sampled target, with the same alpha cut-out as the colour pass uses for its coverage.
+
+Vertex attribute locations follow the layout pyrender gives a primitive's VAO; they are passed in as
+``#define``s per primitive layout.
+"""
+
+VERTEX = """
+layout(location = 0) in vec3 position;
+#ifdef NORMAL_LOC
+layout(location = NORMAL_LOC) in vec3 normal;
+#endif
+#ifdef TEXCOORD_LOC
+layout(location = TEXCOORD_LOC) in vec2 texcoord;
+#endif
+#ifdef COLOR_LOC
+layout(location = COLOR_LOC) in vec4 color_attr;
+#endif
+layout(location = INST_LOC) in mat4 inst_m;
+
+uniform mat4 M;
+uniform mat4 V;
+uniform mat4 P;
+uniform mat3 N_world;
+
+out vec3 v_world;
+out vec3 v_normal;
+out vec2 v_uv;
+out vec4 v_color;
+out vec3 v_local;
+out vec3 v_local_n;
+out float v_zcam;
+
+void main() {
+    vec4 local = inst_m * vec4(position, 1.0);
+    vec4 world = M * local;
+    vec4 cam = V * world;
+    v_world = world.xyz;
+    v_local = local.xyz;
+    v_zcam = -cam.z;
+#ifdef NORMAL_LOC
+    v_normal = N_world * mat3(inst_m) * normal;
+    v_local_n = mat3(inst_m) * normal;
+#else
+    v_normal = vec3(0.0, 0.0, 1.0);
+    v_local_n = vec3(0.0, 0.0, 1.0);
+#endif
+#ifdef TEXCOORD_LOC
+    v_uv = texcoord;
+#else
+    v_uv = vec2(0.0);
+#endif
+#ifdef COLOR_LOC
+    v_color = color_attr;
+#else
+    v_color = vec4(1.0);
+#endif
+    gl_Position = P * cam;
+}
+"""
+
+# Shared by both fragment shaders: texture coordinates and base-colour alpha.
+_SURFACE = """
+in vec3 v_world;
+in vec3 v_normal;
+in vec2 v_uv;
+in vec4 v_color;
+in vec3 v_local;
+in vec3 v_local_n;
+in float v_zcam;
+
+uniform vec4 base_color_factor;
+uniform sampler2D base_tex;
+uniform int has_base_tex;
+uniform int box_uv;         // no UVs on the mesh: project the texture along the dominant axis
+uniform mat3 uv_xform;      // plane/texture UV transform (rows 0-1 used)
+uniform int alpha_mode;     // 0 opaque, 1 mask, 2 blend
+uniform float alpha_cutoff;
+
+vec2 surface_uv() {
+    vec2 uv = v_uv;
+    if (box_uv == 1) {
+        vec3 n = abs(v_local_n);
+        if (n.x >= n.y && n.x >= n.z) uv = v_local.yz;
+        else if (n.y >= n.z) uv = v_local.xz;
+        else uv = v_local.xy;
+        uv *= 8.0;  // about one texture tile per 12.5 cm
+    }
+    return (uv_xform * vec3(uv, 1.0)).xy;
+}
+
+vec4 base_color() {
+    vec4 c = base_color_factor * v_color;
+    if (has_base_tex == 1) {
+        // Textures are uploaded bottom row first: v = 0 is the image's bottom (trimesh/OpenGL).
+        c *= texture(base_tex, surface_uv());
+    }
+    return c;
+}
+"""
+
+COLOUR_FRAGMENT = _SURFACE + """
+uniform float metallic_factor;
+uniform float roughness_factor;
+uniform vec3 emissive_factor;
+uniform sampler2D mr_tex;
+uniform int has_mr_tex;
+uniform sampler2D emissive_tex;
+uniform int has_emissive_tex;
+uniform int unlit;
+uniform vec3 cam_pos;
+
+uniform int n_dir;
+uniform vec3 dir_dir[MAX_LIGHTS];
+uniform vec3 dir_rad[MAX_LIGHTS];
+uniform int n_point;
+uniform vec3 point_pos[MAX_LIGHTS];
+uniform vec3 point_rad[MAX_LIGHTS];
+uniform int n_spot;
+uniform vec3 spot_pos[MAX_LIGHTS];
+uniform vec3 spot_dir[MAX_LIGHTS];
+uniform vec3 spot_rad[MAX_LIGHTS];
+uniform float spot_cos_outer[MAX_LIGHTS];
+uniform float spot_cos_inner[MAX_LIGHTS];
+uniform vec3 sh[9];
+
+layout(location = 0) out vec4 frag;
+
+const float PI = 3.14159265358979;
+
+vec3 sh_eval(vec3 n) {
+    return sh[0] * 0.282095
+         + sh[1] * 0.488603 * n.y + sh[2] * 0.488603 * n.z + sh[3] * 0.488603 * n.x
+         + sh[4] * 1.092548 * n.x * n.y + sh[5] * 1.092548 * n.y * n.z
+         + sh[6] * 0.315392 * (3.0 * n.z * n.z - 1.0)
+         + sh[7] * 1.092548 * n.x * n.z + sh[8] * 0.546274 * (n.x * n.x - n.y * n.y);
+}
+
+vec3 fresnel(vec3 f0, float c) {
+    return f0 + (1.0 - f0) * pow(clamp(1.0 - c, 0.0, 1.0), 5.0);
+}
+
+// Radiance reflected towards the viewer from a light of intensity `rad` in direction L, scaled so
+// that a white Lambertian surface facing a light of intensity 1 has radiance 1.
+vec3 shade(vec3 N, vec3 Vd, vec3 L, vec3 rad, vec3 diff, vec3 f0, float rough) {
+    float nl = max(dot(N, L), 0.0);
+    if (nl <= 0.0) return vec3(0.0);
+    vec3 H = normalize(L + Vd);
+    float nv = max(dot(N, Vd), 1e-4);
+    float nh = max(dot(N, H), 0.0);
+    float a = max(rough * rough, 1e-3);
+    float a2 = a * a;
+    float dd = nh * nh * (a2 - 1.0) + 1.0;
+    float D = a2 / (PI * dd * dd);
+    float k = (rough + 1.0) * (rough + 1.0) / 8.0;
+    float G = (nl / (nl * (1.0 - k) + k)) * (nv / (nv * (1.0 - k) + k));
+    vec3 F = fresnel(f0, max(dot(H, Vd), 0.0));
+    vec3 spec = D * G * F / (4.0 * nl * nv + 1e-4);
+    return ((1.0 - F) * diff + PI * spec) * rad * nl;
+}
+
+void main() {
+    vec4 base = base_color();
+    float alpha = base.a;
+    if (alpha_mode == 1) {
+        if (alpha < alpha_cutoff) discard;
+        alpha = 1.0;
+    } else if (alpha_mode == 0) {
+        alpha = 1.0;
+    } else if (alpha <= 0.0) {
+        discard;
+    }
+    vec3 emissive = emissive_factor;
+    if (has_emissive_tex == 1) emissive *= texture(emissive_tex, v_uv).rgb;
+    vec3 color;
+    if (unlit == 1) {
+        color = base.rgb + emissive;
+    } else {
+        float metallic = metallic_factor;
+        float rough = roughness_factor;
+        if (has_mr_tex == 1) {
+            vec4 mr = texture(mr_tex, v_uv);
+            rough *= mr.g;
+            metallic *= mr.b;
+        }
+        rough = clamp(rough, 0.04, 1.0);
+        metallic = clamp(metallic, 0.0, 1.0);
+        vec3 N = normalize(v_normal);
+        if (!gl_FrontFacing) N = -N;
+        vec3 Vd = normalize(cam_pos - v_world);
+        vec3 diff = base.rgb * (1.0 - metallic);
+        vec3 f0 = mix(vec3(0.04), base.rgb, metallic);
+        color = emissive;
+        for (int i = 0; i < n_dir; ++i)
+            color += shade(N, Vd, normalize(dir_dir[i]), dir_rad[i], diff, f0, rough);
+        for (int i = 0; i < n_point; ++i) {
+            vec3 d = point_pos[i] - v_world;
+            float r2 = max(dot(d, d), 1e-6);
+            color += shade(N, Vd, d / sqrt(r2), point_rad[i] / r2, diff, f0, rough);
+        }
+        for (int i = 0; i < n_spot; ++i) {
+            vec3 d = spot_pos[i] - v_world;
+            float r2 = max(dot(d, d), 1e-6);
+            vec3 L = d / sqrt(r2);
+            float cone = smoothstep(spot_cos_outer[i], spot_cos_inner[i], dot(-L, spot_dir[i]));
+            color += shade(N, Vd, L, spot_rad[i] * cone / r2, diff, f0, rough);
+        }
+        // Ambient: SH irradiance for diffuse; the same (very blurry) SH along the mirror
+        // direction, weighted by a roughness-aware Fresnel, for a first-order ambient specular.
+        float nv = max(dot(N, Vd), 0.0);
+        vec3 Fa = f0 + (max(vec3(1.0 - rough), f0) - f0) * pow(1.0 - nv, 5.0);
+        color += diff * (1.0 - Fa) * max(sh_eval(N), 0.0);
+        color += Fa * max(sh_eval(reflect(-Vd, N)), 0.0);
+    }
+    frag = vec4(color * alpha, alpha);
+}
+"""
+
+ID_FRAGMENT = _SURFACE + """
+uniform uint obj_id;
+
+layout(location = 0) out uint out_id;
+layout(location = 1) out float out_z;
+
+void main() {
+    if (alpha_mode != 0 && base_color().a < alpha_cutoff) discard;
+    out_id = obj_id;
+    out_z = v_zcam;
+}
+"""

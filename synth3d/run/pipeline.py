@@ -1,0 +1,223 @@
+"""Pipeline glue: template → SceneSpecs → renderer → post/annotate → writer.
+
+The main thread samples and renders (the GL context belongs to it); finishing (background,
+tonemap), labelling, PNG encoding and writing run in a small pool of writer threads behind a
+bounded queue, so the GL context rarely waits on zlib.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .. import __version__
+from ..errors import Synth3dError, TemplateError
+from ..spec import SceneSpec
+
+
+class Scenes:
+    """A template ready to sample: loaded, validated, every asset opened (the preflight).
+
+    Parameters
+    ----------
+    template : path, dict or LoadedTemplate
+    overrides : list of str
+        ``--set`` style ``key=value`` strings.
+    size : (width, height), optional
+        Overrides the template's image size.
+    """
+
+    def __init__(self, template, overrides: Iterable[str] = (), size: tuple[int, int] | None = None):
+        from ..assets.catalog import build_catalog
+        from ..sampling import Sampler
+        from ..template.loading import LoadedTemplate, load_template
+
+        if isinstance(template, LoadedTemplate):
+            self.loaded = template
+        else:
+            self.loaded = load_template(template, list(overrides))
+        self.template = self.loaded.template
+        self.catalog = build_catalog(self.loaded)
+        self.sampler = Sampler(self.loaded, self.catalog, size)
+        self.width, self.height = self.sampler.width, self.sampler.height
+
+    @property
+    def categories(self) -> dict[int, str]:
+        return self.catalog.category_names()
+
+    def default_frames(self) -> int | None:
+        """``frames`` from the template, else the number of attribute combinations in exhaustive
+        mode, else None."""
+        if self.template.frames:
+            return self.template.frames
+        if self.template.mode == "exhaustive":
+            return self.sampler.n_combinations()
+        return None
+
+    def sample(self, seed: int, index: int) -> SceneSpec:
+        return self.sampler.sample(seed, index)
+
+    def stream(self, seed: int = 0, start: int = 0, renderer=None):
+        """An endless iterator of ``(spec, frame, rgb_uint8, annotations)`` for on-the-fly use."""
+        from ..render.renderer import Renderer
+
+        own = renderer is None
+        r = renderer or Renderer(self.width, self.height)
+        try:
+            i = start
+            while True:
+                spec = self.sample(seed, i)
+                out = process(r.render(spec), spec)
+                yield spec, out
+                i += 1
+        finally:
+            if own:
+                r.close()
+
+
+@dataclass(frozen=True)
+class FrameOutput:
+    """What gets written for one frame: uint8 sRGB image, uint16 depth and ids, COCO bodies."""
+
+    rgb: np.ndarray
+    depth16: np.ndarray
+    instance16: np.ndarray
+    annotations: list
+
+
+def process(frame, spec: SceneSpec) -> FrameOutput:
+    """Pure post/annotate step of one frame."""
+    from ..annotate import depth_to_png16, instance_annotations
+    from ..post import finish
+
+    return FrameOutput(rgb=finish(frame, spec),
+                       depth16=depth_to_png16(frame.depth_m, spec.output.depth_scale),
+                       instance16=frame.instance,
+                       annotations=instance_annotations(frame.instance, spec))
+
+
+def _dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
+    t = scenes.template
+    return {
+        "template": scenes.loaded.raw,
+        "template_name": t.name,
+        "template_path": str(scenes.loaded.source) if scenes.loaded.source else None,
+        "seed": int(seed),
+        "mode": t.mode,
+        "width": scenes.width, "height": scenes.height,
+        "depth_scale": t.output.depth_scale,
+        "depth_unit": "millimetres = value × depth_scale; 0 = no hit",
+        "categories": {str(i): n for i, n in scenes.categories.items()},
+        "attributes": list(t.attributes),
+        "gl_renderer": gl.get("renderer"),
+        "synth3d_version": __version__,
+    }
+
+
+def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed: int | None = None,
+                   start: int = 0, size: tuple[int, int] | None = None,
+                   overrides: Iterable[str] = (), gpu: int | None = None,
+                   backend: str | None = None, writer_threads: int = 2,
+                   on_start: Callable[[int, int], None] | None = None,
+                   on_frame: Callable[[int], None] | None = None) -> dict:
+    """Render frames ``start .. start+n-1`` of a template into the dataset folder ``out``.
+
+    Frames already finished in ``out`` (same template, seed and size) are skipped, so running the
+    same command again after an interruption completes the dataset.
+
+    Returns a summary dict: rendered, skipped, seconds, images_per_s, out.
+    """
+    from ..render.renderer import Renderer
+    from ..writers import DatasetWriter
+
+    scenes = template if isinstance(template, Scenes) else Scenes(template, overrides, size)
+    t = scenes.template
+    seed = t.seed if seed is None else int(seed)
+    if n is None:
+        n = scenes.default_frames()
+        if n is None:
+            raise TemplateError("-n", "how many frames? give -n N (or set `frames:` in the template)")
+    if n < 0 or start < 0:
+        raise TemplateError("-n/--start", "must be ≥ 0")
+    # Preflight: the first frame samples before anything is rendered or written, so impossible
+    # placements fail with nothing on disk.
+    if n:
+        scenes.sample(seed, start)
+
+    renderer = Renderer(scenes.width, scenes.height, backend=backend, gpu=gpu)
+    try:
+        writer = DatasetWriter(out, _dataset_info(scenes, seed, renderer.gl_info()))
+        done = writer.done()
+        todo = [i for i in range(start, start + n) if i not in done]
+        if on_start:
+            on_start(len(todo), n - len(todo))
+        t0 = time.perf_counter()
+        pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
+        pending: deque = deque()
+
+        def write(spec: SceneSpec, frame):
+            o = process(frame, spec)
+            writer.write_frame(spec.index, seed, spec.to_json(), o.rgb, o.depth16, o.instance16,
+                               o.annotations, spec.attributes, spec.output.rgb_format,
+                               spec.output.jpeg_quality)
+            return spec.index
+
+        def drain(limit: int):
+            while len(pending) > limit:
+                idx = pending.popleft().result()
+                if on_frame:
+                    on_frame(idx)
+
+        try:
+            for i in todo:
+                spec = scenes.sample(seed, i)
+                frame = renderer.render(spec)
+                pending.append(pool.submit(write, spec, frame))
+                drain(2 * max(1, writer_threads))
+            drain(0)
+        finally:
+            for f in pending:
+                f.cancel()
+            pool.shutdown(wait=True)
+            writer.finalize(coco=t.output.coco)
+        secs = time.perf_counter() - t0
+        return {"rendered": len(todo), "skipped": n - len(todo), "seconds": secs,
+                "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
+    finally:
+        renderer.close()
+
+
+def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str | None = None,
+             gpu: int | None = None) -> dict[str, str]:
+    """Render one saved SceneSpec again and write its files (same names and bytes as in the
+    dataset) under ``out``. Returns {kind: path}."""
+    from ..errors import DatasetError
+    from ..render.renderer import Renderer
+    from ..writers.dataset import atomic_write, frame_files
+
+    path = Path(scene_json)
+    try:
+        spec = SceneSpec.from_json(path.read_text())
+    except OSError as e:
+        raise DatasetError(str(path), f"cannot read ({e.strerror})") from None
+    except Exception as e:
+        raise DatasetError(str(path), f"not a SceneSpec ({str(e).splitlines()[0][:120]})") from None
+    with Renderer(spec.camera.width, spec.camera.height, backend=backend, gpu=gpu) as r:
+        o = process(r.render(spec), spec)
+    written = {}
+    out = Path(out)
+    for key, (rel, data) in frame_files(spec.index, spec.to_json(), o.rgb, o.depth16, o.instance16,
+                                        spec.output.rgb_format, spec.output.jpeg_quality).items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / rel, data)
+        written[key] = str(out / rel)
+    return written
+
+
+__all__ = ["FrameOutput", "Scenes", "Synth3dError", "process", "render_dataset", "rerender"]

@@ -1,0 +1,190 @@
+"""The SceneSpec: plain data that fully determines one frame.
+
+Sampling produces it, the renderer and post passes consume it, and it is written next to every frame
+as ``scene/NNNNNN.json``; ``synth3d rerender`` reproduces the frame's files from it byte for byte.
+
+Conventions: metres, world z up; the camera follows OpenCV (x right, y down, z forward) with
+intrinsics ``K`` in pixels (pixel centres at integer coordinates); colours are *linear* RGB.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+SPEC_VERSION = 1
+
+Mat = list[list[float]]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CameraSpec(_Spec):
+    """Pinhole camera.
+
+    ``K`` (3×3, pixels) and ``T_world_cam`` (4×4, maps camera coordinates — OpenCV axes — to world).
+    """
+
+    width: int
+    height: int
+    K: Mat
+    T_world_cam: Mat
+    znear: float
+    zfar: float
+
+    def K_array(self) -> np.ndarray:
+        return np.asarray(self.K, dtype=np.float64)
+
+    def T_array(self) -> np.ndarray:
+        return np.asarray(self.T_world_cam, dtype=np.float64)
+
+
+class MaterialSpec(_Spec):
+    """Material overrides for an object; ``None`` keeps what the asset file says.
+
+    ``base_color`` is linear RGBA. ``texture`` is an image path replacing the base-colour texture.
+    ``unlit`` shows base colour × texture without shading.
+    """
+
+    base_color: list[float] | None = None
+    roughness: float | None = None
+    metallic: float | None = None
+    texture: str | None = None
+    unlit: bool = False
+
+
+class ImageAlphaSpec(_Spec):
+    """How a card image's alpha is obtained (``channel``, ``key`` or ``none``)."""
+
+    mode: Literal["channel", "key", "none"]
+    key_color: list[float] = [1.0, 1.0, 1.0]
+    key_threshold: float = 0.08
+
+
+class ObjectSpec(_Spec):
+    """One instance.
+
+    ``T_world_asset`` (4×4) maps the asset file's own coordinates — as ``trimesh.load(asset,
+    force='mesh')`` returns them, before any normalisation — to world; scale and normalisation are
+    folded in. For a card the asset is an image and its local frame is a quad in the xy-plane
+    (x right, y up, normal +z, centred at the origin) of ``card_size`` = [width, height] metres
+    *before* ``T_world_asset``; ``corners_world`` lists the quad's world corners in image order
+    (top-left, top-right, bottom-right, bottom-left).
+    """
+
+    id: int
+    name: str
+    category: str
+    category_id: int
+    kind: Literal["mesh", "card"]
+    asset: str
+    T_world_asset: Mat
+    material: MaterialSpec = MaterialSpec()
+    card_size: list[float] | None = None
+    mirror: bool = False
+    alpha: ImageAlphaSpec | None = None
+    corners_world: list[list[float]] | None = None
+
+    def T_array(self) -> np.ndarray:
+        return np.asarray(self.T_world_asset, dtype=np.float64)
+
+
+class LightSpec(_Spec):
+    """A light. ``color`` is linear RGB, ``intensity`` scales it (see the template reference).
+
+    ``direction`` points from the scene towards a directional light; ``position``/``direction``
+    and ``cone_deg`` describe point and spot lights.
+    """
+
+    type: Literal["directional", "point", "spot"]
+    color: list[float]
+    intensity: float
+    direction: list[float] | None = None
+    position: list[float] | None = None
+    cone_deg: float | None = None
+
+
+class EnvironmentSpec(_Spec):
+    """Background and environment light. ``hdri`` is a path (equirectangular, z up)."""
+
+    hdri: str | None = None
+    rotation_deg: float = 0.0
+    exposure_ev: float = 0.0
+    background: Literal["hdri", "color", "transparent"] = "color"
+    color: list[float] = [0.2, 0.2, 0.2]
+    lighting: bool = True
+    ambient: list[float] = [0.0, 0.0, 0.0]
+
+
+class TextureSpec(_Spec):
+    """A backdrop texture: ``color``, procedural ``checker``/``noise`` (with ``seed``) or ``image``.
+
+    ``uv_transform`` (2×3) maps plane UV (0..1, v up) to texture UV; it carries rotation and the
+    crop that keeps an image's aspect.
+    """
+
+    type: Literal["color", "checker", "noise", "image"]
+    colors: list[list[float]]
+    squares: int = 8
+    scale: float = 8.0
+    seed: int = 0
+    image: str | None = None
+    resolution: int = 512
+    uv_transform: Mat = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+
+
+class BackdropSpec(_Spec):
+    """A backdrop plane: local quad in the xy-plane (normal +z) of ``size`` [w, h] metres centred at
+    the origin, placed by ``T_world_plane``. Backdrops have instance id 0."""
+
+    type: Literal["floor", "wall", "background"]
+    T_world_plane: Mat
+    size: list[float]
+    texture: TextureSpec
+    roughness: float = 0.8
+    metallic: float = 0.0
+    unlit: bool = False
+
+
+class TonemapSpec(_Spec):
+    operator: Literal["clip", "aces", "reinhard"] = "clip"
+    exposure_ev: float = 0.0
+
+
+class PostSpec(_Spec):
+    tonemap: TonemapSpec = TonemapSpec()
+
+
+class OutputSpec(_Spec):
+    depth_scale: float = 1.0
+    rgb_format: Literal["png", "jpg"] = "png"
+    jpeg_quality: int = 95
+
+
+class SceneSpec(_Spec):
+    """Everything needed to render and label one frame."""
+
+    version: int = SPEC_VERSION
+    template: str
+    seed: int
+    index: int
+    attributes: dict[str, Any] = {}
+    camera: CameraSpec
+    objects: list[ObjectSpec] = []
+    lights: list[LightSpec] = []
+    environment: EnvironmentSpec = EnvironmentSpec()
+    backdrops: list[BackdropSpec] = []
+    post: PostSpec = PostSpec()
+    output: OutputSpec = OutputSpec()
+
+    def to_json(self) -> str:
+        """Canonical JSON text (sorted keys, 2-space indent, trailing newline)."""
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "SceneSpec":
+        return cls.model_validate_json(text)

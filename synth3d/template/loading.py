@@ -1,0 +1,217 @@
+"""Reading templates: YAML → overrides (``--set``) → validated :class:`Template`.
+
+Errors become :class:`~synth3d.errors.TemplateError` with the YAML path of the offending field,
+e.g. ``objects[2].scale.max: must be ≥ min``.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import TemplateError
+from .distributions import DIST_TAGS
+from .schema import Template
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class LoadedTemplate:
+    """A validated template with the facts needed to resolve its assets.
+
+    Attributes
+    ----------
+    template : Template
+        The validated model (overrides applied).
+    source : Path or None
+        The YAML file it came from (None for templates built in Python).
+    asset_root : Path
+        Absolute folder that relative asset paths are resolved against.
+    raw : dict
+        The template as plain data after overrides (what ``dataset.json`` records).
+    """
+
+    template: Template
+    source: Path | None
+    asset_root: Path
+    raw: dict
+
+
+def format_loc(loc: tuple) -> str:
+    """Turn a pydantic error location into a YAML path (``objects[2].scale.max``), dropping the
+    distribution tags pydantic inserts for tagged unions."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in DIST_TAGS or str(part).startswith(("function-", "list[", "json-or-python")):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _error_line(err: dict) -> str:
+    where = format_loc(tuple(err["loc"]))
+    msg = err["msg"]
+    if err["type"] == "union_tag_invalid":
+        tag = err.get("ctx", {}).get("tag")
+        expected = err.get("ctx", {}).get("expected_tags", "")
+        expected = expected.replace("'const'", "a constant")
+        msg = f"unknown distribution {tag!r} (expected {expected})"
+    elif err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    elif err["type"] == "literal_error":
+        msg = f"{msg} (got {err.get('input')!r})"
+    msg = re.sub(r"^(Value error|Assertion failed), ", "", msg)
+    # Errors raised by cross-field validators already carry their own path.
+    if re.match(r"^[\w\[\].]+: ", msg) and not where:
+        return msg
+    return f"{where}: {msg}" if where else msg
+
+
+def validation_error_line(exc: ValidationError, prefix: str = "") -> str:
+    """One line describing the first error of a pydantic ValidationError (plus a count of the rest)."""
+    errors = exc.errors()
+    line = _error_line(errors[0])
+    if prefix:
+        line = f"{prefix}: {line}"
+    if len(errors) > 1:
+        line += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+    return line
+
+
+def parse_override(text: str) -> tuple[list[str | int], Any]:
+    """Parse ``path.to[0].field=value``; the value is read as YAML (``3``, ``[1, 2]``,
+    ``{dist: uniform, min: 0, max: 1}``)."""
+    if "=" not in text:
+        raise TemplateError("--set", f"expected key=value, got {text!r}")
+    key, value = text.split("=", 1)
+    path: list[str | int] = []
+    pos = 0
+    key = key.strip()
+    for m in _SEGMENT.finditer(key):
+        if m.start() != pos and key[pos:m.start()] != ".":
+            raise TemplateError("--set", f"cannot parse key {key!r}")
+        pos = m.end()
+        name, index = m.groups()
+        if index is not None:
+            path.append(int(index))
+        elif name.isdigit():
+            path.append(int(name))
+        else:
+            path.append(name)
+    if not path or pos != len(key):
+        raise TemplateError("--set", f"cannot parse key {key!r}")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else ""
+    except yaml.YAMLError as e:
+        raise TemplateError("--set", f"{key}: value is not valid YAML ({e.__class__.__name__})")
+    return path, parsed
+
+
+def apply_override(data: dict, path: list[str | int], value: Any) -> None:
+    """Set ``data[path] = value`` in place, creating mappings on the way."""
+    node: Any = data
+    where = ""
+    for i, part in enumerate(path):
+        last = i == len(path) - 1
+        where += f"[{part}]" if isinstance(part, int) else ("." if where else "") + part
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                size = len(node) if isinstance(node, list) else 0
+                raise TemplateError(f"--set {where}", f"index out of range (list has {size} items)")
+        elif not isinstance(node, dict):
+            raise TemplateError(f"--set {where}", "parent is not a mapping")
+        if last:
+            node[part] = value
+        else:
+            nxt = node[part] if isinstance(part, int) else node.get(part)
+            if nxt is None:
+                nxt = {}
+                node[part] = nxt
+            node = nxt
+
+
+def _is_path_key(path: list[str | int]) -> bool:
+    return bool(path) and isinstance(path[-1], str) and path[-1] in ("asset_root", "path")
+
+
+def load_template(source: str | os.PathLike | dict, overrides: list[str] = ()) -> LoadedTemplate:
+    """Load, override and validate a template.
+
+    Parameters
+    ----------
+    source : path or dict
+        A YAML file, or the template as plain data (asset paths then resolve against the current
+        directory).
+    overrides : list of str
+        ``key=value`` strings as given to ``--set``. Relative ``asset_root``/``path`` values given
+        this way resolve against the current directory.
+
+    Raises
+    ------
+    TemplateError
+        With the file and YAML path of the first problem.
+    """
+    if isinstance(source, dict):
+        data = yaml.safe_load(yaml.safe_dump(source))  # deep copy as plain data
+        path = None
+        label = "template"
+        base = Path.cwd()
+    else:
+        path = Path(source)
+        label = str(source)
+        if not path.is_file():
+            raise TemplateError(label, "template file not found")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise TemplateError(label, f"cannot read ({e.__class__.__name__})")
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+            raise TemplateError(label, f"invalid YAML: {at}{problem}")
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise TemplateError(label, "the top level must be a mapping")
+        base = path.resolve().parent
+
+    cwd_paths: list[list[str | int]] = []
+    for text in overrides:
+        key, value = parse_override(text)
+        apply_override(data, key, value)
+        if _is_path_key(key):
+            cwd_paths.append(key)
+
+    # Paths given on the command line are relative to where the user typed them.
+    for key in cwd_paths:
+        node: Any = data
+        for part in key[:-1]:
+            node = node[part]
+        val = node[key[-1]]
+        if isinstance(val, str) and not os.path.isabs(val):
+            node[key[-1]] = str(Path.cwd() / val)
+        elif isinstance(val, list):
+            node[key[-1]] = [v if os.path.isabs(v) else str(Path.cwd() / v) for v in val]
+
+    try:
+        template = Template.model_validate(data)
+    except ValidationError as e:
+        raise TemplateError(label, validation_error_line(e)) from None
+    root = Path(template.asset_root)
+    if not root.is_absolute():
+        root = base / root
+    return LoadedTemplate(template=template, source=path, asset_root=root.resolve(), raw=data)

@@ -1,0 +1,436 @@
+"""The scene-template schema (pydantic models).
+
+A template describes a *distribution* of scenes. Every field documented here appears in the generated
+reference (``docs/template-reference.md``) and in ``synth3d schema`` (JSON Schema for editors).
+Conventions: metres, z up, angles in degrees (keys end in ``_deg``), colours in sRGB 0..1 or
+``#rrggbb``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .distributions import (
+    ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
+)
+
+MAX_LIGHTS_PER_TYPE = 8
+"""The colour shader's light arrays hold this many lights of each type; more is an error."""
+
+
+def max_of_int_dist(d) -> int:
+    """Largest value an :data:`IntDist` can take."""
+    if isinstance(d, int):
+        return d
+    if isinstance(d, RandInt):
+        return d.max
+    return max(int(v) for v in d.values)
+
+
+class AttributeSpec(Model):
+    """A categorical attribute drawn per frame (``mode: random``) or enumerated (``mode: exhaustive``).
+
+    Attribute values are recorded in the manifest; an object or a backdrop image can be chosen by an
+    attribute (the asset whose file stem equals the value)."""
+
+    values: list[str | int | float | bool] = Field(min_length=1, description="The possible values.")
+    p: list[float] | None = Field(
+        None, description="Probabilities, one per value, summing to 1 (default: uniform).")
+
+    @field_validator("values")
+    @classmethod
+    def _unique(cls, v):
+        if len({str(x) for x in v}) != len(v):
+            raise ValueError("values must be distinct")
+        return v
+
+    @field_validator("p")
+    @classmethod
+    def _probs(cls, p, info):
+        if p is None:
+            return p
+        values = info.data.get("values")
+        if values is not None and len(p) != len(values):
+            raise ValueError(f"has {len(p)} entries but values has {len(values)}")
+        if any((not math.isfinite(x)) or x < 0 for x in p):
+            raise ValueError("probabilities must be ≥ 0")
+        if abs(sum(p) - 1.0) > 1e-6:
+            raise ValueError(f"must sum to 1 (sums to {sum(p):.6g})")
+        return p
+
+
+class NormalizeSpec(Model):
+    """Rescale a mesh so that one of its bounding-box measures equals ``size`` metres."""
+
+    size: float = Field(gt=0, description="Target size in metres.")
+    measure: Literal["max", "height", "diagonal"] = Field(
+        "max", description="`max`: longest box side; `height`: z extent; `diagonal`: box diagonal.")
+
+
+class AssetSetSpec(Model):
+    """A set of asset files: one file, a glob (``meshes/*.glb``, ``**`` recurses) or a folder (every
+    supported file in it). Relative paths are resolved against ``asset_root``."""
+
+    path: str | list[str] = Field(description="File, glob or folder; or a list of them.")
+    kind: Literal["mesh", "image", "hdri"] | None = Field(
+        None, description="What the files are; default: from the extensions "
+        "(.obj .glb .gltf .ply .stl → mesh; .png .jpg .jpeg .webp .bmp → image; .hdr .exr → hdri).")
+    category: str | None = Field(
+        None, description="Category name of objects drawn from this set (default: the set's name). "
+        "`{stem}` gives each file its own category named after the file.")
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="Sampling weight per asset, by file stem (default 1).")
+    up_axis: Literal["z", "y"] = Field(
+        "z", description="Meshes: the file's up axis; `y` rotates y-up files (most glTF) to z-up.")
+    normalize: NormalizeSpec | None = Field(None, description="Meshes: rescale to a target size.")
+    origin: Literal["base", "center", "file"] = Field(
+        "base", description="Meshes: where the object's origin goes — `base`: centre of the bottom "
+        "face of the bounding box (stands on z=0), `center`: box centre, `file`: as in the file.")
+    alpha: Literal["auto", "channel", "key", "none"] = Field(
+        "auto", description="Images used as cards: `channel` uses the PNG alpha; `key` makes alpha "
+        "from `key_color` (a product photographed on white); `auto`: channel if present, else key.")
+    key_color: Vec3 = Field([1.0, 1.0, 1.0], description="Chroma-key colour (sRGB 0..1).")
+    key_threshold: float = Field(
+        0.08, ge=0, le=1, description="Pixels closer than this (max channel difference, 0..1) to "
+        "key_color become transparent.")
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, w):
+        for k, v in w.items():
+            if not math.isfinite(v) or v < 0:
+                raise ValueError(f"{k}: must be ≥ 0")
+        return w
+
+
+class MaterialSpec(Model):
+    """Material randomisation. Unset fields keep what the asset file says."""
+
+    base_color: ColorDist | None = Field(None, description="Replaces the base colour factor.")
+    roughness: FloatDist | None = Field(None, description="0 (mirror) .. 1 (matte).")
+    metallic: FloatDist | None = Field(None, description="0 (dielectric) .. 1 (metal).")
+    texture: str | None = Field(
+        None, description="Name of an image asset set: swap the base-colour texture for one of its "
+        "images (meshes without UVs get a box projection).")
+    texture_probability: float = Field(1.0, ge=0, le=1, description="Chance to apply the swap.")
+
+
+class PlacementSpec(Model):
+    """Where an object goes.
+
+    - ``floor``: upright on the floor (z = 0) at a uniform point of ``region``, turned about z by
+      ``rotation`` (default: uniform 0–360°).
+    - ``world``: at ``position`` with ``rotation``.
+    - ``screen``: at normalised image point ``point`` (``[0, 0]`` top-left, ``[1, 1]``
+      bottom-right) and ``distance`` metres from the camera, facing the camera; ``anchor`` is the
+      part of the object that sits on the point.
+    - ``relative``: next to the object named ``to`` — ``side`` is ``left``/``right`` (along the
+      camera's x axis), ``above``/``below`` (camera's up), ``on_top`` (world z), ``front``/``behind``
+      (towards/away from the camera) — with ``gap`` metres between them; bottoms aligned for
+      left/right.
+    """
+
+    mode: Literal["floor", "world", "screen", "relative"] = "floor"
+    region: dict[Literal["x", "y"], Vec2] = Field(
+        default_factory=lambda: {"x": [-0.3, 0.3], "y": [-0.3, 0.3]},
+        description="floor: x and y ranges in metres.")
+    position: Vec3Dist = Field([0.0, 0.0, 0.0], description="world: position of the origin (m).")
+    rotation: RotationDist | None = Field(
+        None, description="world/floor: rotation (floor default: uniform about z).")
+    point: Vec2Dist = Field([0.5, 0.5], description="screen: normalised image point.")
+    distance: FloatDist = Field(2.0, description="screen: distance from the camera along its axis (m).")
+    anchor: Literal["center", "bottom", "top", "left", "right"] = Field(
+        "center", description="screen: which point of the object sits on `point`.")
+    roll_deg: FloatDist = Field(0.0, description="screen/relative cards: rotation in the image plane.")
+    to: str | None = Field(None, description="relative: name of an earlier object.")
+    side: Literal["left", "right", "above", "below", "on_top", "front", "behind"] = "right"
+    gap: FloatDist = Field(0.0, description="relative: gap between the two objects (m).")
+    non_overlap: bool = Field(False, description="Resample until this object overlaps no other "
+                              "non-overlapping object (floor: footprints; others: image boxes).")
+    max_attempts: int = Field(100, ge=1, le=100000, description="Attempts before giving up.")
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, r):
+        for k in ("x", "y"):
+            if k not in r:
+                raise ValueError(f"needs both x and y ranges (missing {k})")
+            if r[k][1] < r[k][0]:
+                raise ValueError(f"{k}: max must be ≥ min")
+        return r
+
+    @model_validator(mode="after")
+    def _relative_needs_to(self):
+        if self.mode == "relative" and not self.to:
+            raise ValueError("mode 'relative' needs `to: <object name>`")
+        return self
+
+
+class ObjectSpec(Model):
+    """A group of foreground objects (instances, with category ids and masks)."""
+
+    name: str = Field(description="Unique name; used by `placement.to` and in the SceneSpec.")
+    kind: Literal["mesh", "card"] | None = Field(
+        None, description="`mesh`: a 3D model; `card`: an image on a quad (cut-out by its alpha). "
+        "Default: from the asset set (images → card).")
+    assets: str | list[str] | dict[str, float] = Field(
+        description="Asset set name(s) to draw from; a mapping gives weights per set.")
+    attribute: str | None = Field(
+        None, description="Choose the asset whose file stem equals this attribute's value; values "
+        "listed in `absent_values` mean no object.")
+    absent_values: list[str] = Field(["none"], description="Attribute values meaning 'no object'.")
+    count: IntDist = Field(1, description="How many objects of this group per frame.")
+    scale: FloatDist = Field(1.0, description="Uniform scale on top of the asset set's normalisation.")
+    height: FloatDist | None = Field(
+        None, description="Cards: height of the quad in metres (width from the image aspect).")
+    screen_height: FloatDist | None = Field(
+        None, description="Cards in screen/relative placement: height as a fraction of the image "
+        "height (overrides `height`).")
+    mirror: float = Field(0.0, ge=0, le=1, description="Cards: probability of a horizontal mirror.")
+    shading: Literal["lit", "unlit"] | None = Field(
+        None, description="`unlit` shows the texture's colours as they are (default for cards); "
+        "`lit` shades by lights and environment (default for meshes).")
+    material: MaterialSpec | None = None
+    placement: PlacementSpec = Field(default_factory=PlacementSpec)
+
+    @model_validator(mode="after")
+    def _count_nonneg(self):
+        c = self.count
+        lo = c if isinstance(c, int) else (c.min if isinstance(c, RandInt) else min(c.values))
+        if lo < 0:
+            raise ValueError("count must be ≥ 0")
+        return self
+
+
+class IntrinsicsSpec(Model):
+    """Full pinhole intrinsics in pixels (OpenCV: pixel centres at integer coordinates)."""
+
+    fx: float = Field(gt=0)
+    fy: float = Field(gt=0)
+    cx: float
+    cy: float
+
+
+class CameraSpec(Model):
+    """A look-at camera: position = ``target`` + ``offset``, looking at ``target``, z up."""
+
+    fov_y_deg: FloatDist = Field(50.0, description="Vertical field of view (ignored with intrinsics).")
+    intrinsics: IntrinsicsSpec | None = Field(None, description="Full intrinsics instead of a FOV.")
+    target: Vec3Dist = Field([0.0, 0.0, 0.0], description="Look-at point (m).")
+    offset: Vec3Dist = Field(
+        default_factory=lambda: {"dist": "cone", "axis": [0, 0, 1], "angle_deg": 75,
+                                 "min_angle_deg": 20, "radius": [0.8, 1.4]},
+        description="Camera position relative to the target; a cone/hemisphere/sphere distribution "
+        "with a radius gives a shell around the target.")
+    roll_deg: FloatDist = Field(0.0, description="Rotation about the optical axis.")
+    znear: float = Field(0.01, gt=0)
+    zfar: float = Field(100.0, gt=0)
+    require_all_in_frame: bool = Field(
+        False, description="Resample camera and objects until every object's bounding box projects "
+        "inside the image.")
+    max_attempts: int = Field(100, ge=1, le=100000)
+
+    @model_validator(mode="after")
+    def _near_far(self):
+        if self.zfar <= self.znear:
+            raise ValueError("zfar must be > znear")
+        return self
+
+
+class LightSpec(Model):
+    """Lights. Intensity is scaled so that a white diffuse surface facing a directional light of
+    intensity 1 has radiance 1 (point/spot: at 1 m)."""
+
+    type: Literal["directional", "point", "spot"]
+    count: IntDist = 1
+    intensity: FloatDist = 1.0
+    color: ColorDist = Field([1.0, 1.0, 1.0], description="Light colour (ignored with temperature_k).")
+    temperature_k: FloatDist | None = Field(None, description="Black-body colour temperature (K).")
+    direction: Vec3Dist = Field(
+        default_factory=lambda: {"dist": "cone", "axis": [0, 0, 1], "angle_deg": 60},
+        description="directional: direction from the scene towards the light.")
+    position: Vec3Dist = Field([0.0, 0.0, 2.0], description="point/spot: position (m).")
+    target: Vec3Dist = Field([0.0, 0.0, 0.0], description="spot: point it aims at.")
+    cone_deg: FloatDist = Field(30.0, description="spot: half-angle of the cone.")
+
+    @model_validator(mode="after")
+    def _cap(self):
+        if max_of_int_dist(self.count) > MAX_LIGHTS_PER_TYPE:
+            raise ValueError(f"count: at most {MAX_LIGHTS_PER_TYPE} lights of one type")
+        return self
+
+
+class EnvironmentSpec(Model):
+    """The world around the scene: an HDRI (background and lighting) or a plain colour."""
+
+    hdri: str | None = Field(None, description="Name of an `hdri` asset set (one file drawn per frame).")
+    rotation_deg: FloatDist = Field(0.0, description="HDRI rotation about z.")
+    exposure_ev: FloatDist = Field(0.0, description="HDRI radiance × 2^exposure_ev.")
+    background: Literal["hdri", "color", "transparent"] | None = Field(
+        None, description="What shows behind the scene (default: hdri if set, else color).")
+    color: ColorDist = Field([0.5, 0.5, 0.5], description="Background colour.")
+    lighting: bool = Field(True, description="Light the scene from the HDRI: ambient irradiance "
+                           "(9 spherical-harmonic coefficients) plus its dominant light as a sun.")
+    ambient: ColorDist = Field([0.15, 0.15, 0.15],
+                               description="Ambient light when there is no HDRI lighting.")
+
+
+class TextureSpec(Model):
+    """A backdrop texture: an image or a procedural pattern."""
+
+    type: Literal["color", "checker", "noise", "image"] = "color"
+    color: ColorDist = Field([0.6, 0.6, 0.6], description="color: the colour.")
+    colors: list[ColorDist] = Field(
+        default_factory=lambda: [[0.85, 0.85, 0.85], [0.25, 0.25, 0.25]],
+        description="checker/noise: two colours.")
+    squares: IntDist = Field(8, description="checker: squares across the plane.")
+    scale: FloatDist = Field(8.0, description="noise: feature frequency across the plane.")
+    image: str | None = Field(None, description="image: name of an image asset set.")
+    attribute: str | None = Field(None, description="image: choose by this attribute's value.")
+    resolution: int = Field(512, ge=8, le=4096, description="Procedural texture size in pixels.")
+
+    @model_validator(mode="after")
+    def _needs_image(self):
+        if self.type == "image" and not self.image:
+            raise ValueError("type 'image' needs `image: <asset set>`")
+        if len(self.colors) != 2:
+            raise ValueError("colors: needs exactly two colours")
+        return self
+
+
+class BackdropSpec(Model):
+    """A backdrop plane (not an instance: id 0 in masks, but present in depth).
+
+    - ``floor``: horizontal plane at z = 0 centred on ``position``.
+    - ``wall``: vertical plane, ``distance`` m from the origin in the direction ``azimuth_deg``
+      (about z from +x), facing the origin, its bottom on the floor.
+    - ``background``: a plane perpendicular to the camera axis ``distance`` m beyond the target,
+      sized to fill the frame exactly (the image covers it, cropped to the frame's aspect).
+    """
+
+    type: Literal["floor", "wall", "background"]
+    size: Vec2 = Field([4.0, 4.0], description="floor/wall: width and depth/height (m).")
+    position: Vec3Dist = Field([0.0, 0.0, 0.0], description="floor: centre.")
+    distance: FloatDist = Field(1.5, description="wall: from the origin; background: beyond the target.")
+    azimuth_deg: FloatDist = Field(90.0, description="wall: direction from the origin (about z).")
+    texture: TextureSpec = Field(default_factory=TextureSpec)
+    texture_rotation_deg: FloatDist = Field(0.0, description="Rotation of the texture on the plane.")
+    roughness: FloatDist = 0.8
+    metallic: FloatDist = 0.0
+    shading: Literal["lit", "unlit"] | None = Field(
+        None, description="Default: lit for floor/wall, unlit for background.")
+
+
+class TonemapSpec(Model):
+    """Exposure and tonemapping of the linear render into 8-bit sRGB."""
+
+    operator: Literal["clip", "aces", "reinhard"] = Field(
+        "clip", description="`clip`: clamp to 1 (unlit textures round-trip exactly); `aces`: "
+        "filmic; `reinhard`: x/(1+x).")
+    exposure_ev: FloatDist = Field(0.0, description="Linear radiance × 2^exposure_ev before the curve.")
+
+
+class PostSpec(Model):
+    """Post passes on the rendered frame."""
+
+    tonemap: TonemapSpec = Field(default_factory=TonemapSpec)
+
+
+class OutputSpec(Model):
+    """What a run writes."""
+
+    depth_scale: float = Field(
+        1.0, gt=0, description="Depth PNG value × depth_scale = millimetres (1.0: 1 mm steps, up "
+        "to 65.5 m; 0.1: 0.1 mm steps, up to 6.5 m).")
+    rgb_format: Literal["png", "jpg"] = "png"
+    jpeg_quality: int = Field(95, ge=1, le=100)
+    coco: bool = Field(True, description="Write annotations/coco.json.")
+
+
+class Template(Model):
+    """A scene template: a distribution over scenes."""
+
+    version: Literal[1] = 1
+    name: str = "untitled"
+    size: list[int] = Field([640, 480], min_length=2, max_length=2, description="Width, height (px).")
+    frames: int | None = Field(None, ge=1, description="Default frame count (`-n`).")
+    seed: int = Field(0, ge=0, description="Default root seed (`--seed`).")
+    mode: Literal["random", "exhaustive"] = Field(
+        "random", description="`random`: attributes drawn per frame; `exhaustive`: frame i takes the "
+        "i-th combination of the cartesian product of the attributes (declared order, last varies "
+        "fastest), cycling when there are more frames.")
+    asset_root: str = Field(
+        ".", description="Base for relative asset paths; relative to the template file (or to the "
+        "current directory when given with --set).")
+    attributes: dict[str, AttributeSpec] = Field(default_factory=dict)
+    assets: dict[str, AssetSetSpec] = Field(default_factory=dict)
+    camera: CameraSpec = Field(default_factory=CameraSpec)
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
+    lights: list[LightSpec] = Field(default_factory=list)
+    backdrops: list[BackdropSpec] = Field(default_factory=list)
+    objects: list[ObjectSpec] = Field(default_factory=list)
+    post: PostSpec = Field(default_factory=PostSpec)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, v):
+        if any(x < 8 or x > 16384 for x in v):
+            raise ValueError("width and height must be within 8..16384")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self):
+        errors: list[str] = []
+
+        def need_set(where: str, name: str | None, kinds: tuple[str, ...]):
+            if name is None:
+                return
+            if name not in self.assets:
+                known = ", ".join(sorted(self.assets)) or "none defined"
+                errors.append(f"{where}: unknown asset set '{name}' (known: {known})")
+                return
+            kind = self.assets[name].kind
+            if kind is not None and kind not in kinds:
+                errors.append(f"{where}: asset set '{name}' holds {kind} files, expected "
+                              f"{' or '.join(kinds)}")
+
+        def need_attr(where: str, name: str | None):
+            if name is not None and name not in self.attributes:
+                known = ", ".join(sorted(self.attributes)) or "none defined"
+                errors.append(f"{where}: unknown attribute '{name}' (known: {known})")
+
+        need_set("environment.hdri", self.environment.hdri, ("hdri",))
+        seen: set[str] = set()
+        for i, o in enumerate(self.objects):
+            where = f"objects[{i}]"
+            if o.name in seen:
+                errors.append(f"{where}.name: duplicate object name '{o.name}'")
+            sets = [o.assets] if isinstance(o.assets, str) else list(o.assets)
+            if not sets:
+                errors.append(f"{where}.assets: names no asset set")
+            for s in sets:
+                need_set(f"{where}.assets", s, ("mesh", "image"))
+            need_attr(f"{where}.attribute", o.attribute)
+            if o.material is not None:
+                need_set(f"{where}.material.texture", o.material.texture, ("image",))
+            if o.placement.mode == "relative" and o.placement.to not in seen:
+                errors.append(f"{where}.placement.to: '{o.placement.to}' is not an earlier object")
+            seen.add(o.name)
+        for i, b in enumerate(self.backdrops):
+            need_set(f"backdrops[{i}].texture.image", b.texture.image, ("image",))
+            need_attr(f"backdrops[{i}].texture.attribute", b.texture.attribute)
+        if errors:
+            # One line per problem would be nicer, but the CLI prints the first; report it precisely.
+            raise ValueError(errors[0])
+        return self
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of templates (for editor completion and validation)."""
+    schema = Template.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "synth3d scene template"
+    return schema

@@ -1,0 +1,254 @@
+"""The dataset on disk: atomic files, an append-only manifest, resume, and final COCO/CSV files.
+
+Layout (see the README's "Dataset contract")::
+
+    OUT/dataset.json  OUT/manifest.jsonl  OUT/manifest.csv
+    OUT/rgb/NNNNNN.png  OUT/depth/NNNNNN.png  OUT/instance/NNNNNN.png  OUT/scene/NNNNNN.json
+    OUT/annotations/coco.json  (+ annotations/instances.jsonl, the per-frame source it is built from)
+
+A frame is done once its manifest line is written (after its files). Every file is written to a
+temporary name and renamed into place, so no half-written file is ever visible under its final
+name; a killed run started again skips finished frames and rewrites the final files.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..errors import DatasetError
+
+FRAME_DIGITS = 6
+
+
+def frame_name(index: int) -> str:
+    return f"{index:0{FRAME_DIGITS}d}"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}-{threading.get_ident()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise DatasetError(str(path), f"cannot write ({e.strerror or e})") from None
+
+
+def encode_png(img: np.ndarray, compression: int = 1) -> bytes:
+    """PNG bytes of an (H, W) / (H, W, 3) / (H, W, 4) uint8 RGB(A) or uint16 image."""
+    import cv2
+
+    if img.ndim == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR if img.shape[2] == 3 else cv2.COLOR_RGBA2BGRA)
+    ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, compression])
+    if not ok:
+        raise DatasetError("png", "encoding failed")
+    return buf.tobytes()
+
+
+def encode_jpeg(img: np.ndarray, quality: int) -> bytes:
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img[:, :, :3], cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise DatasetError("jpeg", "encoding failed")
+    return buf.tobytes()
+
+
+def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarray,
+                instance16: np.ndarray, rgb_format: str = "png",
+                jpeg_quality: int = 95) -> dict[str, tuple[str, bytes]]:
+    """Encoded files of one frame: ``{"rgb": (relative path, bytes), "depth": ..., "instance": ...,
+    "scene": ...}`` (the same bytes for a run and for ``rerender``)."""
+    name = frame_name(index)
+    ext = "jpg" if rgb_format == "jpg" else "png"
+    return {
+        "rgb": (f"rgb/{name}.{ext}",
+                encode_jpeg(rgb, jpeg_quality) if ext == "jpg" else encode_png(rgb)),
+        "depth": (f"depth/{name}.png", encode_png(depth16)),
+        "instance": (f"instance/{name}.png", encode_png(instance16)),
+        "scene": (f"scene/{name}.json", scene_json.encode()),
+    }
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    """Complete lines of an append-only JSON-lines file (a torn last line from a kill is dropped)."""
+    if not path.exists():
+        return []
+    rows = []
+    with open(path, "rb") as f:
+        for line in f:
+            if not line.endswith(b"\n"):
+                break
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                break
+    return rows
+
+
+def _dump(obj) -> bytes:
+    return (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode()
+
+
+class DatasetWriter:
+    """Writes frames of one run into ``out``; safe to use from several writer threads.
+
+    Parameters
+    ----------
+    out : path
+    info : dict
+        The run's identity for ``dataset.json``: template (resolved, as plain data), seed, width,
+        height, depth_scale, categories, gl_renderer, ... A folder already holding a dataset with a
+        different template, seed or size is refused (DatasetError) instead of being mixed.
+    """
+
+    IDENTITY = ("template", "seed", "width", "height", "depth_scale")
+
+    def __init__(self, out: str | os.PathLike, info: dict):
+        self.out = Path(out)
+        self.info = dict(info)
+        self._lock = threading.Lock()
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            for sub in ("rgb", "depth", "instance", "scene", "annotations"):
+                (self.out / sub).mkdir(exist_ok=True)
+        except OSError as e:
+            raise DatasetError(str(self.out), f"cannot create output folder ({e.strerror or e})") from None
+        if not os.access(self.out, os.W_OK):
+            raise DatasetError(str(self.out), "output folder is not writable")
+        meta = self.out / "dataset.json"
+        if meta.exists():
+            try:
+                old = json.loads(meta.read_text())
+            except (OSError, json.JSONDecodeError):
+                raise DatasetError(str(meta), "exists but is not valid JSON; use a new folder") from None
+            for k in self.IDENTITY:
+                if old.get(k) != self.info.get(k):
+                    raise DatasetError(str(self.out), f"holds a dataset with a different {k}; "
+                                       "use a new folder (or the same command to resume)")
+            self.info["gl_renderer"] = old.get("gl_renderer", self.info.get("gl_renderer"))
+        self._rows = {r["index"]: r for r in _read_jsonl(self.out / "manifest.jsonl")}
+        self._anns = {r["index"]: r for r in _read_jsonl(self.out / "annotations" / "instances.jsonl")}
+        self._write_info(len(self._rows))
+        # Reopen in append mode after trimming any torn last line, so new lines start cleanly.
+        self._manifest = self._open_append(self.out / "manifest.jsonl", self._rows)
+        self._instances = self._open_append(self.out / "annotations" / "instances.jsonl", self._anns)
+
+    def _open_append(self, path: Path, rows: dict):
+        if path.exists():
+            with open(path, "rb") as f:
+                data = f.read()
+            if data and not data.endswith(b"\n"):
+                atomic_write(path, data[: data.rfind(b"\n") + 1])
+        return open(path, "ab")
+
+    def _write_info(self, frames: int) -> None:
+        info = dict(self.info)
+        info["frames"] = frames
+        info["synth3d_version"] = __version__
+        atomic_write(self.out / "dataset.json", _dump(info))
+
+    def done(self) -> set[int]:
+        """Indices whose manifest line exists and whose files are all present."""
+        ok = set()
+        for i, row in self._rows.items():
+            if all((self.out / f).exists() for f in row["files"].values()):
+                ok.add(i)
+        return ok
+
+    def write_frame(self, index: int, seed: int, scene_json: str, rgb: np.ndarray,
+                    depth16: np.ndarray, instance16: np.ndarray, annotations: list[dict],
+                    attributes: dict, rgb_format: str = "png", jpeg_quality: int = 95) -> dict:
+        """Encode and write one frame's files, then its annotation and manifest lines."""
+        files = {}
+        for key, (rel, data) in frame_files(index, scene_json, rgb, depth16, instance16,
+                                            rgb_format, jpeg_quality).items():
+            atomic_write(self.out / rel, data)
+            files[key] = rel
+        h, w = depth16.shape
+        ann_row = {"index": index, "file_name": files["rgb"], "width": w, "height": h,
+                   "annotations": annotations}
+        row = {"index": index, "seed": seed, "files": files, "attributes": attributes}
+        with self._lock:
+            try:
+                self._instances.write((json.dumps(ann_row, sort_keys=True) + "\n").encode())
+                self._instances.flush()
+                self._manifest.write((json.dumps(row, sort_keys=True) + "\n").encode())
+                self._manifest.flush()
+            except OSError as e:
+                raise DatasetError(str(self.out), f"cannot append to the manifest ({e.strerror})") from None
+            self._anns[index] = ann_row
+            self._rows[index] = row
+        return row
+
+    def finalize(self, coco: bool = True) -> dict:
+        """Rewrite the manifest sorted by index, write manifest.csv, coco.json and dataset.json."""
+        with self._lock:
+            self._manifest.close()
+            self._instances.close()
+            rows = [self._rows[i] for i in sorted(self._rows)]
+            atomic_write(self.out / "manifest.jsonl",
+                         b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in rows))
+            anns = [self._anns[i] for i in sorted(self._anns) if i in self._rows]
+            atomic_write(self.out / "annotations" / "instances.jsonl",
+                         b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in anns))
+            attr_names = list(self.info.get("attributes", []))
+            buf = io.StringIO()
+            wr = csv.writer(buf, lineterminator="\n")
+            wr.writerow(["index", "seed", "rgb", "depth", "instance", "scene"] + attr_names)
+            for r in rows:
+                f = r["files"]
+                wr.writerow([r["index"], r["seed"], f["rgb"], f["depth"], f["instance"], f["scene"]]
+                            + [r["attributes"].get(a, "") for a in attr_names])
+            atomic_write(self.out / "manifest.csv", buf.getvalue().encode())
+            if coco:
+                atomic_write(self.out / "annotations" / "coco.json", _dump(self._coco(anns)))
+            self._write_info(len(rows))
+            # Writers stay usable for more frames after a finalize (e.g. the Python API).
+            self._manifest = open(self.out / "manifest.jsonl", "ab")
+            self._instances = open(self.out / "annotations" / "instances.jsonl", "ab")
+        return {"frames": len(rows)}
+
+    def _coco(self, anns: list[dict]) -> dict:
+        cats = self.info.get("categories", {})
+        images, annotations = [], []
+        for r in anns:
+            image_id = r["index"]
+            images.append({"id": image_id, "file_name": r["file_name"], "width": r["width"],
+                           "height": r["height"]})
+            for a in r["annotations"]:
+                ann = dict(a)
+                ann["instance_id"] = ann.pop("id")
+                # Unique across the dataset and stable across resumes and shards:
+                # frame index × 65536 + instance id (instance ids are ≥ 1, so COCO ids are too).
+                ann["id"] = image_id * 65536 + ann["instance_id"]
+                ann["image_id"] = image_id
+                annotations.append(ann)
+        return {
+            "info": {"description": f"synth3d dataset of template '{self.info.get('template_name')}'",
+                     "version": __version__},
+            "images": images, "annotations": annotations,
+            "categories": [{"id": int(i), "name": n, "supercategory": "object"}
+                           for i, n in sorted(cats.items(), key=lambda kv: int(kv[0]))],
+        }
+
+    def close(self) -> None:
+        for f in (self._manifest, self._instances):
+            try:
+                f.close()
+            except Exception:
+                pass
