@@ -153,6 +153,7 @@ class BackdropSpec(_Spec):
 class TonemapSpec(_Spec):
     operator: Literal["clip", "aces", "reinhard"] = "clip"
     exposure_ev: float = 0.0
+    auto_exposure: bool = False
 
 
 class PostSpec(_Spec):

@@ -344,17 +344,19 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
         if o.material and o.material.texture and set_kind(o.material.texture) != "image":
             raise TemplateError(f"objects[{i}].material.texture", "needs an image asset set")
     for i, b in enumerate(t.backdrops):
-        if b.texture.image:
-            if set_kind(b.texture.image) != "image":
+        for tx in (b.texture if isinstance(b.texture, list) else [b.texture]):
+            if not tx.image:
+                continue
+            if set_kind(tx.image) != "image":
                 raise TemplateError(f"backdrops[{i}].texture.image", "needs an image asset set")
-            if b.texture.attribute:
-                stems = {e.stem for e in sets[b.texture.image]}
-                for v in t.attributes[b.texture.attribute].values:
+            if tx.attribute:
+                stems = {e.stem for e in sets[tx.image]}
+                for v in t.attributes[tx.attribute].values:
                     if str(v) not in stems:
                         raise TemplateError(
                             f"backdrops[{i}].texture.attribute",
-                            f"attribute '{b.texture.attribute}' value '{v}' matches no file in "
-                            f"asset set '{b.texture.image}'")
+                            f"attribute '{tx.attribute}' value '{v}' matches no file in "
+                            f"asset set '{tx.image}'")
 
     cat = Catalog(sets=sets, categories=categories)
     if open_files:

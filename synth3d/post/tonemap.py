@@ -13,9 +13,17 @@ from .environment import composite
 _LUT = np.round(linear_to_srgb(np.arange(65536) / 65535.0) * 255.0).astype(np.uint8)
 
 
+def auto_exposure_ev(rgb: np.ndarray) -> float:
+    """Exposure (EV) that maps the log-average luminance of ``rgb`` to middle grey 0.18."""
+    lum = rgb[..., 0] * 0.2126 + rgb[..., 1] * 0.7152 + rgb[..., 2] * 0.0722
+    key = float(np.exp(np.mean(np.log(np.maximum(lum, 1e-4)))))
+    return float(np.clip(np.log2(0.18 / key), -12.0, 12.0))
+
+
 def tonemap(rgb: np.ndarray, spec: TonemapSpec) -> np.ndarray:
     """Linear radiance → linear display values in 0..1 (float32)."""
-    x = rgb * np.float32(2.0 ** spec.exposure_ev) if spec.exposure_ev else rgb
+    ev = spec.exposure_ev + (auto_exposure_ev(rgb) if spec.auto_exposure else 0.0)
+    x = rgb * np.float32(2.0 ** ev) if ev else rgb
     if spec.operator == "aces":
         # Narkowicz's fit of the ACES filmic reference curve.
         x = np.maximum(x, 0)

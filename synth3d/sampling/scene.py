@@ -426,7 +426,11 @@ class Sampler:
         out = []
         for i, b in enumerate(self.t.backdrops):
             rng = stream(seed, index, f"backdrops/{i}")
-            tx = b.texture
+            if isinstance(b.texture, list):
+                w = [x.weight for x in b.texture]
+                tx = b.texture[int(rng.choice(len(w), p=np.asarray(w) / sum(w)))]
+            else:
+                tx = b.texture
             image = None
             img_aspect = None
             if tx.type == "image":
@@ -474,7 +478,8 @@ class Sampler:
                 size = [float(c1[0] - c0[0]) * 1.002, float(c1[1] - c0[1]) * 1.002]
                 centre = np.array([(c0[0] + c1[0]) / 2, (c0[1] + c1[1]) / 2, D])
                 T = T_wc @ _rt(_FACE_CAMERA, centre)
-            uvt = _uv_transform(rot, size[0] / size[1], img_aspect)
+            repeat = 1.0 if b.type == "background" else sample_float(tx.repeat, rng)
+            uvt = _uv_transform(rot, size[0] / size[1], img_aspect, repeat)
             tex = TextureSpec(type=tx.type, colors=colors, squares=squares, scale=scale, seed=tseed,
                               image=image, resolution=tx.resolution, uv_transform=uvt)
             unlit = (b.shading or ("unlit" if b.type == "background" else "lit")) == "unlit"
@@ -487,7 +492,8 @@ class Sampler:
         rng = stream(seed, index, "post")
         tm = self.t.post.tonemap
         return PostSpec(tonemap=TonemapSpec(operator=tm.operator,
-                                            exposure_ev=sample_float(tm.exposure_ev, rng)))
+                                            exposure_ev=sample_float(tm.exposure_ev, rng),
+                                            auto_exposure=tm.auto_exposure))
 
     # -- the frame ----------------------------------------------------------------------------
 
@@ -537,15 +543,17 @@ class Sampler:
         return True
 
 
-def _uv_transform(rot: float, plane_aspect: float, img_aspect: float | None) -> list[list[float]]:
-    """2×3 map from plane UV to texture UV: rotate about the centre, and crop an image so it keeps
-    its aspect while covering the plane."""
-    sx = sy = 1.0
-    if img_aspect is not None:
-        if plane_aspect > img_aspect:
-            sy = img_aspect / plane_aspect
-        else:
-            sx = plane_aspect / img_aspect
+def _uv_transform(rot: float, plane_aspect: float, img_aspect: float | None,
+                  repeat: float = 1.0) -> list[list[float]]:
+    """2×3 map from plane UV to texture UV: rotate about the centre, keep the texture's aspect
+    (an image is cropped to cover the plane; square procedural textures keep square texels) and
+    repeat it ``repeat`` times across the plane's width."""
+    tex_aspect = img_aspect if img_aspect is not None else 1.0
+    if repeat == 1.0 and img_aspect is not None:
+        sx, sy = (1.0, tex_aspect / plane_aspect) if plane_aspect > tex_aspect else \
+            (plane_aspect / tex_aspect, 1.0)
+    else:
+        sx, sy = repeat, repeat * tex_aspect / plane_aspect
     c, s = math.cos(rot), math.sin(rot)
     A = np.array([[sx, 0], [0, sy]]) @ np.array([[c, -s], [s, c]])
     b = np.array([0.5, 0.5]) - A @ np.array([0.5, 0.5])

@@ -290,6 +290,9 @@ class TextureSpec(Model):
     image: str | None = Field(None, description="image: name of an image asset set.")
     attribute: str | None = Field(None, description="image: choose by this attribute's value.")
     resolution: int = Field(512, ge=8, le=4096, description="Procedural texture size in pixels.")
+    repeat: FloatDist = Field(1.0, description="How many times the texture repeats across the "
+                              "plane's width (floor/wall; images on a background plane never repeat).")
+    weight: float = Field(1.0, ge=0, description="Weight when `texture` lists several textures.")
 
     @model_validator(mode="after")
     def _needs_image(self):
@@ -315,7 +318,9 @@ class BackdropSpec(Model):
     position: Vec3Dist = Field([0.0, 0.0, 0.0], description="floor: centre.")
     distance: FloatDist = Field(1.5, description="wall: from the origin; background: beyond the target.")
     azimuth_deg: FloatDist = Field(90.0, description="wall: direction from the origin (about z).")
-    texture: TextureSpec = Field(default_factory=TextureSpec)
+    texture: TextureSpec | list[TextureSpec] = Field(
+        default_factory=TextureSpec, description="A texture, or a list to choose one from per frame "
+        "(by `weight`).")
     texture_rotation_deg: FloatDist = Field(0.0, description="Rotation of the texture on the plane.")
     roughness: FloatDist = 0.8
     metallic: FloatDist = 0.0
@@ -330,6 +335,9 @@ class TonemapSpec(Model):
         "clip", description="`clip`: clamp to 1 (unlit textures round-trip exactly); `aces`: "
         "filmic; `reinhard`: x/(1+x).")
     exposure_ev: FloatDist = Field(0.0, description="Linear radiance × 2^exposure_ev before the curve.")
+    auto_exposure: bool = Field(
+        False, description="First scale the frame so its log-average luminance is middle grey "
+        "(0.18); exposure_ev then offsets from there. Evens out HDRIs of very different levels.")
 
 
 class PostSpec(Model):
@@ -420,8 +428,13 @@ class Template(Model):
                 errors.append(f"{where}.placement.to: '{o.placement.to}' is not an earlier object")
             seen.add(o.name)
         for i, b in enumerate(self.backdrops):
-            need_set(f"backdrops[{i}].texture.image", b.texture.image, ("image",))
-            need_attr(f"backdrops[{i}].texture.attribute", b.texture.attribute)
+            texs = b.texture if isinstance(b.texture, list) else [b.texture]
+            if not texs:
+                errors.append(f"backdrops[{i}].texture: empty list")
+            for j, tx in enumerate(texs):
+                at = f"backdrops[{i}].texture" + (f"[{j}]" if isinstance(b.texture, list) else "")
+                need_set(f"{at}.image", tx.image, ("image",))
+                need_attr(f"{at}.attribute", tx.attribute)
         if errors:
             # One line per problem would be nicer, but the CLI prints the first; report it precisely.
             raise ValueError(errors[0])
