@@ -52,13 +52,11 @@ class Scenes:
         return self.catalog.category_names()
 
     def default_frames(self) -> int | None:
-        """``frames`` from the template, else the number of attribute combinations in exhaustive
-        mode, else None."""
-        if self.template.frames:
-            return self.template.frames
+        """In exhaustive mode the number of attribute combinations; else the template's
+        ``frames`` (None when unset)."""
         if self.template.mode == "exhaustive":
             return self.sampler.n_combinations()
-        return None
+        return self.template.frames
 
     def sample(self, seed: int, index: int) -> SceneSpec:
         return self.sampler.sample(seed, index)

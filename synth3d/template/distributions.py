@@ -20,7 +20,8 @@ import math
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator,
+    BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, WithJsonSchema, field_validator,
+    model_validator,
 )
 
 DIST_TAGS = {
@@ -32,7 +33,7 @@ DIST_TAGS = {
 class Model(BaseModel):
     """Base of every template model: unknown keys are errors, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 def _dist_tag(value: Any) -> str:
@@ -464,7 +465,13 @@ def _color_const(v: Any) -> list[float]:
     return parse_color(v)
 
 
-ColorConst = Annotated[list[float], BeforeValidator(_color_const)]
+ColorConst = Annotated[
+    list[float], BeforeValidator(_color_const),
+    WithJsonSchema({"anyOf": [
+        {"type": "string", "pattern": "^#?[0-9a-fA-F]{6}$"},
+        {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1},
+         "minItems": 3, "maxItems": 3}]}),
+]
 
 ColorDist = Annotated[
     Union[

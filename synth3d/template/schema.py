@@ -368,7 +368,7 @@ class Template(Model):
     mode: Literal["random", "exhaustive"] = Field(
         "random", description="`random`: attributes drawn per frame; `exhaustive`: frame i takes the "
         "i-th combination of the cartesian product of the attributes (declared order, last varies "
-        "fastest), cycling when there are more frames.")
+        "fastest), cycling when there are more frames; `-n` defaults to the number of combinations.")
     asset_root: str = Field(
         ".", description="Base for relative asset paths; relative to the template file (or to the "
         "current directory when given with --set).")

@@ -1,0 +1,4 @@
+"""``python -m synth3d`` runs the command line."""
+from .cli import run
+
+run()
