@@ -13,7 +13,14 @@ Public API (imported lazily so that ``import synth3d`` stays cheap and GL-free):
 """
 from __future__ import annotations
 
+import os as _os
+
 __version__ = "0.1.0"
+
+# OpenCV reads these once, at its first import: EXR support is off by default, and its own log
+# lines would break the one-line error contract (synth3d reports unreadable files itself).
+_os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")
+_os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
 
 _LAZY = {
     "load_template": ("synth3d.template", "load_template"),

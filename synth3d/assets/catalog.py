@@ -17,8 +17,6 @@ from ..errors import AssetError, TemplateError
 from ..template.loading import LoadedTemplate
 from ..template.schema import AssetSetSpec
 
-os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")  # must precede the first cv2 import
-
 MESH_EXT = {".obj", ".glb", ".gltf", ".ply", ".stl", ".off"}
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 HDRI_EXT = {".hdr", ".exr"}

@@ -6,7 +6,7 @@ A template field that accepts a distribution takes either a constant (``0.5``, `
     scale: {dist: uniform, min: 0.8, max: 1.2}
     distance: {dist: normal, mean: 2.0, std: 0.3, min: 1.0, max: 3.0}
     count: {dist: randint, min: 1, max: 4}
-    size: {dist: choice, values: [0.1, 0.2], weights: [3, 1]}
+    height: {dist: choice, values: [0.1, 0.2], weights: [3, 1]}
     offset: {dist: cone, axis: [0, 0, 1], angle_deg: 70, radius: [1.0, 2.0]}
     rotation: {dist: so3}
     rotation: {dist: axis_angle, axis: [0, 0, 1], angle_deg: {dist: uniform, min: 0, max: 360}}
@@ -141,6 +141,8 @@ def _float_const(v: Any) -> float:
 
 
 class FloatChoice(Choice):
+    """A choice among numbers."""
+
     @model_validator(mode="after")
     def _numbers(self):
         return _check_choice_items(self, _float_const)
@@ -166,6 +168,8 @@ def _int_const(v: Any) -> int:
 
 
 class IntChoice(Choice):
+    """A choice among integers."""
+
     @model_validator(mode="after")
     def _ints(self):
         return _check_choice_items(self, _int_const)
@@ -316,12 +320,16 @@ class ConeDir(Model):
 
 
 class Vec3Choice(Choice):
+    """A choice among 3-vectors."""
+
     @model_validator(mode="after")
     def _vecs(self):
         return _check_choice_items(self, _vec_const(3))
 
 
 class Vec2Choice(Choice):
+    """A choice among 2-vectors."""
+
     @model_validator(mode="after")
     def _vecs(self):
         return _check_choice_items(self, _vec_const(2))
@@ -380,6 +388,8 @@ class AxisAngle(Model):
 
 
 class RotationChoice(Choice):
+    """A choice among XYZ Euler triples (degrees)."""
+
     @model_validator(mode="after")
     def _eulers(self):
         return _check_choice_items(self, _vec_const(3))
@@ -448,12 +458,16 @@ class HSV(Model):
 
 
 class ColorChoice(Choice):
+    """A choice among colours (`[r, g, b]` or `#rrggbb`)."""
+
     @model_validator(mode="after")
     def _colors(self):
         return _check_choice_items(self, parse_color)
 
 
 class UniformColor(UniformVec3):
+    """Component-wise uniform between two colours (sRGB 0..1)."""
+
     @model_validator(mode="after")
     def _unit(self):
         if min(self.min) < 0 or max(self.max) > 1:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .distributions import (
-    ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
+    ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
 )
 
 MAX_LIGHTS_PER_TYPE = 8
@@ -91,7 +91,8 @@ class AssetSetSpec(Model):
     alpha: Literal["auto", "channel", "key", "none"] = Field(
         "auto", description="Images used as cards: `channel` uses the PNG alpha; `key` makes alpha "
         "from `key_color` (a product photographed on white); `auto`: channel if present, else key.")
-    key_color: Vec3 = Field([1.0, 1.0, 1.0], description="Chroma-key colour (sRGB 0..1).")
+    key_color: ColorConst = Field([1.0, 1.0, 1.0],
+                                  description="Chroma-key colour (sRGB 0..1 or #rrggbb).")
     key_threshold: float = Field(
         0.08, ge=0, le=1, description="Pixels closer than this (max channel difference, 0..1) to "
         "key_color become transparent.")
@@ -132,7 +133,8 @@ class PlacementSpec(Model):
       left/right.
     """
 
-    mode: Literal["floor", "world", "screen", "relative"] = "floor"
+    mode: Literal["floor", "world", "screen", "relative"] = Field(
+        "floor", description="Placement mode (see above).")
     region: dict[Literal["x", "y"], Vec2] = Field(
         default_factory=lambda: {"x": [-0.3, 0.3], "y": [-0.3, 0.3]},
         description="floor: x and y ranges in metres.")
@@ -145,7 +147,8 @@ class PlacementSpec(Model):
         "center", description="screen: which point of the object sits on `point`.")
     roll_deg: FloatDist = Field(0.0, description="screen/relative cards: rotation in the image plane.")
     to: str | None = Field(None, description="relative: name of an earlier object.")
-    side: Literal["left", "right", "above", "below", "on_top", "front", "behind"] = "right"
+    side: Literal["left", "right", "above", "below", "on_top", "front", "behind"] = Field(
+        "right", description="relative: which side of `to` (see above).")
     gap: FloatDist = Field(0.0, description="relative: gap between the two objects (m).")
     non_overlap: bool = Field(False, description="Resample until this object overlaps no other "
                               "non-overlapping object (floor: footprints; others: image boxes).")
@@ -192,8 +195,8 @@ class ObjectSpec(Model):
     shading: Literal["lit", "unlit"] | None = Field(
         None, description="`unlit` shows the texture's colours as they are (default for cards); "
         "`lit` shades by lights and environment (default for meshes).")
-    material: MaterialSpec | None = None
-    placement: PlacementSpec = Field(default_factory=PlacementSpec)
+    material: MaterialSpec | None = Field(None, description="Material randomisation.")
+    placement: PlacementSpec = Field(default_factory=PlacementSpec, description="Where it goes.")
 
     @model_validator(mode="after")
     def _count_nonneg(self):
@@ -207,10 +210,10 @@ class ObjectSpec(Model):
 class IntrinsicsSpec(Model):
     """Full pinhole intrinsics in pixels (OpenCV: pixel centres at integer coordinates)."""
 
-    fx: float = Field(gt=0)
-    fy: float = Field(gt=0)
-    cx: float
-    cy: float
+    fx: float = Field(gt=0, description="Focal length in pixels along x.")
+    fy: float = Field(gt=0, description="Focal length in pixels along y.")
+    cx: float = Field(description="Principal point x (pixels; the image centre is (W−1)/2).")
+    cy: float = Field(description="Principal point y (pixels; the image centre is (H−1)/2).")
 
 
 class CameraSpec(Model):
@@ -225,12 +228,13 @@ class CameraSpec(Model):
         description="Camera position relative to the target; a cone/hemisphere/sphere distribution "
         "with a radius gives a shell around the target.")
     roll_deg: FloatDist = Field(0.0, description="Rotation about the optical axis.")
-    znear: float = Field(0.01, gt=0)
-    zfar: float = Field(100.0, gt=0)
+    znear: float = Field(0.01, gt=0, description="Near clipping distance (m).")
+    zfar: float = Field(100.0, gt=0, description="Far clipping distance (m).")
     require_all_in_frame: bool = Field(
         False, description="Resample camera and objects until every object's bounding box projects "
         "inside the image.")
-    max_attempts: int = Field(100, ge=1, le=100000)
+    max_attempts: int = Field(100, ge=1, le=100000,
+                              description="Layout attempts for require_all_in_frame.")
 
     @model_validator(mode="after")
     def _near_far(self):
@@ -243,9 +247,9 @@ class LightSpec(Model):
     """Lights. Intensity is scaled so that a white diffuse surface facing a directional light of
     intensity 1 has radiance 1 (point/spot: at 1 m)."""
 
-    type: Literal["directional", "point", "spot"]
-    count: IntDist = 1
-    intensity: FloatDist = 1.0
+    type: Literal["directional", "point", "spot"] = Field(description="Kind of light.")
+    count: IntDist = Field(1, description="Lights of this group per frame.")
+    intensity: FloatDist = Field(1.0, description="Intensity (see above for the units).")
     color: ColorDist = Field([1.0, 1.0, 1.0], description="Light colour (ignored with temperature_k).")
     temperature_k: FloatDist | None = Field(None, description="Black-body colour temperature (K).")
     direction: Vec3Dist = Field(
@@ -280,7 +284,9 @@ class EnvironmentSpec(Model):
 class TextureSpec(Model):
     """A backdrop texture: an image or a procedural pattern."""
 
-    type: Literal["color", "checker", "noise", "image"] = "color"
+    type: Literal["color", "checker", "noise", "image"] = Field(
+        "color", description="Plain colour, checkerboard, fractal noise between two colours, or an "
+        "image.")
     color: ColorDist = Field([0.6, 0.6, 0.6], description="color: the colour.")
     colors: list[ColorDist] = Field(
         default_factory=lambda: [[0.85, 0.85, 0.85], [0.25, 0.25, 0.25]],
@@ -313,7 +319,7 @@ class BackdropSpec(Model):
       sized to fill the frame exactly (the image covers it, cropped to the frame's aspect).
     """
 
-    type: Literal["floor", "wall", "background"]
+    type: Literal["floor", "wall", "background"] = Field(description="Kind of plane.")
     size: Vec2 = Field([4.0, 4.0], description="floor/wall: width and depth/height (m).")
     position: Vec3Dist = Field([0.0, 0.0, 0.0], description="floor: centre.")
     distance: FloatDist = Field(1.5, description="wall: from the origin; background: beyond the target.")
@@ -322,8 +328,8 @@ class BackdropSpec(Model):
         default_factory=TextureSpec, description="A texture, or a list to choose one from per frame "
         "(by `weight`).")
     texture_rotation_deg: FloatDist = Field(0.0, description="Rotation of the texture on the plane.")
-    roughness: FloatDist = 0.8
-    metallic: FloatDist = 0.0
+    roughness: FloatDist = Field(0.8, description="Surface roughness 0..1.")
+    metallic: FloatDist = Field(0.0, description="Metalness 0..1.")
     shading: Literal["lit", "unlit"] | None = Field(
         None, description="Default: lit for floor/wall, unlit for background.")
 
@@ -343,7 +349,8 @@ class TonemapSpec(Model):
 class PostSpec(Model):
     """Post passes on the rendered frame."""
 
-    tonemap: TonemapSpec = Field(default_factory=TonemapSpec)
+    tonemap: TonemapSpec = Field(default_factory=TonemapSpec,
+                                 description="Exposure and tonemapping.")
 
 
 class OutputSpec(Model):
@@ -352,16 +359,16 @@ class OutputSpec(Model):
     depth_scale: float = Field(
         1.0, gt=0, description="Depth PNG value × depth_scale = millimetres (1.0: 1 mm steps, up "
         "to 65.5 m; 0.1: 0.1 mm steps, up to 6.5 m).")
-    rgb_format: Literal["png", "jpg"] = "png"
-    jpeg_quality: int = Field(95, ge=1, le=100)
+    rgb_format: Literal["png", "jpg"] = Field("png", description="Encoding of rgb/ images.")
+    jpeg_quality: int = Field(95, ge=1, le=100, description="Quality when rgb_format is jpg.")
     coco: bool = Field(True, description="Write annotations/coco.json.")
 
 
 class Template(Model):
     """A scene template: a distribution over scenes."""
 
-    version: Literal[1] = 1
-    name: str = "untitled"
+    version: Literal[1] = Field(1, description="Template format version.")
+    name: str = Field("untitled", description="Name recorded in dataset.json and every SceneSpec.")
     size: list[int] = Field([640, 480], min_length=2, max_length=2, description="Width, height (px).")
     frames: int | None = Field(None, ge=1, description="Default frame count (`-n`).")
     seed: int = Field(0, ge=0, description="Default root seed (`--seed`).")
@@ -372,15 +379,20 @@ class Template(Model):
     asset_root: str = Field(
         ".", description="Base for relative asset paths; relative to the template file (or to the "
         "current directory when given with --set).")
-    attributes: dict[str, AttributeSpec] = Field(default_factory=dict)
-    assets: dict[str, AssetSetSpec] = Field(default_factory=dict)
-    camera: CameraSpec = Field(default_factory=CameraSpec)
-    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
-    lights: list[LightSpec] = Field(default_factory=list)
-    backdrops: list[BackdropSpec] = Field(default_factory=list)
-    objects: list[ObjectSpec] = Field(default_factory=list)
-    post: PostSpec = Field(default_factory=PostSpec)
-    output: OutputSpec = Field(default_factory=OutputSpec)
+    attributes: dict[str, AttributeSpec] = Field(
+        default_factory=dict, description="Categorical attributes by name (recorded per frame).")
+    assets: dict[str, AssetSetSpec] = Field(
+        default_factory=dict, description="Named asset sets (meshes, images, HDRIs).")
+    camera: CameraSpec = Field(default_factory=CameraSpec, description="The camera.")
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec,
+                                         description="Background and environment lighting.")
+    lights: list[LightSpec] = Field(default_factory=list, description="Light groups.")
+    backdrops: list[BackdropSpec] = Field(default_factory=list,
+                                          description="Floor, walls and background planes.")
+    objects: list[ObjectSpec] = Field(default_factory=list,
+                                      description="Foreground object groups (labelled instances).")
+    post: PostSpec = Field(default_factory=PostSpec, description="Post passes.")
+    output: OutputSpec = Field(default_factory=OutputSpec, description="Output settings.")
 
     @field_validator("size")
     @classmethod
