@@ -1,0 +1,58 @@
+"""Render the pictures shown in the README (docs/images/) with the bundled templates.
+
+    .venv/bin/python scripts/readme_images.py
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from synth3d.run.pipeline import render_dataset  # noqa: E402
+
+
+def _tile(images, cols):
+    rows = [np.hstack(images[i:i + cols]) for i in range(0, len(images), cols)]
+    return np.vstack(rows)
+
+
+def _ids_to_colour(inst):
+    rng = np.random.Generator(np.random.PCG64(7))
+    lut = rng.integers(60, 255, size=(65536, 3), dtype=np.uint8)
+    lut[0] = 0
+    return lut[inst]
+
+
+def main():
+    out_dir = REPO / "docs" / "images"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = []
+        for name, size in (("tabletop", (320, 240)), ("cards", (320, 240)), ("sprites", (320, 240))):
+            out = Path(tmp) / name
+            render_dataset(REPO / "scenes" / f"{name}.yaml", out, n=3, seed=11, size=size)
+            rows.append([cv2.imread(str(out / "rgb" / f"{i:06d}.png")) for i in range(3)])
+        cv2.imwrite(str(out_dir / "templates.png"), _tile(sum(rows, []), 3))
+        t = Path(tmp) / "tabletop"
+        rgb = cv2.imread(str(t / "rgb" / "000001.png"))
+        inst = cv2.imread(str(t / "instance" / "000001.png"), cv2.IMREAD_UNCHANGED)
+        depth = cv2.imread(str(t / "depth" / "000001.png"), cv2.IMREAD_UNCHANGED).astype(float)
+        d = np.zeros(depth.shape, np.uint8)
+        hit = depth > 0
+        lo, hi = depth[hit].min(), depth[hit].max()
+        d[hit] = (255 - 200 * (depth[hit] - lo) / max(hi - lo, 1)).astype(np.uint8)
+        depth_vis = cv2.applyColorMap(d, cv2.COLORMAP_VIRIDIS)
+        depth_vis[~hit] = 0
+        cv2.imwrite(str(out_dir / "buffers.png"),
+                    np.hstack([rgb, cv2.cvtColor(_ids_to_colour(inst), cv2.COLOR_RGB2BGR), depth_vis]))
+    print(f"wrote {out_dir}/templates.png and buffers.png")
+
+
+if __name__ == "__main__":
+    main()
