@@ -105,15 +105,20 @@ def test_killed_run_resumes_to_identical_dataset(tmp_path):
      "objects: [{name: a, assets: m, count: 30, placement: {region: {x: [0, 0.01], y: [0, 0.01]},"
      " non_overlap: true, max_attempts: 5}}]\n", "objects[0].placement: could not place 'a'"),
     ("assets: {h: {path: BADHDR}}\nenvironment: {hdri: h}\n", "cannot read HDRI"),
+    ("assets: {c: {path: BADPNG}}\nobjects: [{name: c, assets: c}]\n", "cannot read image"),
+    ("assets: {c: {path: REPO/sprites/objects}}\nobjects: [{name: c, assets: c, placement: "
+     "{mode: relative}}]\n", "objects[0].placement: mode 'relative' needs `to:"),
 ])
 def test_bad_input_one_line_error_nothing_written(tmp_path, yaml_text, expected):
     corrupt = tmp_path / "broken.glb"
     corrupt.write_bytes(b"glTF\x02\x00\x00\x00garbage" * 3)
     bad_hdr = tmp_path / "bad.hdr"
     bad_hdr.write_bytes(b"#?RADIANCE\nnot really\n")
+    bad_png = tmp_path / "bad.png"
+    bad_png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
     tpl = tmp_path / "t.yaml"
     tpl.write_text(yaml_text.replace("REPO", str(REPO)).replace("CORRUPT", str(corrupt))
-                   .replace("BADHDR", str(bad_hdr)))
+                   .replace("BADHDR", str(bad_hdr)).replace("BADPNG", str(bad_png)))
     out = tmp_path / "out"
     r = run_cli("render", tpl, "-n", "2", "-o", out, "--no-progress")
     assert r.returncode != 0
@@ -177,3 +182,18 @@ def test_exhaustive_sprites_on_shared_set_gives_220_distinct_rows(tmp_path):
         by_image.setdefault(a["image_id"], set()).add(names[a["category_id"]])
     for r in body:
         assert r[-2] in by_image[int(r[0])]
+
+
+def test_osmesa_backend_renders_the_same_frames(tmp_path):
+    import ctypes.util
+
+    if not ctypes.util.find_library("OSMesa"):
+        pytest.skip("libOSMesa not installed (apt-get install libosmesa6)")
+    a, b = tmp_path / "egl", tmp_path / "osmesa"
+    for out, gl in ((a, "egl"), (b, "osmesa")):
+        r = run_cli("render", SCENES / "cards.yaml", "-n", "2", "-o", out, "--size", "80x60",
+                    "--gl", gl, "--no-progress")
+        assert r.returncode == 0, r.stderr
+    assert json.loads((b / "dataset.json").read_text())["gl_renderer"]
+    for f in ("instance/000001.png", "depth/000001.png"):
+        assert (a / f).read_bytes() == (b / f).read_bytes()
