@@ -38,6 +38,8 @@ def _with(path: str, value):
     ("environment.color", {"dist": "hsv", "s": [0, 2]}, "environment.color.s: must lie within [0, 1]"),
     ("lights", [{"type": "sopt"}], "lights[0].type: Input should be 'directional', 'point' or 'spot'"),
     ("lights", [{"type": "spot", "count": 9}], "at most 8 lights of one type"),
+    ("lights", [{"type": "point", "count": 5}, {"type": "point", "count": {"dist": "randint", "min": 1, "max": 4}}],
+     "lights: up to 9 point lights per frame; at most 8"),
     ("attributes", {"bg": {"values": ["a", "b"], "p": [0.5, 0.6]}}, "attributes.bg.p: must sum to 1"),
     ("objects[1].assets", "nope", "objects[1].assets: unknown asset set 'nope'"),
     ("objects[2].placement", {"mode": "relative", "to": "zzz"}, "objects[2].placement.to: 'zzz' is not an earlier object"),

@@ -494,6 +494,8 @@ class Renderer:
         if item.obj_id == 0 and item.material is None:  # backdrop: colour comes from its texture
             base = np.ones(4)
         prog.vec4("base_color_factor", base)
+        overridden = m is not None and (m.base_color is not None or item.override_tex is not None)
+        prog.i("use_vcolor", 0 if overridden else 1)
         tex = item.override_tex if item.override_tex is not None else part.textures.get("base")
         gl.glActiveTexture(gl.GL_TEXTURE0)
         gl.glBindTexture(gl.GL_TEXTURE_2D, tex or 0)

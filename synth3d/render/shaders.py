@@ -82,6 +82,7 @@ uniform int box_uv;         // no UVs on the mesh: project the texture along the
 uniform mat3 uv_xform;      // plane/texture UV transform (rows 0-1 used)
 uniform int alpha_mode;     // 0 opaque, 1 mask, 2 blend
 uniform float alpha_cutoff;
+uniform int use_vcolor;     // vertex colours multiply the base colour unless it is overridden
 
 vec2 surface_uv() {
     vec2 uv = v_uv;
@@ -95,8 +96,14 @@ vec2 surface_uv() {
     return (uv_xform * vec3(uv, 1.0)).xy;
 }
 
+vec3 srgb_to_linear(vec3 c) {
+    return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(vec3(0.04045), c));
+}
+
 vec4 base_color() {
-    vec4 c = base_color_factor * v_color;
+    vec4 c = base_color_factor;
+    // Vertex colours in PLY/OBJ files are display (sRGB) values.
+    if (use_vcolor == 1) c *= vec4(srgb_to_linear(v_color.rgb), v_color.a);
     if (has_base_tex == 1) {
         // Textures are uploaded bottom row first: v = 0 is the image's bottom (trimesh/OpenGL).
         c *= texture(base_tex, surface_uv());

@@ -62,7 +62,8 @@ class Scenes:
         return self.sampler.sample(seed, index)
 
     def stream(self, seed: int = 0, start: int = 0, renderer=None):
-        """An endless iterator of ``(spec, frame, rgb_uint8, annotations)`` for on-the-fly use."""
+        """An endless iterator of ``(SceneSpec, FrameOutput)`` pairs — frames ``start``,
+        ``start + 1``, … rendered in memory, nothing written — for on-the-fly training."""
         from ..render.renderer import Renderer
 
         own = renderer is None

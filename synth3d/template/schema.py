@@ -423,6 +423,15 @@ class Template(Model):
                 errors.append(f"{where}: unknown attribute '{name}' (known: {known})")
 
         need_set("environment.hdri", self.environment.hdri, ("hdri",))
+        # The shader holds MAX_LIGHTS_PER_TYPE lights of each type; never drop lights silently.
+        for kind in ("directional", "point", "spot"):
+            most = sum(max_of_int_dist(L.count) for L in self.lights if L.type == kind)
+            if kind == "directional" and self.environment.hdri and self.environment.lighting:
+                most += 1  # the HDRI's dominant light becomes a directional light
+            if most > MAX_LIGHTS_PER_TYPE:
+                errors.append(f"lights: up to {most} {kind} lights per frame"
+                              f"{' (the HDRI sun counts as one)' if kind == 'directional' and self.environment.hdri else ''}"
+                              f"; at most {MAX_LIGHTS_PER_TYPE}")
         seen: set[str] = set()
         for i, o in enumerate(self.objects):
             where = f"objects[{i}]"
