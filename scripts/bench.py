@@ -18,10 +18,16 @@ For one template (default ``scenes/tabletop.yaml`` at 640×480) it measures
    frames (as synth3d's own caches keep them); ``--bare-stock`` also times stock pyrender scene
    switching, which re-uploads meshes and textures that the previous frame did not use.
 
+Every measurement runs ``--repeat`` rounds (default 3), interleaved so that a disturbance hits all
+of them; the table shows the median images/s with the range, wall ms per image and process CPU ms
+per image (all threads: llvmpipe's rasteriser threads and synth3d's writer threads included). The
+run ends with how many cores other processes kept busy meanwhile, and a warning if the numbers are
+unreliable.
+
 Usage::
 
     python scripts/bench.py [--template scenes/tabletop.yaml] [--size 640x480] [-n 40]
-                            [--warmup 3] [--seed S] [--json out.json]
+                            [--warmup 3] [--seed S] [--repeat 3] [--json out.json]
 """
 from __future__ import annotations
 
@@ -39,10 +45,13 @@ import time  # noqa: E402
 import traceback  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # a source checkout works without installing
+
+# synth3d first, as the CLI does: its import sets thread defaults (OPENBLAS_NUM_THREADS) that
+# must be in place before numpy loads. Both loops below run under the same settings.
+import synth3d  # noqa: E402,F401
+import numpy as np  # noqa: E402
 
 CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
 
@@ -96,17 +105,22 @@ def fmt_ms(rate) -> str:
 # 1. end-to-end
 
 
-def bench_end_to_end(template: str, size, n: int, warmup: int, seed: int, skip: int) -> dict:
+def warm_up_end_to_end(template: str, size, n: int, warmup: int, seed: int) -> float:
+    """The separate warm-up call: imports, asset files, module-level caches (frames n.. so none
+    repeats a timed frame). Returns its duration."""
     from synth3d.run.pipeline import render_dataset
 
-    # Warm-up: imports, asset files, module-level caches. Frames n.. so none repeat the timed ones.
-    if warmup > 0:
-        with tempfile.TemporaryDirectory(prefix="synth3d-bench-warm-") as d:
-            t = time.perf_counter()
-            render_dataset(template, d, n=warmup, seed=seed, start=n, size=size, backend="egl")
-            warm_s = time.perf_counter() - t
-    else:
-        warm_s = 0.0
+    if warmup <= 0:
+        return 0.0
+    with tempfile.TemporaryDirectory(prefix="synth3d-bench-warm-") as d:
+        t = time.perf_counter()
+        render_dataset(template, d, n=warmup, seed=seed, start=n, size=size, backend="egl")
+        return time.perf_counter() - t
+
+
+def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: bool) -> dict:
+    """One timed render_dataset call (frames 0..n-1) into a fresh temporary folder."""
+    from synth3d.run.pipeline import render_dataset
 
     marks: dict = {"frames": []}
 
@@ -118,27 +132,28 @@ def bench_end_to_end(template: str, size, n: int, warmup: int, seed: int, skip: 
         marks["frames"].append(time.perf_counter())
 
     with tempfile.TemporaryDirectory(prefix="synth3d-bench-e2e-") as d:
+        c0 = time.process_time()
         t0 = time.perf_counter()
         summary = render_dataset(template, d, n=n, seed=seed, size=size, backend="egl",
                                  on_start=on_start, on_frame=on_frame)
         t1 = time.perf_counter()
-        check = inspect_dataset(Path(d), n)
+        cpu = time.process_time() - c0
+        dataset = inspect_dataset(Path(d), n) if check else None
 
     total = t1 - t0
     fr = marks["frames"]
     res = {
-        "frames": n,
-        "warmup_frames": warmup,
-        "warmup_call_s": warm_s,
         "call_s": total,
         "images_per_s": n / total if total > 0 else None,
+        "cpu_ms_per_image": 1000 * cpu / n,
         "summary_images_per_s": summary.get("images_per_s"),
         "setup_s": marks["start"] - t0 if "start" in marks else None,
         "finalize_s": t1 - fr[-1] if fr else None,
         "steady_skip": None,
         "steady_images_per_s": None,
-        "dataset": check,
     }
+    if dataset is not None:
+        res["dataset"] = dataset
     if marks.get("todo") != n:
         raise BenchError(f"end-to-end: render_dataset planned {marks.get('todo')} frames, expected {n} "
                          "(was the temporary folder not fresh?)")
@@ -207,19 +222,24 @@ def inspect_dataset(out: Path, n: int) -> dict:
 
 
 def bench_synth3d_render(specs, size, warmup: int) -> dict:
+    """The same specs through one fresh synth3d Renderer: render calls only (textures made and
+    uploaded on first use are included, as in a run)."""
     from synth3d.render.renderer import Renderer
 
     with Renderer(size[0], size[1], backend="egl") as r:
         info = r.gl_info()
         for s in specs[:warmup]:
             r.render(s)
-        times = []
+        times, cpu = [], 0.0
         for s in specs:
+            c = time.process_time()
             t = time.perf_counter()
             r.render(s)
             times.append(time.perf_counter() - t)
+            cpu += time.process_time() - c
     tot = sum(times)
     return {"gl": info, "render_s": tot, "images_per_s": len(specs) / tot if tot > 0 else None,
+            "cpu_ms_per_image": 1000 * cpu / len(specs),
             "ms_median": 1000 * float(np.median(times)), "ms_max": 1000 * float(np.max(times))}
 
 
@@ -410,9 +430,9 @@ def _resident_scene_class():
 ResidentScene = None
 
 
-def bench_bare(specs, size, warmup: int, resident: bool) -> dict:
+def build_bare(specs, resident: bool):
+    """pyrender Scenes (and seg node maps) of every spec, plus the builder with its statistics."""
     global ResidentScene
-    import pyrender
 
     if ResidentScene is None:
         ResidentScene = _resident_scene_class()
@@ -420,45 +440,88 @@ def bench_bare(specs, size, warmup: int, resident: bool) -> dict:
     t = time.perf_counter()
     scenes = [b.build(s) for s in specs]
     b.finish(scenes)
-    build_s = time.perf_counter() - t
+    b.build_s = time.perf_counter() - t
+    return b, scenes
 
+
+def bench_bare(built, size, warmup: int, stats: bool) -> dict:
+    """One timed pass of the bare loop over prebuilt scenes, with a fresh OffscreenRenderer."""
+    import pyrender
+
+    b, scenes = built
     r = pyrender.OffscreenRenderer(size[0], size[1])
     try:
         seg_flags = pyrender.RenderFlags.SEG
         for scene, seg in scenes[:warmup]:
             r.render(scene)
             r.render(scene, flags=seg_flags, seg_node_map=seg)
-        t_col, t_seg, cover, vis, depth_ok = [], [], [], [], []
+        t_col, t_seg, cpu, cover, vis, depth_ok = [], [], 0.0, [], [], []
         for scene, seg in scenes:
+            c0 = time.process_time()
             t0 = time.perf_counter()
             color, depth = r.render(scene)
             t1 = time.perf_counter()
             segimg, _ = r.render(scene, flags=seg_flags, seg_node_map=seg)
             t2 = time.perf_counter()
+            cpu += time.process_time() - c0
             t_col.append(t1 - t0)
             t_seg.append(t2 - t1)
-            ids = segimg[:, :, 0]
-            cover.append(float(np.count_nonzero(ids)) / ids.size)
-            vis.append(len(np.unique(ids[ids > 0])))
-            depth_ok.append(float(np.count_nonzero(depth)) / depth.size)
+            if stats:  # untimed plausibility numbers
+                ids = segimg[:, :, 0]
+                cover.append(float(np.count_nonzero(ids)) / ids.size)
+                vis.append(len(np.unique(ids[ids > 0])))
+                depth_ok.append(float(np.count_nonzero(depth)) / depth.size)
     finally:
         r.delete()
     tot = sum(t_col) + sum(t_seg)
-    n = len(specs)
-    return {"resident": resident, "build_s": build_s, "render_s": tot,
-            "images_per_s": n / tot if tot > 0 else None,
-            "colour_depth_ms": 1000 * float(np.mean(t_col)), "seg_ms": 1000 * float(np.mean(t_seg)),
+    n = len(scenes)
+    out = {"render_s": tot, "images_per_s": n / tot if tot > 0 else None,
+           "cpu_ms_per_image": 1000 * cpu / n,
+           "colour_depth_ms": 1000 * float(np.mean(t_col)), "seg_ms": 1000 * float(np.mean(t_seg))}
+    if stats:
+        out.update({
+            "resident": b.resident, "build_s": b.build_s,
             "objects_per_frame": float(np.mean(b.stats["objects"])),
             "mesh_nodes_per_frame": float(np.mean(b.stats["nodes"])),
             "triangles_per_frame": float(np.mean(b.stats["triangles"])),
             "object_pixel_fraction": float(np.mean(cover)),
             "visible_objects_per_frame": float(np.mean(vis)),
             "depth_hit_fraction": float(np.mean(depth_ok)),
-            "distinct_meshes": len(b.meshes), "distinct_textures": len(b.textures)}
+            "distinct_meshes": len(b.meshes), "distinct_textures": len(b.textures)})
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
 # main
+
+
+def cpu_snapshot() -> tuple | None:
+    """(wall s, whole-machine busy CPU s from /proc/stat, this process's CPU s)."""
+    try:
+        f = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        hz = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    idle = f[3] + (f[4] if len(f) > 4 else 0)          # idle + iowait
+    busy = sum(f[:8]) - idle                            # user nice system idle iowait irq softirq steal
+    t = os.times()
+    return time.perf_counter(), busy / hz, t.user + t.system
+
+
+def other_load(a, b) -> float | None:
+    """Mean number of cores other processes kept busy between two snapshots."""
+    if not a or not b or b[0] <= a[0]:
+        return None
+    return max(0.0, ((b[1] - a[1]) - (b[2] - a[2])) / (b[0] - a[0]))
+
+
+def summarize(rounds: list[dict], key: str = "images_per_s") -> dict | None:
+    vals = [r[key] for r in rounds if r and r.get(key)]
+    if not vals:
+        return None
+    cpu = [r["cpu_ms_per_image"] for r in rounds if r and r.get("cpu_ms_per_image")]
+    return {"images_per_s": float(np.median(vals)), "min": float(min(vals)), "max": float(max(vals)),
+            "rounds": len(vals), "cpu_ms_per_image": float(np.median(cpu)) if cpu else None}
 
 
 def main(argv=None) -> int:
@@ -469,6 +532,8 @@ def main(argv=None) -> int:
     ap.add_argument("-n", type=int, default=40, help="timed frames (default 40)")
     ap.add_argument("--warmup", type=int, default=3, help="warm-up frames (default 3)")
     ap.add_argument("--seed", type=int, default=None, help="default: the template's seed")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="rounds of every measurement, interleaved; medians are reported (default 3)")
     ap.add_argument("--skip", type=int, default=5,
                     help="first frames left out of the steady-state rate (default 5)")
     ap.add_argument("--json", metavar="PATH", help="also save the numbers as JSON")
@@ -479,8 +544,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.n < 2:
         ap.error("-n must be ≥ 2")
-    if args.warmup < 0:
-        ap.error("--warmup must be ≥ 0")
+    if args.warmup < 0 or args.skip < 0:
+        ap.error("--warmup and --skip must be ≥ 0")
+    if args.repeat < 1:
+        ap.error("--repeat must be ≥ 1")
     if not Path(args.template).is_file():
         ap.error(f"--template: no such file: {args.template}")
 
@@ -493,9 +560,9 @@ def main(argv=None) -> int:
 
     W, H = args.size
     res: dict = {"template": str(args.template), "size": [W, H], "n": args.n,
-                 "warmup": args.warmup, "errors": {}}
+                 "warmup": args.warmup, "repeat": args.repeat, "errors": {}}
     machine = {"cpu": cpu_model(), "cores": cores(), "python": _pyplatform.python_version(),
-               "llvmpipe_threads": os.environ.get("LP_NUM_THREADS")}
+               "LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS")}
     res["machine"] = machine
 
     def step(name, fn):
@@ -504,14 +571,14 @@ def main(argv=None) -> int:
             return fn()
         except (Synth3dError, BenchError) as e:
             msg = str(e)
-        except Exception as e:  # report and go on with the other measurements
+        except Exception as e:  # report it and go on with the other measurements
             msg = f"{e.__class__.__name__}: {e}"
             traceback.print_exc(file=sys.stderr)
         print(f"error in {name}: {msg}", file=sys.stderr)
-        res["errors"][name] = msg
+        res["errors"].setdefault(name, msg)
         return None
 
-    # Specs for the render-only and bare rows: exactly what render_dataset samples.
+    # The specs of the render-only and bare rows: exactly those render_dataset samples.
     def sample():
         sc = Scenes(args.template, size=(W, H))
         seed = sc.template.seed if args.seed is None else args.seed
@@ -525,32 +592,56 @@ def main(argv=None) -> int:
     res["seed"] = seed
     res["objects_per_frame"] = float(np.mean([len(s.objects) for s in specs]))
 
-    res["end_to_end"] = step("end-to-end render_dataset",
-                             lambda: bench_end_to_end(args.template, (W, H), args.n, args.warmup,
-                                                      seed, args.skip))
-    if not args.no_render_only:
-        res["synth3d_render"] = step("synth3d Renderer.render only",
-                                     lambda: bench_synth3d_render(specs, (W, H), args.warmup))
-    if "synth3d_render" in res and res["synth3d_render"]:
-        machine["gl"] = res["synth3d_render"].pop("gl")
-    else:
+    res["warmup_call_s"] = step("end-to-end warm-up call",
+                                lambda: warm_up_end_to_end(args.template, (W, H), args.n,
+                                                           args.warmup, seed))
+    built = step("building bare pyrender scenes", lambda: build_bare(specs, resident=True))
+    built_stock = (step("building stock pyrender scenes", lambda: build_bare(specs, resident=False))
+                   if args.bare_stock else None)
+
+    rows: dict[str, list] = {"end_to_end": [], "synth3d_render": [], "bare": [], "bare_stock": []}
+    snap0 = cpu_snapshot()
+    for r in range(args.repeat):
+        tag = f" (round {r + 1}/{args.repeat})"
+        if res["warmup_call_s"] is not None:
+            rows["end_to_end"].append(step("end-to-end render_dataset" + tag, lambda: bench_end_to_end(
+                args.template, (W, H), args.n, seed, args.skip, check=(r == 0))))
+        if not args.no_render_only:
+            rows["synth3d_render"].append(step("synth3d Renderer.render only" + tag,
+                                               lambda: bench_synth3d_render(specs, (W, H), args.warmup)))
+        if built is not None:
+            rows["bare"].append(step("bare pyrender loop" + tag,
+                                     lambda: bench_bare(built, (W, H), args.warmup, stats=(r == 0))))
+        if built_stock is not None:
+            rows["bare_stock"].append(step("bare pyrender loop, stock scenes" + tag, lambda: bench_bare(
+                built_stock, (W, H), args.warmup, stats=(r == 0))))
+    machine["other_processes_cores"] = other_load(snap0, cpu_snapshot())
+    res["rounds"] = rows
+
+    gl = next((x.pop("gl") for x in rows["synth3d_render"] if x and "gl" in x), None)
+    if gl is None:
         def gl_info():
             from synth3d.render.renderer import Renderer
 
-            with Renderer(W, H, backend="egl") as r:
-                return r.gl_info()
-        machine["gl"] = step("GL info", gl_info)
-    res["bare"] = step("bare pyrender loop",
-                       lambda: bench_bare(specs, (W, H), args.warmup, resident=True))
-    if args.bare_stock:
-        res["bare_stock"] = step("bare pyrender loop (stock scene switching)",
-                                 lambda: bench_bare(specs, (W, H), args.warmup, resident=False))
+            with Renderer(W, H, backend="egl") as rr:
+                return rr.gl_info()
+        gl = step("GL info", gl_info)
+    for x in rows["synth3d_render"]:
+        if x:
+            x.pop("gl", None)
+    machine["gl"] = gl
 
-    e2e, bare = res.get("end_to_end"), res.get("bare")
-    if e2e and bare and bare["images_per_s"]:
+    summary = {k: summarize(v) for k, v in rows.items()}
+    summary["end_to_end_steady"] = summarize(rows["end_to_end"], "steady_images_per_s")
+    res["summary"] = summary
+    e2e, bare = summary.get("end_to_end"), summary.get("bare")
+    if e2e and bare:
         res["ratio_end_to_end_over_bare"] = e2e["images_per_s"] / bare["images_per_s"]
-        if e2e["steady_images_per_s"]:
-            res["ratio_steady_over_bare"] = e2e["steady_images_per_s"] / bare["images_per_s"]
+        if summary["end_to_end_steady"]:
+            res["ratio_steady_over_bare"] = (summary["end_to_end_steady"]["images_per_s"]
+                                             / bare["images_per_s"])
+        if e2e["cpu_ms_per_image"] and bare["cpu_ms_per_image"]:
+            res["cpu_ratio_end_to_end_over_bare"] = e2e["cpu_ms_per_image"] / bare["cpu_ms_per_image"]
 
     report(res)
     if args.json:
@@ -568,58 +659,73 @@ def report(res: dict) -> None:
     m = res["machine"]
     gl = m.get("gl") or {}
     c = m["cores"]
+    S = res.get("summary", {})
+    rounds = res.get("rounds", {})
+    first = {k: next((x for x in v if x), None) for k, v in rounds.items()}
     print()
     print(f"synth3d benchmark — {Path(res['template']).name} at {res['size'][0]}×{res['size'][1]}, "
-          f"seed {res.get('seed')}, n={res['n']}, warm-up {res['warmup']}")
-    print(f"machine: {m['cpu']}, {c.get('usable', c['logical'])} cores"
-          f" ({c['logical']} logical); GL: {gl.get('renderer', '?')}"
+          f"seed {res.get('seed')}, n={res['n']} frames, warm-up {res['warmup']}, "
+          f"{res['repeat']} round(s) (medians)")
+    print(f"machine: {m['cpu']}, {c.get('usable', c['logical'])} cores; GL: {gl.get('renderer', '?')}"
           f"{' (software)' if gl.get('software') else ''}, {gl.get('version', '')}")
     print(f"objects/frame (SceneSpec mean): {res.get('objects_per_frame', float('nan')):.2f}")
     print()
-    print(f"{'measurement':46s} {'img/s':>7s} {'ms/img':>8s}")
-    print("-" * 63)
-    e = res.get("end_to_end")
-    if e:
-        print(f"{'end-to-end render_dataset (whole call)':46s} {fmt_rate(e['images_per_s'])} "
-              f"{fmt_ms(e['images_per_s'])}")
-        if e["steady_images_per_s"]:
-            label = f"  steady state (frames {e['steady_skip']}..{e['steady_last']})"
-            print(f"{label:46s} {fmt_rate(e['steady_images_per_s'])} {fmt_ms(e['steady_images_per_s'])}")
-    s = res.get("synth3d_render")
-    if s:
-        print(f"{'synth3d Renderer.render only (no post/write)':46s} {fmt_rate(s['images_per_s'])} "
-              f"{fmt_ms(s['images_per_s'])}")
-    for key, label in (("bare", "bare pyrender (colour+depth, seg)"),
-                       ("bare_stock", "bare pyrender, stock scene switching")):
-        b = res.get(key)
-        if b:
-            print(f"{label:46s} {fmt_rate(b['images_per_s'])} {fmt_ms(b['images_per_s'])}")
-    print("-" * 63)
+    print(f"{'measurement':44s} {'img/s':>7s} {'(min–max)':>15s} {'ms/img':>7s} {'CPU ms/img':>10s}")
+    print("-" * 87)
+    e = first.get("end_to_end")
+    labels = [("end_to_end", "end-to-end render_dataset (whole call)")]
+    if e and e.get("steady_skip") is not None:
+        labels.append(("end_to_end_steady",
+                       f"  steady state (frames {e['steady_skip']}..{e['steady_last']})"))
+    labels += [("synth3d_render", "synth3d Renderer.render only (no post/write)"),
+               ("bare", "bare pyrender: colour+depth, seg passes"),
+               ("bare_stock", "bare pyrender, stock scene switching")]
+    for key, label in labels:
+        s = S.get(key)
+        if not s:
+            continue
+        rng = f"({s['min']:.2f}–{s['max']:.2f})" if s["rounds"] > 1 else ""
+        cpu = f"{s['cpu_ms_per_image']:10.1f}" if s.get("cpu_ms_per_image") and key != "end_to_end_steady" else ""
+        print(f"{label:44s} {s['images_per_s']:7.2f} {rng:>15s} {1000 / s['images_per_s']:7.1f} {cpu}")
+    print("-" * 87)
     if "ratio_end_to_end_over_bare" in res:
         r = res["ratio_end_to_end_over_bare"]
-        line = f"ratio end-to-end / bare: {r:.3f} (bare is {1 / r:.2f}× faster)"
+        line = f"ratio end-to-end / bare (img/s): {r:.3f} (bare {1 / r:.2f}× faster)"
         if "ratio_steady_over_bare" in res:
             line += f"; steady / bare: {res['ratio_steady_over_bare']:.3f}"
         print(line)
+        if "cpu_ratio_end_to_end_over_bare" in res:
+            print(f"CPU time per image, end-to-end / bare: {res['cpu_ratio_end_to_end_over_bare']:.2f}×")
     if e:
-        d = e["dataset"]
-        print(f"end-to-end: call {e['call_s']:.2f} s = setup {e['setup_s']:.2f} s (template, context, "
-              f"writer) + frames + finalize {e['finalize_s']:.2f} s (last frame → return); "
-              f"warm-up call {e['warmup_call_s']:.2f} s")
-        print(f"  dataset: {d['coco_images']} images, {d['coco_annotations']} COCO annotations, "
-              f"{d['visible_objects_per_frame']:.2f} visible objects/frame, "
-              f"object pixels {100 * d['object_pixel_fraction']:.1f}%")
+        print(f"end-to-end call (round 1): {e['call_s']:.2f} s = setup {e['setup_s']:.2f} s (template, "
+              f"GL context, writer) + frames + {e['finalize_s']:.2f} s after the last frame "
+              f"(finalize, close); warm-up call {res.get('warmup_call_s') or 0:.2f} s")
+        d = e.get("dataset")
+        if d:
+            print(f"  dataset: {d['coco_images']} images, {d['coco_annotations']} COCO annotations, "
+                  f"{d['visible_objects_per_frame']:.2f} visible objects/frame, "
+                  f"object pixels {100 * d['object_pixel_fraction']:.1f}%")
+    s = first.get("synth3d_render")
     if s:
-        print(f"synth3d render: median {s['ms_median']:.1f} ms, max {s['ms_max']:.1f} ms per frame")
-    b = res.get("bare")
+        print(f"synth3d render (round 1): median {s['ms_median']:.1f} ms, max {s['ms_max']:.1f} ms per frame")
+    b = first.get("bare")
     if b:
         print(f"bare: {b['objects_per_frame']:.2f} objects/frame ({b['mesh_nodes_per_frame']:.2f} mesh "
-              f"nodes incl. backdrops, {b['triangles_per_frame']:.0f} triangles), "
+              f"nodes with backdrops, {b['triangles_per_frame']:.0f} triangles), "
               f"{b['visible_objects_per_frame']:.2f} visible, object pixels "
               f"{100 * b['object_pixel_fraction']:.1f}%, depth hits {100 * b['depth_hit_fraction']:.1f}%")
-        print(f"  per frame: colour+depth {b['colour_depth_ms']:.1f} ms + seg {b['seg_ms']:.1f} ms; "
-              f"{b['distinct_meshes']} meshes, {b['distinct_textures']} textures; "
-              f"scenes built in {b['build_s']:.2f} s (untimed)")
+        print(f"  per frame (round 1): colour+depth {b['colour_depth_ms']:.1f} ms + seg "
+              f"{b['seg_ms']:.1f} ms; {b['distinct_meshes']} meshes, {b['distinct_textures']} "
+              f"textures, resident; scenes built in {b['build_s']:.2f} s (untimed)")
+    other = m.get("other_processes_cores")
+    spread = max((s["max"] / s["min"] for s in S.values() if s and s["rounds"] > 1 and s["min"] > 0),
+                 default=1.0)
+    if other is not None:
+        print(f"other processes kept {other:.2f} of {c.get('usable', c['logical'])} cores busy "
+              f"during the measurements")
+    if (other is not None and other > 0.2) or spread > 1.3:
+        print(f"warning: noisy measurement (other processes used {other if other is None else round(other, 2)} "
+              f"cores; rounds differ up to {spread:.2f}×); rerun on a quiet machine")
     if res["errors"]:
         print("errors:")
         for k, v in res["errors"].items():

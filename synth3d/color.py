@@ -16,6 +16,17 @@ def linear_to_srgb(c):
     return np.where(c <= 0.0031308, c * 12.92, 1.055 * np.power(c, 1.0 / 2.4) - 0.055)
 
 
+# 16-bit linear → 8-bit sRGB table. Quantising linear values to 1/65535 cannot move an 8-bit sRGB
+# code (neighbouring codes are ≥ 3e-4 apart in linear), so unlit textures round-trip exactly.
+_SRGB8_LUT = np.round(linear_to_srgb(np.arange(65536) / 65535.0) * 255.0).astype(np.uint8)
+
+
+def encode_srgb8(x: np.ndarray) -> np.ndarray:
+    """Linear values (clipped to 0..1) → uint8 sRGB codes, same shape."""
+    idx = (np.clip(x, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
+    return _SRGB8_LUT[idx]
+
+
 _XYZ_TO_LINEAR_SRGB = np.array([
     [3.2404542, -1.5371385, -0.4985314],
     [-0.9692660, 1.8760108, 0.0415560],

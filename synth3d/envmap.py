@@ -140,33 +140,62 @@ def _level(path: str, width: int) -> np.ndarray:
     return cv2.resize(env, (width, width // 2), interpolation=cv2.INTER_AREA)
 
 
+@lru_cache(maxsize=8)
+def _camera_rays(K: tuple, width: int, height: int) -> np.ndarray:
+    """(H·W, 3) float32 unnormalised camera-frame rays through pixel centres (cached per K)."""
+    Kinv = np.linalg.inv(np.asarray(K, np.float64).reshape(3, 3))
+    us, vs = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
+    rays = np.stack([us.ravel(), vs.ravel(), np.ones(us.size)], axis=-1) @ Kinv.T
+    return rays.astype(np.float32)
+
+
 def lookup_background(path: str, K: np.ndarray, T_world_cam: np.ndarray, width: int, height: int,
-                      rotation_deg: float, exposure_ev: float) -> np.ndarray:
+                      rotation_deg: float, exposure_ev: float,
+                      where: np.ndarray | None = None) -> np.ndarray:
     """Radiance (H, W, 3) float32 seen through every pixel centre of a camera.
 
     The map is box-filtered to the level whose texels match the pixels' angular size, then sampled
-    bilinearly (wrapping in u), so a 4k HDRI through a narrow or wide lens does not alias."""
+    bilinearly (wrapping in u), so a 4k HDRI through a narrow or wide lens does not alias.
+    ``where`` (H, W) bool limits the work to those pixels (the rest are 0)."""
     import cv2
 
     env_w = load_width(path)
     # Texel angle 2π/w should not be smaller than the pixel angle ≈ 1/f.
     f = max(K[0, 0], K[1, 1])
     want = 2 ** int(math.ceil(math.log2(max(2 * math.pi * f, 8))))
-    env = _level(path, min(want, env_w))
-    h_e, w_e = env.shape[:2]
-    us, vs = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
-    rays = np.stack([us, vs, np.ones_like(us)], axis=-1) @ np.linalg.inv(K).T
-    R = rot_z(-rotation_deg) @ T_world_cam[:3, :3]
+    env = _padded_level(path, min(want, env_w))
+    h_e, w_e = env.shape[0], env.shape[1] - 2
+    rays = _camera_rays(tuple(np.asarray(K, np.float64).ravel()), width, height)
+    idx = None if where is None else np.flatnonzero(where.ravel())
+    if idx is not None:
+        rays = rays[idx]
+    R = (rot_z(-rotation_deg) @ T_world_cam[:3, :3]).astype(np.float32)
     d = rays @ R.T
     d /= np.linalg.norm(d, axis=-1, keepdims=True)
     u, t = directions_to_uv(d)
-    mapx = (u * w_e - 0.5).astype(np.float32)
-    mapy = (t * h_e - 0.5).astype(np.float32)
-    # Pad one column on each side so bilinear filtering wraps around the seam.
-    padded = np.concatenate([env[:, -1:], env, env[:, :1]], axis=1)
-    out = cv2.remap(padded, mapx + 1.0, mapy, interpolation=cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE)
-    return (out * np.float32(2.0 ** exposure_ev)).astype(np.float32)
+    n = len(u)
+    cols = 1024  # remap wants a 2-D map under 32767 on a side: lay the pixel list out in rows
+    rows = max(1, -(-n // cols))
+    mapx = np.zeros(rows * cols, np.float32)
+    mapy = np.zeros(rows * cols, np.float32)
+    mapx[:n] = u * w_e + 0.5  # +1 for the wrap column, −0.5 for texel centres
+    mapy[:n] = t * h_e - 0.5
+    vals = cv2.remap(env, mapx.reshape(rows, cols), mapy.reshape(rows, cols),
+                     interpolation=cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE).reshape(-1, 3)[:n]
+    vals *= np.float32(2.0 ** exposure_ev)
+    if idx is None:
+        return vals.reshape(height, width, 3)
+    out = np.zeros((height * width, 3), np.float32)
+    out[idx] = vals
+    return out.reshape(height, width, 3)
+
+
+@lru_cache(maxsize=16)
+def _padded_level(path: str, width: int) -> np.ndarray:
+    # One wrapped column on each side so bilinear filtering crosses the u = 0/1 seam.
+    env = _level(path, width).astype(np.float32)
+    return np.ascontiguousarray(np.concatenate([env[:, -1:], env, env[:, :1]], axis=1))
 
 
 def load_width(path: str) -> int:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..color import linear_to_srgb
+from ..color import encode_srgb8
 
 
 def _to_rgba8(linear_rgb: np.ndarray) -> np.ndarray:
-    srgb = np.round(linear_to_srgb(linear_rgb) * 255.0).astype(np.uint8)
+    srgb = encode_srgb8(np.asarray(linear_rgb, np.float32))
     return np.dstack([srgb, np.full(srgb.shape[:2], 255, np.uint8)])
 
 
@@ -32,6 +32,16 @@ def fractal_noise(n: int, frequency: float, seed: int, octaves: int = 4) -> np.n
     return (out - lo) / max(hi - lo, 1e-6)
 
 
+def procedural_key(t) -> tuple:
+    """Cache key holding exactly the parameters that change a procedural texture's pixels."""
+    cols = tuple(map(tuple, t.colors))
+    if t.type == "color":
+        return ("color", cols[:1], t.resolution)
+    if t.type == "checker":
+        return ("checker", cols, int(t.squares), t.resolution)
+    return ("noise", cols, float(t.scale), int(t.seed), t.resolution)
+
+
 def procedural_texture(t) -> np.ndarray:
     """(R, R, 4) uint8 sRGB texture for ``color``, ``checker`` or ``noise`` specs."""
     n = int(t.resolution)
@@ -42,8 +52,9 @@ def procedural_texture(t) -> np.ndarray:
         k = max(int(t.squares), 1)
         idx = (np.arange(n) * k // n)
         parity = (idx[:, None] + idx[None, :]) % 2
-        return _to_rgba8(cols[parity])
+        return _to_rgba8(cols.astype(np.float32)[parity])
     if t.type == "noise":
         w = fractal_noise(n, float(t.scale), int(t.seed))[..., None]
-        return _to_rgba8(cols[0] * (1 - w) + cols[1] * w)
+        c0, c1 = cols.astype(np.float32)
+        return _to_rgba8(c0 + (c1 - c0) * w)
     raise ValueError(f"no procedural texture of type {t.type!r}")

@@ -62,9 +62,11 @@ class _Item:
     view_depth: float = 0.0
 
 
-def projection_from_K(K: np.ndarray, width: int, height: int, znear: float, zfar: float) -> np.ndarray:
+def projection_from_K(K: np.ndarray, width: int, height: int, znear: float, zfar: float,
+                      top_row_first: bool = False) -> np.ndarray:
     """OpenGL projection matrix reproducing OpenCV intrinsics K exactly (pixel centres at integer
-    coordinates; image row 0 at the top after the read-back flip)."""
+    coordinates). With ``top_row_first`` image row 0 lands in framebuffer row 0, so
+    ``glReadPixels`` returns rows top-first and no flip is needed (triangle winding flips too)."""
     fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
     P = np.zeros((4, 4))
     P[0, 0] = 2 * fx / width
@@ -75,6 +77,8 @@ def projection_from_K(K: np.ndarray, width: int, height: int, znear: float, zfar
     P[2, 2] = -(zfar + znear) / (zfar - znear)
     P[2, 3] = -2 * zfar * znear / (zfar - znear)
     P[3, 2] = -1
+    if top_row_first:
+        P[1] *= -1
     return P
 
 
@@ -201,6 +205,15 @@ class Renderer:
         self._meshes: OrderedDict = OrderedDict()
         self._textures: OrderedDict = OrderedDict()
         self._frame = 0
+        # 8× anisotropic filtering keeps grazing floor textures sharp on GPUs; a software
+        # rasteriser pays several times the frame cost for it, so it is off there.
+        info = self.gl_info()
+        self._anisotropy = 1.0 if info["software"] else 8.0
+        if self._anisotropy > 1:
+            try:
+                self._anisotropy = float(min(self._anisotropy, gl.glGetFloatv(0x84FF)))
+            except Exception:
+                self._anisotropy = 1.0
         self._quad = self._make_quad()
         self._resize(width, height)
 
@@ -278,10 +291,8 @@ class Renderer:
         wrap = gl.GL_CLAMP_TO_EDGE if clamp else gl.GL_REPEAT
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_S, wrap)
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_T, wrap)
-        try:  # anisotropic filtering (core in GL 4.6, an extension before)
-            gl.glTexParameterf(gl.GL_TEXTURE_2D, 0x84FE, 8.0)
-        except Exception:
-            pass
+        if self._anisotropy > 1:  # core in GL 4.6, an extension before
+            gl.glTexParameterf(gl.GL_TEXTURE_2D, 0x84FE, self._anisotropy)
         gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
         return int(tex)
 
@@ -343,14 +354,13 @@ class Renderer:
 
     def _backdrop_texture(self, b: BackdropSpec) -> int:
         from ..assets.catalog import load_image_rgb
-        from ..assets.textures import procedural_texture
+        from ..assets.textures import procedural_key, procedural_texture
 
         t = b.texture
         if t.type == "image":
             return self._cached_texture(("image", t.image),
                                         lambda: _texture_array(load_image_rgb(t.image)), clamp=True)
-        key = ("proc", t.type, tuple(map(tuple, t.colors)), t.squares, t.scale, t.seed, t.resolution)
-        return self._cached_texture(key, lambda: procedural_texture(t))
+        return self._cached_texture(procedural_key(t), lambda: procedural_texture(t))
 
     # -- targets --------------------------------------------------------------------------
 
@@ -386,8 +396,10 @@ class Renderer:
                 raise RenderError("GL", f"framebuffer '{name}' incomplete (status {status:#x})")
             self._fbos[name] = (int(fb), colours + ([depth] if depth is not None else []))
 
-        fbo("colour_ms", [rb(gl.GL_RGBA32F, self.msaa)], rb(gl.GL_DEPTH_COMPONENT24, self.msaa))
-        fbo("colour", [rb(gl.GL_RGBA32F)], None)
+        # Half floats: 11-bit mantissas keep 8-bit sRGB texels exact through the linear pipeline
+        # (the nearest decision boundary is > 10× farther than the rounding error) and reach 65504.
+        fbo("colour_ms", [rb(gl.GL_RGBA16F, self.msaa)], rb(gl.GL_DEPTH_COMPONENT24, self.msaa))
+        fbo("colour", [rb(gl.GL_RGBA16F)], None)
         fbo("ids", [rb(gl.GL_R32UI), rb(gl.GL_R32F)], rb(gl.GL_DEPTH_COMPONENT32F))
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         self._size = (width, height)
@@ -553,7 +565,7 @@ class Renderer:
         K = cam.K_array()
         T_wc = cam.T_array()
         V = _CV_TO_GL @ np.linalg.inv(T_wc)
-        P = projection_from_K(K, W, H, cam.znear, cam.zfar)
+        P = projection_from_K(K, W, H, cam.znear, cam.zfar, top_row_first=True)
         lights = self._lights(spec)
         items = self._items(spec, V)
         opaque = [it for it in items if not it.blend]
@@ -561,6 +573,7 @@ class Renderer:
 
         gl.glViewport(0, 0, W, H)
         gl.glDisable(gl.GL_CULL_FACE)  # open meshes and cards are seen from both sides
+        gl.glFrontFace(gl.GL_CW)  # the y-flipped projection mirrors winding; keep gl_FrontFacing
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glDepthFunc(gl.GL_LESS)
         gl.glDepthMask(gl.GL_TRUE)
@@ -583,8 +596,8 @@ class Renderer:
         gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, self._fbos["colour"][0])
         gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0)
         gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
-        rgba = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RGBA, gl.GL_FLOAT),
-                             np.float32).reshape(H, W, 4)[::-1]
+        rgba = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RGBA, gl.GL_HALF_FLOAT),
+                             np.float16).reshape(H, W, 4)
 
         # Pass 2: ids and depth at pixel centres, single-sampled, no blending.
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._fbos["ids"][0])
@@ -599,17 +612,17 @@ class Renderer:
                 self._draw("id", it, part, V, P, lights, cam_pos)
         gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0)
         ids = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RED_INTEGER, gl.GL_UNSIGNED_INT),
-                            np.uint32).reshape(H, W)[::-1]
+                            np.uint32).reshape(H, W)
         gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT1)
         depth = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RED, gl.GL_FLOAT),
-                              np.float32).reshape(H, W)[::-1]
+                              np.float32).reshape(H, W)
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         gl.glUseProgram(0)
         err = gl.glGetError()
         if err != gl.GL_NO_ERROR:
             raise RenderError(f"frame {spec.index}", f"GL error {err:#x}")
-        return Frame(rgb=np.ascontiguousarray(rgba[:, :, :3]), alpha=np.ascontiguousarray(rgba[:, :, 3]),
-                     depth_m=np.ascontiguousarray(depth), instance=ids.astype(np.uint16))
+        return Frame(rgb=rgba[:, :, :3].astype(np.float32), alpha=rgba[:, :, 3].astype(np.float32),
+                     depth_m=depth.copy(), instance=ids.astype(np.uint16))
 
     def close(self):
         """Free GL resources and the context."""

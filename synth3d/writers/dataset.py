@@ -46,13 +46,19 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise DatasetError(str(path), f"cannot write ({e.strerror or e})") from None
 
 
-def encode_png(img: np.ndarray, compression: int = 1) -> bytes:
-    """PNG bytes of an (H, W) / (H, W, 3) / (H, W, 4) uint8 RGB(A) or uint16 image."""
+def encode_png(img: np.ndarray, compression: int = 1, rle: bool = False) -> bytes:
+    """PNG bytes of an (H, W) / (H, W, 3) / (H, W, 4) uint8 RGB(A) or uint16 image.
+
+    ``rle``: zlib's run-length strategy — faster and smaller for renders and id masks, larger for
+    depth maps."""
     import cv2
 
     if img.ndim == 3:
         img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR if img.shape[2] == 3 else cv2.COLOR_RGBA2BGRA)
-    ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, compression])
+    params = [cv2.IMWRITE_PNG_COMPRESSION, compression]
+    if rle:
+        params += [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    ok, buf = cv2.imencode(".png", img, params)
     if not ok:
         raise DatasetError("png", "encoding failed")
     return buf.tobytes()
@@ -77,9 +83,9 @@ def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarra
     ext = "jpg" if rgb_format == "jpg" else "png"
     return {
         "rgb": (f"rgb/{name}.{ext}",
-                encode_jpeg(rgb, jpeg_quality) if ext == "jpg" else encode_png(rgb)),
+                encode_jpeg(rgb, jpeg_quality) if ext == "jpg" else encode_png(rgb, rle=True)),
         "depth": (f"depth/{name}.png", encode_png(depth16)),
-        "instance": (f"instance/{name}.png", encode_png(instance16)),
+        "instance": (f"instance/{name}.png", encode_png(instance16, rle=True)),
         "scene": (f"scene/{name}.json", scene_json.encode()),
     }
 
