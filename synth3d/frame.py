@@ -20,12 +20,28 @@ class Frame:
         Depth along the optical axis at the pixel centre, metres; 0 where nothing was hit.
     instance : (H, W) uint16
         Instance id at the pixel centre; 0 is background (and backdrops), objects are 1..N.
+    normals_cam : (H, W, 3) float32 or None
+        Unit shading normal in the camera frame (OpenCV axes), facing the camera; 0 where nothing
+        was hit. Only when requested.
+    amodal : tuple of (H, W) bool, or None
+        Per object (SceneSpec order): the pixels it covers when rendered alone (its amodal mask,
+        clipped to the image). Only when requested.
+    in_frame : tuple of float, or None
+        Per object: fraction of its full silhouette that lies inside the image (measured in a
+        3× wider view at a third of the resolution; 1.0 when its box projects inside).
+    bbox_obj : tuple of [x, y, w, h], or None
+        Per object: box of its full silhouette in pixel-edge coordinates, not clipped to the
+        image (sides beyond the image from the wider view, to about 3 px).
     """
 
     rgb: np.ndarray
     alpha: np.ndarray
     depth_m: np.ndarray
     instance: np.ndarray
+    normals_cam: np.ndarray | None = None
+    amodal: tuple | None = None
+    in_frame: tuple | None = None
+    bbox_obj: tuple | None = None
 
     @property
     def height(self) -> int:

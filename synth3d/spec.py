@@ -73,7 +73,9 @@ class ObjectSpec(_Spec):
     folded in. For a card the asset is an image and its local frame is a quad in the xy-plane
     (x right, y up, normal +z, centred at the origin) of ``card_size`` = [width, height] metres
     *before* ``T_world_asset``; ``corners_world`` lists the quad's world corners in image order
-    (top-left, top-right, bottom-right, bottom-left).
+    (top-left, top-right, bottom-right, bottom-left). ``bounds_asset`` is the axis-aligned box
+    [[min], [max]] of the asset in its own coordinates (the quad for a card), ``keypoints`` the
+    named points its asset set declares, in the same coordinates.
     """
 
     id: int
@@ -88,6 +90,8 @@ class ObjectSpec(_Spec):
     mirror: bool = False
     alpha: ImageAlphaSpec | None = None
     corners_world: list[list[float]] | None = None
+    bounds_asset: list[list[float]] = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    keypoints: dict[str, list[float]] = {}
 
     def T_array(self) -> np.ndarray:
         return np.asarray(self.T_world_asset, dtype=np.float64)
@@ -161,9 +165,17 @@ class PostSpec(_Spec):
 
 
 class OutputSpec(_Spec):
+    """Per-frame files beyond rgb/depth/instance/scene: ``normals``, ``contours`` (with
+    ``crease_deg``) and ``semantic``; ``amodal`` renders each object alone for the labels."""
+
     depth_scale: float = 1.0
     rgb_format: Literal["png", "jpg"] = "png"
     jpeg_quality: int = 95
+    amodal: bool = True
+    normals: bool = False
+    contours: bool = False
+    crease_deg: float = 45.0
+    semantic: bool = False
 
 
 class SceneSpec(_Spec):

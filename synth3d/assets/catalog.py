@@ -70,6 +70,7 @@ class MeshInfo:
     T_obj_asset: np.ndarray
     hull: np.ndarray
     bounds: np.ndarray
+    bounds_file: np.ndarray
 
 
 @dataclass
@@ -272,7 +273,8 @@ def _object_frame(mesh, spec: AssetSetSpec) -> MeshInfo:
     Tt[:3, 3] = shift
     T = Tt @ T
     hull = pts * s + shift
-    return MeshInfo(T_obj_asset=T, hull=hull, bounds=np.stack([hull.min(0), hull.max(0)]))
+    return MeshInfo(T_obj_asset=T, hull=hull, bounds=np.stack([hull.min(0), hull.max(0)]),
+                    bounds_file=np.asarray(mesh.bounds, float))
 
 
 def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
@@ -302,6 +304,9 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
         for w in spec.weights:
             if w not in stems:
                 raise TemplateError(f"{where}.weights.{w}", f"no file with stem '{w}' in the set")
+        for w in spec.keypoints:
+            if w not in stems:
+                raise TemplateError(f"{where}.keypoints.{w}", f"no file with stem '{w}' in the set")
         entries = []
         for p in paths:
             cat = spec.category or name

@@ -204,7 +204,7 @@ class Renderer:
         self._programs: dict = {}
         self._meshes: OrderedDict = OrderedDict()
         self._textures: OrderedDict = OrderedDict()
-        self._frame = 0
+        self._view = 0  # bumped whenever V or P change: programs re-upload them once per view
         # 8× anisotropic filtering keeps grazing floor textures sharp on GPUs; a software
         # rasteriser pays several times the frame cost for it, so it is off there.
         info = self.gl_info()
@@ -400,7 +400,8 @@ class Renderer:
         # (the nearest decision boundary is > 10× farther than the rounding error) and reach 65504.
         fbo("colour_ms", [rb(gl.GL_RGBA16F, self.msaa)], rb(gl.GL_DEPTH_COMPONENT24, self.msaa))
         fbo("colour", [rb(gl.GL_RGBA16F)], None)
-        fbo("ids", [rb(gl.GL_R32UI), rb(gl.GL_R32F)], rb(gl.GL_DEPTH_COMPONENT32F))
+        fbo("ids", [rb(gl.GL_R32UI), rb(gl.GL_R32F), rb(gl.GL_RGBA16F)],
+            rb(gl.GL_DEPTH_COMPONENT32F))
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         self._size = (width, height)
 
@@ -492,8 +493,8 @@ class Renderer:
         gl = self.gl
         prog = self._program(kind, part.layout)
         gl.glUseProgram(prog.id)
-        if prog.frame_token != (self._frame, kind):
-            prog.frame_token = (self._frame, kind)
+        if prog.frame_token != (self._view, kind):
+            prog.frame_token = (self._view, kind)
             prog.mat4("V", V)
             prog.mat4("P", P)
             if kind == "colour":
@@ -546,13 +547,22 @@ class Renderer:
             gl.glDrawArraysInstanced(prim.mode, 0, len(prim.positions), 1)
         prim._unbind()
 
-    def render(self, spec: SceneSpec) -> Frame:
+    def render(self, spec: SceneSpec, amodal: bool = False, normals: bool = False) -> Frame:
         """Render the colour, id and depth buffers of one SceneSpec.
+
+        Parameters
+        ----------
+        spec : SceneSpec
+        amodal : bool
+            Also render every object alone: amodal masks and in-frame fractions.
+        normals : bool
+            Also read back camera-frame normals.
 
         Returns
         -------
         Frame
-            Linear premultiplied RGB, alpha, depth (m) and instance ids; see :class:`Frame`.
+            Linear premultiplied RGB, alpha, depth (m), instance ids (and the requested extras);
+            see :class:`Frame`.
         """
         gl = self.gl
         cam = spec.camera
@@ -561,7 +571,7 @@ class Renderer:
             raise RenderError("objects", "more than 65535 instances in one frame")
         self._platform.make_current()
         self._resize(W, H)
-        self._frame += 1
+        self._view += 1
         K = cam.K_array()
         T_wc = cam.T_array()
         V = _CV_TO_GL @ np.linalg.inv(T_wc)
@@ -601,11 +611,14 @@ class Renderer:
 
         # Pass 2: ids and depth at pixel centres, single-sampled, no blending.
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._fbos["ids"][0])
-        gl.glDrawBuffers(2, [gl.GL_COLOR_ATTACHMENT0, gl.GL_COLOR_ATTACHMENT1])
+        attachments = [gl.GL_COLOR_ATTACHMENT0, gl.GL_COLOR_ATTACHMENT1, gl.GL_COLOR_ATTACHMENT2]
+        gl.glDrawBuffers(3 if normals else 2, attachments[:3 if normals else 2])
         gl.glDisable(gl.GL_BLEND)
         gl.glDisable(gl.GL_MULTISAMPLE)
         gl.glClearBufferuiv(gl.GL_COLOR, 0, np.zeros(4, np.uint32))
         gl.glClearBufferfv(gl.GL_COLOR, 1, np.zeros(4, np.float32))
+        if normals:
+            gl.glClearBufferfv(gl.GL_COLOR, 2, np.zeros(4, np.float32))
         gl.glClearBufferfv(gl.GL_DEPTH, 0, np.ones(1, np.float32))
         for it in items:
             for part in it.parts:
@@ -616,13 +629,121 @@ class Renderer:
         gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT1)
         depth = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RED, gl.GL_FLOAT),
                               np.float32).reshape(H, W)
+        normals_cam = None
+        if normals:
+            gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT2)
+            normals_cam = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RGBA, gl.GL_FLOAT),
+                                        np.float32).reshape(H, W, 4)[:, :, :3].copy()
+        amodal_masks = in_frame = bbox_obj = None
+        if amodal:
+            gl.glDrawBuffers(1, attachments[:1])
+            amodal_masks, in_frame, bbox_obj = self._amodal(spec, items, V, P, K, lights, cam_pos)
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         gl.glUseProgram(0)
         err = gl.glGetError()
         if err != gl.GL_NO_ERROR:
             raise RenderError(f"frame {spec.index}", f"GL error {err:#x}")
         return Frame(rgb=rgba[:, :, :3].astype(np.float32), alpha=rgba[:, :, 3].astype(np.float32),
-                     depth_m=depth.copy(), instance=ids.astype(np.uint16))
+                     depth_m=depth.copy(), instance=ids.astype(np.uint16), normals_cam=normals_cam,
+                     amodal=amodal_masks, in_frame=in_frame, bbox_obj=bbox_obj)
+
+    def _object_box(self, o: ObjectSpec, K: np.ndarray, T_cw: np.ndarray, W: int, H: int):
+        """Pixel box (x0, y0, x1, y1), end-exclusive, that holds the object's projection, clamped
+        to the image; and whether its unclamped projection lies entirely inside."""
+        from ..assets.catalog import load_mesh
+
+        if o.kind == "card":
+            pts = np.asarray(o.corners_world)
+        else:
+            lo, hi = load_mesh(o.asset).bounds
+            c = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
+                          for z in (lo[2], hi[2])])
+            T = o.T_array()
+            pts = c @ T[:3, :3].T + T[:3, 3]
+        pc = pts @ T_cw[:3, :3].T + T_cw[:3, 3]
+        if np.any(pc[:, 2] <= 1e-6):
+            return (0, 0, W, H), False
+        uv = (pc @ K.T)[:, :2] / pc[:, 2:3]
+        x0, y0 = np.floor(uv.min(0) - 1).astype(int)
+        x1, y1 = np.ceil(uv.max(0) + 2).astype(int)
+        inside = x0 >= 0 and y0 >= 0 and x1 <= W and y1 <= H
+        return (max(x0, 0), max(y0, 0), min(x1, W), min(y1, H)), bool(inside)
+
+    def _amodal(self, spec, items, V, P, K, lights, cam_pos):
+        """Each object alone: its mask at full resolution (scissored to its box) and, when it
+        may leave the image, its in-frame fraction from a 3× wider view."""
+        gl = self.gl
+        W, H = spec.camera.width, spec.camera.height
+        T_cw = np.linalg.inv(spec.camera.T_array())
+        by_id = {it.obj_id: it for it in items if it.obj_id}
+        # A view three times as wide and tall, centred on the image, at the same pixel count.
+        Kw = K.copy()
+        Kw[0, 0] /= 3.0
+        Kw[1, 1] /= 3.0
+        Kw[0, 1] /= 3.0
+        Kw[0, 2] = (K[0, 2] + 0.5 + W) / 3.0 - 0.5
+        Kw[1, 2] = (K[1, 2] + 0.5 + H) / 3.0 - 0.5
+        Pw = projection_from_K(Kw, W, H, spec.camera.znear, spec.camera.zfar, top_row_first=True)
+        masks, fracs, boxes = [], [], []
+        gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0)
+        gl.glEnable(gl.GL_SCISSOR_TEST)
+        try:
+            for o in spec.objects:
+                it = by_id[o.id]
+                (x0, y0, x1, y1), inside = self._object_box(o, K, T_cw, W, H)
+                mask = np.zeros((H, W), bool)
+                if x1 > x0 and y1 > y0:
+                    gl.glScissor(x0, y0, x1 - x0, y1 - y0)
+                    self._draw_alone(it, V, P, lights, cam_pos)
+                    sub = np.frombuffer(gl.glReadPixels(x0, y0, x1 - x0, y1 - y0, gl.GL_RED_INTEGER,
+                                                        gl.GL_UNSIGNED_INT), np.uint32)
+                    mask[y0:y1, x0:x1] = sub.reshape(y1 - y0, x1 - x0) == o.id
+                masks.append(mask)
+                ys, xs = np.nonzero(mask)
+                exact = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1] if len(xs) else None
+                if inside:
+                    fracs.append(1.0)
+                    boxes.append(_xywh(exact))
+                    continue
+                gl.glScissor(0, 0, W, H)
+                self._view += 1  # programs re-upload V and P
+                self._draw_alone(it, V, Pw, lights, cam_pos)
+                wide = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RED_INTEGER,
+                                                     gl.GL_UNSIGNED_INT), np.uint32).reshape(H, W) == o.id
+                total = int(wide.sum())
+                # Wide pixel (r, c) looks at original pixel coordinates (3c + 1 − W, 3r + 1 − H).
+                cols = 3 * np.arange(W) + 1 - W
+                rows = 3 * np.arange(H) + 1 - H
+                central = wide[np.ix_((rows >= 0) & (rows < H), (cols >= 0) & (cols < W))]
+                fracs.append(float(central.sum()) / total if total else 0.0)
+                wy, wx = np.nonzero(wide)
+                if len(wx) == 0:
+                    boxes.append(_xywh(exact))
+                    continue
+                # Wide pixel c spans original pixel edges [3c − W, 3c − W + 3).
+                coarse = [3 * wx.min() - W, 3 * wy.min() - H, 3 * wx.max() + 3 - W,
+                          3 * wy.max() + 3 - H]
+                if exact is None:
+                    boxes.append(_xywh(coarse))
+                    continue
+                # Sides the mask does not touch are exact; sides cut by the image come from the
+                # wide view.
+                box = [coarse[0] if exact[0] == 0 else exact[0],
+                       coarse[1] if exact[1] == 0 else exact[1],
+                       coarse[2] if exact[2] == W else exact[2],
+                       coarse[3] if exact[3] == H else exact[3]]
+                boxes.append(_xywh(box))
+                self._view += 1
+        finally:
+            gl.glDisable(gl.GL_SCISSOR_TEST)
+        return tuple(masks), tuple(fracs), tuple(boxes)
+
+    def _draw_alone(self, it: _Item, V, P, lights, cam_pos):
+        gl = self.gl
+        gl.glClearBufferuiv(gl.GL_COLOR, 0, np.zeros(4, np.uint32))
+        gl.glClearBufferfv(gl.GL_DEPTH, 0, np.ones(1, np.float32))
+        for part in it.parts:
+            self._draw("id", it, part, V, P, lights, cam_pos)
 
     def close(self):
         """Free GL resources and the context."""
@@ -650,6 +771,13 @@ class Renderer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _xywh(box) -> list[float]:
+    if box is None:
+        return [0.0, 0.0, 0.0, 0.0]
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return [x0, y0, x1 - x0, y1 - y0]
 
 
 def _smooth_ok(geom) -> bool:

@@ -231,13 +231,21 @@ void main() {
 
 ID_FRAGMENT = _SURFACE + """
 uniform uint obj_id;
+uniform mat4 V;
 
 layout(location = 0) out uint out_id;
 layout(location = 1) out float out_z;
+layout(location = 2) out vec4 out_normal;
 
 void main() {
     if (alpha_mode != 0 && base_color().a < alpha_cutoff) discard;
     out_id = obj_id;
     out_z = v_zcam;
+    // Shading normal in the OpenCV camera frame (x right, y down, z forward), turned to face the
+    // camera (the back of an open or double-sided surface shows its other side).
+    vec3 n = normalize(mat3(V) * v_normal);
+    vec3 p = (V * vec4(v_world, 1.0)).xyz;
+    if (dot(n, p) > 0.0) n = -n;
+    out_normal = vec4(n.x, -n.y, -n.z, 1.0);
 }
 """

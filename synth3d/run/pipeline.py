@@ -58,8 +58,8 @@ class Scenes:
             return self.sampler.n_combinations()
         return self.template.frames
 
-    def sample(self, seed: int, index: int) -> SceneSpec:
-        return self.sampler.sample(seed, index)
+    def sample(self, seed: int, index: int, resample: int = 0) -> SceneSpec:
+        return self.sampler.sample(seed, index, resample)
 
     def stream(self, seed: int = 0, start: int = 0, renderer=None):
         """An endless iterator of ``(SceneSpec, FrameOutput)`` pairs — frames ``start``,
@@ -71,9 +71,8 @@ class Scenes:
         try:
             i = start
             while True:
-                spec = self.sample(seed, i)
-                out = process(r.render(spec), spec)
-                yield spec, out
+                spec, frame = render_frame(r, self, seed, i)
+                yield spec, process(frame, spec, self.template.labels)
                 i += 1
         finally:
             if own:
@@ -82,23 +81,59 @@ class Scenes:
 
 @dataclass(frozen=True)
 class FrameOutput:
-    """What gets written for one frame: uint8 sRGB image, uint16 depth and ids, COCO bodies."""
+    """What gets written for one frame: uint8 sRGB image, uint16 depth and ids, the labels of the
+    objects that pass the filters (see :func:`synth3d.annotate.object_labels`), the ids of those
+    that do not, and the optional images (``normals``, ``contours``, ``semantic``)."""
 
     rgb: np.ndarray
     depth16: np.ndarray
     instance16: np.ndarray
-    annotations: list
+    labels: list
+    dropped: list
+    extras: dict
 
 
-def process(frame, spec: SceneSpec) -> FrameOutput:
-    """Pure post/annotate step of one frame."""
-    from ..annotate import depth_to_png16, instance_annotations
+def render_frame(renderer, scenes: Scenes, seed: int, index: int) -> tuple[SceneSpec, object]:
+    """Sample and render frame ``index``; with ``labels.hidden: resample``, lay the frame out
+    again (same attributes) until every object shows at least one pixel."""
+    from ..errors import PlacementError
+
+    lab = scenes.template.labels
+    tries = lab.max_resample + 1 if lab.hidden == "resample" else 1
+    for attempt in range(tries):
+        spec = scenes.sample(seed, index, attempt)
+        frame = renderer.render(spec, amodal=spec.output.amodal,
+                                normals=spec.output.normals or spec.output.contours)
+        if tries == 1 or {o.id for o in spec.objects} <= set(np.unique(frame.instance).tolist()):
+            return spec, frame
+    raise PlacementError("labels.hidden", f"frame {index}: an object stayed fully hidden in "
+                         f"{tries} layouts (loosen the placement or use hidden: drop)")
+
+
+def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
+    """Pure post/annotate step of one frame (``labels``: the template's LabelsSpec filters)."""
+    from ..annotate import contour_map, depth_to_png16, object_labels, semantic_mask
     from ..post import finish
 
+    kw = {} if labels is None else dict(min_pixels=labels.min_pixels,
+                                        min_visible_fraction=labels.min_visible_fraction,
+                                        polygons=labels.polygons)
+    labs, dropped = object_labels(frame, spec, **kw)
+    extras = {}
+    out = spec.output
+    if out.normals:
+        n = frame.normals_cam
+        enc = np.round((np.clip(n, -1, 1) + 1.0) * 0.5 * 65535.0).astype(np.uint16)
+        enc[frame.depth_m <= 0] = 0
+        extras["normals"] = enc
+    if out.contours:
+        extras["contours"] = contour_map(frame.depth_m, frame.instance, frame.normals_cam,
+                                         out.crease_deg)
+    if out.semantic:
+        extras["semantic"] = semantic_mask(frame.instance, spec)
     return FrameOutput(rgb=finish(frame, spec),
-                       depth16=depth_to_png16(frame.depth_m, spec.output.depth_scale),
-                       instance16=frame.instance,
-                       annotations=instance_annotations(frame.instance, spec))
+                       depth16=depth_to_png16(frame.depth_m, out.depth_scale),
+                       instance16=frame.instance, labels=labs, dropped=dropped, extras=extras)
 
 
 def _dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
@@ -161,10 +196,10 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
         pending: deque = deque()
 
         def write(spec: SceneSpec, frame):
-            o = process(frame, spec)
+            o = process(frame, spec, t.labels)
             writer.write_frame(spec.index, seed, spec.to_json(), o.rgb, o.depth16, o.instance16,
-                               o.annotations, spec.attributes, spec.output.rgb_format,
-                               spec.output.jpeg_quality)
+                               o.labels, spec.attributes, spec.output.rgb_format,
+                               spec.output.jpeg_quality, o.extras, o.dropped)
             return spec.index
 
         def drain(limit: int):
@@ -175,8 +210,7 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
 
         try:
             for i in todo:
-                spec = scenes.sample(seed, i)
-                frame = renderer.render(spec)
+                spec, frame = render_frame(renderer, scenes, seed, i)
                 pending.append(pool.submit(write, spec, frame))
                 drain(2 * max(1, writer_threads))
             drain(0)
@@ -184,7 +218,7 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
             for f in pending:
                 f.cancel()
             pool.shutdown(wait=True)
-            writer.finalize(coco=t.output.coco)
+            writer.finalize(formats=t.output.formats)
         secs = time.perf_counter() - t0
         return {"rendered": len(todo), "skipped": n - len(todo), "seconds": secs,
                 "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
@@ -208,15 +242,19 @@ def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str
     except Exception as e:
         raise DatasetError(str(path), f"not a SceneSpec ({str(e).splitlines()[0][:120]})") from None
     with Renderer(spec.camera.width, spec.camera.height, backend=backend, gpu=gpu) as r:
-        o = process(r.render(spec), spec)
+        frame = r.render(spec, amodal=spec.output.amodal,
+                         normals=spec.output.normals or spec.output.contours)
+        o = process(frame, spec)
     written = {}
     out = Path(out)
     for key, (rel, data) in frame_files(spec.index, spec.to_json(), o.rgb, o.depth16, o.instance16,
-                                        spec.output.rgb_format, spec.output.jpeg_quality).items():
+                                        spec.output.rgb_format, spec.output.jpeg_quality,
+                                        o.extras).items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out / rel, data)
         written[key] = str(out / rel)
     return written
 
 
-__all__ = ["FrameOutput", "Scenes", "Synth3dError", "process", "render_dataset", "rerender"]
+__all__ = ["FrameOutput", "Scenes", "Synth3dError", "process", "render_dataset", "render_frame",
+           "rerender"]

@@ -174,7 +174,7 @@ class Sampler:
                 weights.append(sw * e.weight / tot)
         return entries, weights
 
-    def _place_objects(self, seed, index, K, T_wc, attrs, attempt: int = 0) -> list[_Placed]:
+    def _place_objects(self, rs, K, T_wc, attrs, attempt: int = 0) -> list[_Placed]:
         placed: list[_Placed] = []
         next_id = 1
         T_cw = np.linalg.inv(T_wc)
@@ -182,8 +182,8 @@ class Sampler:
         # replays the layout that failed.
         retry = f"/retry{attempt}" if attempt else ""
         for gi, o in enumerate(self.t.objects):
-            rng = stream(seed, index, f"objects/{o.name}{retry}")
-            mrng = stream(seed, index, f"materials/{o.name}{retry}")
+            rng = rs(f"objects/{o.name}{retry}")
+            mrng = rs(f"materials/{o.name}{retry}")
             entries, weights = self._group_entries(o)
             count = sample_int(o.count, rng)
             fixed: AssetEntry | None = None
@@ -342,6 +342,10 @@ class Sampler:
             mirror=mirror,
             alpha=self._alpha(entry, set_spec) if kind == "card" else None,
             corners_world=hull_w.tolist() if kind == "card" else None,
+            bounds_asset=(hull[[3, 1]].tolist() if kind == "card"
+                          else info.bounds_file.tolist()),
+            keypoints={k: list(map(float, v)) for k, v in
+                       set_spec.keypoints.get(entry.stem, {}).items()},
         )
         return _Placed(o.name, pl.mode, hull_w, box, foot, pl.non_overlap, spec)
 
@@ -381,8 +385,8 @@ class Sampler:
 
     # -- lights, environment, backdrops, post ------------------------------------------------
 
-    def _lights(self, seed, index) -> list[LightSpec]:
-        rng = stream(seed, index, "lights")
+    def _lights(self, rs) -> list[LightSpec]:
+        rng = rs("lights")
         out = []
         for spec in self.t.lights:
             for _ in range(sample_int(spec.count, rng)):
@@ -405,9 +409,9 @@ class Sampler:
                 out.append(LightSpec(type=spec.type, color=color, intensity=intensity, **kw))
         return out
 
-    def _environment(self, seed, index) -> EnvironmentSpec:
+    def _environment(self, rs) -> EnvironmentSpec:
         e = self.t.environment
-        rng = stream(seed, index, "environment")
+        rng = rs("environment")
         hdri = None
         if e.hdri:
             es = self.catalog.sets[e.hdri]
@@ -422,10 +426,10 @@ class Sampler:
             ambient=sample_color(e.ambient, rng),
         )
 
-    def _backdrops(self, seed, index, K, T_wc, target, attrs) -> list[BackdropSpec]:
+    def _backdrops(self, rs, K, T_wc, target, attrs) -> list[BackdropSpec]:
         out = []
         for i, b in enumerate(self.t.backdrops):
-            rng = stream(seed, index, f"backdrops/{i}")
+            rng = rs(f"backdrops/{i}")
             if isinstance(b.texture, list):
                 w = [x.weight for x in b.texture]
                 tx = b.texture[int(rng.choice(len(w), p=np.asarray(w) / sum(w)))]
@@ -488,8 +492,8 @@ class Sampler:
                                     metallic=sample_float(b.metallic, rng), unlit=unlit))
         return out
 
-    def _post(self, seed, index) -> PostSpec:
-        rng = stream(seed, index, "post")
+    def _post(self, rs) -> PostSpec:
+        rng = rs("post")
         tm = self.t.post.tonemap
         return PostSpec(tonemap=TonemapSpec(operator=tm.operator,
                                             exposure_ev=sample_float(tm.exposure_ev, rng),
@@ -497,8 +501,11 @@ class Sampler:
 
     # -- the frame ----------------------------------------------------------------------------
 
-    def sample(self, seed: int, index: int) -> SceneSpec:
+    def sample(self, seed: int, index: int, resample: int = 0) -> SceneSpec:
         """The SceneSpec of frame ``index`` under root seed ``seed``.
+
+        ``resample`` > 0 draws everything but the attributes again from fresh streams (used when
+        a rendered frame is rejected, e.g. an object ended up fully hidden).
 
         Raises
         ------
@@ -506,11 +513,15 @@ class Sampler:
             When a placement or the in-frame constraint cannot be met within its attempts.
         """
         attrs = self.attributes(seed, index)
-        crng = stream(seed, index, "camera")
+
+        def rs(name: str):
+            return stream(seed, index, f"{name}@{resample}" if resample else name)
+
+        crng = rs("camera")
         cam = self.t.camera
         for attempt in range(cam.max_attempts):
             K, T_wc, target = self._camera(crng)
-            placed = self._place_objects(seed, index, K, T_wc, attrs, attempt)
+            placed = self._place_objects(rs, K, T_wc, attrs, attempt)
             if not cam.require_all_in_frame or self._all_in_frame(K, T_wc, placed):
                 break
         else:
@@ -523,13 +534,17 @@ class Sampler:
             camera=CameraSpec(width=self.width, height=self.height, K=K.tolist(),
                               T_world_cam=T_wc.tolist(), znear=cam.znear, zfar=cam.zfar),
             objects=[p.spec for p in placed],
-            lights=self._lights(seed, index),
-            environment=self._environment(seed, index),
-            backdrops=self._backdrops(seed, index, K, T_wc, target, attrs),
-            post=self._post(seed, index),
+            lights=self._lights(rs),
+            environment=self._environment(rs),
+            backdrops=self._backdrops(rs, K, T_wc, target, attrs),
+            post=self._post(rs),
             output=OutputSpec(depth_scale=self.t.output.depth_scale,
                               rgb_format=self.t.output.rgb_format,
-                              jpeg_quality=self.t.output.jpeg_quality),
+                              jpeg_quality=self.t.output.jpeg_quality,
+                              amodal=self.t.labels.amodal, normals=self.t.labels.normals,
+                              contours=self.t.labels.contours,
+                              crease_deg=self.t.labels.crease_deg,
+                              semantic=self.t.labels.semantic),
         )
 
     def _all_in_frame(self, K, T_wc, placed: list[_Placed]) -> bool:

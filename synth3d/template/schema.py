@@ -85,6 +85,9 @@ class AssetSetSpec(Model):
     up_axis: Literal["z", "y"] = Field(
         "z", description="Meshes: the file's up axis; `y` rotates y-up files (most glTF) to z-up.")
     normalize: NormalizeSpec | None = Field(None, description="Meshes: rescale to a target size.")
+    keypoints: dict[str, dict[str, Vec3]] = Field(
+        default_factory=dict, description="Named 3D keypoints per asset (by file stem), in the "
+        "file's own coordinates; projected into every frame's labels.")
     origin: Literal["base", "center", "file"] = Field(
         "base", description="Meshes: where the object's origin goes — `base`: centre of the bottom "
         "face of the bounding box (stands on z=0), `center`: box centre, `file`: as in the file.")
@@ -353,6 +356,29 @@ class PostSpec(Model):
                                  description="Exposure and tonemapping.")
 
 
+class LabelsSpec(Model):
+    """Which labels are made and which objects get one."""
+
+    amodal: bool = Field(True, description="Render every object alone too: amodal masks, visible "
+                         "and in-frame fractions, full-silhouette boxes (needed by BOP).")
+    min_pixels: int = Field(1, ge=1, description="Objects with fewer visible pixels get no label.")
+    min_visible_fraction: float = Field(
+        0.0, ge=0, le=1, description="Objects whose visible mask is a smaller fraction of their "
+        "amodal mask get no label.")
+    hidden: Literal["drop", "resample"] = Field(
+        "drop", description="An object with no visible pixel: `drop` its label, or `resample` the "
+        "frame's layout (same attributes) until every object shows.")
+    max_resample: int = Field(20, ge=1, le=1000, description="Resamples before giving up.")
+    polygons: bool = Field(False, description="COCO: add polygon outlines (`polygons`) next to "
+                           "the RLE masks.")
+    normals: bool = Field(False, description="Write normals/NNNNNN.png: camera-frame normals as "
+                          "16-bit RGB, value = (n + 1) / 2 × 65535; 0 where nothing was hit.")
+    contours: bool = Field(False, description="Write contours/NNNNNN.png: 255 occluding "
+                           "contours, 128 creases, 0 elsewhere.")
+    crease_deg: float = Field(45.0, gt=0, lt=180, description="Normal change that makes a crease.")
+    semantic: bool = Field(False, description="Write semantic/NNNNNN.png: uint16 category ids.")
+
+
 class OutputSpec(Model):
     """What a run writes."""
 
@@ -361,7 +387,9 @@ class OutputSpec(Model):
         "to 65.5 m; 0.1: 0.1 mm steps, up to 6.5 m).")
     rgb_format: Literal["png", "jpg"] = Field("png", description="Encoding of rgb/ images.")
     jpeg_quality: int = Field(95, ge=1, le=100, description="Quality when rgb_format is jpg.")
-    coco: bool = Field(True, description="Write annotations/coco.json.")
+    formats: list[Literal["coco", "bop", "yolo"]] = Field(
+        ["coco"], description="Dataset formats written at the end of a run (and by `synth3d "
+        "export`): `coco` → annotations/coco.json, `bop` → bop/, `yolo` → yolo/ and yolo-seg/.")
 
 
 class Template(Model):
@@ -392,6 +420,7 @@ class Template(Model):
     objects: list[ObjectSpec] = Field(default_factory=list,
                                       description="Foreground object groups (labelled instances).")
     post: PostSpec = Field(default_factory=PostSpec, description="Post passes.")
+    labels: LabelsSpec = Field(default_factory=LabelsSpec, description="Labels and filters.")
     output: OutputSpec = Field(default_factory=OutputSpec, description="Output settings.")
 
     @field_validator("size")

@@ -74,20 +74,27 @@ def encode_jpeg(img: np.ndarray, quality: int) -> bytes:
     return buf.tobytes()
 
 
+EXTRA_OUTPUTS = ("normals", "contours", "semantic")
+
+
 def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarray,
-                instance16: np.ndarray, rgb_format: str = "png",
-                jpeg_quality: int = 95) -> dict[str, tuple[str, bytes]]:
+                instance16: np.ndarray, rgb_format: str = "png", jpeg_quality: int = 95,
+                extras: dict | None = None) -> dict[str, tuple[str, bytes]]:
     """Encoded files of one frame: ``{"rgb": (relative path, bytes), "depth": ..., "instance": ...,
-    "scene": ...}`` (the same bytes for a run and for ``rerender``)."""
+    "scene": ..., and any of "normals", "contours", "semantic"}`` (the same bytes for a run and
+    for ``rerender``)."""
     name = frame_name(index)
     ext = "jpg" if rgb_format == "jpg" else "png"
-    return {
+    files = {
         "rgb": (f"rgb/{name}.{ext}",
                 encode_jpeg(rgb, jpeg_quality) if ext == "jpg" else encode_png(rgb, rle=True)),
         "depth": (f"depth/{name}.png", encode_png(depth16)),
         "instance": (f"instance/{name}.png", encode_png(instance16, rle=True)),
         "scene": (f"scene/{name}.json", scene_json.encode()),
     }
+    for key, img in (extras or {}).items():
+        files[key] = (f"{key}/{name}.png", encode_png(img, rle=key != "normals"))
+    return files
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -106,8 +113,45 @@ def _read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def _dump(obj) -> bytes:
+def dump_json(obj) -> bytes:
+    """Canonical JSON bytes (sorted keys, 2-space indent, trailing newline)."""
     return (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode()
+
+
+def read_rows(out: Path) -> list[dict]:
+    """Label rows (annotations/instances.jsonl) of the finished frames of a dataset, by index."""
+    done = {r["index"] for r in _read_jsonl(out / "manifest.jsonl")}
+    rows = {r["index"]: r for r in _read_jsonl(out / "annotations" / "instances.jsonl")}
+    return [rows[i] for i in sorted(rows) if i in done]
+
+
+FORMATS = ("coco", "bop", "yolo")
+
+
+def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None = None,
+           info: dict | None = None) -> list[Path]:
+    """Write dataset formats from a rendered dataset's labels (no rendering).
+
+    Raises DatasetError for an unknown format or a folder that is not a synth3d dataset."""
+    from .bop import write_bop
+    from .coco import write_coco
+    from .yolo import write_yolo
+
+    out = Path(out)
+    for f in formats:
+        if f not in FORMATS:
+            raise DatasetError("--format", f"unknown format '{f}' (choose {', '.join(FORMATS)})")
+    if info is None:
+        try:
+            info = json.loads((out / "dataset.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            raise DatasetError(str(out), "not a synth3d dataset (no readable dataset.json)") from None
+    if rows is None:
+        rows = read_rows(out)
+    written = []
+    for f in formats:
+        written += {"coco": write_coco, "bop": write_bop, "yolo": write_yolo}[f](out, rows, info)
+    return written
 
 
 class DatasetWriter:
@@ -166,7 +210,7 @@ class DatasetWriter:
         info = dict(self.info)
         info["frames"] = frames
         info["synth3d_version"] = __version__
-        atomic_write(self.out / "dataset.json", _dump(info))
+        atomic_write(self.out / "dataset.json", dump_json(info))
 
     def done(self) -> set[int]:
         """Indices whose manifest line exists and whose files are all present."""
@@ -178,16 +222,19 @@ class DatasetWriter:
 
     def write_frame(self, index: int, seed: int, scene_json: str, rgb: np.ndarray,
                     depth16: np.ndarray, instance16: np.ndarray, annotations: list[dict],
-                    attributes: dict, rgb_format: str = "png", jpeg_quality: int = 95) -> dict:
-        """Encode and write one frame's files, then its annotation and manifest lines."""
+                    attributes: dict, rgb_format: str = "png", jpeg_quality: int = 95,
+                    extras: dict | None = None, dropped: list[int] = ()) -> dict:
+        """Encode and write one frame's files, then its label and manifest lines."""
         files = {}
         for key, (rel, data) in frame_files(index, scene_json, rgb, depth16, instance16,
-                                            rgb_format, jpeg_quality).items():
+                                            rgb_format, jpeg_quality, extras).items():
+            if key in EXTRA_OUTPUTS:
+                (self.out / key).mkdir(exist_ok=True)
             atomic_write(self.out / rel, data)
             files[key] = rel
         h, w = depth16.shape
         ann_row = {"index": index, "file_name": files["rgb"], "width": w, "height": h,
-                   "annotations": annotations}
+                   "annotations": annotations, "dropped": list(dropped)}
         row = {"index": index, "seed": seed, "files": files, "attributes": attributes}
         with self._lock:
             try:
@@ -201,8 +248,9 @@ class DatasetWriter:
             self._rows[index] = row
         return row
 
-    def finalize(self, coco: bool = True) -> dict:
-        """Rewrite the manifest sorted by index, write manifest.csv, coco.json and dataset.json."""
+    def finalize(self, formats: list[str] = ("coco",)) -> dict:
+        """Rewrite the manifest sorted by index; write manifest.csv, the dataset formats and
+        dataset.json."""
         with self._lock:
             self._manifest.close()
             self._instances.close()
@@ -221,36 +269,12 @@ class DatasetWriter:
                 wr.writerow([r["index"], r["seed"], f["rgb"], f["depth"], f["instance"], f["scene"]]
                             + [r["attributes"].get(a, "") for a in attr_names])
             atomic_write(self.out / "manifest.csv", buf.getvalue().encode())
-            if coco:
-                atomic_write(self.out / "annotations" / "coco.json", _dump(self._coco(anns)))
+            export(self.out, list(formats), rows=anns, info=self.info)
             self._write_info(len(rows))
             # Writers stay usable for more frames after a finalize (e.g. the Python API).
             self._manifest = open(self.out / "manifest.jsonl", "ab")
             self._instances = open(self.out / "annotations" / "instances.jsonl", "ab")
         return {"frames": len(rows)}
-
-    def _coco(self, anns: list[dict]) -> dict:
-        cats = self.info.get("categories", {})
-        images, annotations = [], []
-        for r in anns:
-            image_id = r["index"]
-            images.append({"id": image_id, "file_name": r["file_name"], "width": r["width"],
-                           "height": r["height"]})
-            for a in r["annotations"]:
-                ann = dict(a)
-                ann["instance_id"] = ann.pop("id")
-                # Unique across the dataset and stable across resumes and shards:
-                # frame index × 65536 + instance id (instance ids are ≥ 1, so COCO ids are too).
-                ann["id"] = image_id * 65536 + ann["instance_id"]
-                ann["image_id"] = image_id
-                annotations.append(ann)
-        return {
-            "info": {"description": f"synth3d dataset of template '{self.info.get('template_name')}'",
-                     "version": __version__},
-            "images": images, "annotations": annotations,
-            "categories": [{"id": int(i), "name": n, "supercategory": "object"}
-                           for i, n in sorted(cats.items(), key=lambda kv: int(kv[0]))],
-        }
 
     def close(self) -> None:
         for f in (self._manifest, self._instances):

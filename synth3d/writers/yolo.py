@@ -1,0 +1,62 @@
+"""YOLO (Ultralytics) detection and segmentation datasets.
+
+``OUT/yolo/`` (detection) and ``OUT/yolo-seg/`` (segmentation), each with ``images/`` (links to
+the dataset's rgb files), ``labels/NNNNNN.txt`` and ``dataset.yaml``. Class = category id − 1.
+Detection lines: ``class x_centre y_centre width height`` of the visible-mask box, normalised by
+the image size. Segmentation lines: ``class x1 y1 x2 y2 …``, the largest outer outline of the
+visible mask, normalised.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .bop import _link_or_copy
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6f}"
+
+
+def write_yolo(out: Path, rows: list[dict], info: dict) -> list[Path]:
+    """Write ``OUT/yolo`` and ``OUT/yolo-seg``; returns both folders."""
+    from pycocotools import mask as mask_util
+
+    from ..annotate.labels import mask_polygons
+    from .dataset import atomic_write
+
+    out = Path(out)
+    det, seg = out / "yolo", out / "yolo-seg"
+    for root in (det, seg):
+        (root / "images").mkdir(parents=True, exist_ok=True)
+        (root / "labels").mkdir(parents=True, exist_ok=True)
+    for r in rows:
+        W, H = r["width"], r["height"]
+        name = Path(r["file_name"])
+        det_lines, seg_lines = [], []
+        for a in r["annotations"]:
+            cls = a["category_id"] - 1
+            x, y, w, h = a["bbox"]
+            det_lines.append(" ".join([str(cls), _fmt((x + w / 2) / W), _fmt((y + h / 2) / H),
+                                       _fmt(w / W), _fmt(h / H)]))
+            polys = a.get("polygons")
+            if polys is None:
+                rle = a["segmentation"]
+                m = mask_util.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")})
+                polys = mask_polygons(m)
+            if polys:
+                p = polys[0]
+                coords = [_fmt(v / (W if i % 2 == 0 else H)) for i, v in enumerate(p)]
+                seg_lines.append(" ".join([str(cls)] + coords))
+        for root, lines in ((det, det_lines), (seg, seg_lines)):
+            _link_or_copy(out / name, root / "images" / name.name)
+            atomic_write(root / "labels" / f"{name.stem}.txt",
+                         ("\n".join(lines) + "\n" if lines else "").encode())
+    names = {int(i) - 1: n for i, n in info.get("categories", {}).items()}
+    for root in (det, seg):
+        # No `path:` key: Ultralytics then resolves images/ next to this file.
+        lines = [f"# synth3d {'segmentation' if root is seg else 'detection'} dataset "
+                 f"(template '{info.get('template_name')}')",
+                 "train: images", "val: images", "names:"]
+        lines += [f"  {k}: {v}" for k, v in sorted(names.items())]
+        atomic_write(root / "dataset.yaml", ("\n".join(lines) + "\n").encode())
+    return [det, seg]
