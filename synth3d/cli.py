@@ -74,9 +74,13 @@ def render(
     set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
     gpu: Optional[int] = typer.Option(None, "--gpu", help="EGL device index to render on."),
     gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
+    formats: Optional[List[str]] = typer.Option(
+        None, "--format", help="Dataset format(s) to write: coco, bop, yolo (repeatable or "
+        "comma-separated; default: the template's output.formats)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ):
-    """Render a dataset: RGB, depth, instance masks, SceneSpecs, manifest and COCO labels."""
+    """Render a dataset: RGB, depth, instance masks, SceneSpecs, manifest and labels (COCO, BOP,
+    YOLO)."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
@@ -85,6 +89,7 @@ def render(
 
     console = Console(stderr=True)
     try:
+        fmts = _formats(formats) if formats else None
         scenes = Scenes(template, set_ or [], _size(size))
         bar = Progress(TextColumn("[bold]rendering"), BarColumn(), MofNCompleteColumn(),
                        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
@@ -105,11 +110,38 @@ def render(
 
         with bar:
             summary = render_dataset(scenes, out, n=n, seed=seed, start=start, gpu=gpu, backend=gl,
-                                     on_start=on_start, on_frame=on_frame)
+                                     formats=fmts, on_start=on_start, on_frame=on_frame)
     except Synth3dError as e:
         _fail(e)
     typer.echo(f"wrote {summary['rendered']} frame(s) to {out} "
                f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done)")
+
+
+def _formats(values: List[str]) -> list[str]:
+    from .writers.dataset import FORMATS
+
+    out = [f.strip().lower() for v in values for f in v.split(",") if f.strip()]
+    for f in out:
+        if f not in FORMATS:
+            raise Synth3dError("--format", f"unknown format '{f}' (choose {', '.join(FORMATS)})")
+    return out
+
+
+@app.command()
+def export(
+    dataset: Path = typer.Argument(..., help="A dataset folder written by `synth3d render`."),
+    formats: List[str] = typer.Option(..., "--format", help="coco, bop or yolo (repeatable or "
+                                      "comma-separated)."),
+):
+    """Write dataset formats from an already rendered dataset, without rendering again."""
+    from .writers.dataset import export as _export
+
+    try:
+        written = _export(dataset, _formats(formats))
+    except Synth3dError as e:
+        _fail(e)
+    for p in written:
+        typer.echo(f"wrote {p}")
 
 
 @app.command()

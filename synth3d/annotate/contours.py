@@ -33,6 +33,13 @@ def contour_map(depth_m: np.ndarray, instance: np.ndarray, normals_cam: np.ndarr
     hit = depth_m > 0
     far = np.where(hit, depth_m, np.inf)
     cos_t = np.cos(np.radians(crease_deg))
+    with np.errstate(invalid="ignore"):  # inf − inf where neither pixel hit anything
+        _mark(out, far, hit, instance, normals_cam, cos_t, depth_jump)
+    return out
+
+
+def _mark(out, far, hit, instance, normals_cam, cos_t, depth_jump) -> None:
+    H, W = out.shape
     for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
         # Neighbour q of pixel p at offset (dy, dx); image borders compare with themselves.
         ys = slice(max(dy, 0), H + min(dy, 0))
@@ -52,4 +59,3 @@ def contour_map(depth_m: np.ndarray, instance: np.ndarray, normals_cam: np.ndarr
             dot = np.einsum("ijk,ijk->ij", normals_cam[yd, xd], normals_cam[ys, xs])
             crease = same & (dot < cos_t) & (view != OCCLUDING)
             view[crease] = CREASE
-    return out

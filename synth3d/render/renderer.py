@@ -706,7 +706,6 @@ class Renderer:
                     boxes.append(_xywh(exact))
                     continue
                 gl.glScissor(0, 0, W, H)
-                self._view += 1  # programs re-upload V and P
                 self._draw_alone(it, V, Pw, lights, cam_pos)
                 wide = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RED_INTEGER,
                                                      gl.GL_UNSIGNED_INT), np.uint32).reshape(H, W) == o.id
@@ -733,13 +732,13 @@ class Renderer:
                        coarse[2] if exact[2] == W else exact[2],
                        coarse[3] if exact[3] == H else exact[3]]
                 boxes.append(_xywh(box))
-                self._view += 1
         finally:
             gl.glDisable(gl.GL_SCISSOR_TEST)
         return tuple(masks), tuple(fracs), tuple(boxes)
 
     def _draw_alone(self, it: _Item, V, P, lights, cam_pos):
         gl = self.gl
+        self._view += 1  # P alternates between the image and the wide view: re-upload it
         gl.glClearBufferuiv(gl.GL_COLOR, 0, np.zeros(4, np.uint32))
         gl.glClearBufferfv(gl.GL_DEPTH, 0, np.ones(1, np.float32))
         for part in it.parts:

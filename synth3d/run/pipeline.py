@@ -158,12 +158,14 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
                    start: int = 0, size: tuple[int, int] | None = None,
                    overrides: Iterable[str] = (), gpu: int | None = None,
                    backend: str | None = None, writer_threads: int = 2,
+                   formats: Iterable[str] | None = None,
                    on_start: Callable[[int, int], None] | None = None,
                    on_frame: Callable[[int], None] | None = None) -> dict:
     """Render frames ``start .. start+n-1`` of a template into the dataset folder ``out``.
 
     Frames already finished in ``out`` (same template, seed and size) are skipped, so running the
-    same command again after an interruption completes the dataset.
+    same command again after an interruption completes the dataset. ``formats`` (coco, bop, yolo)
+    replaces the template's ``output.formats``.
 
     Returns a summary dict: rendered, skipped, seconds, images_per_s, out.
     """
@@ -218,7 +220,7 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
             for f in pending:
                 f.cancel()
             pool.shutdown(wait=True)
-            writer.finalize(formats=t.output.formats)
+            writer.finalize(formats=list(formats) if formats is not None else t.output.formats)
         secs = time.perf_counter() - t0
         return {"rendered": len(todo), "skipped": n - len(todo), "seconds": secs,
                 "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
