@@ -129,6 +129,7 @@ def test_bop_scene_is_consistent(full):
     assert n_checked >= 6
     depth = cv2.imread(str(sdir / "depth" / "000000.png"), cv2.IMREAD_UNCHANGED)
     assert depth.dtype == np.uint16 and depth.max() > 200  # mm
+    assert (sdir / "rgb" / "000003.png").read_bytes() == (full / "rgb" / "000003.png").read_bytes()
 
 
 def test_yolo_boxes_round_trip_to_coco(full):
@@ -150,6 +151,7 @@ def test_yolo_boxes_round_trip_to_coco(full):
         seg = (full / "yolo-seg" / "labels" / f"{image_id:06d}.txt").read_text().splitlines()
         assert len(seg) == len(anns) and all(len(s.split()) >= 7 for s in seg)
     assert (full / "yolo" / "images" / "000000.png").read_bytes() == (full / "rgb" / "000000.png").read_bytes()
+    assert (full / "yolo-seg" / "images" / "000005.png").read_bytes() == (full / "rgb" / "000005.png").read_bytes()
 
 
 def test_export_rewrites_the_same_formats(full, tmp_path):

@@ -135,11 +135,14 @@ def object_labels(frame, spec: SceneSpec, min_pixels: int = 1, min_visible_fract
             continue
         rle = mask_util.encode(np.asfortranarray(vis.astype(np.uint8)))
         lab = {
-            "id": o.id, "category_id": o.category_id, "name": o.name,
+            "id": o.id, "category_id": o.category_id, "name": o.name, "kind": o.kind,
+            "asset": o.asset,
             "bbox": [float(v) for v in mask_util.toBbox(rle)], "area": area,
             "segmentation": {"size": [H, W], "counts": rle["counts"].decode("ascii")},
             "iscrowd": 0,
         }
+        if o.kind == "card":
+            lab["card_size"], lab["mirror"] = o.card_size, o.mirror
         if polygons:
             lab["polygons"] = mask_polygons(vis)
         if has_amodal:

@@ -688,16 +688,36 @@ class Renderer:
         gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0)
         gl.glEnable(gl.GL_SCISSOR_TEST)
         try:
-            for o in spec.objects:
+            # Objects whose boxes do not overlap cannot hide each other: render them alone
+            # together, one pass per group of mutually disjoint boxes.
+            placed = [self._object_box(o, K, T_cw, W, H) for o in spec.objects]
+            groups: list[list[int]] = []
+            for k, ((x0, y0, x1, y1), _) in enumerate(placed):
+                if x1 <= x0 or y1 <= y0:
+                    continue
+                for g in groups:
+                    if all(not _boxes_overlap(placed[j][0], placed[k][0]) for j in g):
+                        g.append(k)
+                        break
+                else:
+                    groups.append([k])
+            alone = [np.zeros((H, W), bool) for _ in spec.objects]
+            for g in groups:
+                ux0 = min(placed[j][0][0] for j in g)
+                uy0 = min(placed[j][0][1] for j in g)
+                ux1 = max(placed[j][0][2] for j in g)
+                uy1 = max(placed[j][0][3] for j in g)
+                gl.glScissor(ux0, uy0, ux1 - ux0, uy1 - uy0)
+                self._draw_alone([by_id[spec.objects[j].id] for j in g], V, P, lights, cam_pos)
+                sub = np.frombuffer(gl.glReadPixels(ux0, uy0, ux1 - ux0, uy1 - uy0,
+                                                    gl.GL_RED_INTEGER, gl.GL_UNSIGNED_INT),
+                                    np.uint32).reshape(uy1 - uy0, ux1 - ux0)
+                for j in g:
+                    x0, y0, x1, y1 = placed[j][0]
+                    alone[j][y0:y1, x0:x1] = sub[y0 - uy0:y1 - uy0, x0 - ux0:x1 - ux0] == \
+                        spec.objects[j].id
+            for o, mask, (_, inside) in zip(spec.objects, alone, placed):
                 it = by_id[o.id]
-                (x0, y0, x1, y1), inside = self._object_box(o, K, T_cw, W, H)
-                mask = np.zeros((H, W), bool)
-                if x1 > x0 and y1 > y0:
-                    gl.glScissor(x0, y0, x1 - x0, y1 - y0)
-                    self._draw_alone(it, V, P, lights, cam_pos)
-                    sub = np.frombuffer(gl.glReadPixels(x0, y0, x1 - x0, y1 - y0, gl.GL_RED_INTEGER,
-                                                        gl.GL_UNSIGNED_INT), np.uint32)
-                    mask[y0:y1, x0:x1] = sub.reshape(y1 - y0, x1 - x0) == o.id
                 masks.append(mask)
                 ys, xs = np.nonzero(mask)
                 exact = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1] if len(xs) else None
@@ -706,7 +726,7 @@ class Renderer:
                     boxes.append(_xywh(exact))
                     continue
                 gl.glScissor(0, 0, W, H)
-                self._draw_alone(it, V, Pw, lights, cam_pos)
+                self._draw_alone([it], V, Pw, lights, cam_pos)
                 wide = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RED_INTEGER,
                                                      gl.GL_UNSIGNED_INT), np.uint32).reshape(H, W) == o.id
                 total = int(wide.sum())
@@ -736,13 +756,15 @@ class Renderer:
             gl.glDisable(gl.GL_SCISSOR_TEST)
         return tuple(masks), tuple(fracs), tuple(boxes)
 
-    def _draw_alone(self, it: _Item, V, P, lights, cam_pos):
+    def _draw_alone(self, items: list[_Item], V, P, lights, cam_pos):
+        """Clear the (scissored) id target and draw only ``items``."""
         gl = self.gl
         self._view += 1  # P alternates between the image and the wide view: re-upload it
         gl.glClearBufferuiv(gl.GL_COLOR, 0, np.zeros(4, np.uint32))
         gl.glClearBufferfv(gl.GL_DEPTH, 0, np.ones(1, np.float32))
-        for part in it.parts:
-            self._draw("id", it, part, V, P, lights, cam_pos)
+        for it in items:
+            for part in it.parts:
+                self._draw("id", it, part, V, P, lights, cam_pos)
 
     def close(self):
         """Free GL resources and the context."""
@@ -770,6 +792,10 @@ class Renderer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _boxes_overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _xywh(box) -> list[float]:

@@ -188,7 +188,8 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
 
     renderer = Renderer(scenes.width, scenes.height, backend=backend, gpu=gpu)
     try:
-        writer = DatasetWriter(out, _dataset_info(scenes, seed, renderer.gl_info()))
+        fmts = list(formats) if formats is not None else list(t.output.formats)
+        writer = DatasetWriter(out, _dataset_info(scenes, seed, renderer.gl_info()), fmts)
         done = writer.done()
         todo = [i for i in range(start, start + n) if i not in done]
         if on_start:
@@ -201,7 +202,8 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
             o = process(frame, spec, t.labels)
             writer.write_frame(spec.index, seed, spec.to_json(), o.rgb, o.depth16, o.instance16,
                                o.labels, spec.attributes, spec.output.rgb_format,
-                               spec.output.jpeg_quality, o.extras, o.dropped)
+                               spec.output.jpeg_quality, o.extras, o.dropped,
+                               {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam})
             return spec.index
 
         def drain(limit: int):
@@ -220,7 +222,7 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
             for f in pending:
                 f.cancel()
             pool.shutdown(wait=True)
-            writer.finalize(formats=list(formats) if formats is not None else t.output.formats)
+            writer.finalize()
         secs = time.perf_counter() - t0
         return {"rendered": len(todo), "skipped": n - len(todo), "seconds": secs,
                 "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}

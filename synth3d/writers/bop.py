@@ -5,21 +5,28 @@ Layout written under ``OUT/bop/``::
     models/obj_000001.ply ...      models in millimetres, one per distinct (asset, scale)
     models/models_info.json        diameter, min_x/y/z, size_x/y/z (mm)
     camera.json                    fx, fy, cx, cy, width, height, depth_scale
-    train_synth3d/000000/          scene k holds frames 1000·k … 1000·k + 999 (im_id = index % 1000)
-        rgb/000000.png depth/000000.png     links to the dataset's own files
-        mask/000000_000000.png             amodal mask of gt k of image 0 (255 = object)
+    train_synth3d/000000/          scene k lists frames 1000·k … 1000·k + 999; im_id = frame index
+        rgb/ depth/                        links to the dataset's rgb/ and depth/ folders
+        mask/000000_000000.png             amodal mask of gt 0 of image 0 (255 = object)
         mask_visib/000000_000000.png       visible mask
         scene_camera.json  scene_gt.json  scene_gt_info.json
 
+(Image ids are the dataset's frame indices, so BOP's ``rgb/{im_id:06d}.png`` are the dataset's own
+files; each scene's JSON files list only its own images.)
+
 Poses map model coordinates (mm) to the OpenCV camera (mm). The depth PNGs already follow BOP's
 convention (depth in mm = value × depth_scale). Only labelled objects appear (the template's
-label filters apply to every format). A random per-instance ``scale`` makes a model per distinct
-scale, since a BOP model is rigid.
+label filters apply to every format). A BOP model is rigid, so objects of one asset with
+different scales (or cards of different sizes) get different models: one per asset and scale
+rounded to three significant digits (the model then differs from the rendered object by at most
+0.05 % in size; labels elsewhere keep the exact scale). ``models_source.json`` says which asset
+and scale each model is. Mirrored cards share the unmirrored model.
 """
 from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -28,44 +35,62 @@ SPLIT = "train_synth3d"
 IMAGES_PER_SCENE = 1000
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    from .dataset import atomic_write
-
-    if dst.is_symlink() or dst.exists():
-        dst.unlink()
-    try:
-        os.symlink(os.path.relpath(src, dst.parent), dst)
-    except OSError:
-        atomic_write(dst, src.read_bytes())
+def _q(x: float) -> float:
+    """Three significant digits: BOP models are rigid, so a random per-instance scale is
+    quantised (≤ 0.05 % size error) to keep the number of models bounded."""
+    return float(f"{x:.3g}")
 
 
-def _model_key(o: dict, lab: dict) -> tuple:
-    if o["kind"] == "card":
-        return ("card", o["asset"], round(o["card_size"][0], 6), round(o["card_size"][1], 6),
-                bool(o["mirror"]))
-    return ("mesh", o["asset"], round(lab["scale"], 6))
+def _model_key(lab: dict) -> tuple:
+    if lab["kind"] == "card":
+        return ("card", lab["asset"], _q(lab["card_size"][0]), _q(lab["card_size"][1]))
+    return ("mesh", lab["asset"], _q(lab["scale"]))
 
 
-def _model_mesh(key: tuple):
-    import trimesh
-
+def _model_arrays(key: tuple) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Vertices (mm), vertex normals and faces of a model."""
     from ..assets.catalog import load_mesh
 
     if key[0] == "card":
         w, h = key[2] * 1000.0, key[3] * 1000.0
-        return trimesh.Trimesh([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0],
-                                [-w / 2, h / 2, 0]], [[0, 1, 2], [0, 2, 3]], process=False)
-    m = load_mesh(key[1]).copy()
-    m.apply_scale(key[2] * 1000.0)
-    return m
+        v = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]])
+        return v, np.tile([0.0, 0.0, 1.0], (4, 1)), np.array([[0, 1, 2], [0, 2, 3]])
+    m = load_mesh(key[1])
+    return m.vertices * (key[2] * 1000.0), m.vertex_normals, m.faces
 
 
-def _model_info(mesh) -> dict:
+def ply_bytes(vertices: np.ndarray, normals: np.ndarray | None, faces: np.ndarray) -> bytes:
+    """A binary little-endian PLY with float vertices (+ normals) and triangle faces."""
+    props = ["x", "y", "z"] + (["nx", "ny", "nz"] if normals is not None else [])
+    head = ("ply\nformat binary_little_endian 1.0\ncomment synth3d BOP model (mm)\n"
+            f"element vertex {len(vertices)}\n" + "".join(f"property float {p}\n" for p in props)
+            + f"element face {len(faces)}\nproperty list uchar int vertex_indices\nend_header\n")
+    vdata = vertices if normals is None else np.hstack([vertices, normals])
+    fdt = np.dtype([("n", "u1"), ("i", "<i4", (3,))])
+    f = np.empty(len(faces), fdt)
+    f["n"] = 3
+    f["i"] = faces
+    return head.encode() + np.ascontiguousarray(vdata, "<f4").tobytes() + f.tobytes()
+
+
+@lru_cache(maxsize=256)
+def _file_diameter(asset: str) -> float:
+    """Largest vertex distance of an asset in its own units (cached: diameters scale linearly)."""
     from scipy.spatial.distance import pdist
 
-    lo, hi = mesh.bounds
+    from ..assets.catalog import load_mesh
+
+    mesh = load_mesh(asset)
     pts = mesh.convex_hull.vertices if len(mesh.vertices) > 3 else mesh.vertices
-    diameter = float(pdist(pts).max()) if len(pts) > 1 else 0.0
+    return float(pdist(pts).max()) if len(pts) > 1 else 0.0
+
+
+def _model_info(key: tuple, vertices: np.ndarray) -> dict:
+    lo, hi = vertices.min(0), vertices.max(0)
+    if key[0] == "mesh":
+        diameter = _file_diameter(key[1]) * key[2] * 1000.0
+    else:
+        diameter = float(np.hypot(key[2], key[3]) * 1000.0)
     return {"diameter": diameter, "min_x": float(lo[0]), "min_y": float(lo[1]),
             "min_z": float(lo[2]), "size_x": float(hi[0] - lo[0]), "size_y": float(hi[1] - lo[1]),
             "size_z": float(hi[2] - lo[2])}
@@ -80,8 +105,59 @@ def _mask_png(rle: dict) -> bytes:
     return encode_png((m * 255).astype(np.uint8), rle=True)
 
 
-def write_bop(out: Path, rows: list[dict], info: dict) -> list[Path]:
-    """Write ``OUT/bop/`` from the per-frame labels; returns the top folder."""
+def _frame_dir(out: Path, index: int) -> tuple[Path, int]:
+    return Path(out) / "bop" / SPLIT / f"{index // IMAGES_PER_SCENE:06d}", index
+
+
+def link_dir(target: Path, link: Path) -> None:
+    """``link`` → ``target`` as a relative directory symlink (a copy where links are refused)."""
+    import shutil
+
+    if link.is_symlink() or link.is_file():
+        link.unlink()
+    elif link.is_dir():
+        shutil.rmtree(link)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.symlink(os.path.relpath(target, link.parent), link, target_is_directory=True)
+    except OSError:
+        shutil.copytree(target, link)
+
+
+def write_bop_frame(out: Path, row: dict) -> None:
+    """The per-frame files of one labelled frame: rgb/depth links and the mask PNGs (run in the
+    writer threads during rendering, so the end of a run only writes the JSON files)."""
+    from ..errors import DatasetError
+    from .dataset import atomic_write
+
+    out = Path(out)
+    sdir, im_id = _frame_dir(out, row["index"])
+    if not (sdir / "mask_visib").is_dir():
+        for sub in ("mask", "mask_visib"):
+            (sdir / sub).mkdir(parents=True, exist_ok=True)
+        for sub in ("rgb", "depth"):
+            if not (sdir / sub).exists():
+                link_dir(out / sub, sdir / sub)
+    for gt_id, lab in enumerate(row["annotations"]):
+        if "amodal_segmentation" not in lab:
+            raise DatasetError("bop", "BOP needs amodal masks: render with labels.amodal: true")
+        name = f"{im_id:06d}_{gt_id:06d}.png"
+        atomic_write(sdir / "mask" / name, _mask_png(lab["amodal_segmentation"]))
+        atomic_write(sdir / "mask_visib" / name, _mask_png(lab["segmentation"]))
+
+
+def _frame_written(out: Path, row: dict) -> bool:
+    sdir, im_id = _frame_dir(out, row["index"])
+    n = len(row["annotations"])
+    last = sdir / "mask_visib" / f"{im_id:06d}_{n - 1:06d}.png"
+    return (sdir / "depth").exists() and (n == 0 or last.exists())
+
+
+def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> list[Path]:
+    """Write ``OUT/bop/`` from the per-frame labels; returns the top folder.
+
+    ``frames``: ``all`` (re)writes every frame's masks and links; ``missing`` only those of
+    frames whose files are not there yet (after a run that wrote them as it went)."""
     from .dataset import atomic_write, dump_json
 
     out = Path(out)
@@ -92,30 +168,22 @@ def write_bop(out: Path, rows: list[dict], info: dict) -> list[Path]:
     scenes: dict[int, dict] = {}
     cam_first = None
     for r in rows:
-        if r["annotations"] and "amodal_segmentation" not in r["annotations"][0]:
-            from ..errors import DatasetError
-
-            raise DatasetError("bop", "BOP needs amodal masks: render with labels.amodal: true")
-        spec = json.loads((out / f"scene/{r['index']:06d}.json").read_text())
-        objs = {o["id"]: o for o in spec["objects"]}
-        scene_id, im_id = divmod(r["index"], IMAGES_PER_SCENE)
-        sdir = root / SPLIT / f"{scene_id:06d}"
-        s = scenes.setdefault(scene_id, {"dir": sdir, "camera": {}, "gt": {}, "info": {}})
-        for sub in ("rgb", "depth", "mask", "mask_visib"):
-            (sdir / sub).mkdir(parents=True, exist_ok=True)
-        cam = spec["camera"]
+        if frames == "all" or not _frame_written(out, r):
+            write_bop_frame(out, r)
+        cam = r.get("camera")
+        if cam is None:  # labels written without their camera: read the SceneSpec
+            cam = json.loads((out / f"scene/{r['index']:06d}.json").read_text())["camera"]
+        sdir, im_id = _frame_dir(out, r["index"])
+        s = scenes.setdefault(sdir, {"dir": sdir, "camera": {}, "gt": {}, "info": {}})
         K = np.asarray(cam["K"], float)
         T_cw = np.linalg.inv(np.asarray(cam["T_world_cam"], float))
         s["camera"][str(im_id)] = {
             "cam_K": K.ravel().tolist(), "depth_scale": info["depth_scale"],
             "cam_R_w2c": T_cw[:3, :3].ravel().tolist(), "cam_t_w2c": (T_cw[:3, 3] * 1000).tolist()}
-        cam_first = cam_first or (K, cam["width"], cam["height"])
-        rgb_rel = r["file_name"]
-        _link_or_copy(out / rgb_rel, sdir / "rgb" / f"{im_id:06d}{Path(rgb_rel).suffix}")
-        _link_or_copy(out / f"depth/{r['index']:06d}.png", sdir / "depth" / f"{im_id:06d}.png")
+        cam_first = cam_first or (K, r["width"], r["height"])
         gts, infos = [], []
         for gt_id, lab in enumerate(r["annotations"]):
-            key = _model_key(objs[lab["id"]], lab)
+            key = _model_key(lab)
             obj_id = models.setdefault(key, len(models) + 1)
             gts.append({"cam_R_m2c": np.asarray(lab["R_m2c"]).ravel().tolist(),
                         "cam_t_m2c": (np.asarray(lab["t_m2c"]) * 1000).tolist(), "obj_id": obj_id})
@@ -123,9 +191,6 @@ def write_bop(out: Path, rows: list[dict], info: dict) -> list[Path]:
                           "bbox_visib": [int(round(v)) for v in lab["bbox"]],
                           "px_count_all": lab["amodal_area"], "px_count_valid": lab["amodal_area"],
                           "px_count_visib": lab["area"], "visib_fract": lab["visib_fract"]})
-            name = f"{im_id:06d}_{gt_id:06d}.png"
-            atomic_write(sdir / "mask" / name, _mask_png(lab["amodal_segmentation"]))
-            atomic_write(sdir / "mask_visib" / name, _mask_png(lab["segmentation"]))
         s["gt"][str(im_id)] = gts
         s["info"][str(im_id)] = infos
     for s in scenes.values():
@@ -134,9 +199,9 @@ def write_bop(out: Path, rows: list[dict], info: dict) -> list[Path]:
         atomic_write(s["dir"] / "scene_gt_info.json", dump_json(s["info"]))
     infos = {}
     for key, obj_id in models.items():
-        mesh = _model_mesh(key)
-        atomic_write(models_dir / f"obj_{obj_id:06d}.ply", mesh.export(file_type="ply"))
-        infos[str(obj_id)] = _model_info(mesh)
+        v, n, f = _model_arrays(key)
+        atomic_write(models_dir / f"obj_{obj_id:06d}.ply", ply_bytes(v, n, f))
+        infos[str(obj_id)] = _model_info(key, v)
     atomic_write(models_dir / "models_info.json", dump_json(infos))
     atomic_write(models_dir / "models_source.json", dump_json(
         {str(i): {"kind": k[0], "asset": k[1], "scale_or_size": list(k[2:])}

@@ -129,9 +129,11 @@ FORMATS = ("coco", "bop", "yolo")
 
 
 def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None = None,
-           info: dict | None = None) -> list[Path]:
+           info: dict | None = None, frames: str = "all") -> list[Path]:
     """Write dataset formats from a rendered dataset's labels (no rendering).
 
+    ``frames="missing"`` keeps per-frame format files (BOP masks, YOLO labels) already written
+    during a run.
     Raises DatasetError for an unknown format or a folder that is not a synth3d dataset."""
     from .bop import write_bop
     from .coco import write_coco
@@ -150,7 +152,10 @@ def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None =
         rows = read_rows(out)
     written = []
     for f in formats:
-        written += {"coco": write_coco, "bop": write_bop, "yolo": write_yolo}[f](out, rows, info)
+        if f == "coco":
+            written += write_coco(out, rows, info)
+        else:
+            written += {"bop": write_bop, "yolo": write_yolo}[f](out, rows, info, frames=frames)
     return written
 
 
@@ -168,9 +173,10 @@ class DatasetWriter:
 
     IDENTITY = ("template", "seed", "width", "height", "depth_scale")
 
-    def __init__(self, out: str | os.PathLike, info: dict):
+    def __init__(self, out: str | os.PathLike, info: dict, formats: list[str] = ("coco",)):
         self.out = Path(out)
         self.info = dict(info)
+        self.formats = list(formats)
         self._lock = threading.Lock()
         try:
             self.out.mkdir(parents=True, exist_ok=True)
@@ -223,8 +229,12 @@ class DatasetWriter:
     def write_frame(self, index: int, seed: int, scene_json: str, rgb: np.ndarray,
                     depth16: np.ndarray, instance16: np.ndarray, annotations: list[dict],
                     attributes: dict, rgb_format: str = "png", jpeg_quality: int = 95,
-                    extras: dict | None = None, dropped: list[int] = ()) -> dict:
-        """Encode and write one frame's files, then its label and manifest lines."""
+                    extras: dict | None = None, dropped: list[int] = (),
+                    camera: dict | None = None) -> dict:
+        """Encode and write one frame's files, then its label and manifest lines.
+
+        ``camera`` ({"K", "T_world_cam"}) is kept with the labels so format writers need not
+        read the SceneSpec back."""
         files = {}
         for key, (rel, data) in frame_files(index, scene_json, rgb, depth16, instance16,
                                             rgb_format, jpeg_quality, extras).items():
@@ -235,6 +245,9 @@ class DatasetWriter:
         h, w = depth16.shape
         ann_row = {"index": index, "file_name": files["rgb"], "width": w, "height": h,
                    "annotations": annotations, "dropped": list(dropped)}
+        if camera is not None:
+            ann_row["camera"] = camera
+        self.write_format_frame(ann_row)
         row = {"index": index, "seed": seed, "files": files, "attributes": attributes}
         with self._lock:
             try:
@@ -248,7 +261,19 @@ class DatasetWriter:
             self._rows[index] = row
         return row
 
-    def finalize(self, formats: list[str] = ("coco",)) -> dict:
+    def write_format_frame(self, ann_row: dict) -> None:
+        """Per-frame files of the dataset formats that have them (BOP masks, YOLO labels),
+        written before the frame's manifest line so a finished frame never lacks them."""
+        if "bop" in self.formats:
+            from .bop import write_bop_frame
+
+            write_bop_frame(self.out, ann_row)
+        if "yolo" in self.formats:
+            from .yolo import write_yolo_frame
+
+            write_yolo_frame(self.out, ann_row)
+
+    def finalize(self, formats: list[str] | None = None) -> dict:
         """Rewrite the manifest sorted by index; write manifest.csv, the dataset formats and
         dataset.json."""
         with self._lock:
@@ -269,7 +294,8 @@ class DatasetWriter:
                 wr.writerow([r["index"], r["seed"], f["rgb"], f["depth"], f["instance"], f["scene"]]
                             + [r["attributes"].get(a, "") for a in attr_names])
             atomic_write(self.out / "manifest.csv", buf.getvalue().encode())
-            export(self.out, list(formats), rows=anns, info=self.info)
+            export(self.out, list(self.formats if formats is None else formats), rows=anns,
+                   info=self.info, frames="missing")
             self._write_info(len(rows))
             # Writers stay usable for more frames after a finalize (e.g. the Python API).
             self._manifest = open(self.out / "manifest.jsonl", "ab")

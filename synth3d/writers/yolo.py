@@ -1,7 +1,7 @@
 """YOLO (Ultralytics) detection and segmentation datasets.
 
-``OUT/yolo/`` (detection) and ``OUT/yolo-seg/`` (segmentation), each with ``images/`` (links to
-the dataset's rgb files), ``labels/NNNNNN.txt`` and ``dataset.yaml``. Class = category id − 1.
+``OUT/yolo/`` (detection) and ``OUT/yolo-seg/`` (segmentation), each with ``images/`` (a link to
+the dataset's rgb/ folder), ``labels/NNNNNN.txt`` and ``dataset.yaml``. Class = category id − 1.
 Detection lines: ``class x_centre y_centre width height`` of the visible-mask box, normalised by
 the image size. Segmentation lines: ``class x1 y1 x2 y2 …``, the largest outer outline of the
 visible mask, normalised.
@@ -10,47 +10,64 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .bop import _link_or_copy
+from .bop import link_dir
 
 
 def _fmt(v: float) -> str:
     return f"{v:.6f}"
 
 
-def write_yolo(out: Path, rows: list[dict], info: dict) -> list[Path]:
-    """Write ``OUT/yolo`` and ``OUT/yolo-seg``; returns both folders."""
+def _roots(out: Path) -> tuple[Path, Path]:
+    return Path(out) / "yolo", Path(out) / "yolo-seg"
+
+
+def write_yolo_frame(out: Path, row: dict) -> None:
+    """The two label files of one frame (run in the writer threads during rendering)."""
     from pycocotools import mask as mask_util
 
     from ..annotate.labels import mask_polygons
     from .dataset import atomic_write
 
     out = Path(out)
-    det, seg = out / "yolo", out / "yolo-seg"
+    det, seg = _roots(out)
+    if not (seg / "images").exists():
+        for root in (det, seg):
+            link_dir(out / "rgb", root / "images")
+            (root / "labels").mkdir(parents=True, exist_ok=True)
+    W, H = row["width"], row["height"]
+    det_lines, seg_lines = [], []
+    for a in row["annotations"]:
+        cls = a["category_id"] - 1
+        x, y, w, h = a["bbox"]
+        det_lines.append(" ".join([str(cls), _fmt((x + w / 2) / W), _fmt((y + h / 2) / H),
+                                   _fmt(w / W), _fmt(h / H)]))
+        polys = a.get("polygons")
+        if polys is None:
+            rle = a["segmentation"]
+            m = mask_util.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")})
+            polys = mask_polygons(m)
+        if polys:
+            coords = [_fmt(v / (W if i % 2 == 0 else H)) for i, v in enumerate(polys[0])]
+            seg_lines.append(" ".join([str(cls)] + coords))
+    stem = Path(row["file_name"]).stem
+    for root, lines in ((det, det_lines), (seg, seg_lines)):
+        atomic_write(root / "labels" / f"{stem}.txt",
+                     ("\n".join(lines) + "\n" if lines else "").encode())
+
+
+def write_yolo(out: Path, rows: list[dict], info: dict, frames: str = "all") -> list[Path]:
+    """Write ``OUT/yolo`` and ``OUT/yolo-seg``; returns both folders. ``frames="missing"`` only
+    writes label files not written during the run."""
+    from .dataset import atomic_write
+
+    out = Path(out)
+    det, seg = _roots(out)
     for root in (det, seg):
-        (root / "images").mkdir(parents=True, exist_ok=True)
+        link_dir(out / "rgb", root / "images")
         (root / "labels").mkdir(parents=True, exist_ok=True)
     for r in rows:
-        W, H = r["width"], r["height"]
-        name = Path(r["file_name"])
-        det_lines, seg_lines = [], []
-        for a in r["annotations"]:
-            cls = a["category_id"] - 1
-            x, y, w, h = a["bbox"]
-            det_lines.append(" ".join([str(cls), _fmt((x + w / 2) / W), _fmt((y + h / 2) / H),
-                                       _fmt(w / W), _fmt(h / H)]))
-            polys = a.get("polygons")
-            if polys is None:
-                rle = a["segmentation"]
-                m = mask_util.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")})
-                polys = mask_polygons(m)
-            if polys:
-                p = polys[0]
-                coords = [_fmt(v / (W if i % 2 == 0 else H)) for i, v in enumerate(p)]
-                seg_lines.append(" ".join([str(cls)] + coords))
-        for root, lines in ((det, det_lines), (seg, seg_lines)):
-            _link_or_copy(out / name, root / "images" / name.name)
-            atomic_write(root / "labels" / f"{name.stem}.txt",
-                         ("\n".join(lines) + "\n" if lines else "").encode())
+        if frames == "all" or not (seg / "labels" / f"{Path(r['file_name']).stem}.txt").exists():
+            write_yolo_frame(out, r)
     names = {int(i) - 1: n for i, n in info.get("categories", {}).items()}
     for root in (det, seg):
         # No `path:` key: Ultralytics then resolves images/ next to this file.
