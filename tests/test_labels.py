@@ -253,3 +253,27 @@ def test_card_half_outside_the_frame_in_frame_fraction(tmp_path):
     x, y, w, h = a["bbox_obj"]
     assert abs(w - 30) <= 3 and abs(h - 30) <= 3 and x + w > 90
     assert a["amodal_bbox"][2] == pytest.approx(15, abs=1)
+
+
+def test_coco_polygons_option(tmp_path):
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+
+    from synth3d.run.pipeline import render_dataset
+
+    out = tmp_path / "poly"
+    render_dataset(SCENES / "cards.yaml", out, n=3, seed=4, size=(160, 120),
+                   overrides=["labels.polygons=true"])
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO(str(out / "annotations" / "coco.json"))
+    n = 0
+    for a in coco.loadAnns(coco.getAnnIds()):
+        assert isinstance(a["segmentation"], list) and a["rle"]["counts"]
+        poly = coco.annToMask(a).astype(bool)
+        exact = _decode(a["rle"])
+        iou = (poly & exact).sum() / (poly | exact).sum()
+        assert iou > 0.8, iou
+        n += 1
+    assert n > 0
