@@ -110,6 +110,7 @@ class LightSpec(_Spec):
     direction: list[float] | None = None
     position: list[float] | None = None
     cone_deg: float | None = None
+    shadows: bool = True
 
 
 class EnvironmentSpec(_Spec):
@@ -122,6 +123,9 @@ class EnvironmentSpec(_Spec):
     color: list[float] = [0.2, 0.2, 0.2]
     lighting: bool = True
     ambient: list[float] = [0.0, 0.0, 0.0]
+    shadows: bool = True
+    reflections: bool = True
+    shadow_catcher: bool = False
 
 
 class TextureSpec(_Spec):

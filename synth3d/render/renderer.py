@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import RenderError
 from ..frame import Frame
 from ..spec import BackdropSpec, ObjectSpec, SceneSpec
-from ..template.schema import MAX_LIGHTS_PER_TYPE
+from ..template.schema import MAX_LIGHTS_PER_TYPE, MAX_SHADOWS
 from . import platform as _platform
 
 MESH_CACHE_SIZE = 128
@@ -60,6 +60,7 @@ class _Item:
     roughness: float | None = None
     metallic: float | None = None
     view_depth: float = 0.0
+    catcher: bool = False
 
 
 def projection_from_K(K: np.ndarray, width: int, height: int, znear: float, zfar: float,
@@ -215,6 +216,11 @@ class Renderer:
             except Exception:
                 self._anisotropy = 1.0
         self._quad = self._make_quad()
+        self._env_textures: OrderedDict = OrderedDict()
+        # Shadow maps: one depth layer per shadow-casting light. A software rasteriser pays for
+        # every texel, so it gets half the resolution.
+        self._shadow_size = 1024 if info["software"] else 2048
+        self._shadow_tex, self._shadow_fb = self._make_shadow_maps()
         self._resize(width, height)
 
     # -- info -----------------------------------------------------------------------------
@@ -242,6 +248,96 @@ class Renderer:
         prim._add_to_context()
         return _Part(prim, self._layout(prim), np.ones(4), 0.0, 0.8, np.zeros(3), 0, 0.5, {})
 
+    def _make_shadow_maps(self):
+        gl = self.gl
+        tex = gl.glGenTextures(1)
+        gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, tex)
+        gl.glTexImage3D(gl.GL_TEXTURE_2D_ARRAY, 0, gl.GL_DEPTH_COMPONENT32F, self._shadow_size,
+                        self._shadow_size, MAX_SHADOWS, 0, gl.GL_DEPTH_COMPONENT, gl.GL_FLOAT, None)
+        for p, v in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR), (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
+                     (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
+                     (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE),
+                     (gl.GL_TEXTURE_COMPARE_MODE, gl.GL_COMPARE_REF_TO_TEXTURE),
+                     (gl.GL_TEXTURE_COMPARE_FUNC, gl.GL_LEQUAL)):
+            gl.glTexParameteri(gl.GL_TEXTURE_2D_ARRAY, p, v)
+        gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, 0)
+        return int(tex), int(gl.glGenFramebuffers(1))
+
+    def _env_texture(self, path: str) -> int:
+        """The prefiltered environment of an HDRI as one texture, roughness level k at mip k."""
+        tex = self._env_textures.get(path)
+        if tex is not None:
+            self._env_textures.move_to_end(path)
+            return tex
+        from ..envmap import prefiltered_environment
+
+        gl = self.gl
+        levels = prefiltered_environment(path)
+        tex = int(gl.glGenTextures(1))
+        gl.glBindTexture(gl.GL_TEXTURE_2D, tex)
+        gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 4)
+        for k, lv in enumerate(levels):
+            h, w = lv.shape[:2]
+            gl.glTexImage2D(gl.GL_TEXTURE_2D, k, gl.GL_RGB16F, w, h, 0, gl.GL_RGB, gl.GL_FLOAT,
+                            np.ascontiguousarray(lv[::-1], np.float32))
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAX_LEVEL, len(levels) - 1)
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR_MIPMAP_LINEAR)
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR)
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_S, gl.GL_REPEAT)
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)
+        gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+        self._env_textures[path] = tex
+        while len(self._env_textures) > 4:
+            _, old = self._env_textures.popitem(last=False)
+            gl.glDeleteTextures(1, [old])
+        return tex
+
+    def _shadow_pass(self, spec: SceneSpec, items: list, lights: dict) -> None:
+        """Render a depth map for every shadow-casting directional and spot light; records
+        their matrices and layer indices in ``lights``."""
+        gl = self.gl
+        casters = [it for it in items if it.obj_id]
+        maps, index = [], {}
+        jobs = [("dir", i, d) for i, (d, c) in enumerate(zip(lights["dirs"], lights["dir_cast"])) if c]
+        jobs += [("spot", i, s) for i, (s, c) in enumerate(zip(lights["spots"], lights["spot_cast"]))
+                 if c]
+        if not jobs or not casters:
+            lights["shadows"], lights["shadow_maps"] = {}, []
+            return
+        pts = np.vstack([_item_corners(it) for it in casters])
+        S = self._shadow_size
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._shadow_fb)
+        gl.glDrawBuffer(gl.GL_NONE)
+        gl.glReadBuffer(gl.GL_NONE)
+        gl.glViewport(0, 0, S, S)
+        gl.glDisable(gl.GL_BLEND)
+        gl.glDisable(gl.GL_CULL_FACE)
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        gl.glDepthFunc(gl.GL_LESS)
+        gl.glDepthMask(gl.GL_TRUE)
+        for layer, (kind, i, light) in enumerate(jobs):
+            if kind == "dir":
+                Vl, Pl, offset, bias = _directional_shadow(np.asarray(light[0], float), pts, S)
+                origin, persp = np.zeros(3), 0
+            else:
+                pos, direction, _, cone = light
+                Vl, Pl, offset, bias = _spot_shadow(np.asarray(pos, float),
+                                                    np.asarray(direction, float), cone, pts, S)
+                origin, persp = np.asarray(pos, float), 1
+            gl.glFramebufferTextureLayer(gl.GL_FRAMEBUFFER, gl.GL_DEPTH_ATTACHMENT,
+                                         self._shadow_tex, 0, layer)
+            gl.glClear(gl.GL_DEPTH_BUFFER_BIT)
+            self._view += 1
+            for it in casters:
+                for part in it.parts:
+                    self._draw("id", it, part, Vl, Pl, lights, None)
+            bias_mat = np.array([[0.5, 0, 0, 0.5], [0, 0.5, 0, 0.5], [0, 0, 0.5, 0.5], [0, 0, 0, 1]])
+            maps.append({"mat": bias_mat @ Pl @ Vl, "offset": offset, "bias": bias,
+                         "persp": persp, "origin": origin})
+            index[(kind, i)] = layer
+        self._view += 1
+        lights["shadows"], lights["shadow_maps"] = index, maps
+
     @staticmethod
     def _layout(prim) -> tuple:
         # Same order pyrender's Primitive._add_to_context uses for its attribute buffer.
@@ -264,7 +360,8 @@ class Renderer:
             from .shaders import COLOUR_FRAGMENT, ID_FRAGMENT, VERTEX
 
             normal, tex, color, inst = layout
-            defines = {"INST_LOC": inst, "MAX_LIGHTS": MAX_LIGHTS_PER_TYPE}
+            defines = {"INST_LOC": inst, "MAX_LIGHTS": MAX_LIGHTS_PER_TYPE,
+                       "MAX_SHADOWS": MAX_SHADOWS}
             if normal is not None:
                 defines["NORMAL_LOC"] = normal
             if tex is not None:
@@ -444,6 +541,7 @@ class Renderer:
         from ..envmap import environment_lighting
 
         dirs, points, spots = [], [], []
+        dir_cast, spot_cast = [], []  # whether each light casts a shadow
         sh = np.zeros((9, 3), np.float32)
         env = spec.environment
         if env.hdri and env.lighting:
@@ -451,21 +549,27 @@ class Renderer:
             sh = lit.sh
             if lit.sun_direction is not None:
                 dirs.append((lit.sun_direction, lit.sun_intensity))
+                dir_cast.append(env.shadows)
         else:
             sh[0] = np.asarray(env.ambient) / 0.282095
         for L in spec.lights:
             rad = np.asarray(L.color) * L.intensity
             if L.type == "directional":
                 dirs.append((np.asarray(L.direction), rad))
+                dir_cast.append(L.shadows)
             elif L.type == "point":
                 points.append((np.asarray(L.position), rad))
             else:
                 spots.append((np.asarray(L.position), np.asarray(L.direction), rad, L.cone_deg))
+                spot_cast.append(L.shadows)
         for name, lst in (("directional", dirs), ("point", points), ("spot", spots)):
             if len(lst) > MAX_LIGHTS_PER_TYPE:
                 raise RenderError("lights", f"{len(lst)} {name} lights (the HDRI's sun counts as "
                                   f"one directional light); at most {MAX_LIGHTS_PER_TYPE}")
-        return {"dirs": dirs, "points": points, "spots": spots, "sh": sh}
+        if sum(dir_cast) + sum(spot_cast) > MAX_SHADOWS:
+            raise RenderError("lights", f"more than {MAX_SHADOWS} shadow-casting lights")
+        return {"dirs": dirs, "points": points, "spots": spots, "sh": sh,
+                "dir_cast": dir_cast, "spot_cast": spot_cast, "env": env}
 
     def _bind_lights(self, prog: _Program, lights: dict, cam_pos: np.ndarray):
         prog.vec3("cam_pos", cam_pos)
@@ -488,6 +592,39 @@ class Renderer:
             prog.fv("spot_cos_outer", outer, n)
             prog.fv("spot_cos_inner", inner, n)
         prog.vec3("sh", lights["sh"], 9)
+        sh = lights.get("shadows") or {}
+        gl = self.gl
+        dir_idx = [sh.get(("dir", i), -1) for i in range(len(lights["dirs"]))]
+        spot_idx = [sh.get(("spot", i), -1) for i in range(len(lights["spots"]))]
+        if dir_idx:
+            gl.glUniform1iv(prog.loc("dir_shadow"), len(dir_idx), np.asarray(dir_idx, np.int32))
+        if spot_idx:
+            gl.glUniform1iv(prog.loc("spot_shadow"), len(spot_idx), np.asarray(spot_idx, np.int32))
+        maps = lights.get("shadow_maps") or []
+        if maps:
+            gl.glUniformMatrix4fv(prog.loc("shadow_mat"), len(maps), True,
+                                  np.asarray([m["mat"] for m in maps], np.float32))
+            prog.fv("shadow_offset", [m["offset"] for m in maps], len(maps))
+            prog.fv("shadow_bias", [m["bias"] for m in maps], len(maps))
+            gl.glUniform1iv(prog.loc("shadow_persp"), len(maps),
+                            np.asarray([m["persp"] for m in maps], np.int32))
+            prog.vec3("shadow_origin", [m["origin"] for m in maps], len(maps))
+            prog.f("shadow_texel", 1.0 / self._shadow_size)
+        gl.glActiveTexture(gl.GL_TEXTURE4)
+        gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, self._shadow_tex)
+        prog.i("shadow_maps", 4)
+        env_tex = lights.get("env_tex")
+        gl.glActiveTexture(gl.GL_TEXTURE3)
+        gl.glBindTexture(gl.GL_TEXTURE_2D, env_tex or 0)
+        prog.i("env_spec", 3)
+        prog.i("has_env_spec", 1 if env_tex else 0)
+        if env_tex:
+            env = lights["env"]
+            from ..envmap import SPECULAR_LEVELS, rot_z
+
+            prog.mat3("env_rot", rot_z(-env.rotation_deg))
+            prog.f("env_scale", 2.0 ** env.exposure_ev)
+            prog.f("env_max_lod", SPECULAR_LEVELS - 1)
 
     def _draw(self, kind: str, item: _Item, part: _Part, V, P, lights, cam_pos):
         gl = self.gl
@@ -530,6 +667,7 @@ class Renderer:
             prog.f("metallic_factor", metal)
             prog.vec3("emissive_factor", part.emissive)
             prog.i("unlit", 1 if item.unlit else 0)
+            prog.i("shadow_catcher", 1 if item.catcher else 0)
             for unit, name in ((1, "mr"), (2, "emissive")):
                 t = part.textures.get(name)
                 gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
@@ -580,6 +718,14 @@ class Renderer:
         items = self._items(spec, V)
         opaque = [it for it in items if not it.blend]
         blended = sorted((it for it in items if it.blend), key=lambda it: -it.view_depth)
+        env = spec.environment
+        lights["env_tex"] = (self._env_texture(env.hdri)
+                             if env.hdri and env.lighting and env.reflections else None)
+        self._shadow_pass(spec, items, lights)
+        catcher = []
+        if env.shadow_catcher:
+            catcher = [_Item([self._quad], np.diag([200.0, 200.0, 1.0, 1.0]), 0, None, None,
+                             np.eye(3), False, True, catcher=True)]
 
         gl.glViewport(0, 0, W, H)
         gl.glDisable(gl.GL_CULL_FACE)  # open meshes and cards are seen from both sides
@@ -597,7 +743,14 @@ class Renderer:
         gl.glEnable(gl.GL_BLEND)
         gl.glBlendFunc(gl.GL_ONE, gl.GL_ONE_MINUS_SRC_ALPHA)  # premultiplied alpha
         cam_pos = T_wc[:3, 3]
-        for it in opaque + blended:
+        for it in opaque:
+            for part in it.parts:
+                self._draw("colour", it, part, V, P, lights, cam_pos)
+        if catcher:
+            gl.glDepthMask(gl.GL_FALSE)  # invisible: it must not hide what is drawn after it
+            self._draw("colour", catcher[0], self._quad, V, P, lights, cam_pos)
+            gl.glDepthMask(gl.GL_TRUE)
+        for it in blended:
             for part in it.parts:
                 self._draw("colour", it, part, V, P, lights, cam_pos)
         gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, self._fbos["colour_ms"][0])
@@ -792,6 +945,66 @@ class Renderer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _item_corners(it: _Item) -> np.ndarray:
+    """(8·parts, 3) world corners of an item's bounding boxes (shadow frustum fitting)."""
+    out = []
+    for p in it.parts:
+        lo, hi = p.primitive.positions.min(0), p.primitive.positions.max(0)
+        c = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
+                      for z in (lo[2], hi[2])], float)
+        out.append(c @ it.M[:3, :3].T + it.M[:3, 3])
+    return np.vstack(out)
+
+
+def _look(eye: np.ndarray, forward: np.ndarray) -> np.ndarray:
+    """OpenGL view matrix of a camera at ``eye`` looking along ``forward``."""
+    f = forward / np.linalg.norm(forward)
+    up = np.array([0.0, 0.0, 1.0]) if abs(f[2]) < 0.99 else np.array([0.0, 1.0, 0.0])
+    x = np.cross(f, up)
+    x /= np.linalg.norm(x)
+    y = np.cross(x, f)
+    V = np.eye(4)
+    V[0, :3], V[1, :3], V[2, :3] = x, y, -f
+    V[:3, 3] = -V[:3, :3] @ eye
+    return V
+
+
+def _directional_shadow(L: np.ndarray, pts: np.ndarray, size: int):
+    """View and orthographic projection of a directional light fitted around the casters
+    (receivers beyond them along the light keep their depth range), plus the normal offset
+    (world units) and depth bias that avoid acne without peter-panning."""
+    centre = (pts.min(0) + pts.max(0)) / 2
+    radius = float(np.linalg.norm(pts.max(0) - pts.min(0))) / 2 + 1e-3
+    V = _look(centre + L / np.linalg.norm(L) * 2 * radius, -L)
+    q = pts @ V[:3, :3].T + V[:3, 3]
+    lo, hi = q.min(0), q.max(0)
+    pad = 0.02 * (hi[:2] - lo[:2]).max() + 1e-3
+    l, r, b, t = lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad
+    n = max(-hi[2] - radius * 0.1, 1e-3)
+    f = -lo[2] + 4 * radius + 5.0
+    P = np.array([[2 / (r - l), 0, 0, -(r + l) / (r - l)], [0, 2 / (t - b), 0, -(t + b) / (t - b)],
+                  [0, 0, -2 / (f - n), -(f + n) / (f - n)], [0, 0, 0, 1.0]])
+    texel = max(r - l, t - b) / size
+    return V, P, 1.5 * texel, 1.5 * texel / (f - n)
+
+
+def _spot_shadow(pos: np.ndarray, direction: np.ndarray, cone_deg: float, pts: np.ndarray,
+                 size: int):
+    """View and perspective projection of a spot light; the normal offset is per metre of
+    distance from the light."""
+    V = _look(pos, direction)
+    fov = np.radians(min(2 * cone_deg + 4.0, 170.0))
+    q = pts @ V[:3, :3].T + V[:3, 3]
+    far = max(3.0 * float(np.abs(q).max()), 1.0)  # casters and the ground behind them
+    near = 0.02
+    fy = 1.0 / np.tan(fov / 2)
+    P = np.array([[fy, 0, 0, 0], [0, fy, 0, 0],
+                  [0, 0, -(far + near) / (far - near), -2 * far * near / (far - near)],
+                  [0, 0, -1.0, 0]])
+    texel_per_m = 2 * np.tan(fov / 2) / size
+    return V, P, 1.5 * texel_per_m, 2e-5
 
 
 def _boxes_overlap(a, b) -> bool:

@@ -137,9 +137,50 @@ uniform float spot_cos_outer[MAX_LIGHTS];
 uniform float spot_cos_inner[MAX_LIGHTS];
 uniform vec3 sh[9];
 
+// Specular image-based lighting: the environment prefiltered by roughness, one level per mip.
+uniform sampler2D env_spec;
+uniform int has_env_spec;
+uniform mat3 env_rot;       // world direction -> direction in the HDRI file (rotation about z)
+uniform float env_scale;    // 2^exposure_ev
+uniform float env_max_lod;
+
+// Shadow maps (directional and spot lights), hardware depth comparison + 3x3 PCF.
+uniform sampler2DArrayShadow shadow_maps;
+uniform mat4 shadow_mat[MAX_SHADOWS];
+uniform float shadow_offset[MAX_SHADOWS];  // normal offset: world units (× distance if persp)
+uniform float shadow_bias[MAX_SHADOWS];
+uniform int shadow_persp[MAX_SHADOWS];
+uniform vec3 shadow_origin[MAX_SHADOWS];
+uniform float shadow_texel;
+uniform int dir_shadow[MAX_LIGHTS];
+uniform int spot_shadow[MAX_LIGHTS];
+uniform int shadow_catcher;  // this draw is the invisible shadow-catching ground
+
 layout(location = 0) out vec4 frag;
 
 const float PI = 3.14159265358979;
+
+float shadow_vis(int s, vec3 pos, vec3 N) {
+    if (s < 0) return 1.0;
+    float off = shadow_offset[s];
+    if (shadow_persp[s] == 1) off *= length(pos - shadow_origin[s]);
+    vec4 lp = shadow_mat[s] * vec4(pos + N * off, 1.0);
+    vec3 c = lp.xyz / lp.w;
+    if (c.z >= 1.0 || c.x <= 0.0 || c.y <= 0.0 || c.x >= 1.0 || c.y >= 1.0) return 1.0;
+    float sum = 0.0;
+    for (int y = -1; y <= 1; ++y)
+        for (int x = -1; x <= 1; ++x)
+            sum += texture(shadow_maps, vec4(c.xy + vec2(x, y) * shadow_texel * 1.5, float(s),
+                                             c.z - shadow_bias[s]));
+    return sum / 9.0;
+}
+
+vec3 env_lookup(vec3 d, float lod) {
+    vec3 e = env_rot * d;
+    float u = 0.5 - atan(e.y, e.x) / (2.0 * PI);
+    float t = 0.5 - asin(clamp(e.z, -1.0, 1.0)) / PI;
+    return textureLod(env_spec, vec2(u, 1.0 - t), lod).rgb * env_scale;
+}
 
 vec3 sh_eval(vec3 n) {
     return sh[0] * 0.282095
@@ -172,7 +213,36 @@ vec3 shade(vec3 N, vec3 Vd, vec3 L, vec3 rad, vec3 diff, vec3 f0, float rough) {
     return ((1.0 - F) * diff + PI * spec) * rad * nl;
 }
 
+void catcher() {
+    // Share of the ground's irradiance that reaches it past the objects' shadows; drawn as
+    // premultiplied black so compositing darkens the background by exactly that share.
+    vec3 N = vec3(0.0, 0.0, 1.0);
+    vec3 full = max(sh_eval(N), 0.0);
+    vec3 lit = full;
+    for (int i = 0; i < n_dir; ++i) {
+        vec3 c = dir_rad[i] * max(dot(N, normalize(dir_dir[i])), 0.0);
+        full += c;
+        lit += c * shadow_vis(dir_shadow[i], v_world, N);
+    }
+    for (int i = 0; i < n_spot; ++i) {
+        vec3 d = spot_pos[i] - v_world;
+        float r2 = max(dot(d, d), 1e-6);
+        vec3 L = d / sqrt(r2);
+        float cone = smoothstep(spot_cos_outer[i], spot_cos_inner[i], dot(-L, spot_dir[i]));
+        vec3 c = spot_rad[i] * cone / r2 * max(dot(N, L), 0.0);
+        full += c;
+        lit += c * shadow_vis(spot_shadow[i], v_world, N);
+    }
+    const vec3 Y = vec3(0.2126, 0.7152, 0.0722);
+    float f = dot(lit, Y) / max(dot(full, Y), 1e-8);
+    frag = vec4(0.0, 0.0, 0.0, clamp(1.0 - f, 0.0, 1.0));
+}
+
 void main() {
+    if (shadow_catcher == 1) {
+        catcher();
+        return;
+    }
     vec4 base = base_color();
     float alpha = base.a;
     if (alpha_mode == 1) {
@@ -205,7 +275,8 @@ void main() {
         vec3 f0 = mix(vec3(0.04), base.rgb, metallic);
         color = emissive;
         for (int i = 0; i < n_dir; ++i)
-            color += shade(N, Vd, normalize(dir_dir[i]), dir_rad[i], diff, f0, rough);
+            color += shade(N, Vd, normalize(dir_dir[i]), dir_rad[i], diff, f0, rough)
+                     * shadow_vis(dir_shadow[i], v_world, N);
         for (int i = 0; i < n_point; ++i) {
             vec3 d = point_pos[i] - v_world;
             float r2 = max(dot(d, d), 1e-6);
@@ -216,14 +287,22 @@ void main() {
             float r2 = max(dot(d, d), 1e-6);
             vec3 L = d / sqrt(r2);
             float cone = smoothstep(spot_cos_outer[i], spot_cos_inner[i], dot(-L, spot_dir[i]));
-            color += shade(N, Vd, L, spot_rad[i] * cone / r2, diff, f0, rough);
+            color += shade(N, Vd, L, spot_rad[i] * cone / r2, diff, f0, rough)
+                     * shadow_vis(spot_shadow[i], v_world, N);
         }
-        // Ambient: SH irradiance for diffuse; the same (very blurry) SH along the mirror
-        // direction, weighted by a roughness-aware Fresnel, for a first-order ambient specular.
-        float nv = max(dot(N, Vd), 0.0);
-        vec3 Fa = f0 + (max(vec3(1.0 - rough), f0) - f0) * pow(1.0 - nv, 5.0);
-        color += diff * (1.0 - Fa) * max(sh_eval(N), 0.0);
-        color += Fa * max(sh_eval(reflect(-Vd, N)), 0.0);
+        // Ambient diffuse from the SH irradiance; ambient specular from the prefiltered
+        // environment with the split-sum's DFG term (Karis' analytic fit), or, without an HDRI,
+        // from the SH along the mirror direction.
+        float nv = max(dot(N, Vd), 1e-4);
+        vec4 r = rough * vec4(-1.0, -0.0275, -0.572, 0.022) + vec4(1.0, 0.0425, 1.04, -0.04);
+        float a004 = min(r.x * r.x, exp2(-9.28 * nv)) * r.x + r.y;
+        vec2 ab = vec2(-1.04, 1.04) * a004 + r.zw;
+        vec3 spec_w = f0 * ab.x + ab.y;
+        vec3 R = reflect(-Vd, N);
+        vec3 prefiltered = has_env_spec == 1 ? env_lookup(R, rough * env_max_lod)
+                                             : max(sh_eval(R), 0.0);
+        color += diff * (1.0 - spec_w) * max(sh_eval(N), 0.0);
+        color += spec_w * prefiltered;
     }
     frag = vec4(color * alpha, alpha);
 }

@@ -406,7 +406,8 @@ class Sampler:
                         d = sample_vec(spec.target, rng) - pos
                         kw["direction"] = (d / np.linalg.norm(d)).tolist()
                         kw["cone_deg"] = sample_float(spec.cone_deg, rng)
-                out.append(LightSpec(type=spec.type, color=color, intensity=intensity, **kw))
+                out.append(LightSpec(type=spec.type, color=color, intensity=intensity,
+                                     shadows=spec.shadows and spec.type != "point", **kw))
         return out
 
     def _environment(self, rs) -> EnvironmentSpec:
@@ -424,6 +425,9 @@ class Sampler:
             color=sample_color(e.color, rng),
             lighting=bool(e.lighting and hdri),
             ambient=sample_color(e.ambient, rng),
+            shadows=e.shadows,
+            reflections=e.reflections,
+            shadow_catcher=e.shadow_catcher,
         )
 
     def _backdrops(self, rs, K, T_wc, target, attrs) -> list[BackdropSpec]:

@@ -18,6 +18,8 @@ from .distributions import (
 
 MAX_LIGHTS_PER_TYPE = 8
 """The colour shader's light arrays hold this many lights of each type; more is an error."""
+MAX_SHADOWS = 4
+"""Shadow maps per frame (directional and spot lights, the HDRI's sun included)."""
 
 
 def max_of_int_dist(d) -> int:
@@ -261,6 +263,8 @@ class LightSpec(Model):
     position: Vec3Dist = Field([0.0, 0.0, 2.0], description="point/spot: position (m).")
     target: Vec3Dist = Field([0.0, 0.0, 0.0], description="spot: point it aims at.")
     cone_deg: FloatDist = Field(30.0, description="spot: half-angle of the cone.")
+    shadows: bool = Field(True, description="directional/spot: cast shadows (shadow map with "
+                          "soft PCF edges; point lights cast none).")
 
     @model_validator(mode="after")
     def _cap(self):
@@ -282,6 +286,13 @@ class EnvironmentSpec(Model):
                            "(9 spherical-harmonic coefficients) plus its dominant light as a sun.")
     ambient: ColorDist = Field([0.15, 0.15, 0.15],
                                description="Ambient light when there is no HDRI lighting.")
+    shadows: bool = Field(True, description="The HDRI's dominant light casts shadows.")
+    reflections: bool = Field(True, description="Specular image-based lighting: glossy and "
+                              "metallic surfaces reflect the HDRI (prefiltered by roughness).")
+    shadow_catcher: bool = Field(
+        False, description="An invisible ground at z = 0 that only darkens the background where "
+        "objects shade it, so objects standing on an HDRI's ground do not float (use instead of "
+        "a floor backdrop).")
 
 
 class TextureSpec(Model):
@@ -452,6 +463,14 @@ class Template(Model):
                 errors.append(f"{where}: unknown attribute '{name}' (known: {known})")
 
         need_set("environment.hdri", self.environment.hdri, ("hdri",))
+        # Shadow maps are limited too: count every light that may cast one.
+        casters = sum(max_of_int_dist(L.count) for L in self.lights
+                      if L.type != "point" and L.shadows)
+        if self.environment.hdri and self.environment.lighting and self.environment.shadows:
+            casters += 1
+        if casters > MAX_SHADOWS:
+            errors.append(f"lights: up to {casters} shadow-casting lights per frame (the HDRI sun "
+                          f"counts as one); at most {MAX_SHADOWS} — set shadows: false on some")
         # The shader holds MAX_LIGHTS_PER_TYPE lights of each type; never drop lights silently.
         for kind in ("directional", "point", "spot"):
             most = sum(max_of_int_dist(L.count) for L in self.lights if L.type == kind)
