@@ -163,3 +163,20 @@ def test_dog_photo_chroma_key():
     rgba = load_card_rgba(str(shared("cutouts", "dogSeg.jpg")), "key", (1.0, 1.0, 1.0), 0.08)
     a = rgba[:, :, 3]
     assert a[0, 0] == 0 and 0.1 < (a > 0).mean() < 0.9
+
+
+def test_closing_one_renderer_leaves_another_working():
+    """EGL shares one display per device: closing a renderer must not terminate it for others."""
+    from synth3d.render.renderer import Renderer
+    from synth3d.run.pipeline import Scenes
+
+    spec = Scenes(SCENES / "cards.yaml", size=(64, 48)).sample(0, 0)
+    with Renderer(64, 48) as r1:
+        a = r1.render(spec)
+        with Renderer(64, 48) as r2:
+            r2.render(spec)
+        import gc
+
+        gc.collect()
+        b = r1.render(spec)
+        assert np.array_equal(a.instance, b.instance) and np.array_equal(a.rgb, b.rgb)

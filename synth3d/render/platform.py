@@ -60,3 +60,23 @@ def create_context(width: int, height: int, backend: str, gpu: int | None):
         raise RenderError(f"GL ({backend})", f"cannot create a context: "
                           f"{e.__class__.__name__}: {str(e)[:160]}; {hint}") from None
     return platform
+
+
+def release_context(platform) -> None:
+    """Destroy a context made by :func:`create_context`.
+
+    pyrender's EGL platform also calls ``eglTerminate`` on the display, which EGL shares between
+    every context on that device: it would break any other renderer alive in the process. Only
+    the context is destroyed here; the display lives until the process ends."""
+    display = getattr(platform, "_egl_display", None)
+    if display is None:
+        platform.delete_context()
+        return
+    from OpenGL import EGL
+
+    EGL.eglMakeCurrent(display, EGL.EGL_NO_SURFACE, EGL.EGL_NO_SURFACE, EGL.EGL_NO_CONTEXT)
+    if platform._egl_context is not None:
+        EGL.eglDestroyContext(display, platform._egl_context)
+        platform._egl_context = None
+    # pyrender's Platform.__del__ would otherwise terminate the shared display later.
+    platform._egl_display = None

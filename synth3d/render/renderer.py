@@ -936,8 +936,11 @@ class Renderer:
                 self.gl.glDeleteRenderbuffers(len(rbs), rbs)
             for p in self._programs.values():
                 self.gl.glDeleteProgram(p.id)
+            for t in list(self._env_textures.values()) + [self._shadow_tex]:
+                self.gl.glDeleteTextures(1, [t])
+            self.gl.glDeleteFramebuffers(1, [self._shadow_fb])
         finally:
-            self._platform.delete_context()
+            _platform.release_context(self._platform)
             self._platform = None
 
     def __enter__(self):
