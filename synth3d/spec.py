@@ -119,7 +119,9 @@ class EnvironmentSpec(_Spec):
     hdri: str | None = None
     rotation_deg: float = 0.0
     exposure_ev: float = 0.0
-    background: Literal["hdri", "color", "transparent"] = "color"
+    background: Literal["hdri", "color", "transparent", "backplate"] = "color"
+    backplate: str | None = None
+    background_blur: float = 0.0
     color: list[float] = [0.2, 0.2, 0.2]
     lighting: bool = True
     ambient: list[float] = [0.0, 0.0, 0.0]
@@ -135,7 +137,7 @@ class TextureSpec(_Spec):
     crop that keeps an image's aspect.
     """
 
-    type: Literal["color", "checker", "noise", "image"]
+    type: Literal["color", "checker", "noise", "marble", "wood", "image"]
     colors: list[list[float]]
     squares: int = 8
     scale: float = 8.0
@@ -146,21 +148,26 @@ class TextureSpec(_Spec):
 
 
 class BackdropSpec(_Spec):
-    """A backdrop plane: local quad in the xy-plane (normal +z) of ``size`` [w, h] metres centred at
-    the origin, placed by ``T_world_plane``. Backdrops have instance id 0."""
+    """A backdrop: local quad in the xy-plane (normal +z) of ``size`` [w, h] metres centred at
+    the origin, placed by ``T_world_plane``; for a ``sweep``, the mesh of
+    :func:`synth3d.assets.textures.sweep_mesh` with ``size`` = [width, depth] and ``sweep`` =
+    [radius, height]. ``tint`` (linear RGB) multiplies the texture. Backdrops have instance id 0."""
 
-    type: Literal["floor", "wall", "background"]
+    type: Literal["floor", "wall", "background", "sweep"]
     T_world_plane: Mat
     size: list[float]
     texture: TextureSpec
     roughness: float = 0.8
     metallic: float = 0.0
     unlit: bool = False
+    tint: list[float] = [1.0, 1.0, 1.0]
+    sweep: list[float] | None = None
 
 
 class TonemapSpec(_Spec):
     operator: Literal["clip", "aces", "reinhard"] = "clip"
     exposure_ev: float = 0.0
+    white_balance_k: float | None = None
     auto_exposure: bool = False
 
 

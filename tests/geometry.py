@@ -24,7 +24,13 @@ def raycast(spec: SceneSpec) -> tuple[np.ndarray, np.ndarray]:
         parts.append(m)
         owner.append(np.full(len(m.faces), k))
     for b in spec.backdrops:
-        q = _quad(*b.size)
+        if b.type == "sweep":
+            from synth3d.assets.geometry import sweep_mesh
+
+            pos, _, _, tri = sweep_mesh(*b.size, *b.sweep)
+            q = trimesh.Trimesh(pos, tri, process=False)
+        else:
+            q = _quad(*b.size)
         q.apply_transform(np.asarray(b.T_world_plane))
         parts.append(q)
         owner.append(np.full(2, -1))

@@ -2591,7 +2591,7 @@ def main(root: Path | str | None = None) -> list[Path]:
 
     # HDRIs.
     w, h = HDRI_SIZE
-    for elev in (15, 45):
+    for elev in (15, 45, 70):
         img, info = make_clear_sky(elev, w, h)
         path = out(f"hdri/sky_sun_{elev}.hdr")
         write_hdr(path, img)

@@ -39,6 +39,8 @@ def procedural_key(t) -> tuple:
         return ("color", cols[:1], t.resolution)
     if t.type == "checker":
         return ("checker", cols, int(t.squares), t.resolution)
+    if t.type in ("marble", "wood"):
+        return (t.type, int(t.seed), t.resolution)
     return ("noise", cols, float(t.scale), int(t.seed), t.resolution)
 
 
@@ -57,4 +59,11 @@ def procedural_texture(t) -> np.ndarray:
         w = fractal_noise(n, float(t.scale), int(t.seed))[..., None]
         c0, c1 = cols.astype(np.float32)
         return _to_rgba8(c0 + (c1 - c0) * w)
+    if t.type in ("marble", "wood"):
+        from .procedural import make_marble, make_wood
+
+        make = make_marble if t.type == "marble" else make_wood
+        srgb = make(np.random.Generator(np.random.PCG64(int(t.seed))), n)
+        rgb8 = np.clip(np.round(srgb * 255.0), 0, 255).astype(np.uint8)
+        return np.dstack([rgb8, np.full((n, n), 255, np.uint8)])
     raise ValueError(f"no procedural texture of type {t.type!r}")

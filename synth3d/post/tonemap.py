@@ -17,8 +17,18 @@ def auto_exposure_ev(rgb: np.ndarray) -> float:
     return float(np.clip(np.log2(0.18 / key), -12.0, 12.0))
 
 
+def white_balance_gains(kelvin: float) -> np.ndarray:
+    """Per-channel gains (green = 1) that render a black body at ``kelvin`` neutral."""
+    from ..color import temperature_to_linear_rgb
+
+    c = np.asarray(temperature_to_linear_rgb(kelvin), np.float64)
+    return (c[1] / np.maximum(c, 1e-6)).astype(np.float32)
+
+
 def tonemap(rgb: np.ndarray, spec: TonemapSpec) -> np.ndarray:
     """Linear radiance → linear display values in 0..1 (float32)."""
+    if spec.white_balance_k:
+        rgb = rgb * white_balance_gains(spec.white_balance_k)
     ev = spec.exposure_ev + (auto_exposure_ev(rgb) if spec.auto_exposure else 0.0)
     x = rgb * np.float32(2.0 ** ev) if ev else rgb
     if spec.operator == "aces":

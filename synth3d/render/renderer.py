@@ -61,6 +61,7 @@ class _Item:
     metallic: float | None = None
     view_depth: float = 0.0
     catcher: bool = False
+    tint: np.ndarray | None = None
 
 
 def projection_from_K(K: np.ndarray, width: int, height: int, znear: float, zfar: float,
@@ -441,6 +442,24 @@ class Renderer:
                     self.gl.glDeleteTextures(1, [t])
         return parts
 
+    def _sweep(self, width: float, depth: float, radius: float, height: float) -> _Part:
+        """The cyclorama mesh for these dimensions (cached like an asset)."""
+        key = ("sweep", round(width, 6), round(depth, 6), round(radius, 6), round(height, 6))
+        part = self._meshes.get(key)
+        if part is None:
+            import pyrender
+
+            from ..assets.geometry import sweep_mesh
+
+            pos, nrm, uv, tri = sweep_mesh(width, depth, radius, height)
+            prim = pyrender.Primitive(positions=pos, normals=nrm, texcoord_0=uv, indices=tri,
+                                      mode=4)
+            prim._add_to_context()
+            part = [_Part(prim, self._layout(prim), np.ones(4), 0.0, 0.8, np.zeros(3), 0, 0.5, {})]
+            self._meshes[key] = part
+        self._meshes.move_to_end(key)
+        return part[0]
+
     def _card_texture(self, obj: ObjectSpec) -> int:
         from ..assets.catalog import load_card_rgba
 
@@ -529,10 +548,14 @@ class Renderer:
                 items.append(_Item(parts, T, o.id, m, override, ident_uv, m.unlit, blend))
         for b in spec.backdrops:
             w, h = b.size
-            M = np.asarray(b.T_world_plane) @ np.diag([w, h, 1.0, 1.0])
             uv = np.vstack([np.asarray(b.texture.uv_transform), [0, 0, 1]])
-            items.append(_Item([self._quad], M, 0, None, self._backdrop_texture(b), uv, b.unlit,
-                               False, roughness=b.roughness, metallic=b.metallic))
+            if b.type == "sweep":
+                parts, M = [self._sweep(w, h, *b.sweep)], np.asarray(b.T_world_plane)
+            else:
+                parts, M = [self._quad], np.asarray(b.T_world_plane) @ np.diag([w, h, 1.0, 1.0])
+            items.append(_Item(parts, M, 0, None, self._backdrop_texture(b), uv, b.unlit,
+                               False, roughness=b.roughness, metallic=b.metallic,
+                               tint=np.append(np.asarray(b.tint, float), 1.0)))
         for it in items:
             it.view_depth = -(V @ it.M[:, 3])[2]
         return items
@@ -641,8 +664,8 @@ class Renderer:
         m = item.material
         base = np.asarray(m.base_color if (m is not None and m.base_color is not None)
                           else part.base_color, float)
-        if item.obj_id == 0 and item.material is None:  # backdrop: colour comes from its texture
-            base = np.ones(4)
+        if item.obj_id == 0 and item.material is None:  # backdrop: its texture × its tint
+            base = item.tint if item.tint is not None else np.ones(4)
         prog.vec4("base_color_factor", base)
         overridden = m is not None and (m.base_color is not None or item.override_tex is not None)
         prog.i("use_vcolor", 0 if overridden else 1)

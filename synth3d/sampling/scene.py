@@ -417,11 +417,17 @@ class Sampler:
         if e.hdri:
             es = self.catalog.sets[e.hdri]
             hdri = _choose_weighted(es, [x.weight for x in es], rng).path
+        plate = None
+        if e.backplate:
+            es = self.catalog.sets[e.backplate]
+            plate = _choose_weighted(es, [x.weight for x in es], rng).path
         return EnvironmentSpec(
             hdri=hdri,
             rotation_deg=sample_float(e.rotation_deg, rng),
             exposure_ev=sample_float(e.exposure_ev, rng),
-            background=e.background or ("hdri" if hdri else "color"),
+            background=e.background or ("backplate" if plate else "hdri" if hdri else "color"),
+            backplate=plate,
+            background_blur=max(0.0, sample_float(e.background_blur, rng)),
             color=sample_color(e.color, rng),
             lighting=bool(e.lighting and hdri),
             ambient=sample_color(e.ambient, rng),
@@ -456,10 +462,21 @@ class Sampler:
             squares = sample_int(tx.squares, rng)
             scale = sample_float(tx.scale, rng)
             tseed = int(rng.integers(0, 2**31 - 1))
+            if tx.variants:
+                tseed %= tx.variants  # a few cached patterns instead of a new one per frame
             rot = math.radians(sample_float(b.texture_rotation_deg, rng))
+            sweep = None
             if b.type == "floor":
                 size = list(b.size)
                 T = _rt(np.eye(3), sample_vec(b.position, rng))
+            elif b.type == "sweep":
+                size = list(b.size)
+                a = math.radians(sample_float(b.azimuth_deg, rng) - 90.0)
+                Rz = np.array([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0],
+                               [0, 0, 1.0]])
+                T = _rt(Rz, sample_vec(b.position, rng))
+                height = sample_float(b.sweep_height, rng)
+                sweep = [min(sample_float(b.sweep_radius, rng), height), height]
             elif b.type == "wall":
                 size = list(b.size)
                 d = sample_float(b.distance, rng)
@@ -487,21 +504,26 @@ class Sampler:
                 centre = np.array([(c0[0] + c1[0]) / 2, (c0[1] + c1[1]) / 2, D])
                 T = T_wc @ _rt(_FACE_CAMERA, centre)
             repeat = 1.0 if b.type == "background" else sample_float(tx.repeat, rng)
-            uvt = _uv_transform(rot, size[0] / size[1], img_aspect, repeat)
+            surface = size if sweep is None else [
+                size[0], size[1] + math.pi / 2 * sweep[0] + sweep[1] - sweep[0]]
+            uvt = _uv_transform(rot, surface[0] / surface[1], img_aspect, repeat)
+            tint = sample_color(b.tint, rng)
             tex = TextureSpec(type=tx.type, colors=colors, squares=squares, scale=scale, seed=tseed,
                               image=image, resolution=tx.resolution, uv_transform=uvt)
             unlit = (b.shading or ("unlit" if b.type == "background" else "lit")) == "unlit"
             out.append(BackdropSpec(type=b.type, T_world_plane=T.tolist(), size=size, texture=tex,
                                     roughness=sample_float(b.roughness, rng),
-                                    metallic=sample_float(b.metallic, rng), unlit=unlit))
+                                    metallic=sample_float(b.metallic, rng), unlit=unlit,
+                                    tint=tint, sweep=sweep))
         return out
 
     def _post(self, rs) -> PostSpec:
         rng = rs("post")
         tm = self.t.post.tonemap
+        wb = sample_float(tm.white_balance_k, rng) if tm.white_balance_k is not None else None
         return PostSpec(tonemap=TonemapSpec(operator=tm.operator,
                                             exposure_ev=sample_float(tm.exposure_ev, rng),
-                                            auto_exposure=tm.auto_exposure))
+                                            auto_exposure=tm.auto_exposure, white_balance_k=wb))
 
     # -- the frame ----------------------------------------------------------------------------
 

@@ -279,9 +279,17 @@ class EnvironmentSpec(Model):
     hdri: str | None = Field(None, description="Name of an `hdri` asset set (one file drawn per frame).")
     rotation_deg: FloatDist = Field(0.0, description="HDRI rotation about z.")
     exposure_ev: FloatDist = Field(0.0, description="HDRI radiance × 2^exposure_ev.")
-    background: Literal["hdri", "color", "transparent"] | None = Field(
-        None, description="What shows behind the scene (default: hdri if set, else color).")
+    background: Literal["hdri", "color", "transparent", "backplate"] | None = Field(
+        None, description="What shows behind the scene (default: backplate if set, else hdri if "
+        "set, else color).")
     color: ColorDist = Field([0.5, 0.5, 0.5], description="Background colour.")
+    backplate: str | None = Field(
+        None, description="background: backplate — name of an image asset set shown behind the "
+        "scene (cropped to cover the frame, not moving with the camera) while the HDRI still "
+        "lights it.")
+    background_blur: FloatDist = Field(
+        0.0, description="Gaussian blur of the HDRI/backplate background, sigma in pixels "
+        "(a depth-of-field look).")
     lighting: bool = Field(True, description="Light the scene from the HDRI: ambient irradiance "
                            "(9 spherical-harmonic coefficients) plus its dominant light as a sun.")
     ambient: ColorDist = Field([0.15, 0.15, 0.15],
@@ -298,9 +306,11 @@ class EnvironmentSpec(Model):
 class TextureSpec(Model):
     """A backdrop texture: an image or a procedural pattern."""
 
-    type: Literal["color", "checker", "noise", "image"] = Field(
-        "color", description="Plain colour, checkerboard, fractal noise between two colours, or an "
-        "image.")
+    type: Literal["color", "checker", "noise", "marble", "wood", "image"] = Field(
+        "color", description="Plain colour, checkerboard, fractal noise between two colours, "
+        "veined marble, wood grain (both multiplied by the backdrop's tint), or an image.")
+    variants: int = Field(0, ge=0, description="noise/marble/wood: 0 draws a new pattern every "
+                          "frame; N cycles through N patterns (cached, so frames render faster).")
     color: ColorDist = Field([0.6, 0.6, 0.6], description="color: the colour.")
     colors: list[ColorDist] = Field(
         default_factory=lambda: [[0.85, 0.85, 0.85], [0.25, 0.25, 0.25]],
@@ -331,13 +341,20 @@ class BackdropSpec(Model):
       (about z from +x), facing the origin, its bottom on the floor.
     - ``background``: a plane perpendicular to the camera axis ``distance`` m beyond the target,
       sized to fill the frame exactly (the image covers it, cropped to the frame's aspect).
+    - ``sweep``: a photo-studio cyclorama — a floor ``size`` = [width, depth] centred on
+      ``position`` that curves up (radius ``sweep_radius``) into a wall ``sweep_height`` high on
+      its far side, which faces the direction ``azimuth_deg`` points away from.
     """
 
-    type: Literal["floor", "wall", "background"] = Field(description="Kind of plane.")
-    size: Vec2 = Field([4.0, 4.0], description="floor/wall: width and depth/height (m).")
-    position: Vec3Dist = Field([0.0, 0.0, 0.0], description="floor: centre.")
+    type: Literal["floor", "wall", "background", "sweep"] = Field(description="Kind of backdrop.")
+    size: Vec2 = Field([4.0, 4.0], description="floor/wall/sweep: width and depth/height (m).")
+    position: Vec3Dist = Field([0.0, 0.0, 0.0], description="floor/sweep: centre of the floor.")
     distance: FloatDist = Field(1.5, description="wall: from the origin; background: beyond the target.")
-    azimuth_deg: FloatDist = Field(90.0, description="wall: direction from the origin (about z).")
+    azimuth_deg: FloatDist = Field(90.0, description="wall: direction from the origin (about z); "
+                                   "sweep: direction of its curved wall from the floor's centre.")
+    sweep_radius: FloatDist = Field(0.6, description="sweep: radius of the curve (m).")
+    sweep_height: FloatDist = Field(2.0, description="sweep: height of the wall above the floor (m).")
+    tint: ColorDist = Field([1.0, 1.0, 1.0], description="Multiplies the texture's colour.")
     texture: TextureSpec | list[TextureSpec] = Field(
         default_factory=TextureSpec, description="A texture, or a list to choose one from per frame "
         "(by `weight`).")
@@ -355,6 +372,9 @@ class TonemapSpec(Model):
         "clip", description="`clip`: clamp to 1 (unlit textures round-trip exactly); `aces`: "
         "filmic; `reinhard`: x/(1+x).")
     exposure_ev: FloatDist = Field(0.0, description="Linear radiance × 2^exposure_ev before the curve.")
+    white_balance_k: FloatDist | None = Field(
+        None, description="Camera white balance: the colour temperature (K) rendered as neutral "
+        "(a 3200 K setting turns daylight blue, 9000 K turns it warm). Unset: no correction.")
     auto_exposure: bool = Field(
         False, description="First scale the frame so its log-average luminance is middle grey "
         "(0.18); exposure_ev then offsets from there. Evens out HDRIs of very different levels.")
@@ -463,6 +483,11 @@ class Template(Model):
                 errors.append(f"{where}: unknown attribute '{name}' (known: {known})")
 
         need_set("environment.hdri", self.environment.hdri, ("hdri",))
+        need_set("environment.backplate", self.environment.backplate, ("image",))
+        if self.environment.background == "backplate" and not self.environment.backplate:
+            errors.append("environment.background: 'backplate' needs environment.backplate")
+        if self.environment.background == "hdri" and not self.environment.hdri:
+            errors.append("environment.background: 'hdri' needs environment.hdri")
         # Shadow maps are limited too: count every light that may cast one.
         casters = sum(max_of_int_dist(L.count) for L in self.lights
                       if L.type != "point" and L.shadows)
