@@ -395,6 +395,10 @@ class Renderer:
         return int(tex)
 
     def _cached_texture(self, key, make, srgb=True, clamp=False) -> int:
+        # The sampler state is part of the texture object: the same image used clamped (a
+        # background) and repeated (a tiled floor) must be two textures, or the first use would
+        # decide for both and frames would depend on what the process drew before.
+        key = (key, srgb, clamp)
         tex = self._textures.get(key)
         if tex is not None:
             self._textures.move_to_end(key)
@@ -475,7 +479,8 @@ class Renderer:
         t = b.texture
         if t.type == "image":
             return self._cached_texture(("image", t.image),
-                                        lambda: _texture_array(load_image_rgb(t.image)), clamp=True)
+                                        lambda: _texture_array(load_image_rgb(t.image)),
+                                        clamp=b.type == "background")
         return self._cached_texture(procedural_key(t), lambda: procedural_texture(t))
 
     # -- targets --------------------------------------------------------------------------
