@@ -113,6 +113,10 @@ def render(
                                      formats=fmts, on_start=on_start, on_frame=on_frame)
     except Synth3dError as e:
         _fail(e)
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: {task.get('n', 0)} new frame(s) written to {out}; run the same "
+                   "command again to finish", err=True)
+        raise typer.Exit(130)
     typer.echo(f"wrote {summary['rendered']} frame(s) to {out} "
                f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done)")
 
@@ -176,7 +180,10 @@ def schema(
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if out:
-        out.write_text(text)
+        try:
+            out.write_text(text)
+        except OSError as e:
+            _fail(Synth3dError(str(out), f"cannot write ({e.strerror or e})"))
     else:
         sys.stdout.write(text)
 

@@ -54,6 +54,7 @@ class MaterialSpec(_Spec):
     roughness: float | None = None
     metallic: float | None = None
     texture: str | None = None
+    keep_texture: bool = False
     unlit: bool = False
 
 

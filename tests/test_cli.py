@@ -121,6 +121,13 @@ def test_killed_run_resumes_to_identical_dataset(tmp_path):
      " non_overlap: true, max_attempts: 5}}]\n", "objects[0].placement: could not place 'a'"),
     ("assets: {h: {path: BADHDR}}\nenvironment: {hdri: h}\n", "cannot read HDRI"),
     ("assets: {c: {path: BADPNG}}\nobjects: [{name: c, assets: c}]\n", "cannot read image"),
+    ("assets: {m: {path: meshes/mug.glb}}\nasset_root: REPO\nobjects: [{name: a, assets: m, "
+     "scale: 0}]\n", "objects[0].scale: value must be > 0, got 0"),
+    ("camera: {fov_y_deg: {dist: uniform, min: 30, max: 190}}\n", "camera.fov_y_deg: values must be < 180"),
+    ("assets: {m: {path: meshes/mug.glb}}\nasset_root: REPO\nobjects: [{name: a, assets: m, "
+     "screen_height: 0.3}]\n", "objects[0].screen_height: only cards have this size"),
+    ("", "the template is empty"),
+    ("mode: exhaustive\n", "mode: 'exhaustive' enumerates attributes, and none are defined"),
     ("assets: {c: {path: REPO/sprites/objects}}\nobjects: [{name: c, assets: c, placement: "
      "{mode: relative}}]\n", "objects[0].placement: mode 'relative' needs `to:"),
 ])
@@ -143,6 +150,17 @@ def test_bad_input_one_line_error_nothing_written(tmp_path, yaml_text, expected)
     assert not out.exists(), "nothing is rendered or written before the input is known good"
     v = run_cli("validate", tpl)
     assert v.returncode != 0 and expected in v.stderr
+
+
+def test_no_frames_and_foreign_folders_are_refused(tmp_path):
+    r = run_cli("render", SCENES / "cards.yaml", "-n", "0", "-o", tmp_path / "o")
+    assert r.returncode == 2 and "-n: must be ≥ 1" in r.stderr and not (tmp_path / "o").exists()
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "todo.txt").write_text("mine")
+    r = run_cli("render", SCENES / "cards.yaml", "-n", "1", "-o", other, "--no-progress")
+    assert r.returncode == 2 and "is not empty (todo.txt" in r.stderr
+    assert sorted(p.name for p in other.iterdir()) == ["todo.txt"]
 
 
 def test_existing_dataset_of_another_template_is_not_mixed(tabletop_small):

@@ -151,6 +151,14 @@ def test_yolo_boxes_round_trip_to_coco(full):
         seg = (full / "yolo-seg" / "labels" / f"{image_id:06d}.txt").read_text().splitlines()
         assert len(seg) == len(anns) and all(len(s.split()) >= 7 for s in seg)
     assert (full / "yolo" / "images" / "000000.png").read_bytes() == (full / "rgb" / "000000.png").read_bytes()
+    # Ultralytics resolves the images folder and swaps /images/ for /labels/ in each file's
+    # path: the folder must be real, its files may be links.
+    for root in ("yolo", "yolo-seg"):
+        images = (full / root / "images").resolve()
+        assert images == full.resolve() / root / "images"
+        for img in sorted(images.glob("*.png")):
+            label = Path(str(img).replace("/images/", "/labels/")).with_suffix(".txt")
+            assert label.exists(), label
     assert (full / "yolo-seg" / "images" / "000005.png").read_bytes() == (full / "rgb" / "000005.png").read_bytes()
 
 

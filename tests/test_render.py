@@ -180,3 +180,23 @@ def test_closing_one_renderer_leaves_another_working():
         gc.collect()
         b = r1.render(spec)
         assert np.array_equal(a.instance, b.instance) and np.array_equal(a.rgb, b.rgb)
+
+
+def test_base_color_replaces_a_textured_assets_colour(tmp_path):
+    from synth3d.run.pipeline import render_dataset
+
+    tpl = {"size": [96, 72], "asset_root": str(SCENES.parent),
+           "assets": {"b": {"path": "meshes/bottle.glb"}},
+           "camera": {"target": [0, 0, 0.12], "offset": [0.45, -0.2, 0.15]},
+           "environment": {"ambient": [0.6, 0.6, 0.6]},
+           "objects": [{"name": "b", "assets": "b", "material": {"base_color": "#2040e0"},
+                        "placement": {"mode": "world", "position": [0, 0, 0]}}]}
+    render_dataset(tpl, tmp_path / "flat", n=1)
+    tpl["objects"][0]["material"]["keep_texture"] = True
+    render_dataset(tpl, tmp_path / "tinted", n=1)
+    inst = cv2.imread(str(tmp_path / "flat/instance/000000.png"), cv2.IMREAD_UNCHANGED)
+    inner = (inst == 1) & ~boundary(inst, 1)
+    flat = cv2.imread(str(tmp_path / "flat/rgb/000000.png"))[inner].astype(float)
+    tinted = cv2.imread(str(tmp_path / "tinted/rgb/000000.png"))[inner].astype(float)
+    assert (flat[:, 0] > flat[:, 2]).mean() > 0.95  # BGR: blue everywhere on the flat bottle
+    assert np.std(flat[:, 0] / flat.sum(1).clip(1)) < np.std(tinted[:, 0] / tinted.sum(1).clip(1))

@@ -334,6 +334,14 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
                 raise TemplateError(f"objects[{i}].assets", f"kind mesh needs mesh files ('{n}')")
             if o.kind == "card" and k != "image":
                 raise TemplateError(f"objects[{i}].assets", f"kind card needs image files ('{n}')")
+            if k == "mesh" and o.kind != "card":
+                for field in ("height", "screen_height"):
+                    if getattr(o, field) is not None:
+                        raise TemplateError(f"objects[{i}].{field}",
+                                            "only cards have this size; scale meshes with scale "
+                                            "or the asset set's normalize")
+                if o.mirror:
+                    raise TemplateError(f"objects[{i}].mirror", "only cards can be mirrored")
             for e in sets[n]:
                 categories.setdefault(e.category, len(categories) + 1)
         if o.attribute is not None:

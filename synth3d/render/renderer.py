@@ -675,6 +675,9 @@ class Renderer:
         overridden = m is not None and (m.base_color is not None or item.override_tex is not None)
         prog.i("use_vcolor", 0 if overridden else 1)
         tex = item.override_tex if item.override_tex is not None else part.textures.get("base")
+        if m is not None and m.base_color is not None and not m.keep_texture and \
+                item.override_tex is None:
+            tex = None  # a flat colour replaces the asset's own texture
         gl.glActiveTexture(gl.GL_TEXTURE0)
         gl.glBindTexture(gl.GL_TEXTURE_2D, tex or 0)
         prog.i("base_tex", 0)

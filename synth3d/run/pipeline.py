@@ -93,6 +93,19 @@ class FrameOutput:
     extras: dict
 
 
+PREFLIGHT_FRAMES = 64
+
+
+def sample_frame(scenes: Scenes, seed: int, index: int, resample: int = 0) -> SceneSpec:
+    """``scenes.sample`` with the frame index added to placement errors."""
+    from ..errors import PlacementError
+
+    try:
+        return scenes.sample(seed, index, resample)
+    except PlacementError as e:
+        raise PlacementError(f"frame {index}: {e.where}", e.message) from None
+
+
 def render_frame(renderer, scenes: Scenes, seed: int, index: int) -> tuple[SceneSpec, object]:
     """Sample and render frame ``index``; with ``labels.hidden: resample``, lay the frame out
     again (same attributes) until every object shows at least one pixel."""
@@ -101,7 +114,7 @@ def render_frame(renderer, scenes: Scenes, seed: int, index: int) -> tuple[Scene
     lab = scenes.template.labels
     tries = lab.max_resample + 1 if lab.hidden == "resample" else 1
     for attempt in range(tries):
-        spec = scenes.sample(seed, index, attempt)
+        spec = sample_frame(scenes, seed, index, attempt)
         frame = renderer.render(spec, amodal=spec.output.amodal,
                                 normals=spec.output.normals or spec.output.contours)
         if tries == 1 or {o.id for o in spec.objects} <= set(np.unique(frame.instance).tolist()):
@@ -179,12 +192,15 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
         n = scenes.default_frames()
         if n is None:
             raise TemplateError("-n", "how many frames? give -n N (or set `frames:` in the template)")
-    if n < 0 or start < 0:
-        raise TemplateError("-n/--start", "must be ≥ 0")
-    # Preflight: the first frame samples before anything is rendered or written, so impossible
-    # placements fail with nothing on disk.
-    if n:
-        scenes.sample(seed, start)
+    if n < 1:
+        raise TemplateError("-n", f"must be ≥ 1, got {n}")
+    if start < 0:
+        raise TemplateError("--start", f"must be ≥ 0, got {start}")
+    # Preflight: the first frames are sampled before anything is rendered or written, so
+    # impossible placements fail with nothing on disk. (Sampling costs ~2 ms a frame; a rare
+    # failure in a later frame stops the run there, naming the frame.)
+    for i in range(start, start + min(n, PREFLIGHT_FRAMES)):
+        sample_frame(scenes, seed, i)
 
     renderer = Renderer(scenes.width, scenes.height, backend=backend, gpu=gpu)
     try:
@@ -254,7 +270,10 @@ def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str
     for key, (rel, data) in frame_files(spec.index, spec.to_json(), o.rgb, o.depth16, o.instance16,
                                         spec.output.rgb_format, spec.output.jpeg_quality,
                                         o.extras).items():
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DatasetError(str(out), f"cannot create the output folder ({e.strerror})") from None
         atomic_write(out / rel, data)
         written[key] = str(out / rel)
     return written

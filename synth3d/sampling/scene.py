@@ -381,7 +381,7 @@ class Sampler:
             tex = _choose_weighted(es, [e.weight for e in es], rng).path
         clip = (lambda v: None if v is None else float(min(max(v, 0.0), 1.0)))
         return MaterialSpec(base_color=base, roughness=clip(rough), metallic=clip(metal),
-                            texture=tex, unlit=unlit)
+                            texture=tex, keep_texture=m.keep_texture, unlit=unlit)
 
     # -- lights, environment, backdrops, post ------------------------------------------------
 

@@ -498,3 +498,36 @@ ColorDist = Annotated[
 ]
 """A colour: ``[r, g, b]`` in 0..1 or ``"#rrggbb"`` (sRGB, as colour pickers show), uniform box,
 ``hsv`` box or a choice of colours."""
+
+
+def bounds(d) -> tuple[float, float]:
+    """Smallest and largest value a scalar distribution (or constant) can produce."""
+    if isinstance(d, bool):
+        return float(d), float(d)
+    if isinstance(d, (int, float)):
+        return float(d), float(d)
+    if isinstance(d, (UniformScalar, RandInt)):
+        return float(d.min), float(d.max)
+    if isinstance(d, NormalScalar):
+        return (-math.inf if d.min is None else d.min), (math.inf if d.max is None else d.max)
+    if isinstance(d, Choice):
+        vals = [float(v) for v in d.values]
+        return min(vals), max(vals)
+    raise TypeError(f"not a scalar distribution: {d!r}")
+
+
+def check_range(d, lo: float | None = None, hi: float | None = None, lo_open: bool = False,
+                hi_open: bool = False):
+    """Raise ValueError unless every value ``d`` can draw lies in the interval (used by field
+    validators, so the message lands on the field's YAML path)."""
+    if d is None:
+        return d
+    a, b = bounds(d)
+    what = "values" if not isinstance(d, (int, float)) else "value"
+    tail = "" if isinstance(d, (int, float)) else " (a normal distribution needs min/max here)" \
+        if isinstance(d, NormalScalar) and (math.isinf(a) or math.isinf(b)) else ""
+    if lo is not None and (a < lo or (lo_open and a <= lo)):
+        raise ValueError(f"{what} must be {'>' if lo_open else '≥'} {lo:g}, got {a:g}{tail}")
+    if hi is not None and (b > hi or (hi_open and b >= hi)):
+        raise ValueError(f"{what} must be {'<' if hi_open else '≤'} {hi:g}, got {b:g}{tail}")
+    return d

@@ -184,7 +184,7 @@ def load_template(source: str | os.PathLike | dict, overrides: list[str] = ()) -
             problem = getattr(e, "problem", None) or str(e).splitlines()[0]
             raise TemplateError(label, f"invalid YAML: {at}{problem}")
         if data is None:
-            data = {}
+            raise TemplateError(label, "the template is empty")
         if not isinstance(data, dict):
             raise TemplateError(label, "the top level must be a mapping")
         base = path.resolve().parent

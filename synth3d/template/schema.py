@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .distributions import (
-    ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
+    check_range, ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
 )
 
 MAX_LIGHTS_PER_TYPE = 8
@@ -121,6 +121,12 @@ class MaterialSpec(Model):
         None, description="Name of an image asset set: swap the base-colour texture for one of its "
         "images (meshes without UVs get a box projection).")
     texture_probability: float = Field(1.0, ge=0, le=1, description="Chance to apply the swap.")
+    keep_texture: bool = Field(
+        False, description="With base_color: keep the asset's own texture and tint it by "
+        "base_color (default: base_color replaces the texture by a flat colour).")
+
+    _unit = field_validator("roughness", "metallic")(
+        classmethod(lambda cls, v: check_range(v, 0.0, 1.0)))
 
 
 class PlacementSpec(Model):
@@ -158,6 +164,8 @@ class PlacementSpec(Model):
     non_overlap: bool = Field(False, description="Resample until this object overlaps no other "
                               "non-overlapping object (floor: footprints; others: image boxes).")
     max_attempts: int = Field(100, ge=1, le=100000, description="Attempts before giving up.")
+
+    _distance = field_validator("distance")(classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
 
     @field_validator("region")
     @classmethod
@@ -203,6 +211,9 @@ class ObjectSpec(Model):
     material: MaterialSpec | None = Field(None, description="Material randomisation.")
     placement: PlacementSpec = Field(default_factory=PlacementSpec, description="Where it goes.")
 
+    _positive = field_validator("scale", "height", "screen_height")(
+        classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
+
     @model_validator(mode="after")
     def _count_nonneg(self):
         c = self.count
@@ -241,6 +252,9 @@ class CameraSpec(Model):
     max_attempts: int = Field(100, ge=1, le=100000,
                               description="Layout attempts for require_all_in_frame.")
 
+    _fov = field_validator("fov_y_deg")(
+        classmethod(lambda cls, v: check_range(v, 0.0, 180.0, lo_open=True, hi_open=True)))
+
     @model_validator(mode="after")
     def _near_far(self):
         if self.zfar <= self.znear:
@@ -265,6 +279,12 @@ class LightSpec(Model):
     cone_deg: FloatDist = Field(30.0, description="spot: half-angle of the cone.")
     shadows: bool = Field(True, description="directional/spot: cast shadows (shadow map with "
                           "soft PCF edges; point lights cast none).")
+
+    _intensity = field_validator("intensity")(classmethod(lambda cls, v: check_range(v, 0.0)))
+    _cone = field_validator("cone_deg")(
+        classmethod(lambda cls, v: check_range(v, 0.0, 90.0, lo_open=True)))
+    _kelvin = field_validator("temperature_k")(
+        classmethod(lambda cls, v: check_range(v, 1000.0, 40000.0)))
 
     @model_validator(mode="after")
     def _cap(self):
@@ -302,6 +322,8 @@ class EnvironmentSpec(Model):
         "objects shade it, so objects standing on an HDRI's ground do not float (use instead of "
         "a floor backdrop).")
 
+    _blur = field_validator("background_blur")(classmethod(lambda cls, v: check_range(v, 0.0)))
+
 
 class TextureSpec(Model):
     """A backdrop texture: an image or a procedural pattern."""
@@ -323,6 +345,10 @@ class TextureSpec(Model):
     repeat: FloatDist = Field(1.0, description="How many times the texture repeats across the "
                               "plane's width (floor/wall; images on a background plane never repeat).")
     weight: float = Field(1.0, ge=0, description="Weight when `texture` lists several textures.")
+
+    _positive = field_validator("scale", "repeat")(
+        classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
+    _squares = field_validator("squares")(classmethod(lambda cls, v: check_range(v, 1.0)))
 
     @model_validator(mode="after")
     def _needs_image(self):
@@ -364,6 +390,11 @@ class BackdropSpec(Model):
     shading: Literal["lit", "unlit"] | None = Field(
         None, description="Default: lit for floor/wall, unlit for background.")
 
+    _unit = field_validator("roughness", "metallic")(
+        classmethod(lambda cls, v: check_range(v, 0.0, 1.0)))
+    _positive = field_validator("distance", "sweep_radius", "sweep_height")(
+        classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
+
 
 class TonemapSpec(Model):
     """Exposure and tonemapping of the linear render into 8-bit sRGB."""
@@ -378,6 +409,9 @@ class TonemapSpec(Model):
     auto_exposure: bool = Field(
         False, description="First scale the frame so its log-average luminance is middle grey "
         "(0.18); exposure_ev then offsets from there. Evens out HDRIs of very different levels.")
+
+    _kelvin = field_validator("white_balance_k")(
+        classmethod(lambda cls, v: check_range(v, 1000.0, 40000.0)))
 
 
 class PostSpec(Model):
@@ -464,6 +498,11 @@ class Template(Model):
     @model_validator(mode="after")
     def _references(self):
         errors: list[str] = []
+        if self.mode == "exhaustive" and not self.attributes:
+            errors.append("mode: 'exhaustive' enumerates attributes, and none are defined")
+        if self.environment.background == "transparent" and self.output.rgb_format == "jpg":
+            errors.append("output.rgb_format: a transparent background needs png (jpg has no "
+                          "alpha)")
 
         def need_set(where: str, name: str | None, kinds: tuple[str, ...]):
             if name is None:

@@ -151,11 +151,15 @@ def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None =
     if rows is None:
         rows = read_rows(out)
     written = []
-    for f in formats:
-        if f == "coco":
-            written += write_coco(out, rows, info)
-        else:
-            written += {"bop": write_bop, "yolo": write_yolo}[f](out, rows, info, frames=frames)
+    try:
+        for f in formats:
+            if f == "coco":
+                written += write_coco(out, rows, info)
+            else:
+                written += {"bop": write_bop, "yolo": write_yolo}[f](out, rows, info, frames=frames)
+    except OSError as e:
+        raise DatasetError(str(getattr(e, "filename", None) or out),
+                           f"cannot write ({e.strerror or e})") from None
     return written
 
 
@@ -178,6 +182,13 @@ class DatasetWriter:
         self.info = dict(info)
         self.formats = list(formats)
         self._lock = threading.Lock()
+        meta = self.out / "dataset.json"
+        if self.out.is_dir() and not meta.exists():
+            stray = sorted(p.name for p in self.out.iterdir()
+                           if p.name not in ("rgb", "depth", "instance", "scene", "annotations"))
+            if stray:
+                raise DatasetError(str(self.out), f"is not empty ({stray[0]} …) and holds no "
+                                   "synth3d dataset; choose a new or empty folder")
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             for sub in ("rgb", "depth", "instance", "scene", "annotations"):
@@ -186,7 +197,6 @@ class DatasetWriter:
             raise DatasetError(str(self.out), f"cannot create output folder ({e.strerror or e})") from None
         if not os.access(self.out, os.W_OK):
             raise DatasetError(str(self.out), "output folder is not writable")
-        meta = self.out / "dataset.json"
         if meta.exists():
             try:
                 old = json.loads(meta.read_text())

@@ -1,7 +1,9 @@
 """YOLO (Ultralytics) detection and segmentation datasets.
 
-``OUT/yolo/`` (detection) and ``OUT/yolo-seg/`` (segmentation), each with ``images/`` (a link to
-the dataset's rgb/ folder), ``labels/NNNNNN.txt`` and ``dataset.yaml``. Class = category id − 1.
+``OUT/yolo/`` (detection) and ``OUT/yolo-seg/`` (segmentation), each with ``images/`` (a real
+folder of links to the dataset's rgb files: Ultralytics resolves the images folder and finds the
+labels by replacing ``/images/`` with ``/labels/`` in each image path, so the folder itself must
+not be a link), ``labels/NNNNNN.txt`` and ``dataset.yaml``. Class = category id − 1.
 Detection lines: ``class x_centre y_centre width height`` of the visible-mask box, normalised by
 the image size. Segmentation lines: ``class x1 y1 x2 y2 …``, the largest outer outline of the
 visible mask, normalised.
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .bop import link_dir
+import os
 
 
 def _fmt(v: float) -> str:
@@ -30,10 +32,7 @@ def write_yolo_frame(out: Path, row: dict) -> None:
 
     out = Path(out)
     det, seg = _roots(out)
-    if not (seg / "images").exists():
-        for root in (det, seg):
-            link_dir(out / "rgb", root / "images")
-            (root / "labels").mkdir(parents=True, exist_ok=True)
+    _make_dirs(det, seg)
     W, H = row["width"], row["height"]
     det_lines, seg_lines = [], []
     for a in row["annotations"]:
@@ -49,10 +48,29 @@ def write_yolo_frame(out: Path, row: dict) -> None:
         if polys:
             coords = [_fmt(v / (W if i % 2 == 0 else H)) for i, v in enumerate(polys[0])]
             seg_lines.append(" ".join([str(cls)] + coords))
-    stem = Path(row["file_name"]).stem
+    name = Path(row["file_name"])
     for root, lines in ((det, det_lines), (seg, seg_lines)):
-        atomic_write(root / "labels" / f"{stem}.txt",
+        link = root / "images" / name.name
+        if not link.is_symlink() and not link.exists():
+            try:
+                os.symlink(os.path.relpath(out / name, link.parent), link)
+            except OSError:
+                atomic_write(link, (out / name).read_bytes())
+        atomic_write(root / "labels" / f"{name.stem}.txt",
                      ("\n".join(lines) + "\n" if lines else "").encode())
+
+
+def _make_dirs(*roots: Path) -> None:
+    import shutil
+
+    for root in roots:
+        images = root / "images"
+        if images.is_symlink():  # written by an older synth3d as a folder link
+            images.unlink()
+        elif images.exists() and not images.is_dir():
+            shutil.rmtree(images)
+        images.mkdir(parents=True, exist_ok=True)
+        (root / "labels").mkdir(parents=True, exist_ok=True)
 
 
 def write_yolo(out: Path, rows: list[dict], info: dict, frames: str = "all") -> list[Path]:
@@ -62,9 +80,7 @@ def write_yolo(out: Path, rows: list[dict], info: dict, frames: str = "all") -> 
 
     out = Path(out)
     det, seg = _roots(out)
-    for root in (det, seg):
-        link_dir(out / "rgb", root / "images")
-        (root / "labels").mkdir(parents=True, exist_ok=True)
+    _make_dirs(det, seg)
     for r in rows:
         if frames == "all" or not (seg / "labels" / f"{Path(r['file_name']).stem}.txt").exists():
             write_yolo_frame(out, r)
