@@ -93,7 +93,7 @@ class _Program:
     def __init__(self, gl, vertex: str, fragment: str, defines: dict):
         from OpenGL.GL import shaders
 
-        head = "#version 330 core\n" + "".join(f"#define {k} {v}\n" for k, v in defines.items())
+        head = "#version 400 core\n" + "".join(f"#define {k} {v}\n" for k, v in defines.items())
         self.gl = gl
         vao = gl.glGenVertexArrays(1)
         gl.glBindVertexArray(vao)  # core profiles validate programs against a bound VAO
@@ -220,7 +220,7 @@ class Renderer:
         self._env_textures: OrderedDict = OrderedDict()
         # Shadow maps: one depth layer per shadow-casting light. A software rasteriser pays for
         # every texel, so it gets half the resolution.
-        self._shadow_size = 1024 if info["software"] else 2048
+        self._shadow_size = 512 if info["software"] else 2048
         self._shadow_tex, self._shadow_fb = self._make_shadow_maps()
         self._resize(width, height)
 
@@ -354,8 +354,8 @@ class Renderer:
                 loc += 1
         return (layout.get("normal"), layout.get("texcoord"), layout.get("color"), loc)
 
-    def _program(self, kind: str, layout: tuple) -> _Program:
-        key = (kind, layout)
+    def _program(self, kind: str, layout: tuple, features: tuple = ()) -> _Program:
+        key = (kind, layout, features)
         prog = self._programs.get(key)
         if prog is None:
             from .shaders import COLOUR_FRAGMENT, ID_FRAGMENT, VERTEX
@@ -369,6 +369,8 @@ class Renderer:
                 defines["TEXCOORD_LOC"] = tex
             if color is not None:
                 defines["COLOR_LOC"] = color
+            for f in features:
+                defines[f] = 1
             frag = COLOUR_FRAGMENT if kind == "colour" else ID_FRAGMENT
             prog = _Program(self.gl, VERTEX, frag, defines)
             self._programs[key] = prog
@@ -656,7 +658,7 @@ class Renderer:
 
     def _draw(self, kind: str, item: _Item, part: _Part, V, P, lights, cam_pos):
         gl = self.gl
-        prog = self._program(kind, part.layout)
+        prog = self._program(kind, part.layout, lights.get("features", ()) if kind == "colour" else ())
         gl.glUseProgram(prog.id)
         if prog.frame_token != (self._view, kind):
             prog.frame_token = (self._view, kind)
@@ -753,6 +755,9 @@ class Renderer:
         lights["env_tex"] = (self._env_texture(env.hdri)
                              if env.hdri and env.lighting and env.reflections else None)
         self._shadow_pass(spec, items, lights)
+        lights["features"] = tuple(f for f, on in (("HAS_ENV_SPEC", lights["env_tex"]),
+                                                   ("HAS_SHADOWS", lights["shadow_maps"]),
+                                                   ("HAS_CATCHER", env.shadow_catcher)) if on)
         catcher = []
         if env.shadow_catcher:
             catcher = [_Item([self._quad], np.diag([200.0, 200.0, 1.0, 1.0]), 0, None, None,
