@@ -54,6 +54,7 @@ import synth3d  # noqa: E402,F401
 import numpy as np  # noqa: E402
 
 CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
+OVERRIDES: list[str] = []  # --set values, used by every measurement
 
 
 class BenchError(Exception):
@@ -114,7 +115,8 @@ def warm_up_end_to_end(template: str, size, n: int, warmup: int, seed: int) -> f
         return 0.0
     with tempfile.TemporaryDirectory(prefix="synth3d-bench-warm-") as d:
         t = time.perf_counter()
-        render_dataset(template, d, n=warmup, seed=seed, start=n, size=size, backend="egl")
+        render_dataset(template, d, n=warmup, seed=seed, start=n, size=size, backend="egl",
+                       overrides=OVERRIDES)
         return time.perf_counter() - t
 
 
@@ -135,7 +137,7 @@ def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: b
         c0 = time.process_time()
         t0 = time.perf_counter()
         summary = render_dataset(template, d, n=n, seed=seed, size=size, backend="egl",
-                                 on_start=on_start, on_frame=on_frame)
+                                 overrides=OVERRIDES, on_start=on_start, on_frame=on_frame)
         t1 = time.perf_counter()
         cpu = time.process_time() - c0
         dataset = inspect_dataset(Path(d), n) if check else None
@@ -537,6 +539,10 @@ def main(argv=None) -> int:
     ap.add_argument("--skip", type=int, default=5,
                     help="first frames left out of the steady-state rate (default 5)")
     ap.add_argument("--json", metavar="PATH", help="also save the numbers as JSON")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="template override, as for `synth3d render --set` (repeatable); e.g. "
+                         "environment.shadows=false environment.reflections=false for the same "
+                         "lighting features as the bare loop")
     ap.add_argument("--no-render-only", action="store_true",
                     help="skip the synth3d Renderer.render-only diagnostic row")
     ap.add_argument("--bare-stock", action="store_true",
@@ -548,6 +554,7 @@ def main(argv=None) -> int:
         ap.error("--warmup and --skip must be ≥ 0")
     if args.repeat < 1:
         ap.error("--repeat must be ≥ 1")
+    OVERRIDES[:] = args.set
     if not Path(args.template).is_file():
         ap.error(f"--template: no such file: {args.template}")
 
@@ -580,7 +587,7 @@ def main(argv=None) -> int:
 
     # The specs of the render-only and bare rows: exactly those render_dataset samples.
     def sample():
-        sc = Scenes(args.template, size=(W, H))
+        sc = Scenes(args.template, OVERRIDES, size=(W, H))
         seed = sc.template.seed if args.seed is None else args.seed
         return seed, [sc.sample(seed, i) for i in range(args.n)]
 

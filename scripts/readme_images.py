@@ -51,7 +51,22 @@ def main():
         depth_vis[~hit] = 0
         cv2.imwrite(str(out_dir / "buffers.png"),
                     np.hstack([rgb, cv2.cvtColor(_ids_to_colour(inst), cv2.COLOR_RGB2BGR), depth_vis]))
-    print(f"wrote {out_dir}/templates.png and buffers.png")
+        # One tabletop layout under three of the project's HDRIs: the layout streams do not
+        # depend on the environment, so only the lighting changes.
+        tiles = []
+        for hdri in ("sky_sun_15", "studio", "sky_sun_70"):
+            out = Path(tmp) / f"env_{hdri}"
+            render_dataset(REPO / "scenes" / "tabletop.yaml", out, n=1, seed=3, size=(320, 240),
+                           start=2, overrides=[
+                               f"assets.skies.path=hdri/{hdri}.hdr", "assets.skies.weights={}",
+                               f"asset_root={REPO}",
+                               "objects[1].count=1",
+                               "objects[1].material={base_color: [0.9, 0.9, 0.92], "
+                               "roughness: 0.12, metallic: 1.0}",
+                               "backdrops[0].texture={type: checker, squares: 16}"])
+            tiles.append(cv2.imread(str(out / "rgb" / "000002.png")))
+        cv2.imwrite(str(out_dir / "hdris.png"), np.hstack(tiles))
+    print(f"wrote {out_dir}/templates.png, buffers.png and hdris.png")
 
 
 if __name__ == "__main__":
