@@ -66,7 +66,22 @@ def main():
                                "backdrops[0].texture={type: checker, squares: 16}"])
             tiles.append(cv2.imread(str(out / "rgb" / "000002.png")))
         cv2.imwrite(str(out_dir / "hdris.png"), np.hstack(tiles))
-    print(f"wrote {out_dir}/templates.png, buffers.png and hdris.png")
+        # What `synth3d preview` and `synth3d stats` draw, made by those commands.
+        import shutil
+        import subprocess
+
+        subprocess.run([sys.executable, "-m", "synth3d", "preview", str(REPO / "scenes" / "tabletop.yaml"),
+                        "-n", "12", "--width", "240", "-o", str(out_dir / "preview.png")],
+                       check=True, capture_output=True)
+        sp = Path(tmp) / "sprites-stats"
+        subprocess.run([sys.executable, "-m", "synth3d", "render", str(REPO / "scenes" / "sprites.yaml"),
+                        "-n", "400", "-o", str(sp), "--size", "64x36", "--no-progress"],
+                       check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "synth3d", "stats", str(sp)], check=True,
+                       capture_output=True)
+        shutil.copy(sp / "stats" / "attributes.png", out_dir / "stats-attributes.png")
+    print(f"wrote {out_dir}/templates.png, buffers.png, hdris.png, preview.png and "
+          "stats-attributes.png")
 
 
 if __name__ == "__main__":

@@ -149,6 +149,73 @@ def export(
 
 
 @app.command()
+def preview(
+    template: Path = typer.Argument(..., help="Scene template (YAML)."),
+    n: int = typer.Option(16, "-n", help="Frames on the sheet."),
+    out: Path = typer.Option(Path("preview.png"), "-o", "--out", help="Sheet to write (PNG)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Root seed (default: the template's)."),
+    width: int = typer.Option(256, "--width", help="Width of each frame in pixels."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
+    gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
+):
+    """Render a few low-resolution frames into one contact sheet with instance outlines, boxes and
+    category names (nothing else is written); prints its path."""
+    from .inspect.preview import preview as _preview
+
+    if n < 1 or width < 8:
+        _fail(Synth3dError("-n/--width", "need at least one frame of at least 8 px"))
+    try:
+        path = _preview(template, out, n=n, seed=seed, overrides=set_ or [], width=width,
+                        backend=gl)
+    except Synth3dError as e:
+        _fail(e)
+    except OSError as e:
+        _fail(Synth3dError(str(out), f"cannot write ({e.strerror or e})"))
+    typer.echo(str(path))
+
+
+@app.command()
+def stats(
+    dataset: Path = typer.Argument(..., help="A dataset folder written by `synth3d render`."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Folder for the plots "
+                                       "(default: DATASET/stats)."),
+):
+    """Plot attribute frequencies against the template's probabilities, category counts, box
+    positions and sizes, visibility and depth; print a summary that flags attribute distributions
+    that do not match the template (chi-square p < 0.001)."""
+    from .inspect.stats import dataset_stats
+
+    try:
+        summary = dataset_stats(dataset, out)
+    except Synth3dError as e:
+        _fail(e)
+    except OSError as e:
+        _fail(Synth3dError(str(out or dataset), f"cannot write ({e.strerror or e})"))
+    typer.echo(summary["text"])
+    typer.echo(f"plots: {Path(summary['files'][0]).parent}")
+
+
+@app.command()
+def report(
+    dataset: Path = typer.Argument(..., help="A dataset folder written by `synth3d render`."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Folder for the page "
+                                       "(default: DATASET/report)."),
+    max_frames: int = typer.Option(500, "--max-frames", help="Frames in the gallery."),
+):
+    """Write a static HTML page (no server needed): a thumbnail gallery with mask/box/depth
+    overlays, filters by attribute, and the statistics plots; prints its path."""
+    from .inspect.report import build_report
+
+    try:
+        path = build_report(dataset, out, max_frames=max_frames)
+    except Synth3dError as e:
+        _fail(e)
+    except OSError as e:
+        _fail(Synth3dError(str(out or dataset), f"cannot write ({e.strerror or e})"))
+    typer.echo(str(path))
+
+
+@app.command()
 def validate(
     template: Path = typer.Argument(..., help="Scene template (YAML)."),
     set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),

@@ -1,0 +1,1 @@
+"""Looking at templates and datasets: preview sheets, statistics, an HTML report."""
