@@ -79,8 +79,10 @@ def render(
         "comma-separated; default: the template's output.formats)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ):
-    """Render a dataset: RGB, depth, instance masks, SceneSpecs, manifest and labels (COCO, BOP,
-    YOLO)."""
+    """Render a dataset: RGB, depth, instance masks, SceneSpecs, manifest and labels.
+
+    Labels are written as COCO, BOP and/or YOLO (the template's output.formats or --format).
+    Running the same command again finishes an interrupted run."""
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
@@ -137,7 +139,7 @@ def export(
     formats: List[str] = typer.Option(..., "--format", help="coco, bop or yolo (repeatable or "
                                       "comma-separated)."),
 ):
-    """Write dataset formats from an already rendered dataset, without rendering again."""
+    """Write dataset formats (COCO, BOP, YOLO) from a rendered dataset, without rendering."""
     from .writers.dataset import export as _export
 
     try:
@@ -158,8 +160,10 @@ def preview(
     set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
     gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
 ):
-    """Render a few low-resolution frames into one contact sheet with instance outlines, boxes and
-    category names (nothing else is written); prints its path."""
+    """Render a labelled contact sheet of a few low-resolution frames; prints its path.
+
+    Instance outlines, boxes and category names are drawn over each frame; nothing else is
+    written."""
     from .inspect.preview import preview as _preview
 
     if n < 1 or width < 8:
@@ -180,9 +184,11 @@ def stats(
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Folder for the plots "
                                        "(default: DATASET/stats)."),
 ):
-    """Plot attribute frequencies against the template's probabilities, category counts, box
-    positions and sizes, visibility and depth; print a summary that flags attribute distributions
-    that do not match the template (chi-square p < 0.001)."""
+    """Plot what a dataset holds and flag attributes that do not match the template.
+
+    Plots attribute frequencies against the template's probabilities, category counts, box
+    positions and sizes, visibility and depth; the summary flags attribute distributions whose
+    chi-square p-value is below 0.001."""
     from .inspect.stats import dataset_stats
 
     try:
@@ -202,8 +208,10 @@ def report(
                                        "(default: DATASET/report)."),
     max_frames: int = typer.Option(500, "--max-frames", help="Frames in the gallery."),
 ):
-    """Write a static HTML page (no server needed): a thumbnail gallery with mask/box/depth
-    overlays, filters by attribute, and the statistics plots; prints its path."""
+    """Write a static HTML report of a dataset; prints its path.
+
+    A thumbnail gallery with mask/box/depth overlays to toggle, filters by attribute and the
+    statistics plots, in one page that needs no server."""
     from .inspect.report import build_report
 
     try:
