@@ -66,6 +66,12 @@ def dataset_stats(dataset: str | Path, out: str | Path | None = None,
                      "attributes": {}}
     written = []
 
+    def save(fig, name: str) -> None:
+        fig.tight_layout()
+        fig.savefig(out / f"{name}.png", dpi=90)
+        plt.close(fig)
+        written.append(out / f"{name}.png")
+
     # Attributes against the template.
     attr_names = list((template.get("attributes") or {}))
     if attr_names:
@@ -97,10 +103,7 @@ def dataset_stats(dataset: str | Path, out: str | Path | None = None,
             ax.set_title(f"{name}: χ² p = {p:.3g}" + ("  ⚠ does not match the template"
                                                        if flagged else ""), fontsize=10)
             ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "attributes.png", dpi=90)
-        plt.close(fig)
-        written.append(out / "attributes.png")
+        save(fig, "attributes")
 
     # Instances: categories, boxes, visibility.
     anns = [a for r in rows for a in r["annotations"]]
@@ -113,10 +116,7 @@ def dataset_stats(dataset: str | Path, out: str | Path | None = None,
     ax.set_ylabel("labelled instances")
     ax.set_title(f"categories ({len(anns)} instances in {len(manifest)} frames)", fontsize=10)
     plt.setp(ax.get_xticklabels(), rotation=30, ha="right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "categories.png", dpi=90)
-    plt.close(fig)
-    written.append(out / "categories.png")
+    save(fig, "categories")
 
     if anns:
         b = np.array([a["bbox"] for a in anns], float)
@@ -130,20 +130,14 @@ def dataset_stats(dataset: str | Path, out: str | Path | None = None,
         a2.set_xlabel("width / W")
         a2.set_ylabel("height / H")
         a2.set_title("box sizes", fontsize=10)
-        fig.tight_layout()
-        fig.savefig(out / "boxes.png", dpi=90)
-        plt.close(fig)
-        written.append(out / "boxes.png")
+        save(fig, "boxes")
         vf = [a["visib_fract"] for a in anns if a.get("visib_fract") is not None]
         if vf:
             fig, ax = plt.subplots(figsize=(6, 3))
             ax.hist(vf, bins=20, range=(0, 1), color="#f58518")
             ax.set_xlabel("visible fraction")
             ax.set_title(f"visibility (median {np.median(vf):.2f})", fontsize=10)
-            fig.tight_layout()
-            fig.savefig(out / "visibility.png", dpi=90)
-            plt.close(fig)
-            written.append(out / "visibility.png")
+            save(fig, "visibility")
             summary["visible_fraction_median"] = float(np.median(vf))
 
     # Depth of object pixels (a sample of frames).
@@ -162,10 +156,7 @@ def dataset_stats(dataset: str | Path, out: str | Path | None = None,
         ax.hist(dv, bins=40, color="#72b7b2")
         ax.set_xlabel("depth of object pixels (m)")
         ax.set_title(f"depth ({len(depths)} frames)", fontsize=10)
-        fig.tight_layout()
-        fig.savefig(out / "depth.png", dpi=90)
-        plt.close(fig)
-        written.append(out / "depth.png")
+        save(fig, "depth")
         summary["object_depth_m"] = {"min": float(dv.min()), "median": float(np.median(dv)),
                                      "max": float(dv.max())}
 
