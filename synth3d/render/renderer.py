@@ -7,7 +7,7 @@ resident memory stays flat over long runs.
 
 Two passes per frame:
 
-1. *colour*: 4× multisampled RGBA32F target, linear radiance with premultiplied alpha (opaque
+1. *colour*: 4× multisampled RGBA16F target, linear radiance with premultiplied alpha (opaque
    geometry first, then alpha-blended cards back to front), resolved to one sample per pixel.
 2. *ids and depth*: a single-sampled target with an R32UI instance id and an R32F depth along the
    optical axis, so both are exact at pixel centres (a multisampled depth read-back would return

@@ -144,7 +144,7 @@ uniform mat3 env_rot;       // world direction -> direction in the HDRI file (ro
 uniform float env_scale;    // 2^exposure_ev
 uniform float env_max_lod;
 
-// Shadow maps (directional and spot lights), hardware depth comparison + 3x3 PCF.
+// Shadow maps (directional and spot lights): hardware depth comparisons, 8-tap PCF.
 uniform sampler2DArrayShadow shadow_maps;
 uniform mat4 shadow_mat[MAX_SHADOWS];
 uniform float shadow_offset[MAX_SHADOWS];  // normal offset: world units (× distance if persp)
