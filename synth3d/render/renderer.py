@@ -282,7 +282,9 @@ class Renderer:
             gl.glTexImage2D(gl.GL_TEXTURE_2D, k, gl.GL_RGB16F, w, h, 0, gl.GL_RGB, gl.GL_FLOAT,
                             np.ascontiguousarray(lv[::-1], np.float32))
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAX_LEVEL, len(levels) - 1)
-        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR_MIPMAP_LINEAR)
+        # Roughness picks a level; blending two levels (trilinear) doubles the fetches and barely
+        # shows, since a material's roughness is mostly one value.
+        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR_MIPMAP_NEAREST)
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR)
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_S, gl.GL_REPEAT)
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)
@@ -331,7 +333,7 @@ class Renderer:
             self._view += 1
             for it in casters:
                 for part in it.parts:
-                    self._draw("id", it, part, Vl, Pl, lights, None)
+                    self._draw("depth", it, part, Vl, Pl, lights, None)
             bias_mat = np.array([[0.5, 0, 0, 0.5], [0, 0.5, 0, 0.5], [0, 0, 0.5, 0.5], [0, 0, 0, 1]])
             maps.append({"mat": bias_mat @ Pl @ Vl, "offset": offset, "bias": bias,
                          "persp": persp, "origin": origin})
@@ -358,7 +360,7 @@ class Renderer:
         key = (kind, layout, features)
         prog = self._programs.get(key)
         if prog is None:
-            from .shaders import COLOUR_FRAGMENT, ID_FRAGMENT, VERTEX
+            from .shaders import COLOUR_FRAGMENT, DEPTH_FRAGMENT, ID_FRAGMENT, VERTEX
 
             normal, tex, color, inst = layout
             defines = {"INST_LOC": inst, "MAX_LIGHTS": MAX_LIGHTS_PER_TYPE,
@@ -370,8 +372,9 @@ class Renderer:
             if color is not None:
                 defines["COLOR_LOC"] = color
             for f in features:
-                defines[f] = 1
-            frag = COLOUR_FRAGMENT if kind == "colour" else ID_FRAGMENT
+                name, value = f if isinstance(f, tuple) else (f, 1)
+                defines[name] = value
+            frag = {"colour": COLOUR_FRAGMENT, "id": ID_FRAGMENT, "depth": DEPTH_FRAGMENT}[kind]
             prog = _Program(self.gl, VERTEX, frag, defines)
             self._programs[key] = prog
         return prog
@@ -707,7 +710,7 @@ class Renderer:
                 gl.glBindTexture(gl.GL_TEXTURE_2D, t or 0)
                 prog.i(f"{name}_tex", unit)
                 prog.i(f"has_{name}_tex", 1 if t else 0)
-        else:
+        elif kind == "id":
             prog.u("obj_id", item.obj_id)
         prim = part.primitive
         prim._bind()
@@ -756,8 +759,9 @@ class Renderer:
                              if env.hdri and env.lighting and env.reflections else None)
         self._shadow_pass(spec, items, lights)
         lights["features"] = tuple(f for f, on in (("HAS_ENV_SPEC", lights["env_tex"]),
-                                                   ("HAS_SHADOWS", lights["shadow_maps"]),
                                                    ("HAS_CATCHER", env.shadow_catcher)) if on)
+        if lights["shadow_maps"]:
+            lights["features"] += (("N_SHADOWS", len(lights["shadow_maps"])),)
         catcher = []
         if env.shadow_catcher:
             catcher = [_Item([self._quad], np.diag([200.0, 200.0, 1.0, 1.0]), 0, None, None,

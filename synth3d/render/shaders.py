@@ -28,6 +28,15 @@ uniform mat4 M;
 uniform mat4 V;
 uniform mat4 P;
 uniform mat3 N_world;
+#ifdef N_SHADOWS
+// Light-space positions are affine in the vertex (homogeneous for spot lights), so they are
+// computed here once per vertex instead of once per fragment.
+uniform mat4 shadow_mat[N_SHADOWS];
+uniform float shadow_offset[N_SHADOWS];
+uniform int shadow_persp[N_SHADOWS];
+uniform vec3 shadow_origin[N_SHADOWS];
+out vec4 v_shadow[N_SHADOWS];
+#endif
 
 out vec3 v_world;
 out vec3 v_normal;
@@ -44,6 +53,18 @@ void main() {
     v_world = world.xyz;
     v_local = local.xyz;
     v_zcam = -cam.z;
+#ifdef N_SHADOWS
+#ifdef NORMAL_LOC
+    vec3 wn = normalize(N_world * mat3(inst_m) * normal);
+#else
+    vec3 wn = vec3(0.0);
+#endif
+    for (int k = 0; k < N_SHADOWS; ++k) {
+        float off = shadow_offset[k];
+        if (shadow_persp[k] == 1) off *= length(world.xyz - shadow_origin[k]);
+        v_shadow[k] = shadow_mat[k] * vec4(world.xyz + wn * off, 1.0);
+    }
+#endif
 #ifdef NORMAL_LOC
     v_normal = N_world * mat3(inst_m) * normal;
     v_local_n = mat3(inst_m) * normal;
@@ -144,14 +165,13 @@ uniform mat3 env_rot;       // world direction -> direction in the HDRI file (ro
 uniform float env_scale;    // 2^exposure_ev
 uniform float env_max_lod;
 
-// Shadow maps (directional and spot lights): hardware depth comparisons, 8-tap PCF.
+// Shadow maps (directional and spot lights): hardware depth comparisons, 4-tap PCF.
 uniform sampler2DArrayShadow shadow_maps;
-uniform mat4 shadow_mat[MAX_SHADOWS];
-uniform float shadow_offset[MAX_SHADOWS];  // normal offset: world units (× distance if persp)
 uniform float shadow_bias[MAX_SHADOWS];
-uniform int shadow_persp[MAX_SHADOWS];
-uniform vec3 shadow_origin[MAX_SHADOWS];
 uniform float shadow_texel;
+#ifdef N_SHADOWS
+in vec4 v_shadow[N_SHADOWS];
+#endif
 uniform int dir_shadow[MAX_LIGHTS];
 uniform int spot_shadow[MAX_LIGHTS];
 uniform int shadow_catcher;  // this draw is the invisible shadow-catching ground
@@ -162,25 +182,29 @@ const float PI = 3.14159265358979;
 
 // Variants are compiled per feature (HAS_SHADOWS, HAS_ENV_SPEC): a software rasteriser runs
 // every instruction of a shader, taken branch or not.
-float shadow_vis(int s, vec3 pos, vec3 N) {
-#ifdef HAS_SHADOWS
-    if (s < 0) return 1.0;
-    float off = shadow_offset[s];
-    if (shadow_persp[s] == 1) off *= length(pos - shadow_origin[s]);
-    vec4 lp = shadow_mat[s] * vec4(pos + N * off, 1.0);
-    vec3 c = lp.xyz / lp.w;
-    if (c.z >= 1.0 || c.x <= 0.0 || c.y <= 0.0 || c.x >= 1.0 || c.y >= 1.0) return 1.0;
-    // Two gathers of four depth comparisons each, half a texel either side: an 8-tap PCF with
-    // a soft edge about two texels wide, for the price of two fetches.
-    vec3 uv = vec3(c.xy, float(s));
-    float ref = c.z - shadow_bias[s];
-    vec2 o = vec2(0.5 * shadow_texel);
-    vec4 a = textureGather(shadow_maps, vec3(uv.xy - o, uv.z), ref);
-    vec4 b = textureGather(shadow_maps, vec3(uv.xy + o, uv.z), ref);
-    return dot(a + b, vec4(0.125));
-#else
-    return 1.0;
+// Visibility of every shadow-casting light at this fragment, computed once.
+float shadow_of[MAX_SHADOWS + 1];
+
+void compute_shadows() {
+#ifdef N_SHADOWS
+    for (int k = 0; k < N_SHADOWS; ++k) {
+        vec3 c = v_shadow[k].xyz / v_shadow[k].w;
+        float vis = 1.0;
+        if (c.z < 1.0 && c.x > 0.0 && c.y > 0.0 && c.x < 1.0 && c.y < 1.0) {
+            // One gather: four depth comparisons (2x2 texels) averaged, a one-texel soft edge
+            // (shadow maps are fitted to the objects, so a texel is about a millimetre on a
+            // tabletop).
+            vis = dot(textureGather(shadow_maps, vec3(c.xy, float(k)), c.z - shadow_bias[k]),
+                      vec4(0.25));
+        }
+        shadow_of[k] = vis;
+    }
 #endif
+    shadow_of[MAX_SHADOWS] = 1.0;
+}
+
+float shadow_vis(int s, vec3 pos, vec3 N) {
+    return shadow_of[s < 0 ? MAX_SHADOWS : s];
 }
 
 vec3 env_lookup(vec3 d, float lod) {
@@ -222,6 +246,7 @@ vec3 shade(vec3 N, vec3 Vd, vec3 L, vec3 rad, vec3 diff, vec3 f0, float rough) {
 }
 
 void catcher() {
+    compute_shadows();
     // Share of the ground's irradiance that reaches it past the objects' shadows; drawn as
     // premultiplied black so compositing darkens the background by exactly that share.
     vec3 N = vec3(0.0, 0.0, 1.0);
@@ -266,6 +291,7 @@ void main() {
     vec3 emissive = emissive_factor;
     if (has_emissive_tex == 1) emissive *= texture(emissive_tex, v_uv).rgb;
     vec3 color;
+    compute_shadows();
     if (unlit == 1) {
         color = base.rgb + emissive;
     } else {
@@ -339,5 +365,12 @@ void main() {
     vec3 p = (V * vec4(v_world, 1.0)).xyz;
     if (dot(n, p) > 0.0) n = -n;
     out_normal = vec4(n.x, -n.y, -n.z, 1.0);
+}
+"""
+
+DEPTH_FRAGMENT = _SURFACE + """
+// Shadow maps: depth only; cut-outs (cards, alpha-masked materials) still cut their shape.
+void main() {
+    if (alpha_mode != 0 && base_color().a < alpha_cutoff) discard;
 }
 """
