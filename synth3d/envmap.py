@@ -204,6 +204,28 @@ def load_width(path: str) -> int:
     return load_hdri(path).shape[1]
 
 
+def equirect_to_cube(env: np.ndarray, size: int) -> list[np.ndarray]:
+    """The six faces (+X, −X, +Y, −Y, +Z, −Z; rows in OpenGL upload order) of a cube map
+    holding an equirectangular map, each (size, size, 3) float32, sampled bilinearly."""
+    import cv2
+
+    h, w = env.shape[:2]
+    padded = np.ascontiguousarray(np.concatenate([env[:, -1:], env, env[:, :1]], axis=1))
+    c = (np.arange(size) + 0.5) / size * 2 - 1
+    sc, tc = np.meshgrid(c, c)          # sc along a row, tc down the rows
+    one = np.ones_like(sc)
+    faces = []
+    for d in ((one, -tc, -sc), (-one, -tc, sc), (sc, one, tc), (sc, -one, -tc),
+              (sc, -tc, one), (-sc, -tc, -one)):
+        v = np.stack(d, axis=-1)
+        v /= np.linalg.norm(v, axis=-1, keepdims=True)
+        u, t = directions_to_uv(v)
+        faces.append(cv2.remap(padded, (u * w + 0.5).astype(np.float32),
+                               (t * h - 0.5).astype(np.float32), cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE))
+    return faces
+
+
 SPECULAR_LEVELS = 6
 """Roughness levels of the prefiltered environment: level k holds roughness k / (levels − 1)."""
 

@@ -272,23 +272,30 @@ class Renderer:
             return tex
         from ..envmap import prefiltered_environment
 
+        from ..envmap import equirect_to_cube
+
         gl = self.gl
         levels = prefiltered_environment(path)
+        # A cube map: the shader then needs no trigonometry per fragment to find a direction.
         tex = int(gl.glGenTextures(1))
-        gl.glBindTexture(gl.GL_TEXTURE_2D, tex)
+        gl.glBindTexture(gl.GL_TEXTURE_CUBE_MAP, tex)
         gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 4)
+        base = max(levels[0].shape[1] // 4, 8)
         for k, lv in enumerate(levels):
-            h, w = lv.shape[:2]
-            gl.glTexImage2D(gl.GL_TEXTURE_2D, k, gl.GL_RGB16F, w, h, 0, gl.GL_RGB, gl.GL_FLOAT,
-                            np.ascontiguousarray(lv[::-1], np.float32))
-        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAX_LEVEL, len(levels) - 1)
+            size = max(base >> k, 1)
+            for f, face in enumerate(equirect_to_cube(lv, size)):
+                gl.glTexImage2D(gl.GL_TEXTURE_CUBE_MAP_POSITIVE_X + f, k, gl.GL_RGB16F, size, size,
+                                0, gl.GL_RGB, gl.GL_FLOAT, np.ascontiguousarray(face, np.float32))
+        gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, gl.GL_TEXTURE_MAX_LEVEL, len(levels) - 1)
         # Roughness picks a level; blending two levels (trilinear) doubles the fetches and barely
         # shows, since a material's roughness is mostly one value.
-        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR_MIPMAP_NEAREST)
-        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR)
-        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_S, gl.GL_REPEAT)
-        gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)
-        gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+        gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, gl.GL_TEXTURE_MIN_FILTER,
+                           gl.GL_LINEAR_MIPMAP_NEAREST)
+        gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR)
+        for wrap in (gl.GL_TEXTURE_WRAP_S, gl.GL_TEXTURE_WRAP_T, gl.GL_TEXTURE_WRAP_R):
+            gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, wrap, gl.GL_CLAMP_TO_EDGE)
+        gl.glEnable(gl.GL_TEXTURE_CUBE_MAP_SEAMLESS)
+        gl.glBindTexture(gl.GL_TEXTURE_CUBE_MAP, 0)
         self._env_textures[path] = tex
         while len(self._env_textures) > 4:
             _, old = self._env_textures.popitem(last=False)
@@ -648,7 +655,7 @@ class Renderer:
         prog.i("shadow_maps", 4)
         env_tex = lights.get("env_tex")
         gl.glActiveTexture(gl.GL_TEXTURE3)
-        gl.glBindTexture(gl.GL_TEXTURE_2D, env_tex or 0)
+        gl.glBindTexture(gl.GL_TEXTURE_CUBE_MAP, env_tex or 0)
         prog.i("env_spec", 3)
         prog.i("has_env_spec", 1 if env_tex else 0)
         if env_tex:

@@ -159,7 +159,7 @@ uniform float spot_cos_inner[MAX_LIGHTS];
 uniform vec3 sh[9];
 
 // Specular image-based lighting: the environment prefiltered by roughness, one level per mip.
-uniform sampler2D env_spec;
+uniform samplerCube env_spec;
 uniform int has_env_spec;
 uniform mat3 env_rot;       // world direction -> direction in the HDRI file (rotation about z)
 uniform float env_scale;    // 2^exposure_ev
@@ -208,10 +208,8 @@ float shadow_vis(int s, vec3 pos, vec3 N) {
 }
 
 vec3 env_lookup(vec3 d, float lod) {
-    vec3 e = env_rot * d;
-    float u = 0.5 - atan(e.y, e.x) / (2.0 * PI);
-    float t = 0.5 - asin(clamp(e.z, -1.0, 1.0)) / PI;
-    return textureLod(env_spec, vec2(u, 1.0 - t), lod).rgb * env_scale;
+    // The cube's faces are laid out in the HDRI file's own frame (z up).
+    return textureLod(env_spec, env_rot * d, lod).rgb * env_scale;
 }
 
 vec3 sh_eval(vec3 n) {
