@@ -10,7 +10,7 @@ import pytest
 import trimesh
 from pycocotools import mask as mask_util
 
-from conftest import REPO, SCENES, run_cli
+from conftest import SCENES, run_cli
 from geometry import boundary
 from synth3d.spec import SceneSpec
 
@@ -195,7 +195,6 @@ def test_normals_contours_semantic(full):
         c = cv2.imread(str(full / "contours" / f"{i:06d}.png"), 0)
         assert set(np.unique(c)) <= {0, 128, 255}
         # Every object pixel next to another instance that is farther away is an occluding contour.
-        obj = inst > 0
         for dy, dx in ((0, 1), (1, 0)):
             a, b = inst[:-dy or None, :-dx or None], inst[dy:, dx:]
             da, db = depth[:-dy or None, :-dx or None], depth[dy:, dx:]

@@ -1,7 +1,6 @@
 """Rendered buffers checked against independent geometry and pixel invariants."""
 from __future__ import annotations
 
-import json
 
 import cv2
 import numpy as np

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import SCENES, shared
+from conftest import SCENES
 from synth3d.errors import PlacementError
 from synth3d.run.pipeline import Scenes
 from synth3d.sampling import project

@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 
 
 def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
