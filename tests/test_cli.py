@@ -152,6 +152,13 @@ def test_bad_input_one_line_error_nothing_written(tmp_path, yaml_text, expected)
     assert v.returncode != 0 and expected in v.stderr
 
 
+def test_bop_without_amodal_masks_is_refused_before_rendering(tmp_path):
+    r = run_cli("render", SCENES / "cards.yaml", "-n", "2", "-o", tmp_path / "o", "--format", "bop",
+                "--set", "labels.amodal=false", "--no-progress")
+    assert r.returncode == 2 and "labels.amodal: the bop format needs amodal masks" in r.stderr
+    assert not (tmp_path / "o").exists()
+
+
 def test_no_frames_and_foreign_folders_are_refused(tmp_path):
     r = run_cli("render", SCENES / "cards.yaml", "-n", "0", "-o", tmp_path / "o")
     assert r.returncode == 2 and "-n: must be ≥ 1" in r.stderr and not (tmp_path / "o").exists()

@@ -202,9 +202,12 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
     for i in range(start, start + min(n, PREFLIGHT_FRAMES)):
         sample_frame(scenes, seed, i)
 
+    fmts = list(formats) if formats is not None else list(t.output.formats)
+    if "bop" in fmts and not t.labels.amodal:
+        raise TemplateError("labels.amodal", "the bop format needs amodal masks (labels.amodal: "
+                            "true)")
     renderer = Renderer(scenes.width, scenes.height, backend=backend, gpu=gpu)
     try:
-        fmts = list(formats) if formats is not None else list(t.output.formats)
         writer = DatasetWriter(out, _dataset_info(scenes, seed, renderer.gl_info()), fmts)
         done = writer.done()
         todo = [i for i in range(start, start + n) if i not in done]
