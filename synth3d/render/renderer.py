@@ -657,7 +657,6 @@ class Renderer:
         gl.glActiveTexture(gl.GL_TEXTURE3)
         gl.glBindTexture(gl.GL_TEXTURE_CUBE_MAP, env_tex or 0)
         prog.i("env_spec", 3)
-        prog.i("has_env_spec", 1 if env_tex else 0)
         if env_tex:
             env = lights["env"]
             from ..envmap import SPECULAR_LEVELS, rot_z
@@ -696,9 +695,8 @@ class Renderer:
         prog.i("has_base_tex", 1 if tex else 0)
         prog.i("box_uv", 1 if (tex and part.layout[1] is None) else 0)
         prog.mat3("uv_xform", item.uv_xform)
-        alpha_mode = 2 if item.blend and item.parts[0] is self._quad else part.alpha_mode
-        if item.blend and alpha_mode == 0:
-            alpha_mode = 2
+        # Blended items (cards, translucent materials) blend unless the part cuts out (MASK).
+        alpha_mode = 2 if item.blend and part.alpha_mode != 1 else part.alpha_mode
         prog.i("alpha_mode", alpha_mode)
         prog.f("alpha_cutoff", part.alpha_cutoff)
         if kind == "colour":

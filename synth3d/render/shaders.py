@@ -160,7 +160,6 @@ uniform vec3 sh[9];
 
 // Specular image-based lighting: the environment prefiltered by roughness, one level per mip.
 uniform samplerCube env_spec;
-uniform int has_env_spec;
 uniform mat3 env_rot;       // world direction -> direction in the HDRI file (rotation about z)
 uniform float env_scale;    // 2^exposure_ev
 uniform float env_max_lod;
