@@ -75,8 +75,27 @@ def render(
     gpu: Optional[int] = typer.Option(None, "--gpu", help="EGL device index to render on."),
     gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
     formats: Optional[List[str]] = typer.Option(
-        None, "--format", help="Dataset format(s) to write: coco, bop, yolo (repeatable or "
+        None, "--format", help="Dataset format(s) to write: coco, bop, yolo, webdataset "
+        "(repeatable or "
         "comma-separated; default: the template's output.formats)."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Renderer processes (spawned, one "
+                                "renderer each; 1 renders in this process). The files are the "
+                                "same bytes for any number."),
+    gpus: Optional[str] = typer.Option(None, "--gpus", help="EGL devices for the workers, "
+                                       "round-robin, e.g. 0,1,2,3."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="Render only part K of N (K from 0), "
+                                        "e.g. 0/4 — one job of an array; join the parts with "
+                                        "`synth3d merge`."),
+    shard_layout: str = typer.Option("contiguous", "--shard-layout", help="contiguous: part K is "
+                                     "the K-th block of frames; interleaved: every N-th frame."),
+    executor: str = typer.Option("local", "--executor", help="local (processes on this machine) "
+                                 "or ray (Ray actors; pip install 'synth3d\\[ray]')."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster to join "
+                                              "(default: a local one; 'auto': the running one)."),
+    chunk: Optional[int] = typer.Option(None, "--chunk", help="Frames handed to a worker at a "
+                                        "time (default 4..32 by run size)."),
+    retries: int = typer.Option(2, "--retries", help="Times a crashed worker's chunk is retried "
+                                "before the run stops."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ):
     """Render a dataset: RGB, depth, instance masks, SceneSpecs, manifest and labels.
@@ -112,7 +131,12 @@ def render(
 
         with bar:
             summary = render_dataset(scenes, out, n=n, seed=seed, start=start, gpu=gpu, backend=gl,
-                                     formats=fmts, on_start=on_start, on_frame=on_frame)
+                                     formats=fmts, on_start=on_start, on_frame=on_frame,
+                                     workers=workers, gpus=_gpus(gpus), shard=shard,
+                                     shard_layout=shard_layout, executor=executor,
+                                     ray_address=ray_address, chunk=chunk, retries=retries,
+                                     on_message=lambda m: console.print(m, markup=False,
+                                                                        highlight=False))
     except Synth3dError as e:
         _fail(e)
     except KeyboardInterrupt:
@@ -121,6 +145,42 @@ def render(
         raise typer.Exit(130)
     typer.echo(f"wrote {summary['rendered']} frame(s) to {out} "
                f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done)")
+
+
+def _gpus(text: Optional[str]) -> Optional[list[int]]:
+    if not text:
+        return None
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise Synth3dError("--gpus", f"must be comma-separated device numbers, got '{text}'") from None
+
+
+@app.command()
+def merge(
+    inputs: List[Path] = typer.Argument(..., help="Shard datasets (folders written by `render "
+                                        "--shard K/N`)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Merged dataset folder (created; a merge "
+                             "started before is resumed)."),
+    formats: Optional[List[str]] = typer.Option(None, "--format", help="Formats to write "
+                                                "(default: those of the first input)."),
+    copy: bool = typer.Option(False, "--copy", help="Copy files instead of hard-linking them."),
+    partial: bool = typer.Option(False, "--partial", help="Merge even when some of the N shards "
+                                 "are missing."),
+):
+    """Merge shard datasets into one, identical to rendering every frame in one run.
+
+    Files are hard-linked when the folders share a file system; manifest, COCO (unique ids),
+    BOP, YOLO and webdataset files are rebuilt from the joined labels."""
+    from .run.shards import merge as merge_datasets
+
+    try:
+        summary = merge_datasets(inputs, out, _formats(formats) if formats else None, copy=copy,
+                                 partial=partial)
+    except Synth3dError as e:
+        _fail(e)
+    typer.echo(f"merged {summary['merged']} frame(s) from {len(inputs)} dataset(s) into {out} "
+               f"({summary['frames']} frames)")
 
 
 def _formats(values: List[str]) -> list[str]:

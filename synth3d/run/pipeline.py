@@ -167,18 +167,121 @@ def _dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
     }
 
 
+class FrameFailed(Exception):
+    """Rendering or writing frame ``index`` raised ``error`` (kept as the cause)."""
+
+    def __init__(self, index: int, error: BaseException):
+        super().__init__(f"frame {index}: {error}")
+        self.index = index
+        self.error = error
+
+
+def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], files,
+                   on_record: Callable[[dict, dict], None], writer_threads: int = 2) -> None:
+    """Render and write the given frames with one renderer.
+
+    The calling thread samples and renders (it owns the GL context); finishing, labelling,
+    encoding and writing (``files``: a :class:`~synth3d.writers.dataset.FrameFiles`) run in
+    ``writer_threads`` threads behind a bounded queue. ``on_record(row, ann_row)`` is called in
+    the calling thread for every frame whose files are all written, in frame order.
+    Raises :class:`FrameFailed` naming the frame when a frame fails."""
+    t = scenes.template
+    pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
+    pending: deque = deque()
+
+    def write(spec: SceneSpec, frame):
+        o = process(frame, spec, t.labels)
+        return files.write(spec.index, seed, spec.to_json(), o.rgb, o.depth16, o.instance16,
+                           o.labels, spec.attributes, spec.output.rgb_format,
+                           spec.output.jpeg_quality, o.extras, o.dropped,
+                           {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam})
+
+    def drain(limit: int):
+        while len(pending) > limit:
+            i, fut = pending[0]
+            try:
+                row, ann_row = fut.result()
+            except Synth3dError:
+                raise
+            except Exception as e:
+                raise FrameFailed(i, e) from e
+            pending.popleft()
+            on_record(row, ann_row)
+
+    try:
+        for i in indices:
+            try:
+                spec, frame = render_frame(renderer, scenes, seed, i)
+            except Synth3dError:
+                raise
+            except Exception as e:
+                raise FrameFailed(i, e) from e
+            pending.append((i, pool.submit(write, spec, frame)))
+            drain(2 * max(1, writer_threads))
+        drain(0)
+    finally:
+        for _i, f in pending:
+            f.cancel()
+        pool.shutdown(wait=True)
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``"K/N"`` (K counted from 0) → (K, N); None passes through."""
+    if text is None:
+        return None
+    try:
+        k, n = (int(v) for v in str(text).split("/"))
+    except ValueError:
+        raise TemplateError("--shard", f"must look like K/N (e.g. 0/4), got '{text}'") from None
+    if n < 1 or not 0 <= k < n:
+        raise TemplateError("--shard", f"K/N needs 0 ≤ K < N, got '{text}' (K counts from 0)")
+    return k, n
+
+
+def shard_frames(start: int, n: int, shard: tuple[int, int] | None,
+                 layout: str = "contiguous") -> list[int]:
+    """Frame indices of shard K of N within ``start .. start+n-1``: ``contiguous`` gives the
+    K-th block (sizes differ by at most one), ``interleaved`` every N-th frame from start+K."""
+    frames = range(start, start + n)
+    if shard is None:
+        return list(frames)
+    k, parts = shard
+    if layout == "interleaved":
+        return list(frames[k::parts])
+    if layout != "contiguous":
+        raise TemplateError("--shard-layout", f"must be contiguous or interleaved, got '{layout}'")
+    lo, hi = (k * n) // parts, ((k + 1) * n) // parts
+    return list(frames[lo:hi])
+
+
+EXECUTORS = ("local", "ray")
+
+
 def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed: int | None = None,
                    start: int = 0, size: tuple[int, int] | None = None,
                    overrides: Iterable[str] = (), gpu: int | None = None,
                    backend: str | None = None, writer_threads: int = 2,
                    formats: Iterable[str] | None = None,
                    on_start: Callable[[int, int], None] | None = None,
-                   on_frame: Callable[[int], None] | None = None) -> dict:
+                   on_frame: Callable[[int], None] | None = None,
+                   workers: int = 1, gpus: Iterable[int] | None = None,
+                   shard: tuple[int, int] | str | None = None, shard_layout: str = "contiguous",
+                   executor: str = "local", ray_address: str | None = None,
+                   chunk: int | None = None, retries: int = 2,
+                   on_message: Callable[[str], None] | None = None) -> dict:
     """Render frames ``start .. start+n-1`` of a template into the dataset folder ``out``.
 
     Frames already finished in ``out`` (same template, seed and size) are skipped, so running the
-    same command again after an interruption completes the dataset. ``formats`` (coco, bop, yolo)
-    replaces the template's ``output.formats``.
+    same command again after an interruption completes the dataset. ``formats`` (coco, bop, yolo,
+    webdataset) replaces the template's ``output.formats``.
+
+    Scale-out: ``workers`` > 1 renders in that many spawned processes (one renderer each; frames
+    handed out in chunks of ``chunk``), on the EGL devices ``gpus`` round-robin (else ``gpu``);
+    ``executor="ray"`` runs the chunks on Ray actors instead (``ray_address``: an existing
+    cluster). A chunk whose worker dies is retried ``retries`` times. ``shard=(K, N)`` (or
+    ``"K/N"``) renders only the K-th of N parts (``shard_layout``: contiguous or interleaved);
+    :func:`synth3d.run.shards.merge` joins shard datasets. The files written are the same
+    bytes for any of these layouts.
 
     Returns a summary dict: rendered, skipped, seconds, images_per_s, out.
     """
@@ -196,57 +299,77 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
         raise TemplateError("-n", f"must be ≥ 1, got {n}")
     if start < 0:
         raise TemplateError("--start", f"must be ≥ 0, got {start}")
+    if workers < 1:
+        raise TemplateError("--workers", f"must be ≥ 1, got {workers}")
+    if executor not in EXECUTORS:
+        raise TemplateError("--executor", f"must be one of {', '.join(EXECUTORS)}, got '{executor}'")
+    if chunk is not None and chunk < 1:
+        raise TemplateError("--chunk", f"must be ≥ 1, got {chunk}")
+    shard = parse_shard(shard) if isinstance(shard, str) else shard
+    frames = shard_frames(start, n, shard, shard_layout)
+    gpus = list(gpus) if gpus else ([gpu] if gpu is not None else [])
     # Preflight: the first frames are sampled before anything is rendered or written, so
     # impossible placements fail with nothing on disk. (Sampling costs ~2 ms a frame; a rare
     # failure in a later frame stops the run there, naming the frame.)
-    for i in range(start, start + min(n, PREFLIGHT_FRAMES)):
+    for i in frames[:PREFLIGHT_FRAMES]:
         sample_frame(scenes, seed, i)
 
     fmts = list(formats) if formats is not None else list(t.output.formats)
     if "bop" in fmts and not t.labels.amodal:
         raise TemplateError("labels.amodal", "the bop format needs amodal masks (labels.amodal: "
                             "true)")
-    renderer = Renderer(scenes.width, scenes.height, backend=backend, gpu=gpu)
+    if executor == "ray":
+        from .ray_executor import ray_render
+    if workers == 1 and executor == "local":
+        renderer = Renderer(scenes.width, scenes.height, backend=backend,
+                            gpu=gpus[0] if gpus else None)
+        gl = renderer.gl_info()
+    else:
+        renderer, gl = None, {}
     try:
-        writer = DatasetWriter(out, _dataset_info(scenes, seed, renderer.gl_info()), fmts)
+        info = _dataset_info(scenes, seed, gl)
+        if shard is not None:
+            info["shard"] = {"index": shard[0], "count": shard[1], "layout": shard_layout,
+                             "start": start, "frames": n}
+        writer = DatasetWriter(out, info, fmts)
         done = writer.done()
-        todo = [i for i in range(start, start + n) if i not in done]
+        todo = [i for i in frames if i not in done]
         if on_start:
-            on_start(len(todo), n - len(todo))
+            on_start(len(todo), len(frames) - len(todo))
         t0 = time.perf_counter()
-        pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
-        pending: deque = deque()
 
-        def write(spec: SceneSpec, frame):
-            o = process(frame, spec, t.labels)
-            writer.write_frame(spec.index, seed, spec.to_json(), o.rgb, o.depth16, o.instance16,
-                               o.labels, spec.attributes, spec.output.rgb_format,
-                               spec.output.jpeg_quality, o.extras, o.dropped,
-                               {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam})
-            return spec.index
-
-        def drain(limit: int):
-            while len(pending) > limit:
-                idx = pending.popleft().result()
-                if on_frame:
-                    on_frame(idx)
+        def on_record(row: dict, ann_row: dict):
+            writer.commit(row, ann_row)
+            if on_frame:
+                on_frame(row["index"])
 
         try:
-            for i in todo:
-                spec, frame = render_frame(renderer, scenes, seed, i)
-                pending.append(pool.submit(write, spec, frame))
-                drain(2 * max(1, writer_threads))
-            drain(0)
+            if renderer is not None:
+                render_indices(renderer, scenes, seed, todo, writer.files, on_record,
+                               writer_threads)
+            elif executor == "ray":
+                gl = ray_render(scenes, seed, todo, out, fmts, on_record, workers=workers,
+                                address=ray_address, chunk=chunk, retries=retries,
+                                backend=backend, writer_threads=writer_threads, log=on_message)
+            else:
+                from .workers import render_in_workers
+
+                gl = render_in_workers(scenes, seed, todo, out, fmts, on_record, workers=workers,
+                                       gpus=gpus, chunk=chunk, retries=retries, backend=backend,
+                                       writer_threads=writer_threads, log=on_message)
+        except FrameFailed as e:
+            raise Synth3dError(f"frame {e.index}", f"{type(e.error).__name__}: {e.error}"
+                               ) from e.error
         finally:
-            for f in pending:
-                f.cancel()
-            pool.shutdown(wait=True)
+            if gl and not writer.info.get("gl_renderer"):
+                writer.info["gl_renderer"] = gl.get("renderer")
             writer.finalize()
         secs = time.perf_counter() - t0
-        return {"rendered": len(todo), "skipped": n - len(todo), "seconds": secs,
+        return {"rendered": len(todo), "skipped": len(frames) - len(todo), "seconds": secs,
                 "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
     finally:
-        renderer.close()
+        if renderer is not None:
+            renderer.close()
 
 
 def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str | None = None,
@@ -282,5 +405,5 @@ def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str
     return written
 
 
-__all__ = ["FrameOutput", "Scenes", "Synth3dError", "process", "render_dataset", "render_frame",
-           "rerender"]
+__all__ = ["FrameFailed", "FrameOutput", "Scenes", "Synth3dError", "process", "render_dataset",
+           "render_frame", "render_indices", "rerender", "shard_frames"]

@@ -452,9 +452,14 @@ class OutputSpec(Model):
         "to 65.5 m; 0.1: 0.1 mm steps, up to 6.5 m).")
     rgb_format: Literal["png", "jpg"] = Field("png", description="Encoding of rgb/ images.")
     jpeg_quality: int = Field(95, ge=1, le=100, description="Quality when rgb_format is jpg.")
-    formats: list[Literal["coco", "bop", "yolo"]] = Field(
+    formats: list[Literal["coco", "bop", "yolo", "webdataset"]] = Field(
         ["coco"], description="Dataset formats written at the end of a run (and by `synth3d "
-        "export`): `coco` → annotations/coco.json, `bop` → bop/, `yolo` → yolo/ and yolo-seg/.")
+        "export`): `coco` → annotations/coco.json, `bop` → bop/, `yolo` → yolo/ and yolo-seg/, "
+        "`webdataset` → webdataset/shard-NNNNNN.tar (rgb, depth, masks, SceneSpec and JSON "
+        "labels per sample).")
+    webdataset_samples: int = Field(
+        1000, ge=1, description="Samples per webdataset tar shard (shard s holds frames "
+        "s × n .. (s+1) × n − 1).")
 
 
 class Template(Model):

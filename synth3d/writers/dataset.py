@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -125,7 +126,7 @@ def read_rows(out: Path) -> list[dict]:
     return [rows[i] for i in sorted(rows) if i in done]
 
 
-FORMATS = ("coco", "bop", "yolo")
+FORMATS = ("coco", "bop", "yolo", "webdataset")
 
 
 def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None = None,
@@ -137,6 +138,7 @@ def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None =
     Raises DatasetError for an unknown format or a folder that is not a synth3d dataset."""
     from .bop import write_bop
     from .coco import write_coco
+    from .webdataset import write_webdataset
     from .yolo import write_yolo
 
     out = Path(out)
@@ -155,12 +157,82 @@ def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None =
         for f in formats:
             if f == "coco":
                 written += write_coco(out, rows, info)
+            elif f == "webdataset":
+                written += write_webdataset(out, rows, info, frames=frames)
             else:
                 written += {"bop": write_bop, "yolo": write_yolo}[f](out, rows, info, frames=frames)
     except OSError as e:
         raise DatasetError(str(getattr(e, "filename", None) or out),
                            f"cannot write ({e.strerror or e})") from None
     return written
+
+
+class FrameFiles:
+    """Writes the files of single frames into a dataset folder — the frame's images and
+    SceneSpec, then the per-frame files of the formats that have them (BOP masks, YOLO labels) —
+    and returns the manifest and label rows for :meth:`DatasetWriter.commit`. It holds no shared
+    state, so worker processes and Ray actors each use their own on the same folder."""
+
+    def __init__(self, out: str | os.PathLike, formats: list[str] = ("coco",)):
+        self.out = Path(out)
+        self.formats = list(formats)
+
+    def write(self, index: int, seed: int, scene_json: str, rgb: np.ndarray,
+              depth16: np.ndarray, instance16: np.ndarray, annotations: list[dict],
+              attributes: dict, rgb_format: str = "png", jpeg_quality: int = 95,
+              extras: dict | None = None, dropped: list[int] = (),
+              camera: dict | None = None) -> tuple[dict, dict]:
+        """Encode and write one frame's files; returns (manifest row, label row).
+
+        ``camera`` ({"K", "T_world_cam"}) is kept with the labels so format writers need not
+        read the SceneSpec back."""
+        files = {}
+        for key, (rel, data) in frame_files(index, scene_json, rgb, depth16, instance16,
+                                            rgb_format, jpeg_quality, extras).items():
+            if key in EXTRA_OUTPUTS:
+                try:
+                    (self.out / key).mkdir(exist_ok=True)
+                except OSError as e:
+                    raise DatasetError(str(self.out / key), f"cannot create ({e.strerror})") from None
+            atomic_write(self.out / rel, data)
+            files[key] = rel
+        h, w = depth16.shape
+        ann_row = {"index": index, "file_name": files["rgb"], "width": w, "height": h,
+                   "annotations": annotations, "dropped": list(dropped)}
+        if camera is not None:
+            ann_row["camera"] = camera
+        self.write_format_frame(ann_row)
+        return {"index": index, "seed": seed, "files": files, "attributes": attributes}, ann_row
+
+    def write_format_frame(self, ann_row: dict) -> None:
+        """Per-frame files of the dataset formats that have them (BOP masks, YOLO labels),
+        written before the frame's manifest line so a finished frame never lacks them."""
+        if "bop" in self.formats:
+            from .bop import write_bop_frame
+
+            write_bop_frame(self.out, ann_row)
+        if "yolo" in self.formats:
+            from .yolo import write_yolo_frame
+
+            write_yolo_frame(self.out, ann_row)
+
+
+_TMP_NAME = re.compile(r"^\..+\.tmp\d+-\d+$")
+
+
+def remove_stale_temp_files(out: Path) -> int:
+    """Delete temporary files left by a killed run (``.NAME.tmpPID-TID``; never a final name).
+    Returns how many were removed."""
+    n = 0
+    for root, _dirs, names in os.walk(out):
+        for name in names:
+            if name.startswith(".") and _TMP_NAME.match(name):
+                try:
+                    os.unlink(os.path.join(root, name))
+                    n += 1
+                except OSError:
+                    pass
+    return n
 
 
 class DatasetWriter:
@@ -181,6 +253,7 @@ class DatasetWriter:
         self.out = Path(out)
         self.info = dict(info)
         self.formats = list(formats)
+        self.files = FrameFiles(self.out, self.formats)
         self._lock = threading.Lock()
         meta = self.out / "dataset.json"
         if self.out.is_dir() and not meta.exists():
@@ -197,6 +270,7 @@ class DatasetWriter:
             raise DatasetError(str(self.out), f"cannot create output folder ({e.strerror or e})") from None
         if not os.access(self.out, os.W_OK):
             raise DatasetError(str(self.out), "output folder is not writable")
+        remove_stale_temp_files(self.out)
         if meta.exists():
             try:
                 old = json.loads(meta.read_text())
@@ -241,24 +315,18 @@ class DatasetWriter:
                     attributes: dict, rgb_format: str = "png", jpeg_quality: int = 95,
                     extras: dict | None = None, dropped: list[int] = (),
                     camera: dict | None = None) -> dict:
-        """Encode and write one frame's files, then its label and manifest lines.
+        """Encode and write one frame's files, then its label and manifest lines (see
+        :meth:`FrameFiles.write` and :meth:`commit`)."""
+        row, ann_row = self.files.write(index, seed, scene_json, rgb, depth16, instance16,
+                                        annotations, attributes, rgb_format, jpeg_quality,
+                                        extras, dropped, camera)
+        self.commit(row, ann_row)
+        return row
 
-        ``camera`` ({"K", "T_world_cam"}) is kept with the labels so format writers need not
-        read the SceneSpec back."""
-        files = {}
-        for key, (rel, data) in frame_files(index, scene_json, rgb, depth16, instance16,
-                                            rgb_format, jpeg_quality, extras).items():
-            if key in EXTRA_OUTPUTS:
-                (self.out / key).mkdir(exist_ok=True)
-            atomic_write(self.out / rel, data)
-            files[key] = rel
-        h, w = depth16.shape
-        ann_row = {"index": index, "file_name": files["rgb"], "width": w, "height": h,
-                   "annotations": annotations, "dropped": list(dropped)}
-        if camera is not None:
-            ann_row["camera"] = camera
-        self.write_format_frame(ann_row)
-        row = {"index": index, "seed": seed, "files": files, "attributes": attributes}
+    def commit(self, row: dict, ann_row: dict) -> None:
+        """Append a frame's label and manifest lines (its files are already in place): from
+        here on the frame counts as done. Worker processes write files; only the process that
+        owns this writer commits."""
         with self._lock:
             try:
                 self._instances.write((json.dumps(ann_row, sort_keys=True) + "\n").encode())
@@ -266,22 +334,10 @@ class DatasetWriter:
                 self._manifest.write((json.dumps(row, sort_keys=True) + "\n").encode())
                 self._manifest.flush()
             except OSError as e:
-                raise DatasetError(str(self.out), f"cannot append to the manifest ({e.strerror})") from None
-            self._anns[index] = ann_row
-            self._rows[index] = row
-        return row
-
-    def write_format_frame(self, ann_row: dict) -> None:
-        """Per-frame files of the dataset formats that have them (BOP masks, YOLO labels),
-        written before the frame's manifest line so a finished frame never lacks them."""
-        if "bop" in self.formats:
-            from .bop import write_bop_frame
-
-            write_bop_frame(self.out, ann_row)
-        if "yolo" in self.formats:
-            from .yolo import write_yolo_frame
-
-            write_yolo_frame(self.out, ann_row)
+                raise DatasetError(str(self.out), f"cannot append to the manifest "
+                                   f"({e.strerror or e})") from None
+            self._anns[row["index"]] = ann_row
+            self._rows[row["index"]] = row
 
     def finalize(self, formats: list[str] | None = None) -> dict:
         """Rewrite the manifest sorted by index; write manifest.csv, the dataset formats and
