@@ -120,8 +120,10 @@ def warm_up_end_to_end(template: str, size, n: int, warmup: int, seed: int) -> f
         return time.perf_counter() - t
 
 
-def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: bool) -> dict:
-    """One timed render_dataset call (frames 0..n-1) into a fresh temporary folder."""
+def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: bool,
+                     workers: int = 1) -> dict:
+    """One timed render_dataset call (frames 0..n-1) into a fresh temporary folder, rendering in
+    this process (workers = 1) or in that many spawned worker processes."""
     from synth3d.run.pipeline import render_dataset
 
     marks: dict = {"frames": []}
@@ -137,7 +139,8 @@ def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: b
         c0 = time.process_time()
         t0 = time.perf_counter()
         summary = render_dataset(template, d, n=n, seed=seed, size=size, backend="egl",
-                                 overrides=OVERRIDES, on_start=on_start, on_frame=on_frame)
+                                 overrides=OVERRIDES, on_start=on_start, on_frame=on_frame,
+                                 workers=workers)
         t1 = time.perf_counter()
         cpu = time.process_time() - c0
         dataset = inspect_dataset(Path(d), n) if check else None
@@ -543,6 +546,9 @@ def main(argv=None) -> int:
                     help="template override, as for `synth3d render --set` (repeatable); e.g. "
                          "environment.shadows=false environment.reflections=false for the same "
                          "lighting features as the bare loop")
+    ap.add_argument("--workers", default="1,2", metavar="N[,N...]",
+                    help="end-to-end with these numbers of worker processes (default 1,2; "
+                         "1 renders in the benchmark's own process)")
     ap.add_argument("--no-render-only", action="store_true",
                     help="skip the synth3d Renderer.render-only diagnostic row")
     ap.add_argument("--bare-stock", action="store_true",
@@ -555,6 +561,11 @@ def main(argv=None) -> int:
     if args.repeat < 1:
         ap.error("--repeat must be ≥ 1")
     OVERRIDES[:] = args.set
+    try:
+        workers = [int(w) for w in args.workers.split(",")]
+        assert workers and all(w >= 1 for w in workers)
+    except (ValueError, AssertionError):
+        ap.error(f"--workers must be positive numbers like 1,2, got {args.workers!r}")
     if not Path(args.template).is_file():
         ap.error(f"--template: no such file: {args.template}")
 
@@ -607,12 +618,19 @@ def main(argv=None) -> int:
                    if args.bare_stock else None)
 
     rows: dict[str, list] = {"end_to_end": [], "synth3d_render": [], "bare": [], "bare_stock": []}
+    for w in workers:
+        if w != 1:
+            rows[f"end_to_end_w{w}"] = []
     snap0 = cpu_snapshot()
     for r in range(args.repeat):
         tag = f" (round {r + 1}/{args.repeat})"
         if res["warmup_call_s"] is not None:
-            rows["end_to_end"].append(step("end-to-end render_dataset" + tag, lambda: bench_end_to_end(
-                args.template, (W, H), args.n, seed, args.skip, check=(r == 0))))
+            for w in workers:
+                key = "end_to_end" if w == 1 else f"end_to_end_w{w}"
+                rows[key].append(step(f"end-to-end render_dataset, workers={w}" + tag,
+                                      lambda: bench_end_to_end(args.template, (W, H), args.n, seed,
+                                                               args.skip, check=(r == 0),
+                                                               workers=w)))
         if not args.no_render_only:
             rows["synth3d_render"].append(step("synth3d Renderer.render only" + tag,
                                                lambda: bench_synth3d_render(specs, (W, H), args.warmup)))
@@ -644,6 +662,10 @@ def main(argv=None) -> int:
     e2e, bare = summary.get("end_to_end"), summary.get("bare")
     if e2e and bare:
         res["ratio_end_to_end_over_bare"] = e2e["images_per_s"] / bare["images_per_s"]
+        for w in workers:
+            if w != 1 and summary.get(f"end_to_end_w{w}"):
+                res[f"ratio_end_to_end_w{w}_over_bare"] = (
+                    summary[f"end_to_end_w{w}"]["images_per_s"] / bare["images_per_s"])
         if summary["end_to_end_steady"]:
             res["ratio_steady_over_bare"] = (summary["end_to_end_steady"]["images_per_s"]
                                              / bare["images_per_s"])
@@ -680,10 +702,12 @@ def report(res: dict) -> None:
     print(f"{'measurement':44s} {'img/s':>7s} {'(min–max)':>15s} {'ms/img':>7s} {'CPU ms/img':>10s}")
     print("-" * 87)
     e = first.get("end_to_end")
-    labels = [("end_to_end", "end-to-end render_dataset (whole call)")]
+    labels = [("end_to_end", "end-to-end, workers=1 (whole call)")]
     if e and e.get("steady_skip") is not None:
         labels.append(("end_to_end_steady",
                        f"  steady state (frames {e['steady_skip']}..{e['steady_last']})"))
+    labels += [(k, f"end-to-end, workers={k[len('end_to_end_w'):]} (whole call)")
+               for k in rounds if k.startswith("end_to_end_w")]
     labels += [("synth3d_render", "synth3d Renderer.render only (no post/write)"),
                ("bare", "bare pyrender: colour+depth, seg passes"),
                ("bare_stock", "bare pyrender, stock scene switching")]
@@ -701,6 +725,10 @@ def report(res: dict) -> None:
         if "ratio_steady_over_bare" in res:
             line += f"; steady / bare: {res['ratio_steady_over_bare']:.3f}"
         print(line)
+        for k in sorted(res):
+            if k.startswith("ratio_end_to_end_w"):
+                w = k[len("ratio_end_to_end_w"):].split("_")[0]
+                print(f"ratio end-to-end with {w} workers / bare: {res[k]:.3f}")
         if "cpu_ratio_end_to_end_over_bare" in res:
             print(f"CPU time per image, end-to-end / bare: {res['cpu_ratio_end_to_end_over_bare']:.2f}×")
     if e:

@@ -136,7 +136,8 @@ def render(
                                      shard_layout=shard_layout, executor=executor,
                                      ray_address=ray_address, chunk=chunk, retries=retries,
                                      on_message=lambda m: console.print(m, markup=False,
-                                                                        highlight=False))
+                                                                        highlight=False,
+                                                                        soft_wrap=True))
     except Synth3dError as e:
         _fail(e)
     except KeyboardInterrupt:

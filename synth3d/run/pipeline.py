@@ -219,6 +219,17 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
             pending.append((i, pool.submit(write, spec, frame)))
             drain(2 * max(1, writer_threads))
         drain(0)
+    except Exception:
+        # Frames rendered before the failure still count: let their writes finish and report
+        # them, then re-raise.
+        while pending:
+            _i, fut = pending.popleft()
+            try:
+                row, ann_row = fut.result()
+            except Exception:  # noqa: BLE001 — the first failure is the one reported
+                continue
+            on_record(row, ann_row)
+        raise
     finally:
         for _i, f in pending:
             f.cancel()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import Synth3dError
-from .workers import WorkerError, chunks
+from .workers import WorkerError, _span, chunks
 
 
 class _RenderActor:
@@ -128,14 +128,12 @@ def ray_render(scenes, seed: int, todo: list[int], out, formats: list[str],
 
     def fail(slot: int, c: list[int], tries: int, done: set, index, why: str) -> None:
         rest = [i for i in c if i not in done]
-        frame = (f"frame {index}" if index is not None else
-                 f"frames {rest[0]}–{rest[-1]}" if rest else f"frame {c[-1]}")
+        frame = f"frame {index}" if index is not None else f"frames {c[0]}–{c[-1]}"
         if tries >= retries:
             raise WorkerError(frame, f"Ray actor {slot} failed {tries + 1} time(s): {why}; "
                               "stopping (finished frames are kept: run the same command again "
                               "to resume)")
-        log(f"{frame}: Ray actor {slot} failed ({why}); retrying {len(rest)} frame(s) on a new "
-            "actor")
+        log(f"{frame}: Ray actor {slot} failed ({why}); retrying {_span(rest)} on a new actor")
         try:
             ray.kill(actors[slot], no_restart=True)
         except Exception:  # noqa: BLE001

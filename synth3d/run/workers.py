@@ -98,6 +98,7 @@ def worker_main(conn, loaded, size, out: str, formats: list[str], seed: int, bac
     def frames(chunk):
         for i in chunk:
             current["index"] = i
+            conn.send(("start", i))  # so a crash can be reported with its frame
             maybe_fault(i)
             yield i
 
@@ -137,6 +138,7 @@ class _Worker:
     conn: object
     ready: bool = False
     chunk: list[int] | None = None
+    current: int | None = None
     tries: int = 0
     finished: set = field(default_factory=set)
 
@@ -177,6 +179,7 @@ def render_in_workers(scenes, seed: int, todo: list[int], out, formats: list[str
         if queue and w.ready and w.chunk is None:
             w.chunk, w.tries = queue.popleft()
             w.finished = set()
+            w.current = None
             w.conn.send(w.chunk)
 
     def retry_or_stop(w: _Worker, index, why: str) -> None:
@@ -185,12 +188,11 @@ def render_in_workers(scenes, seed: int, todo: list[int], out, formats: list[str
             log(f"{where(w)} failed to start ({why}); starting another")
             return
         rest = [i for i in w.chunk if i not in w.finished]
-        frame = (f"frame {index}" if index is not None else
-                 f"frames {rest[0]}–{rest[-1]}" if rest else f"frame {w.chunk[-1]}")
+        frame = f"frame {index}" if index is not None else f"frames {w.chunk[0]}–{w.chunk[-1]}"
         if w.tries >= retries:
             raise WorkerError(frame, f"{where(w)} failed {w.tries + 1} time(s): {why}; stopping "
                               f"(finished frames are kept: run the same command again to resume)")
-        log(f"{frame}: {where(w)} failed ({why}); retrying {len(rest)} frame(s) on a new worker")
+        log(f"{frame}: {where(w)} failed ({why}); retrying {_span(rest)} on a new worker")
         if rest:
             queue.appendleft((rest, w.tries + 1))
 
@@ -204,6 +206,7 @@ def render_in_workers(scenes, seed: int, todo: list[int], out, formats: list[str
         for wid in range(min(workers, max(1, len(queue)))):
             pool[wid] = spawn(wid)
         starts: dict[int, int] = {}
+        stopping: list[Synth3dError] = []
 
         def handle(w: _Worker, msg) -> bool:
             """Act on one message; False when the worker failed and was replaced."""
@@ -212,6 +215,8 @@ def render_in_workers(scenes, seed: int, todo: list[int], out, formats: list[str
             if kind == "ready":
                 w.ready = True
                 gl = gl or msg[1]
+            elif kind == "start":
+                w.current = msg[1]
             elif kind == "frame":
                 on_record(msg[1], msg[2])
                 w.finished.add(msg[1]["index"])
@@ -219,11 +224,20 @@ def render_in_workers(scenes, seed: int, todo: list[int], out, formats: list[str
                 w.chunk = None
             elif kind == "error":
                 _k, index, fatal, text, tb = msg
-                if fatal:
-                    raise Synth3dError(*_split(text))
                 if tb and os.environ.get("SYNTH3D_DEBUG"):
                     log(tb)
-                retry_or_stop(w, index, text)
+                try:
+                    if fatal:
+                        raise Synth3dError(*_split(text))
+                    retry_or_stop(w, index, text)
+                except Synth3dError as e:
+                    # Stop: hand out nothing more, but let the other workers finish their
+                    # chunks (their frames are kept), then report.
+                    stopping.append(e)
+                    queue.clear()
+                    w.chunk = None
+                    stop(w)
+                    return True
                 w.chunk = None
                 _replace(pool, w, spawn, starts, retries)
                 return False
@@ -247,11 +261,19 @@ def render_in_workers(scenes, seed: int, todo: list[int], out, formats: list[str
                     continue
                 # The process ended (or its pipe broke): it died.
                 w.proc.join(timeout=1.0)
+                if w.chunk is None and stopping:
+                    del pool[w.wid]  # told to stop
+                    continue
                 code = w.proc.exitcode
                 why = (f"killed by signal {-code}" if code is not None and code < 0 else
                        f"exited with code {code}")
-                index = next((i for i in (w.chunk or []) if i not in w.finished), None)
-                retry_or_stop(w, index, why)
+                try:
+                    retry_or_stop(w, w.current, why)
+                except Synth3dError as e:
+                    stopping.append(e)
+                    queue.clear()
+                    del pool[w.wid]
+                    continue
                 w.chunk = None
                 _replace(pool, w, spawn, starts, retries)
             for w in list(pool.values()):
@@ -260,6 +282,8 @@ def render_in_workers(scenes, seed: int, todo: list[int], out, formats: list[str
             stop(w)
         for w in pool.values():
             w.proc.join(timeout=30)
+        if stopping:
+            raise stopping[0]
     finally:
         for w in pool.values():
             if w.proc.is_alive():
@@ -281,6 +305,14 @@ def _replace(pool: dict, w: _Worker, spawn, starts: dict, retries: int) -> None:
         raise WorkerError("start-up", f"worker {w.wid} could not start a renderer "
                           f"({starts[w.wid]} tries)")
     pool[w.wid] = spawn(w.wid)
+
+
+def _span(frames: list[int]) -> str:
+    if not frames:
+        return "nothing"
+    if frames == list(range(frames[0], frames[-1] + 1)):
+        return f"frame {frames[0]}" if len(frames) == 1 else f"frames {frames[0]}–{frames[-1]}"
+    return "frames " + ", ".join(map(str, frames))
 
 
 def _split(text: str) -> tuple[str, str]:
