@@ -231,3 +231,29 @@ def test_ray_local_cluster_writes_the_same_dataset(reference, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "frames 6–8: Ray actor" in r.stderr and "retrying frames 6–8 on a new actor" in r.stderr
     assert_same_dataset(reference, out)
+
+
+def test_ray_driver_killed_and_resumed(reference, tmp_path):
+    pytest.importorskip("ray")
+    out = tmp_path / "ray_killed"
+    cmd = [sys.executable, "-m", "synth3d", *ARGS, "-o", str(out), "--executor", "ray",
+           "--workers", "2", "--chunk", "2"]
+    p = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manifest = out / "manifest.jsonl"
+    deadline = time.time() + 180
+    try:
+        while time.time() < deadline:
+            if manifest.exists() and manifest.read_bytes().count(b"\n") >= 4:
+                break
+            time.sleep(0.02)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        assert 4 <= manifest.read_bytes().count(b"\n") < N
+        r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert "resuming:" in r.stderr
+        assert_same_dataset(reference, out)
+    finally:
+        # The killed driver's local Ray instance outlives it (Ray's own processes); end it.
+        ray_bin = Path(sys.executable).with_name("ray")
+        subprocess.run([str(ray_bin), "stop", "--force"], capture_output=True, timeout=60)
