@@ -82,7 +82,8 @@ def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarra
                 extras: dict | None = None) -> dict[str, tuple[str, bytes]]:
     """Encoded files of one frame: ``{"rgb": (relative path, bytes), "depth": ..., "instance": ...,
     "scene": ..., and any of "normals", "contours", "semantic"}`` (the same bytes for a run and
-    for ``rerender``)."""
+    for ``rerender``). ``extras["styles"]`` (style artifacts, ``"<pass>.<suffix>"`` → bytes) gives
+    ``"styles:<pass>.<suffix>"`` → ``styles/NNNNNN.<pass>.<suffix>``."""
     name = frame_name(index)
     ext = "jpg" if rgb_format == "jpg" else "png"
     files = {
@@ -93,6 +94,10 @@ def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarra
         "scene": (f"scene/{name}.json", scene_json.encode()),
     }
     for key, img in (extras or {}).items():
+        if key == "styles":  # style artifacts: {"<pass>.<suffix>": bytes}
+            for fname, data in img.items():
+                files[f"styles:{fname}"] = (f"styles/{name}.{fname}", data)
+            continue
         files[key] = (f"{key}/{name}.png", encode_png(img, rle=key != "normals"))
     return files
 
@@ -248,8 +253,8 @@ class DatasetWriter:
         files = {}
         for key, (rel, data) in frame_files(index, scene_json, rgb, depth16, instance16,
                                             rgb_format, jpeg_quality, extras).items():
-            if key in EXTRA_OUTPUTS:
-                (self.out / key).mkdir(exist_ok=True)
+            if key in EXTRA_OUTPUTS or key.startswith("styles:"):
+                (self.out / rel).parent.mkdir(exist_ok=True)
             atomic_write(self.out / rel, data)
             files[key] = rel
         h, w = depth16.shape
