@@ -231,4 +231,5 @@ def validate_steps(data: Any, label: str = "styles") -> list:
     try:
         return TypeAdapter(list[step_union()]).validate_python(data)
     except ValidationError as e:
-        raise TemplateError(label, validation_error_line(e)) from None
+        line = validation_error_line(e)
+        raise TemplateError(label, "styles" + line if line.startswith("[") else line) from None

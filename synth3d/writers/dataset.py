@@ -276,6 +276,24 @@ class DatasetWriter:
             self._rows[index] = row
         return row
 
+    def add_frame(self, index: int, seed: int, files: dict[str, str], ann_row: dict,
+                  attributes: dict) -> dict:
+        """Record a frame whose files are already in place under ``out`` (``synth3d stylize``
+        writes them itself): its format files, then its label and manifest lines."""
+        self.write_format_frame(ann_row)
+        row = {"index": index, "seed": seed, "files": dict(files), "attributes": attributes}
+        with self._lock:
+            try:
+                self._instances.write((json.dumps(ann_row, sort_keys=True) + "\n").encode())
+                self._instances.flush()
+                self._manifest.write((json.dumps(row, sort_keys=True) + "\n").encode())
+                self._manifest.flush()
+            except OSError as e:
+                raise DatasetError(str(self.out), f"cannot append to the manifest ({e.strerror})") from None
+            self._anns[index] = ann_row
+            self._rows[index] = row
+        return row
+
     def write_format_frame(self, ann_row: dict) -> None:
         """Per-frame files of the dataset formats that have them (BOP masks, YOLO labels),
         written before the frame's manifest line so a finished frame never lacks them."""
