@@ -28,6 +28,7 @@ from pydantic import Field, field_validator
 from .base import GBuffers, PassParams, StyleResult
 
 NAME = "augment"
+USES_NORMALS = False
 
 Effect = Literal["chromatic", "defocus", "motion", "vignette", "noise", "color", "gamma", "jpeg"]
 ORDER: tuple[str, ...] = ("chromatic", "defocus", "motion", "vignette", "noise", "color",
@@ -108,7 +109,7 @@ def _centre(g: GBuffers, H: int, W: int) -> tuple[float, float]:
 
 def _chromatic(img, cx, cy, corner_px):
     H, W, _ = img.shape
-    rmax = np.hypot(max(cx, W - 1 - cx), max(cy, H - 1 - cy))
+    rmax = max(float(np.hypot(max(cx, W - 1 - cx), max(cy, H - 1 - cy))), 1.0)
     out = img.copy()
     for ch, sign in ((0, 1.0), (2, -1.0)):
         k = 1.0 + sign * corner_px / rmax
@@ -146,7 +147,8 @@ def _line(length, angle_deg):
 def _vignette(img, cx, cy, strength):
     H, W, _ = img.shape
     y, x = np.ogrid[0:H, 0:W]
-    r2 = ((x - cx) ** 2 + (y - cy) ** 2) / (max(cx, W - 1 - cx) ** 2 + max(cy, H - 1 - cy) ** 2)
+    r2 = ((x - cx) ** 2 + (y - cy) ** 2) / max(max(cx, W - 1 - cx) ** 2 + max(cy, H - 1 - cy) ** 2,
+                                               1.0)
     return img * (1.0 - strength * r2).astype(np.float32)[..., None]
 
 

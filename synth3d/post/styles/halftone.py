@@ -23,6 +23,7 @@ from pydantic import Field
 from .base import GBuffers, PassParams, StyleResult
 
 NAME = "halftone"
+USES_NORMALS = False
 
 
 class Params(PassParams):

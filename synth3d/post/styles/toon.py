@@ -20,6 +20,9 @@ from synth3d.annotate.contours import contour_map
 from .base import GBuffers, PassParams, StyleResult
 
 NAME = "toon"
+# Outlines read only depth and instance; creases (off by default) use normals estimated from
+# depth, so the renderer need not render normals for this pass.
+USES_NORMALS = False
 
 _Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
