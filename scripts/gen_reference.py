@@ -618,7 +618,7 @@ dataset.
 post:
   styles:
     - {pass: sketch, p: 0.5, params: {look: {dist: choice, values: [pencil, ink]}}}
-    - {pass: augment, params: {severity: {dist: uniform, min: 0, max: 0.5}}}
+    - {pass: augment, p: 0.5, params: {severity: {dist: randint, min: 1, max: 3}}}
 ```
 """
 
@@ -640,6 +640,11 @@ def _style_param_type(name: str, f: FieldInfo, meta) -> str:
     elif get_origin(ann) is Literal:
         vals = [f"`{flow(a)}`" for a in get_args(ann)]
         t = "one of " + ", ".join(vals) + ", or a `choice` of them"
+    elif get_origin(ann) is list and get_args(ann) and get_origin(get_args(ann)[0]) is Literal:
+        c = _constraints(meta)
+        vals = [f"`{flow(a)}`" for a in get_args(get_args(ann)[0])]
+        t = ("non-empty list" if c.get("min_length") == 1 else "list") + " of " + \
+            ", ".join(vals) + ", or a `choice` of such lists"
     elif get_origin(ann) is tuple and get_args(ann) and Ellipsis not in get_args(ann):
         items = get_args(ann)
 
@@ -669,6 +674,11 @@ def styles_section() -> list[str]:
     out = ["## Stylisation passes", ""]
     if not reg:
         return out + ["No passes are installed.", ""]
+    example = yaml.safe_load(STYLES_INTRO.split("```yaml\n")[1].split("```")[0])
+    if all(s["pass"] in reg for s in example["post"]["styles"]):
+        from synth3d.template.styles import validate_steps
+
+        validate_steps(example["post"]["styles"])  # the example must stay valid
     out += [STYLES_INTRO.replace("{passes}", ", ".join(f"[`{n}`](#{n}-pass)" for n in reg))]
     for name, mod in reg.items():
         out += [f"### {name} pass", ""]
