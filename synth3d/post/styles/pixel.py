@@ -10,7 +10,8 @@ Palettes: ``adaptive`` (``colors`` colours found by k-means in CIE L*a*b* on the
 seeded from the pass's rng by k-means++), ``pico8`` (the PICO-8 fantasy console's fixed 16
 colours, nearest in L*a*b*), ``gameboy`` (the original Game Boy's four greens) and ``grayscale``
 (``colors`` greys). ``gameboy`` and ``grayscale`` are tone palettes: the lightness is cut into
-equal steps, darkest step → darkest colour. ``colors`` applies to ``adaptive`` and ``grayscale``.
+equal steps, darkest step → darkest colour (for ``gameboy`` after stretching the frame's 2–98 %
+lightness range over the four shades). ``colors`` applies to ``adaptive`` and ``grayscale``.
 
 Dithering works on the small image: ``bayer`` (ordered, 4×4 threshold matrix) or ``floyd``
 (Floyd–Steinberg error diffusion, run exactly, wavefront by wavefront: all pixels with the same
@@ -163,6 +164,9 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
         match = np.linspace(0.0, 100.0, n, dtype=np.float32)[:, None]
         if p.palette == "gameboy":
             display = _hex(PALETTES["gameboy"])
+            # Four shades only: spread the frame's own lightness range (2-98 %) over them.
+            lo, hi = np.percentile(feat, [2.0, 98.0])
+            feat = np.clip((feat - lo) * (100.0 / max(hi - lo, 1.0)), 0.0, 100.0)
         else:  # equal L* steps, shown as the sRGB grey of that lightness
             grey_lab = np.zeros((n, 3), np.float32)
             grey_lab[:, 0] = match[:, 0]
