@@ -103,6 +103,25 @@ def test_valid_chain_loads_with_distributions():
     assert t.post.styles[1].p == 0.3
 
 
+def test_readme_and_bundled_chains_validate():
+    import re
+
+    from synth3d.run.pipeline import Scenes
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    snippets = [yaml.safe_load(b) for b in blocks if "styles:" in b]
+    assert snippets, "the README shows a post.styles snippet"
+    for snip in snippets:
+        needed = [s["pass"] for s in snip["post"]["styles"]]
+        _need(*needed)
+        data = _tabletop(snip["post"]["styles"])
+        Scenes(data).sample(0, 0)
+    data = yaml.safe_load((SCENES / "stylised.yaml").read_text())
+    _need(*[s["pass"] for s in data["post"]["styles"]])
+    spec = Scenes(SCENES / "stylised.yaml").sample(0, 0)
+    assert [s.pass_ for s in spec.post.styles] == [s["pass"] for s in data["post"]["styles"]]
+
+
 # ---------------------------------------------------------------------------------------------
 # Sampling, the SceneSpec, rerender
 
