@@ -54,10 +54,13 @@ def names() -> list[str]:
 
 
 def get(name: str) -> ModuleType:
-    """The pass module called ``name``; KeyError naming the known passes otherwise."""
+    """The pass module called ``name``; :class:`~synth3d.errors.Synth3dError` naming the known
+    passes otherwise (e.g. a SceneSpec written by an installation with more passes)."""
     reg = passes()
     if name not in reg:
-        raise KeyError(f"unknown style '{name}' (known: {', '.join(reg)})")
+        from ...errors import Synth3dError
+
+        raise Synth3dError("post.styles", f"unknown pass '{name}' (known: {', '.join(reg)})")
     return reg[name]
 
 
@@ -99,8 +102,18 @@ def to_uint8(img: np.ndarray) -> np.ndarray:
 
 def apply_step(img: np.ndarray, g: GBuffers, step) -> StyleResult:
     """Run one concrete step (``step.pass_``, ``step.params``, ``step.seed``) on a float image."""
+    from pydantic import ValidationError
+
     mod = get(step.pass_)
-    params = mod.Params.model_validate(step.params)
+    try:
+        params = mod.Params.model_validate(step.params)
+    except ValidationError as e:
+        from ...errors import Synth3dError
+
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise Synth3dError(f"post.styles ({step.pass_}) params" + (f".{where}" if where else ""),
+                           err["msg"]) from None
     rng = np.random.default_rng(int(step.seed))
     res = mod.apply(img, g, params, rng)
     out = np.asarray(res.image)
