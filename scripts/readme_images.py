@@ -94,7 +94,7 @@ STYLE_TILES = [
     ("paint: watercolour", "paint", {"brush": "watercolour"}),
     ("paint: marker", "paint", {"brush": "marker"}),
     ("paint: tape", "paint", {"brush": "tape"}),
-    # ("transfer (ref. inset)", "transfer", {}),
+    ("transfer (ref. inset)", "transfer", {}),
     ("toon", "toon", {}),
     ("pixel", "pixel", {}),
     ("halftone", "halftone", {}),

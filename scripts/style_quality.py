@@ -239,12 +239,12 @@ def main(argv=None) -> int:
     missing = [p for p in ("sketch", "paint", "transfer") if p not in known]
     if missing:
         print(f"not installed: {', '.join(missing)}")
-    results.update({"goals": [{"figure": a, "value": c, "goal": d, "pass": e}
+    results.update({"goals": [{"figure": a, "value": float(c), "goal": d, "pass": bool(e)}
                               for a, _, c, d, e in goals],
-                    "edges": {label: {"f": f, "f_ratio": r, "mean_shift_px": s,
+                    "edges": {label: {"f": float(f), "f_ratio": float(r), "mean_shift_px": s,
                                       "max_frame_shift_px": m}
                               for label, f, r, s, m, _ in rows},
-                    "unstyled_edges_f": f0, "sketch_f": sketch_f, "paint_psnr": paint_psnr,
+                    "unstyled_edges_f": float(f0), "sketch_f": sketch_f, "paint_psnr": paint_psnr,
                     "transfer_reduction": transfer_red})
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

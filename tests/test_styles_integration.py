@@ -87,6 +87,15 @@ def test_missing_reference_image_fails_before_rendering(tmp_path):
     assert r.stderr == (f"error: post.styles[0].params.reference: "
                         f"'{REPO / 'photos' / 'nothere.jpg'}' not found\n")
     assert not (tmp_path / "out").exists()
+    r = run_cli("validate", "scenes/tabletop.yaml", "--set", "post.styles=[{pass: transfer}]")
+    assert (r.returncode, r.stderr) == (
+        2, "error: post.styles[0].params.reference: required: the path of an image file\n")
+    r = run_cli("validate", "scenes/tabletop.yaml", "--set", "post.styles=[{pass: transfer, "
+                "params: {reference: {dist: choice, values: [cutouts/toy_on_white.jpg, "
+                "README.md]}}}]")
+    assert (r.returncode, r.stderr) == (
+        2, f"error: post.styles[0].params.reference.values[1]: '{REPO / 'README.md'}': cannot "
+        "read image (missing, corrupt or unsupported)\n")
 
 
 def test_valid_chain_loads_with_distributions():
@@ -373,6 +382,20 @@ def test_stylize_preset_chain_file(source, tmp_path):
     assert r.returncode == 0, r.stderr
     steps = json.loads((out / "scene" / "000000.json").read_text())["post"]["styles"]
     assert [s["pass"] for s in steps] == ["toon", "pixel"]
+
+
+def test_stylize_transfer_resolves_the_reference_against_the_current_folder(source, tmp_path):
+    _need("transfer")
+    out = tmp_path / "out"
+    r = run_cli("stylize", source, "--style", "transfer", "--set",
+                "reference=cutouts/backgrounds/street.jpg", "-o", out, "--no-progress", cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    (step,) = json.loads((out / "scene" / "000001.json").read_text())["post"]["styles"]
+    assert step["params"]["reference"] == str(REPO / "cutouts" / "backgrounds" / "street.jpg")
+    r = run_cli("stylize", source, "--style", "transfer", "--set", "reference=nothere.jpg",
+                "-o", tmp_path / "out2", cwd=tmp_path)
+    assert (r.returncode, r.stderr) == (
+        2, f"error: --set reference: '{tmp_path / 'nothere.jpg'}' not found\n")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -43,36 +43,41 @@ def _resolve(path: str, root: Path) -> str:
     return str(p if p.is_absolute() else (root / p).resolve())
 
 
-def style_paths(steps, root: Path, where: str = "post.styles") -> list[tuple[str, str]]:
-    """(YAML path, absolute file) of every file a chain's steps may read (each value of a
-    ``choice`` included)."""
+def style_paths(steps, root: Path, where: str = "post.styles") -> list[tuple[str, str, Any]]:
+    """(YAML path, absolute file, pass module) of every file a chain's steps may read (each
+    value of a ``choice`` included; '' where a path parameter is empty)."""
     from ..post.styles import get
 
     out = []
     for i, step in enumerate(steps):
-        P = get(step.pass_).Params
-        for name, finfo in P.model_fields.items():
+        mod = get(step.pass_)
+        for name, finfo in mod.Params.model_fields.items():
             if not is_path_param(name, finfo):
                 continue
             v = getattr(step.params, name)
             values = v.values if isinstance(v, D.Choice) else [v]
             for j, x in enumerate(values):
-                if isinstance(x, str) and x:
+                if isinstance(x, str):
                     at = f"{where}[{i}].params.{name}" + (
                         f".values[{j}]" if isinstance(v, D.Choice) else "")
-                    out.append((at, _resolve(x, root)))
+                    out.append((at, _resolve(x, root) if x else "", mod))
     return out
 
 
 def check_style_assets(steps, root: Path, where: str = "post.styles") -> None:
-    """Open every file the steps may read (the preflight): AssetError naming the step."""
+    """Open every file the steps may read (the preflight): AssetError naming the step. A pass
+    module's ``load_reference(path)`` opens its files where it has one (its own formats and
+    caches); otherwise the file is read as an image."""
     from ..assets.catalog import load_image_rgb
 
-    for at, path in style_paths(steps, root, where):
+    for at, path, mod in style_paths(steps, root, where):
+        if not path:
+            raise TemplateError(at, "required: the path of an image file")
         if not Path(path).is_file():
             raise AssetError(at, f"'{path}' not found")
+        opener = getattr(mod, "load_reference", None) or load_image_rgb
         try:
-            load_image_rgb(path)
+            opener(path)
         except AssetError as e:
             raise AssetError(at, f"'{path}': {e.message}") from None
 
