@@ -632,8 +632,12 @@ def _style_param_type(name: str, f: FieldInfo, meta) -> str:
         rest = [a for a in get_args(ann) if a is not NoneType]
         if len(rest) == 1:
             ann, optional = rest[0], True
+    from synth3d.sampling.styles import is_path_param
+
     rng = range_text(meta)
-    if ann is float:
+    if ann is str and is_path_param(name, f):
+        t = "file path (relative: to `asset_root`), or a `choice` of paths"
+    elif ann is float:
         t = "number" + (f" {rng}" if rng else "") + " or distribution ([FloatDist](#floatdist))"
     elif ann is int:
         t = "integer" + (f" {rng}" if rng else "") + " or distribution ([IntDist](#intdist))"
