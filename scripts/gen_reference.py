@@ -327,6 +327,8 @@ def _num_range(c: dict) -> str:
 
 def render_type(tp: Any, meta: tuple = (), vec_n: int | None = None) -> str:
     """Human-readable type, with links to model and distribution sections."""
+    if tp is S.StyleStep:
+        return "style step ([Stylisation passes](#stylisation-passes))"
     name = match_alias(tp)
     if name:
         return f"{alias_noun(name)} or distribution ({link(name)})"
@@ -405,7 +407,7 @@ def render_default(f: FieldInfo) -> str:
 
 def _models_in(tp: Any) -> list[type]:
     """Model classes named by an annotation, in order; distribution aliases are not entered."""
-    if match_alias(tp):
+    if match_alias(tp) or tp is S.StyleStep:  # style steps have their own section
         return []
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return [tp]
@@ -589,15 +591,124 @@ def distributions_section(models: list[type]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------------------------
+# Stylisation passes (post.styles): one table per pass, from the pass's Params
+
+
+STYLES_INTRO = """\
+`post.styles` is a list of steps applied in the order given to the finished 8-bit frame (after
+background, exposure and tonemap). Each step is `{pass: NAME, p: PROBABILITY, params: {...}}`:
+
+| Key | Type | Default | Description |
+|---|---|---|---|
+| `pass` | one of {passes} | *required* | The pass. `- NAME` alone is short for `- {pass: NAME}`. |
+| `p` | number in [0, 1] | `1.0` | Probability that the step applies to a frame (drawn per frame). |
+| `params` | mapping | `{}` | The pass's parameters (below); unset ones keep their defaults. |
+
+Every numeric parameter takes a constant or a distribution ([FloatDist](#floatdist) for numbers,
+[IntDist](#intdist) for integers), every value a distribution can draw must lie in the parameter's
+range; other parameters take a constant or a `choice` of constants. Each frame's SceneSpec records
+the concrete chain — `post.styles: [{pass, applied, seed, params}]` — so `synth3d rerender`
+reproduces a stylised frame byte for byte. Labels (masks, boxes, depth) are never changed: no pass
+moves geometry. Relative `reference` paths resolve against `asset_root` and are opened before the
+first frame. `synth3d stylize DATASET --style NAME -o OUT` runs the same passes on a rendered
+dataset.
+
+```yaml
+post:
+  styles:
+    - {pass: sketch, p: 0.5, params: {look: {dist: choice, values: [pencil, ink]}}}
+    - {pass: augment, p: 0.5, params: {severity: {dist: randint, min: 1, max: 3}}}
+```
+"""
+
+
+def _style_param_type(name: str, f: FieldInfo, meta) -> str:
+    from synth3d.template.styles import range_text
+
+    ann = f.annotation
+    optional = False
+    if get_origin(ann) in (Union, types.UnionType) and NoneType in get_args(ann):
+        rest = [a for a in get_args(ann) if a is not NoneType]
+        if len(rest) == 1:
+            ann, optional = rest[0], True
+    from synth3d.sampling.styles import is_path_param
+
+    rng = range_text(meta)
+    if ann is str and is_path_param(name, f):
+        t = "file path (relative: to `asset_root`), or a `choice` of paths"
+    elif ann is float:
+        t = "number" + (f" {rng}" if rng else "") + " or distribution ([FloatDist](#floatdist))"
+    elif ann is int:
+        t = "integer" + (f" {rng}" if rng else "") + " or distribution ([IntDist](#intdist))"
+    elif get_origin(ann) is Literal:
+        vals = [f"`{flow(a)}`" for a in get_args(ann)]
+        t = "one of " + ", ".join(vals) + ", or a `choice` of them"
+    elif get_origin(ann) is list and get_args(ann) and get_origin(get_args(ann)[0]) is Literal:
+        c = _constraints(meta)
+        vals = [f"`{flow(a)}`" for a in get_args(get_args(ann)[0])]
+        t = ("non-empty list" if c.get("min_length") == 1 else "list") + " of " + \
+            ", ".join(vals) + ", or a `choice` of such lists"
+    elif get_origin(ann) is tuple and get_args(ann) and Ellipsis not in get_args(ann):
+        items = get_args(ann)
+
+        def item(a):
+            if get_origin(a) is Annotated:
+                base, *m = get_args(a)
+                m = [x for y in m for x in (y.metadata if isinstance(y, FieldInfo) else [y])]
+                return PLURAL.get(SCALARS.get(base, ""), str(base)), range_text(m)
+            return PLURAL.get(SCALARS.get(a, ""), str(a)), ""
+
+        kinds = {item(a) for a in items}
+        if len(kinds) == 1:
+            noun, rng = kinds.pop()
+            t = f"list of {len(items)} {noun}" + (f" {rng}" if rng else "")
+        else:
+            t = "list of " + ", ".join(render_type(a) for a in items)
+        t += ", or a `choice`"
+    else:
+        t = render_type(ann, tuple(meta)) + ", or a `choice`"
+    return t + (", or `null`" if optional else "")
+
+
+def styles_section() -> list[str]:
+    from synth3d.post.styles import passes
+
+    reg = passes()
+    out = ["## Stylisation passes", ""]
+    if not reg:
+        return out + ["No passes are installed.", ""]
+    example = yaml.safe_load(STYLES_INTRO.split("```yaml\n")[1].split("```")[0])
+    if all(s["pass"] in reg for s in example["post"]["styles"]):
+        from synth3d.template.styles import validate_steps
+
+        validate_steps(example["post"]["styles"])  # the example must stay valid
+    out += [STYLES_INTRO.replace("{passes}", ", ".join(f"[`{n}`](#{n}-pass)" for n in reg))]
+    for name, mod in reg.items():
+        out += [f"### {name} pass", ""]
+        doc = rst_blocks_to_md(rst_to_md(inspect.cleandoc(mod.__doc__ or "")))
+        if doc:
+            out += [doc.split("\n\n")[0], ""]
+        out += ["| Parameter | Type | Default | Description |", "|---|---|---|---|"]
+        for pname, f in mod.Params.model_fields.items():
+            t = _style_param_type(pname, f, f.metadata)
+            default = f"`{flow(f.get_default(call_default_factory=True))}`"
+            out.append(f"| `{pname}` | {cell(t)} | {cell(default)} | "
+                       f"{cell(rst_to_md(f.description or ''))} |")
+        out.append("")
+    return out
+
+
 def generate() -> str:
     models = template_models()
     lines = [HEADER]
     lines += ["## Contents", ""]
     lines += [f"- {link(m.__name__)}" + (f" — {first_sentence(own_doc(m))}" if own_doc(m) else "")
               for m in models]
-    lines += ["- [Distributions](#distributions)", ""]
+    lines += ["- [Stylisation passes](#stylisation-passes)", "- [Distributions](#distributions)", ""]
     for m in models:
         lines += model_section(m)
+    lines += styles_section()
     lines += distributions_section(models)
     text = "\n".join(lines)
     for bad in ("PydanticUndefined", "<function", "<class", "typing."):
@@ -618,6 +729,14 @@ def undocumented() -> list[str]:
         for _, member in uses:
             if not own_doc(member):
                 out.append(f"{member.__name__}: no docstring (documented as {cls.__name__})")
+    from synth3d.post.styles import passes
+
+    for name, mod in passes().items():
+        if not (mod.__doc__ or "").strip():
+            out.append(f"style pass {name}: no module docstring")
+        for pname, f in mod.Params.model_fields.items():
+            if not f.description:
+                out.append(f"style pass {name}: parameter {pname}: no description")
     return out
 
 

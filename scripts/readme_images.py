@@ -1,6 +1,7 @@
 """Render the pictures shown in the README (docs/images/) with the bundled templates.
 
-    .venv/bin/python scripts/readme_images.py
+    .venv/bin/python scripts/readme_images.py           # all of them
+    .venv/bin/python scripts/readme_images.py styles    # only the stylisation contact sheet
 """
 from __future__ import annotations
 
@@ -84,5 +85,86 @@ def main():
           "stats-attributes.png")
 
 
+# One tabletop frame in every style (docs/images/styles.png): (caption, pass, params).
+STYLE_TILES = [
+    ("original", None, {}),
+    ("sketch: pencil", "sketch", {}),
+    ("sketch: ink", "sketch", {"look": "ink"}),
+    ("paint: oil + mask outlines", "paint", {"brush": "oil"}),
+    ("paint: watercolour", "paint", {"brush": "watercolour"}),
+    ("paint: marker", "paint", {"brush": "marker"}),
+    ("paint: tape", "paint", {"brush": "tape"}),
+    ("transfer (ref. inset)", "transfer", {}),
+    ("toon", "toon", {}),
+    ("pixel", "pixel", {}),
+    ("halftone", "halftone", {}),
+    ("augment (severity 4)", "augment", {"severity": 4, "count": 3}),
+]
+STYLE_FRAME = dict(seed=11, index=6, size=(320, 240))
+STYLE_REFERENCE = REPO / "cutouts" / "backgrounds" / "street.jpg"
+
+
+def _caption(img, text):
+    h = 22
+    bar = img.copy()
+    cv2.rectangle(bar, (0, img.shape[0] - h), (img.shape[1], img.shape[0]), (0, 0, 0), -1)
+    img = cv2.addWeighted(bar, 0.6, img, 0.4, 0)
+    cv2.putText(img, text, (6, img.shape[0] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255),
+                1, cv2.LINE_AA)
+    return img
+
+
+def styles_sheet(out_dir: Path) -> Path:
+    """docs/images/styles.png: one rendered tabletop frame in every style, as ``process()``
+    applies them (exact normals), captioned; the oil painting carries the frame's instance-mask
+    outlines, which still fit it."""
+    from synth3d.post.styles import apply_chain, names
+    from synth3d.render.renderer import Renderer
+    from synth3d.run.pipeline import Scenes, gbuffers, process, render_frame
+    from synth3d.spec import StyleStepSpec
+
+    w, h = STYLE_FRAME["size"]
+    scenes = Scenes(REPO / "scenes" / "tabletop.yaml", size=(w, h))
+    with Renderer(w, h) as r:
+        spec, _ = render_frame(r, scenes, STYLE_FRAME["seed"], STYLE_FRAME["index"])
+        frame = r.render(spec, amodal=False, normals=True)
+    rgb = process(frame, spec).rgb
+    g = gbuffers(frame, spec)
+    known = names()
+    tiles = []
+    for k, (caption, name, params) in enumerate(STYLE_TILES):
+        if name is not None and name not in known:
+            raise SystemExit(f"readme_images: style pass '{name}' is not installed")
+        if name == "transfer":
+            params = {**params, "reference": str(STYLE_REFERENCE)}
+        out = rgb if name is None else apply_chain(
+            rgb, [StyleStepSpec(pass_=name, applied=True, seed=k, params=params)], g)[0]
+        bgr = cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
+        if "mask outlines" in caption:
+            edge = np.zeros(frame.instance.shape, bool)
+            edge[:, 1:] |= frame.instance[:, 1:] != frame.instance[:, :-1]
+            edge[1:] |= frame.instance[1:] != frame.instance[:-1]
+            edge &= cv2.dilate((frame.instance > 0).astype(np.uint8), np.ones((3, 3))) > 0
+            bgr[edge] = (0, 255, 255)
+        if name == "transfer":
+            ref = cv2.imread(str(STYLE_REFERENCE))
+            rw = w // 4
+            ref = cv2.resize(ref, (rw, rw * ref.shape[0] // ref.shape[1]),
+                             interpolation=cv2.INTER_AREA)
+            bgr[4:4 + ref.shape[0], w - rw - 4:w - 4] = ref
+        tiles.append(_caption(bgr, caption))
+    while len(tiles) % 4:
+        tiles.append(np.zeros_like(tiles[0]))
+    path = out_dir / "styles.png"
+    cv2.imwrite(str(path), _tile(tiles, 4), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    return path
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["styles"]:
+        print(f"wrote {styles_sheet(REPO / 'docs' / 'images')}")
+    elif sys.argv[1:]:
+        raise SystemExit("usage: readme_images.py [styles]")
+    else:
+        main()
+        print(f"wrote {styles_sheet(REPO / 'docs' / 'images')}")

@@ -10,6 +10,7 @@ Public API (imported lazily so that ``import synth3d`` stays cheap and GL-free):
         frame = r.render(spec)                    # G-buffers: rgb, alpha, depth_m, instance
         image = synth3d.finish(frame, spec)       # uint8 sRGB as written to rgb/
     synth3d.render_dataset("scenes/tabletop.yaml", "out", n=10, seed=0)
+    synth3d.stylize_dataset("out", "out-sketch", "sketch")   # the same labels, drawn
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ _LAZY = {
     "Scenes": ("synth3d.run.pipeline", "Scenes"),
     "render_dataset": ("synth3d.run.pipeline", "render_dataset"),
     "rerender": ("synth3d.run.pipeline", "rerender"),
+    "stylize_dataset": ("synth3d.run.stylize", "stylize_dataset"),
     "Synth3dError": ("synth3d.errors", "Synth3dError"),
 }
 

@@ -12,7 +12,7 @@ import json
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 SPEC_VERSION = 1
 
@@ -172,8 +172,24 @@ class TonemapSpec(_Spec):
     auto_exposure: bool = False
 
 
+class StyleStepSpec(_Spec):
+    """One step of a frame's stylisation chain, concrete: the pass, whether it applies to this
+    frame, the seed of its random generator and its parameters (the pass's ``Params`` as JSON;
+    a reference image is an absolute path)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    pass_: str = Field(alias="pass")
+    applied: bool
+    seed: int
+    params: dict[str, Any] = {}
+
+
 class PostSpec(_Spec):
+    """``styles`` run in order on the finished 8-bit frame (see :mod:`synth3d.post.styles`)."""
+
     tonemap: TonemapSpec = TonemapSpec()
+    styles: list[StyleStepSpec] = []
 
 
 class OutputSpec(_Spec):
@@ -207,8 +223,12 @@ class SceneSpec(_Spec):
     output: OutputSpec = OutputSpec()
 
     def to_json(self) -> str:
-        """Canonical JSON text (sorted keys, 2-space indent, trailing newline)."""
-        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+        """Canonical JSON text (sorted keys, 2-space indent, trailing newline). An empty
+        ``post.styles`` is left out, so frames without styles keep their JSON of before."""
+        data = self.model_dump(mode="json", by_alias=True)
+        if not data["post"]["styles"]:
+            del data["post"]["styles"]
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> "SceneSpec":

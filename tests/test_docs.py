@@ -23,7 +23,8 @@ def _blocks(lang):
 def test_readme_template_example_validates(tmp_path):
     from synth3d.run.pipeline import Scenes
 
-    (block,) = _blocks("yaml")
+    # "Templates in brief" (the post.styles snippet is checked in test_styles_integration)
+    (block,) = [b for b in _blocks("yaml") if b.startswith("name:")]
     data = yaml.safe_load(block)
     data["asset_root"] = str(REPO)
     scenes = Scenes(data)

@@ -15,7 +15,7 @@ def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
     from ..annotate.labels import object_labels
     from ..post import finish
     from ..render.renderer import Renderer
-    from ..run.pipeline import Scenes, sample_frame
+    from ..run.pipeline import Scenes, gbuffers, sample_frame, wants_normals
     from ..writers.dataset import atomic_write, encode_png
     from .overlay import contact_sheet, draw_labels
 
@@ -30,11 +30,16 @@ def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
     with Renderer(*size, backend=backend) as r:
         for i in range(n):
             spec = sample_frame(scenes, seed, i)
-            frame = r.render(spec)
+            frame = r.render(spec, normals=wants_normals(spec))
             labels, _ = object_labels(frame, spec)
             names = {o.id: o.category for o in spec.objects}
             boxes = [(a["id"], names[a["id"]], a["bbox"]) for a in labels]
-            tiles.append(draw_labels(finish(frame, spec), frame.instance, boxes))
+            img = finish(frame, spec)
+            if any(s.applied for s in spec.post.styles):  # the frame as written: styled
+                from ..post.styles import apply_chain
+
+                img = apply_chain(img, spec.post.styles, gbuffers(frame, spec))[0]
+            tiles.append(draw_labels(img, frame.instance, boxes))
     sheet = contact_sheet(tiles, columns=max(1, math.ceil(math.sqrt(n))))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

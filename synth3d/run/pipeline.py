@@ -83,7 +83,8 @@ class Scenes:
 class FrameOutput:
     """What gets written for one frame: uint8 sRGB image, uint16 depth and ids, the labels of the
     objects that pass the filters (see :func:`synth3d.annotate.object_labels`), the ids of those
-    that do not, and the optional images (``normals``, ``contours``, ``semantic``)."""
+    that do not, and the optional images (``normals``, ``contours``, ``semantic``; ``styles``
+    holds the style passes' artifacts, ``"<pass>.<suffix>"`` → bytes)."""
 
     rgb: np.ndarray
     depth16: np.ndarray
@@ -106,6 +107,26 @@ def sample_frame(scenes: Scenes, seed: int, index: int, resample: int = 0) -> Sc
         raise PlacementError(f"frame {index}: {e.where}", e.message) from None
 
 
+def wants_normals(spec: SceneSpec) -> bool:
+    """Whether a frame needs rendered normals: for the normals/contours outputs, or for a style
+    pass that reads them (exact, instead of estimated from depth)."""
+    if spec.output.normals or spec.output.contours:
+        return True
+    if any(s.applied for s in spec.post.styles):
+        from ..post.styles import uses_normals
+
+        return uses_normals(spec.post.styles)
+    return False
+
+
+def gbuffers(frame, spec: SceneSpec):
+    """The :class:`~synth3d.post.styles.GBuffers` style passes see of a rendered frame."""
+    from ..post.styles import GBuffers
+
+    return GBuffers(depth_m=frame.depth_m, instance=frame.instance, K=spec.camera.K_array(),
+                    normals_cam=frame.normals_cam, alpha=frame.alpha)
+
+
 def render_frame(renderer, scenes: Scenes, seed: int, index: int) -> tuple[SceneSpec, object]:
     """Sample and render frame ``index``; with ``labels.hidden: resample``, lay the frame out
     again (same attributes) until every object shows at least one pixel."""
@@ -115,8 +136,7 @@ def render_frame(renderer, scenes: Scenes, seed: int, index: int) -> tuple[Scene
     tries = lab.max_resample + 1 if lab.hidden == "resample" else 1
     for attempt in range(tries):
         spec = sample_frame(scenes, seed, index, attempt)
-        frame = renderer.render(spec, amodal=spec.output.amodal,
-                                normals=spec.output.normals or spec.output.contours)
+        frame = renderer.render(spec, amodal=spec.output.amodal, normals=wants_normals(spec))
         if tries == 1 or {o.id for o in spec.objects} <= set(np.unique(frame.instance).tolist()):
             return spec, frame
     raise PlacementError("labels.hidden", f"frame {index}: an object stayed fully hidden in "
@@ -124,7 +144,10 @@ def render_frame(renderer, scenes: Scenes, seed: int, index: int) -> tuple[Scene
 
 
 def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
-    """Pure post/annotate step of one frame (``labels``: the template's LabelsSpec filters)."""
+    """Pure post/annotate step of one frame (``labels``: the template's LabelsSpec filters).
+
+    The image is finished (background, tonemap) and then run through the frame's style chain
+    (``spec.post.styles``); labels come from the geometry alone."""
     from ..annotate import contour_map, depth_to_png16, object_labels, semantic_mask
     from ..post import finish
 
@@ -144,7 +167,14 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
                                          out.crease_deg)
     if out.semantic:
         extras["semantic"] = semantic_mask(frame.instance, spec)
-    return FrameOutput(rgb=finish(frame, spec),
+    rgb = finish(frame, spec)
+    if any(s.applied for s in spec.post.styles):
+        from ..post.styles import apply_chain
+
+        rgb, artifacts = apply_chain(rgb, spec.post.styles, gbuffers(frame, spec))
+        if artifacts:
+            extras["styles"] = artifacts
+    return FrameOutput(rgb=rgb,
                        depth16=depth_to_png16(frame.depth_m, out.depth_scale),
                        instance16=frame.instance, labels=labs, dropped=dropped, extras=extras)
 
@@ -399,8 +429,7 @@ def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str
     except Exception as e:
         raise DatasetError(str(path), f"not a SceneSpec ({str(e).splitlines()[0][:120]})") from None
     with Renderer(spec.camera.width, spec.camera.height, backend=backend, gpu=gpu) as r:
-        frame = r.render(spec, amodal=spec.output.amodal,
-                         normals=spec.output.normals or spec.output.contours)
+        frame = r.render(spec, amodal=spec.output.amodal, normals=wants_normals(spec))
         o = process(frame, spec)
     written = {}
     out = Path(out)

@@ -2,7 +2,7 @@
 
 Every random draw of a frame happens here, from the named streams of :mod:`synth3d.sampling.rng`:
 ``attributes/<name>``, ``camera``, ``objects/<name>``, ``materials/<name>``, ``lights``,
-``environment``, ``backdrops/<i>`` and ``post``.
+``environment``, ``backdrops/<i>``, ``post`` and ``styles/<i>`` (one per ``post.styles`` step).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from ..template.loading import LoadedTemplate
 from ..template import schema as S
 from ..color import temperature_to_linear_rgb
 from .rng import stream
+from .styles import check_style_assets, sample_styles
 from .values import sample_color, sample_float, sample_int, sample_rotation, sample_vec
 
 # OpenCV camera axes → a card/plane facing the camera: local x → camera x, local y (up) → −camera y,
@@ -114,6 +115,8 @@ class Sampler:
         self.t = loaded.template
         self.catalog = catalog
         self.width, self.height = size if size else tuple(self.t.size)
+        if self.t.post.styles:
+            check_style_assets(self.t.post.styles, loaded.asset_root)
 
     # -- attributes ---------------------------------------------------------------------------
 
@@ -521,9 +524,12 @@ class Sampler:
         rng = rs("post")
         tm = self.t.post.tonemap
         wb = sample_float(tm.white_balance_k, rng) if tm.white_balance_k is not None else None
+        styles = sample_styles(self.t.post.styles, rs, self.loaded.asset_root) \
+            if self.t.post.styles else []
         return PostSpec(tonemap=TonemapSpec(operator=tm.operator,
                                             exposure_ev=sample_float(tm.exposure_ev, rng),
-                                            auto_exposure=tm.auto_exposure, white_balance_k=wb))
+                                            auto_exposure=tm.auto_exposure, white_balance_k=wb),
+                        styles=styles)
 
     # -- the frame ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from ..errors import TemplateError
 from .distributions import DIST_TAGS
+from .styles import TAG_PREFIX as STYLE_TAG_PREFIX
 from .schema import Template
 
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -50,7 +51,8 @@ def format_loc(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in DIST_TAGS or str(part).startswith(("function-", "list[", "json-or-python")):
+        elif part in DIST_TAGS or str(part).startswith(("function-", "list[", "json-or-python",
+                                                        STYLE_TAG_PREFIX)):
             continue
         else:
             out += ("." if out else "") + str(part)
@@ -65,6 +67,12 @@ def _error_line(err: dict) -> str:
         expected = err.get("ctx", {}).get("expected_tags", "")
         expected = expected.replace("'const'", "a constant")
         msg = f"unknown distribution {tag!r} (expected {expected})"
+    elif err["type"] == "unknown_style":
+        name = err["input"].get("pass") if isinstance(err["input"], dict) else None
+        known = err.get("ctx", {}).get("known", "")
+        where = f"{where}.pass" if where else "pass"
+        msg = (f"unknown pass {name!r} (known: {known})" if name is not None
+               else f"required field is missing (one of: {known})")
     elif err["type"] == "extra_forbidden":
         msg = "unknown field"
     elif err["type"] == "missing":

@@ -12,9 +12,13 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .styles import step_union
 from .distributions import (
     check_range, ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
 )
+
+StyleStep = step_union()
+"""One ``post.styles`` step: a union of the passes' step models, on ``pass``."""
 
 MAX_LIGHTS_PER_TYPE = 8
 """The colour shader's light arrays hold this many lights of each type; more is an error."""
@@ -419,6 +423,11 @@ class PostSpec(Model):
 
     tonemap: TonemapSpec = Field(default_factory=TonemapSpec,
                                  description="Exposure and tonemapping.")
+    styles: list[StyleStep] = Field(
+        default_factory=list, description="Stylisation passes applied, in this order, to the "
+        "finished 8-bit frame (after background and tonemap): each `{pass: NAME, p: probability, "
+        "params: {...}}`, params taking constants or distributions (see "
+        "[Stylisation passes](#stylisation-passes)). Labels are untouched: no pass moves geometry.")
 
 
 class LabelsSpec(Model):

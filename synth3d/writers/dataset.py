@@ -83,7 +83,8 @@ def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarra
                 extras: dict | None = None) -> dict[str, tuple[str, bytes]]:
     """Encoded files of one frame: ``{"rgb": (relative path, bytes), "depth": ..., "instance": ...,
     "scene": ..., and any of "normals", "contours", "semantic"}`` (the same bytes for a run and
-    for ``rerender``)."""
+    for ``rerender``). ``extras["styles"]`` (style artifacts, ``"<pass>.<suffix>"`` → bytes) gives
+    ``"styles:<pass>.<suffix>"`` → ``styles/NNNNNN.<pass>.<suffix>``."""
     name = frame_name(index)
     ext = "jpg" if rgb_format == "jpg" else "png"
     files = {
@@ -94,6 +95,10 @@ def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarra
         "scene": (f"scene/{name}.json", scene_json.encode()),
     }
     for key, img in (extras or {}).items():
+        if key == "styles":  # style artifacts: {"<pass>.<suffix>": bytes}
+            for fname, data in img.items():
+                files[f"styles:{fname}"] = (f"styles/{name}.{fname}", data)
+            continue
         files[key] = (f"{key}/{name}.png", encode_png(img, rle=key != "normals"))
     return files
 
@@ -189,9 +194,9 @@ class FrameFiles:
         files = {}
         for key, (rel, data) in frame_files(index, scene_json, rgb, depth16, instance16,
                                             rgb_format, jpeg_quality, extras).items():
-            if key in EXTRA_OUTPUTS:
+            if key in EXTRA_OUTPUTS or key.startswith("styles:"):
                 try:
-                    (self.out / key).mkdir(exist_ok=True)
+                    (self.out / rel).parent.mkdir(exist_ok=True)
                 except OSError as e:
                     raise DatasetError(str(self.out / key), f"cannot create ({e.strerror})") from None
             atomic_write(self.out / rel, data)
@@ -338,6 +343,15 @@ class DatasetWriter:
                                    f"({e.strerror or e})") from None
             self._anns[row["index"]] = ann_row
             self._rows[row["index"]] = row
+
+    def add_frame(self, index: int, seed: int, files: dict[str, str], ann_row: dict,
+                  attributes: dict) -> dict:
+        """Record a frame whose files are already in place under ``out`` (``synth3d stylize``
+        writes them itself): its format files, then its label and manifest lines."""
+        self.files.write_format_frame(ann_row)
+        row = {"index": index, "seed": seed, "files": dict(files), "attributes": attributes}
+        self.commit(row, ann_row)
+        return row
 
     def finalize(self, formats: list[str] | None = None) -> dict:
         """Rewrite the manifest sorted by index; write manifest.csv, the dataset formats and

@@ -55,8 +55,10 @@ def _sample_files(out: Path, manifest_row: dict, ann_row: dict, info: dict) -> l
         if kind == "scene":
             continue
         rel = files[kind]
-        ext = Path(rel).suffix
-        members.append((f"{key}.{kind}{ext}", (out / rel).read_bytes()))
+        if kind.startswith("styles:"):  # style artifacts: 000123.paint.svg, ...
+            members.append((f"{key}.{kind[len('styles:'):]}", (out / rel).read_bytes()))
+            continue
+        members.append((f"{key}.{kind}{Path(rel).suffix}", (out / rel).read_bytes()))
     members.append((f"{key}.scene.json", (out / files["scene"]).read_bytes()))
     labels = {
         "index": manifest_row["index"], "seed": manifest_row["seed"],
