@@ -92,7 +92,8 @@ def test_paint_deterministic_in_range_and_not_shifted(frame, brush):
     _check_image(a, img)
     assert a.tobytes() == b.tobytes()
     assert a.tobytes() != c.tobytes()
-    sx, sy = _shift(img, a)
+    # looked at on the brushes' scale (finer, single frames can give spurious peaks)
+    sx, sy = _shift(img, a, sigma=4.0)
     assert abs(sx) < 0.5 and abs(sy) < 0.5
 
 
@@ -217,7 +218,7 @@ def test_paint_on_a_real_photo():
     out = paint.apply(img, g, paint.Params(), np.random.default_rng(0)).image
     _check_image(out, img)
     assert 20.0 <= _psnr(out, img) < 35.0
-    sx, sy = _shift(img, out)
+    sx, sy = _shift(img, out, sigma=4.0)
     assert abs(sx) < 0.5 and abs(sy) < 0.5
 
 

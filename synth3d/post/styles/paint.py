@@ -176,8 +176,10 @@ def _starts(err: np.ndarray, step: int, cap: int, thr: float, rng: np.random.Gen
     return x.astype(np.int64), y.astype(np.int64)
 
 
-def _trace(x0, y0, R, ref, canvas, tx, ty, tw, labels, depth, max_len, curvature, glaze):
-    """Trace the strokes starting at (x0, y0). Returns points (N, max_len+1, 2) float32, the
+def _trace(x0, y0, R, ref, canvas, tx, ty, tw, labels, depth, max_len, curvature, glaze, sign):
+    """Trace the strokes starting at (x0, y0), the first step along ``sign`` (N,) ±1 times the
+    contour direction (whose own sign is arbitrary: a fixed one would smear every start colour
+    the same way and shift edges). Returns points (N, max_len+1, 2) float32, the
     number of valid points per stroke and the stroke colours (N, 3): the reference colour at the
     start. For a transparent medium (``glaze`` = its opacity) the stroke goes on while its ink
     (what turns the canvas at the start into that colour) improves the canvas."""
@@ -217,7 +219,7 @@ def _trace(x0, y0, R, ref, canvas, tx, ty, tw, labels, depth, max_len, curvature
             t = w * t + (1.0 - w) * lp  # flat region: keep going
             d = curvature * t + (1.0 - curvature) * lp
         else:
-            d = t
+            d = t * sign[idx][:, None]
         d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-6)
         q = p[:, None, :] + frac * (R * d)[:, None, :]  # (k, m, 2) samples along the step
         qx = np.rint(q[..., 0]).astype(np.int64)
@@ -485,8 +487,9 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
         remaining -= N
         # Hertzmann's paintLayer: every stroke is traced against the canvas as the layer found
         # it, then they are painted in a random order.
+        sign = np.where(rng.random(N) < 0.5, -1.0, 1.0).astype(np.float32)
         pts, n, col = _trace(x0, y0, R, ref, canvas, tx, ty, tw, labels, depth,
-                             p.max_length, curvature, glaze)
+                             p.max_length, curvature, glaze, sign)
         if p.jitter > 0:  # brightness (all channels) and hue/saturation (per channel)
             v = rng.normal(0.0, 0.06 * p.jitter, (N, 1)).astype(np.float32)
             c = rng.normal(0.0, 0.025 * p.jitter, (N, 3)).astype(np.float32)

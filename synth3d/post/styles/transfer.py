@@ -5,7 +5,8 @@ from samples of the frame and of the reference (the reference's opaque pixels on
 an alpha channel):
 
 * ``reinhard`` — Reinhard et al., *Color transfer between images* (2001): each Lab channel is
-  shifted and scaled to the reference's mean and standard deviation;
+  shifted and scaled to the reference's mean and standard deviation (once more after clipping
+  to the sRGB gamut, which pulls the moments back);
 * ``histogram`` — each Lab channel's distribution is matched to the reference's (monotone
   mapping of quantiles, i.e. CDF matching);
 * ``sliced`` — the whole 3-D Lab distribution is moved towards the reference's by iterative
@@ -328,6 +329,33 @@ def _tile(detail: np.ndarray, H: int, W: int, rng: np.random.Generator) -> np.nd
     return out / np.sqrt(np.maximum(norm, 1e-6))
 
 
+def _match(method: str, lab: np.ndarray, samples: np.ndarray, ref: _Reference,
+           src: np.ndarray | None = None) -> np.ndarray:
+    """``lab`` (H, W, 3) mapped by ``method`` (learnt from ``samples`` of it) towards the
+    reference. ``src``: the sRGB frame, for the sliced method's joint transport (without it, as
+    in the gamut passes, only its final per-channel matches are made)."""
+    t = np.linspace(0.0, 1.0, _N_QUANT)
+    if method == "reinhard":
+        mu, sd = samples.mean(0), samples.std(0) + 1e-6
+        return ((lab - mu) * (ref.std / sd) + ref.mean).astype(np.float32)
+    if method == "histogram":
+        out = lab.copy()
+        _match_channels(out, samples, ref.quantiles)
+        return out
+    # sliced: joint transport on a lattice (smooth: it cannot amplify the frame's faint
+    # variations much), then L by a monotone match of the frame's own lightness (shading stays
+    # in order: no shadow becomes light) and a, b by a slope-limited match of the transported
+    # values (the marginals that are measured, with at most _MAX_SLOPE× amplification)
+    out = _apply_lut(src, _sliced_lut(samples, ref)) if src is not None else lab.copy()
+    out[..., 0] = _match_1d(lab[..., 0], np.quantile(samples[:, 0], t), ref.quantiles[0])
+    moved = out.reshape(-1, 3)[np.linspace(0, out.shape[0] * out.shape[1] - 1,
+                                           _N_SAMPLES).astype(np.int64)]
+    sq = np.quantile(moved, t, axis=0).T
+    for c in (1, 2):
+        out[..., c] = _match_1d(out[..., c], sq[c], ref.quantiles[c], _MAX_SLOPE)
+    return out
+
+
 def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> StyleResult:
     src = np.ascontiguousarray(np.clip(img[..., :3], 0.0, 1.0), np.float32)
     H, W = src.shape[:2]
@@ -336,24 +364,13 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
     flat = lab.reshape(-1, 3)
     pick = rng.integers(0, flat.shape[0], _N_SAMPLES)
     samples = flat[pick]
+    out = _match(p.method, lab, samples, ref, src=src)
     if p.method == "reinhard":
-        mu, sd = samples.mean(0), samples.std(0) + 1e-6
-        out = (lab - mu) * (ref.std / sd) + ref.mean
-    elif p.method == "histogram":
-        out = lab.copy()
-        _match_channels(out, samples, ref.quantiles)
-    else:
-        # joint transport on a lattice (smooth: it cannot amplify the frame's faint variations
-        # much), then L by a monotone match of the frame's own lightness (shading stays in
-        # order: no shadow becomes light) and a, b by a slope-limited match of the transported
-        # values (the marginals that are measured, with at most _MAX_SLOPE× amplification)
-        lut = _sliced_lut(samples, ref)
-        out = _apply_lut(src, lut)
-        t = np.linspace(0.0, 1.0, _N_QUANT)
-        out[..., 0] = _match_1d(lab[..., 0], np.quantile(samples[:, 0], t), ref.quantiles[0])
-        sq = np.quantile(out.reshape(-1, 3)[pick], t, axis=0).T
-        for c in (1, 2):
-            out[..., c] = _match_1d(out[..., c], sq[c], ref.quantiles[c], _MAX_SLOPE)
+        # what leaves the sRGB gamut is clipped on output, which pulls the moments back towards
+        # the frame's: match the clipped colours' moments once more (the per-channel methods
+        # gain nothing from this)
+        clipped = to_lab(to_srgb(out))
+        out = _match(p.method, clipped, clipped.reshape(-1, 3)[pick], ref)
     out = out.astype(np.float32)
     if p.strength < 1.0:
         out = lab + np.float32(p.strength) * (out - lab)
