@@ -286,14 +286,14 @@ class DatasetWriter:
                     raise DatasetError(str(self.out), f"holds a dataset with a different {k}; "
                                        "use a new folder (or the same command to resume)")
             self.info["gl_renderer"] = old.get("gl_renderer", self.info.get("gl_renderer"))
-        self._rows = {r["index"]: r for r in _read_jsonl(self.out / "manifest.jsonl")}
-        self._anns = {r["index"]: r for r in _read_jsonl(self.out / "annotations" / "instances.jsonl")}
-        self._write_info(len(self._rows))
+        # Rows are not kept in memory (a long run would grow by every frame's labels): the
+        # append-only files on disk are the record, read back by done() and finalize().
+        self._write_info(len({r["index"] for r in _read_jsonl(self.out / "manifest.jsonl")}))
         # Reopen in append mode after trimming any torn last line, so new lines start cleanly.
-        self._manifest = self._open_append(self.out / "manifest.jsonl", self._rows)
-        self._instances = self._open_append(self.out / "annotations" / "instances.jsonl", self._anns)
+        self._manifest = self._open_append(self.out / "manifest.jsonl")
+        self._instances = self._open_append(self.out / "annotations" / "instances.jsonl")
 
-    def _open_append(self, path: Path, rows: dict):
+    def _open_append(self, path: Path):
         if path.exists():
             with open(path, "rb") as f:
                 data = f.read()
@@ -309,11 +309,9 @@ class DatasetWriter:
 
     def done(self) -> set[int]:
         """Indices whose manifest line exists and whose files are all present."""
-        ok = set()
-        for i, row in self._rows.items():
-            if all((self.out / f).exists() for f in row["files"].values()):
-                ok.add(i)
-        return ok
+        rows = {r["index"]: r for r in _read_jsonl(self.out / "manifest.jsonl")}
+        return {i for i, row in rows.items()
+                if all((self.out / f).exists() for f in row["files"].values())}
 
     def write_frame(self, index: int, seed: int, scene_json: str, rgb: np.ndarray,
                     depth16: np.ndarray, instance16: np.ndarray, annotations: list[dict],
@@ -341,8 +339,6 @@ class DatasetWriter:
             except OSError as e:
                 raise DatasetError(str(self.out), f"cannot append to the manifest "
                                    f"({e.strerror or e})") from None
-            self._anns[row["index"]] = ann_row
-            self._rows[row["index"]] = row
 
     def add_frame(self, index: int, seed: int, files: dict[str, str], ann_row: dict,
                   attributes: dict) -> dict:
@@ -359,10 +355,13 @@ class DatasetWriter:
         with self._lock:
             self._manifest.close()
             self._instances.close()
-            rows = [self._rows[i] for i in sorted(self._rows)]
+            by_index = {r["index"]: r for r in _read_jsonl(self.out / "manifest.jsonl")}
+            rows = [by_index[i] for i in sorted(by_index)]
             atomic_write(self.out / "manifest.jsonl",
                          b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in rows))
-            anns = [self._anns[i] for i in sorted(self._anns) if i in self._rows]
+            ann_by_index = {r["index"]: r for r in
+                            _read_jsonl(self.out / "annotations" / "instances.jsonl")}
+            anns = [ann_by_index[i] for i in sorted(ann_by_index) if i in by_index]
             atomic_write(self.out / "annotations" / "instances.jsonl",
                          b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in anns))
             attr_names = list(self.info.get("attributes", []))
