@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import threading
 from pathlib import Path
 
 from ..errors import DatasetError
@@ -35,29 +33,17 @@ def formats_of(path: Path) -> list[str]:
 
 
 def _place(src: Path, dst: Path, copy: bool) -> None:
-    """Hard-link (or copy) ``src`` to ``dst`` through a temporary name, atomically."""
-    tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}-{threading.get_ident()}")
-    try:
-        if dst.exists() and dst.stat().st_size == src.stat().st_size and \
-                (dst.samefile(src) or dst.read_bytes() == src.read_bytes()):
-            return
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if copy:
-            shutil.copyfile(src, tmp)
-        else:
-            try:
-                os.link(src, tmp)
-            except OSError:  # another file system, or links not allowed
-                shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
-    except FileNotFoundError:
-        raise DatasetError(str(src), "is listed in the manifest but missing") from None
-    except OSError as e:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise DatasetError(str(dst), f"cannot write ({e.strerror or e})") from None
+    """Link (or copy) a shard's file into the merged folder; an identical file already there
+    (a resumed merge) is kept."""
+    from ..writers.dataset import link_or_copy
+
+    if not src.exists():
+        raise DatasetError(str(src), "is listed in the manifest but missing")
+    if dst.exists() and dst.stat().st_size == src.stat().st_size and \
+            (dst.samefile(src) or dst.read_bytes() == src.read_bytes()):
+        return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    link_or_copy(src, dst, copy)
 
 
 def merge(inputs: list[str | os.PathLike], out: str | os.PathLike,

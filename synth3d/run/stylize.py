@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -114,21 +112,9 @@ def _read_image(path: Path) -> np.ndarray:
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
-    """``dst`` = ``src``'s bytes: a hard link where possible (synth3d never writes files in
-    place, so a link cannot change behind the dataset's back), else a copy; atomic."""
-    tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}-{threading.get_ident()}")
-    try:
-        try:
-            os.link(src, tmp)
-        except OSError:
-            shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
-    except OSError as e:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise DatasetError(str(dst), f"cannot write ({e.strerror or e})") from None
+    from ..writers.dataset import link_or_copy
+
+    link_or_copy(src, dst)
 
 
 def read_gbuffers(src: Path, files: dict, depth_scale: float, spec: SceneSpec):

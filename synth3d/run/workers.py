@@ -20,7 +20,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
-import time
 import traceback
 from collections import deque
 from dataclasses import dataclass, field

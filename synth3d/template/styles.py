@@ -130,7 +130,7 @@ def template_field(pass_name: str, name: str, finfo) -> tuple[Any, Any, list]:
             check = _const_checker(ann, meta)
             what_doc = "constants of the field's type"
         choice = _choice_of(check, what_doc, f"{pass_name.title()}{name.title().replace('_', '')}Choice")
-        const = Annotated[ann, *meta] if meta and get_origin(ann) is not Literal else ann
+        const = Annotated[(ann, *meta)] if meta and get_origin(ann) is not Literal else ann
         tp = _with_choice(const, choice)
     if optional:
         tp = Union[tp, None]

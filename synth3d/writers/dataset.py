@@ -18,6 +18,7 @@ import json
 import os
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -32,12 +33,14 @@ def frame_name(index: int) -> str:
     return f"{index:0{FRAME_DIGITS}d}"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+@contextmanager
+def atomic_path(path: Path):
+    """Yield a temporary path next to ``path``; on leaving, rename it to ``path`` — so nothing
+    half-written is ever visible under the final name. An OSError becomes a one-line
+    DatasetError naming ``path`` (the temporary file is removed)."""
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}-{threading.get_ident()}")
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
+        yield tmp
         os.replace(tmp, path)
     except OSError as e:
         try:
@@ -45,6 +48,28 @@ def atomic_write(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise DatasetError(str(path), f"cannot write ({e.strerror or e})") from None
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+
+
+def link_or_copy(src: Path, dst: Path, copy: bool = False) -> None:
+    """``dst`` = ``src``'s bytes, atomically: a hard link where possible (synth3d never writes a
+    file in place, so a link cannot change behind a dataset's back), else (or with ``copy``) a
+    copy."""
+    import shutil
+
+    with atomic_path(dst) as tmp:
+        if copy:
+            shutil.copyfile(src, tmp)
+        else:
+            try:
+                os.link(src, tmp)
+            except OSError:  # another file system, or links not allowed
+                shutil.copyfile(src, tmp)
 
 
 def encode_png(img: np.ndarray, compression: int = 1, rle: bool = False) -> bytes:

@@ -20,12 +20,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import tarfile
-import threading
 from pathlib import Path
-
-from ..errors import DatasetError
 
 DEFAULT_SAMPLES = 1000
 _ORDER = ("rgb", "depth", "instance", "normals", "contours", "semantic")
@@ -73,20 +69,13 @@ def _sample_files(out: Path, manifest_row: dict, ann_row: dict, info: dict) -> l
 
 def write_shard(path: Path, out: Path, samples: list[tuple[dict, dict]], info: dict) -> None:
     """Write one tar atomically (streamed into a temporary file, then renamed)."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}-{threading.get_ident()}")
-    try:
-        with open(tmp, "wb") as f, tarfile.open(fileobj=f, mode="w",
-                                                format=tarfile.USTAR_FORMAT) as tar:
-            for row, ann in samples:
-                for name, data in _sample_files(out, row, ann, info):
-                    tar.addfile(_member(name, len(data)), io.BytesIO(data))
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise DatasetError(str(path), f"cannot write ({e.strerror or e})") from None
+    from .dataset import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as f, \
+            tarfile.open(fileobj=f, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for row, ann in samples:
+            for name, data in _sample_files(out, row, ann, info):
+                tar.addfile(_member(name, len(data)), io.BytesIO(data))
 
 
 def write_webdataset(out: Path, rows: list[dict], info: dict, manifest: list[dict] | None = None,
