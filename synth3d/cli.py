@@ -60,6 +60,33 @@ SET_HELP = ("Override a template field: path.to.field=VALUE (VALUE is YAML, e.g.
 GL_HELP = "Headless GL platform: egl (default; NVIDIA or Mesa) or osmesa. Env: SYNTH3D_GL."
 
 
+def _progress(console, verb: str, enabled: bool):
+    """A rich progress bar for a frame loop: (bar, task state, on_start, on_frame); task["n"]
+    counts the frames finished in this run."""
+    import time
+
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    bar = Progress(TextColumn(f"[bold]{verb}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                   TimeRemainingColumn(), console=console, disable=not enabled)
+    task: dict = {"n": 0}
+
+    def on_start(todo: int, skipped: int):
+        if skipped:
+            console.print(f"resuming: {skipped} frame(s) already done")
+        task["id"] = bar.add_task(verb, total=todo, rate="")
+        task["t0"] = time.perf_counter()
+
+    def on_frame(_i: int):
+        task["n"] += 1
+        dt = time.perf_counter() - task["t0"]
+        bar.update(task["id"], advance=1, rate=f"{task['n'] / dt:.1f} img/s" if dt > 0 else "")
+
+    return bar, task, on_start, on_frame
+
+
 @app.command()
 def render(
     template: Path = typer.Argument(..., help="Scene template (YAML)."),
@@ -103,32 +130,15 @@ def render(
     Labels are written as COCO, BOP and/or YOLO (the template's output.formats or --format).
     Running the same command again finishes an interrupted run."""
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
 
     from .run.pipeline import Scenes, render_dataset
 
     console = Console(stderr=True)
+    task: dict = {}
     try:
         fmts = _formats(formats) if formats else None
         scenes = Scenes(template, set_ or [], _size(size))
-        bar = Progress(TextColumn("[bold]rendering"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                       TimeRemainingColumn(), console=console, disable=not progress)
-        task = {}
-
-        def on_start(todo: int, skipped: int):
-            if skipped:
-                console.print(f"resuming: {skipped} frame(s) already done")
-            task["id"] = bar.add_task("render", total=todo, rate="")
-            task["t0"] = __import__("time").perf_counter()
-            task["n"] = 0
-
-        def on_frame(_i: int):
-            task["n"] += 1
-            dt = __import__("time").perf_counter() - task["t0"]
-            bar.update(task["id"], advance=1, rate=f"{task['n'] / dt:.1f} img/s" if dt > 0 else "")
-
+        bar, task, on_start, on_frame = _progress(console, "rendering", progress)
         with bar:
             summary = render_dataset(scenes, out, n=n, seed=seed, start=start, gpu=gpu, backend=gl,
                                      formats=fmts, on_start=on_start, on_frame=on_frame,
@@ -208,8 +218,6 @@ def stylize(
     instance masks, labels and formats are linked or copied unchanged, and each SceneSpec records
     the applied steps in post.styles. Running the same command again finishes an interrupted run."""
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
 
     from .run.stylize import Stylizer
 
@@ -217,22 +225,7 @@ def stylize(
     task: dict = {}
     try:
         job = Stylizer(dataset, out, style, set_ or [], p=p, seed=seed)
-        bar = Progress(TextColumn("[bold]stylizing"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                       TimeRemainingColumn(), console=console, disable=not progress)
-
-        def on_start(todo: int, skipped: int):
-            if skipped:
-                console.print(f"resuming: {skipped} frame(s) already done")
-            task["id"] = bar.add_task("stylize", total=todo, rate="")
-            task["t0"] = __import__("time").perf_counter()
-            task["n"] = 0
-
-        def on_frame(_i: int):
-            task["n"] += 1
-            dt = __import__("time").perf_counter() - task["t0"]
-            bar.update(task["id"], advance=1, rate=f"{task['n'] / dt:.1f} img/s" if dt > 0 else "")
-
+        bar, task, on_start, on_frame = _progress(console, "stylizing", progress)
         with bar:
             summary = job.run(on_start=on_start, on_frame=on_frame)
     except Synth3dError as e:
