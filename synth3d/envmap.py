@@ -140,13 +140,14 @@ def _level(path: str, width: int) -> np.ndarray:
     return cv2.resize(env, (width, width // 2), interpolation=cv2.INTER_AREA)
 
 
-@lru_cache(maxsize=8)
-def _camera_rays(K: tuple, width: int, height: int) -> np.ndarray:
-    """(H·W, 3) float32 unnormalised camera-frame rays through pixel centres (cached per K)."""
+def _camera_rays(K: np.ndarray, width: int, idx: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 unnormalised camera-frame rays through the centres of the pixels with flat
+    (row-major) indices ``idx`` of an image ``width`` wide."""
     Kinv = np.linalg.inv(np.asarray(K, np.float64).reshape(3, 3))
-    us, vs = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
-    rays = np.stack([us.ravel(), vs.ravel(), np.ones(us.size)], axis=-1) @ Kinv.T
-    return rays.astype(np.float32)
+    v, u = np.divmod(idx, width)
+    rays = np.empty((len(idx), 3), np.float64)
+    rays[:, 0], rays[:, 1], rays[:, 2] = u, v, 1.0
+    return (rays @ Kinv.T).astype(np.float32)
 
 
 def lookup_background(path: str, K: np.ndarray, T_world_cam: np.ndarray, width: int, height: int,
@@ -165,10 +166,8 @@ def lookup_background(path: str, K: np.ndarray, T_world_cam: np.ndarray, width: 
     want = 2 ** int(math.ceil(math.log2(max(2 * math.pi * f, 8))))
     env = _padded_level(path, min(want, env_w))
     h_e, w_e = env.shape[0], env.shape[1] - 2
-    rays = _camera_rays(tuple(np.asarray(K, np.float64).ravel()), width, height)
     idx = None if where is None else np.flatnonzero(where.ravel())
-    if idx is not None:
-        rays = rays[idx]
+    rays = _camera_rays(K, width, np.arange(width * height) if idx is None else idx)
     R = (rot_z(-rotation_deg) @ T_world_cam[:3, :3]).astype(np.float32)
     d = rays @ R.T
     d /= np.linalg.norm(d, axis=-1, keepdims=True)

@@ -130,18 +130,19 @@ def object_labels(frame, spec: SceneSpec, min_pixels: int = 1, min_visible_fract
     T_cw = np.linalg.inv(T_wc)
     W, H = cam.width, cam.height
     inst = frame.instance
-    present = set(np.unique(inst).tolist())
+    counts = np.bincount(inst.ravel())  # visible pixels per id
+    inst_f = np.asfortranarray(inst)  # masks in column order, as COCO's RLE wants them
     labels, dropped = [], []
     has_amodal = frame.amodal is not None
     for k, o in enumerate(spec.objects):
-        vis = inst == o.id if o.id in present else None
-        area = int(vis.sum()) if vis is not None else 0
+        area = int(counts[o.id]) if o.id < len(counts) else 0
         amodal_area = int(frame.amodal[k].sum()) if has_amodal else None
         vf = (area / amodal_area if amodal_area else 0.0) if has_amodal else None
         if area == 0 or area < min_pixels or (vf is not None and vf < min_visible_fraction):
             dropped.append(o.id)
             continue
-        rle = mask_util.encode(np.asfortranarray(vis.astype(np.uint8)))
+        vis = inst_f == o.id
+        rle = mask_util.encode(vis.view(np.uint8))
         lab = {
             "id": o.id, "category_id": o.category_id, "name": o.name, "kind": o.kind,
             "asset": o.asset,
