@@ -667,7 +667,14 @@ class Renderer:
 
     def _draw(self, kind: str, item: _Item, part: _Part, V, P, lights, cam_pos):
         gl = self.gl
-        prog = self._program(kind, part.layout, lights.get("features", ()) if kind == "colour" else ())
+        # Blended items (cards, translucent materials) blend unless the part cuts out (MASK).
+        alpha_mode = 2 if item.blend and part.alpha_mode != 1 else part.alpha_mode
+        if kind == "colour":
+            features = lights.get("features", ())
+        else:  # id/depth variants: a software rasteriser runs every instruction of a shader
+            features = (("ALPHA_TEST",) if alpha_mode != 0 else ()) + (
+                ("ID_NORMALS",) if kind == "id" and lights.get("id_normals") else ())
+        prog = self._program(kind, part.layout, features)
         gl.glUseProgram(prog.id)
         if prog.frame_token != (self._view, kind):
             prog.frame_token = (self._view, kind)
@@ -695,8 +702,6 @@ class Renderer:
         prog.i("has_base_tex", 1 if tex else 0)
         prog.i("box_uv", 1 if (tex and part.layout[1] is None) else 0)
         prog.mat3("uv_xform", item.uv_xform)
-        # Blended items (cards, translucent materials) blend unless the part cuts out (MASK).
-        alpha_mode = 2 if item.blend and part.alpha_mode != 1 else part.alpha_mode
         prog.i("alpha_mode", alpha_mode)
         prog.f("alpha_cutoff", part.alpha_cutoff)
         if kind == "colour":
@@ -757,7 +762,10 @@ class Renderer:
         P = projection_from_K(K, W, H, cam.znear, cam.zfar, top_row_first=True)
         lights = self._lights(spec)
         items = self._items(spec, V)
-        opaque = [it for it in items if not it.blend]
+        # Opaque objects front to back, then the backdrops: fragments hidden behind nearer ones
+        # fail the early depth test instead of being shaded.
+        opaque = sorted((it for it in items if not it.blend),
+                        key=lambda it: (it.obj_id == 0, it.view_depth))
         blended = sorted((it for it in items if it.blend), key=lambda it: -it.view_depth)
         env = spec.environment
         lights["env_tex"] = (self._env_texture(env.hdri)
@@ -804,10 +812,12 @@ class Renderer:
         gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, self._fbos["colour"][0])
         gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0)
         gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
-        rgba = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RGBA, gl.GL_HALF_FLOAT),
-                             np.float16).reshape(H, W, 4)
+        # Read back as float32: the driver's conversion from half floats is faster than numpy's.
+        rgba = np.frombuffer(gl.glReadPixels(0, 0, W, H, gl.GL_RGBA, gl.GL_FLOAT),
+                             np.float32).reshape(H, W, 4)
 
         # Pass 2: ids and depth at pixel centres, single-sampled, no blending.
+        lights["id_normals"] = normals
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._fbos["ids"][0])
         attachments = [gl.GL_COLOR_ATTACHMENT0, gl.GL_COLOR_ATTACHMENT1, gl.GL_COLOR_ATTACHMENT2]
         gl.glDrawBuffers(3 if normals else 2, attachments[:3 if normals else 2])
@@ -818,7 +828,7 @@ class Renderer:
         if normals:
             gl.glClearBufferfv(gl.GL_COLOR, 2, np.zeros(4, np.float32))
         gl.glClearBufferfv(gl.GL_DEPTH, 0, np.ones(1, np.float32))
-        for it in items:
+        for it in opaque + blended:  # the colour pass's order: the same surface wins depth ties
             for part in it.parts:
                 self._draw("id", it, part, V, P, lights, cam_pos)
         gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0)
@@ -834,6 +844,7 @@ class Renderer:
                                         np.float32).reshape(H, W, 4)[:, :, :3].copy()
         amodal_masks = in_frame = bbox_obj = None
         if amodal:
+            lights["id_normals"] = False
             gl.glDrawBuffers(1, attachments[:1])
             amodal_masks, in_frame, bbox_obj = self._amodal(spec, items, V, P, K, lights, cam_pos)
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
@@ -841,7 +852,7 @@ class Renderer:
         err = gl.glGetError()
         if err != gl.GL_NO_ERROR:
             raise RenderError(f"frame {spec.index}", f"GL error {err:#x}")
-        return Frame(rgb=rgba[:, :, :3].astype(np.float32), alpha=rgba[:, :, 3].astype(np.float32),
+        return Frame(rgb=np.ascontiguousarray(rgba[:, :, :3]), alpha=rgba[:, :, 3].copy(),
                      depth_m=depth.copy(), instance=ids.astype(np.uint16), normals_cam=normals_cam,
                      amodal=amodal_masks, in_frame=in_frame, bbox_obj=bbox_obj)
 

@@ -352,22 +352,29 @@ layout(location = 0) out uint out_id;
 layout(location = 1) out float out_z;
 layout(location = 2) out vec4 out_normal;
 
+// Variants: ALPHA_TEST for cut-outs and blended materials, ID_NORMALS when normals are read back.
 void main() {
-    if (alpha_mode != 0 && base_color().a < alpha_cutoff) discard;
+#ifdef ALPHA_TEST
+    if (base_color().a < alpha_cutoff) discard;
+#endif
     out_id = obj_id;
     out_z = v_zcam;
+#ifdef ID_NORMALS
     // Shading normal in the OpenCV camera frame (x right, y down, z forward), turned to face the
     // camera (the back of an open or double-sided surface shows its other side).
     vec3 n = normalize(mat3(V) * v_normal);
     vec3 p = (V * vec4(v_world, 1.0)).xyz;
     if (dot(n, p) > 0.0) n = -n;
     out_normal = vec4(n.x, -n.y, -n.z, 1.0);
+#endif
 }
 """
 
 DEPTH_FRAGMENT = _SURFACE + """
 // Shadow maps: depth only; cut-outs (cards, alpha-masked materials) still cut their shape.
 void main() {
-    if (alpha_mode != 0 && base_color().a < alpha_cutoff) discard;
+#ifdef ALPHA_TEST
+    if (base_color().a < alpha_cutoff) discard;
+#endif
 }
 """
