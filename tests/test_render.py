@@ -199,3 +199,29 @@ def test_base_color_replaces_a_textured_assets_colour(tmp_path):
     tinted = cv2.imread(str(tmp_path / "tinted/rgb/000000.png"))[inner].astype(float)
     assert (flat[:, 0] > flat[:, 2]).mean() > 0.95  # BGR: blue everywhere on the flat bottle
     assert np.std(flat[:, 0] / flat.sum(1).clip(1)) < np.std(tinted[:, 0] / tinted.sum(1).clip(1))
+
+
+def test_textures_prepared_ahead_render_the_same_frame():
+    """Renderer.prepare (the look-ahead thread's half) makes a frame's new textures without GL;
+    render() then uploads exactly those pixels: the frame equals one rendered without it, and
+    nothing stays staged."""
+    from synth3d.render.renderer import Renderer
+    from synth3d.run.pipeline import Scenes
+
+    import yaml
+
+    tpl = yaml.safe_load((SCENES / "tabletop.yaml").read_text())
+    tpl["asset_root"] = str(SCENES.parent)
+    tpl["backdrops"][0]["texture"] = tpl["backdrops"][0]["texture"][2]  # the random noise
+    assert tpl["backdrops"][0]["texture"]["type"] == "noise"
+    sc = Scenes(tpl, size=(96, 72))
+    specs = [sc.sample(0, i) for i in range(3)]
+    with Renderer(96, 72) as plain:
+        want = [plain.render(s) for s in specs]
+    with Renderer(96, 72) as r:
+        for s, w in zip(specs, want):
+            r.prepare(s)
+            assert r._staged, "the noise floor's pixels were not made ahead"
+            got = r.render(s)
+            assert not r._staged
+            assert np.array_equal(got.rgb, w.rgb) and np.array_equal(got.instance, w.instance)

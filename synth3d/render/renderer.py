@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -24,12 +25,13 @@ import numpy as np
 
 from ..errors import RenderError
 from ..frame import Frame
-from ..spec import BackdropSpec, ObjectSpec, SceneSpec
+from ..spec import ObjectSpec, SceneSpec
 from ..template.schema import MAX_LIGHTS_PER_TYPE, MAX_SHADOWS
 from . import platform as _platform
 
 MESH_CACHE_SIZE = 128
 TEXTURE_CACHE_SIZE = 96
+STAGED_TEXTURES = 16  # pixels made ahead by prepare() and not uploaded yet
 
 
 @dataclass
@@ -206,6 +208,9 @@ class Renderer:
         self._programs: dict = {}
         self._meshes: OrderedDict = OrderedDict()
         self._textures: OrderedDict = OrderedDict()
+        # Texture pixels made ahead of render() by prepare() (another thread), by cache key.
+        self._staged: OrderedDict = OrderedDict()
+        self._staged_lock = threading.Lock()
         self._view = 0  # bumped whenever V or P change: programs re-upload them once per view
         # 8× anisotropic filtering keeps grazing floor textures sharp on GPUs; a software
         # rasteriser pays several times the frame cost for it, so it is off there.
@@ -411,16 +416,61 @@ class Renderer:
         # background) and repeated (a tiled floor) must be two textures, or the first use would
         # decide for both and frames would depend on what the process drew before.
         key = (key, srgb, clamp)
+        with self._staged_lock:
+            staged = self._staged.pop(key, None)
         tex = self._textures.get(key)
         if tex is not None:
             self._textures.move_to_end(key)
             return tex
-        tex = self._upload_texture(make(), srgb, clamp)
+        tex = self._upload_texture(make() if staged is None else staged, srgb, clamp)
         self._textures[key] = tex
         while len(self._textures) > TEXTURE_CACHE_SIZE:
             _, old = self._textures.popitem(last=False)
             self.gl.glDeleteTextures(1, [old])
         return tex
+
+    def _texture_sources(self, spec: SceneSpec) -> list[tuple]:
+        """``(key, make, srgb, clamp)`` of every texture ``spec`` draws with, besides the assets'
+        own: backdrop textures, card images and material texture overrides. ``make()`` gives
+        the RGBA pixels (pure, no GL)."""
+        from ..assets.catalog import load_card_rgba, load_image_rgb
+        from ..assets.textures import procedural_key, procedural_texture
+
+        out = []
+        for o in spec.objects:
+            if o.kind == "card":
+                a = o.alpha
+                out.append((("card", o.asset, a.mode, tuple(a.key_color), a.key_threshold),
+                            lambda o=o, a=a: bleed_transparent(load_card_rgba(
+                                o.asset, a.mode, tuple(a.key_color), a.key_threshold)),
+                            True, True))
+            elif o.material.texture:
+                out.append((("image", o.material.texture),
+                            lambda t=o.material.texture: _texture_array(load_image_rgb(t)),
+                            True, False))
+        for b in spec.backdrops:
+            t = b.texture
+            if t.type == "image":
+                out.append((("image", t.image), lambda t=t: _texture_array(load_image_rgb(t.image)),
+                            True, b.type == "background"))
+            else:
+                out.append((procedural_key(t), lambda t=t: procedural_texture(t), True, False))
+        return out
+
+    def prepare(self, spec: SceneSpec) -> None:
+        """Make the pixels of the textures ``spec`` will need that are not on the GPU yet, so that
+        :meth:`render` only uploads them. Uses no GL: meant for a helper thread that runs a
+        frame ahead of the rendering thread (see :func:`synth3d.run.pipeline.render_indices`)."""
+        for key, make, srgb, clamp in self._texture_sources(spec):
+            full = (key, srgb, clamp)
+            with self._staged_lock:
+                if full in self._staged or full in self._textures:
+                    continue
+            pixels = make()
+            with self._staged_lock:
+                self._staged[full] = pixels
+                while len(self._staged) > STAGED_TEXTURES:  # never used: forget the oldest
+                    self._staged.popitem(last=False)
 
     def _mesh(self, path: str) -> list[_Part]:
         parts = self._meshes.get(path)
@@ -476,25 +526,6 @@ class Renderer:
         self._meshes.move_to_end(key)
         return part[0]
 
-    def _card_texture(self, obj: ObjectSpec) -> int:
-        from ..assets.catalog import load_card_rgba
-
-        a = obj.alpha
-        key = ("card", obj.asset, a.mode, tuple(a.key_color), a.key_threshold)
-        return self._cached_texture(key, lambda: bleed_transparent(
-            load_card_rgba(obj.asset, a.mode, tuple(a.key_color), a.key_threshold)), clamp=True)
-
-    def _backdrop_texture(self, b: BackdropSpec) -> int:
-        from ..assets.catalog import load_image_rgb
-        from ..assets.textures import procedural_key, procedural_texture
-
-        t = b.texture
-        if t.type == "image":
-            return self._cached_texture(("image", t.image),
-                                        lambda: _texture_array(load_image_rgb(t.image)),
-                                        clamp=b.type == "background")
-        return self._cached_texture(procedural_key(t), lambda: procedural_texture(t))
-
     # -- targets --------------------------------------------------------------------------
 
     def _resize(self, width: int, height: int):
@@ -543,6 +574,8 @@ class Renderer:
     def _items(self, spec: SceneSpec, V: np.ndarray) -> list[_Item]:
         items = []
         ident_uv = np.eye(3)
+        # Textures in _texture_sources' order: cards and overridden materials, then backdrops.
+        textures = iter([self._cached_texture(*src) for src in self._texture_sources(spec)])
         for o in spec.objects:
             T = o.T_array()
             m = o.material
@@ -551,14 +584,10 @@ class Renderer:
                 w, h = o.card_size
                 M = T @ np.diag([w, h, 1.0, 1.0])
                 uv = np.array([[-1.0, 0, 1], [0, 1, 0], [0, 0, 1]]) if o.mirror else ident_uv
-                tex = self._card_texture(o)
-                items.append(_Item([self._quad], M, o.id, m, tex, uv, m.unlit, True))
+                items.append(_Item([self._quad], M, o.id, m, next(textures), uv, m.unlit, True))
             else:
                 if m.texture:
-                    from ..assets.catalog import load_image_rgb
-
-                    override = self._cached_texture(("image", m.texture),
-                                                    lambda: _texture_array(load_image_rgb(m.texture)))
+                    override = next(textures)
                 parts = self._mesh(o.asset)
                 blend = any(p.alpha_mode == 2 for p in parts) or (
                     m.base_color is not None and m.base_color[3] < 1)
@@ -570,7 +599,7 @@ class Renderer:
                 parts, M = [self._sweep(w, h, *b.sweep)], np.asarray(b.T_world_plane)
             else:
                 parts, M = [self._quad], np.asarray(b.T_world_plane) @ np.diag([w, h, 1.0, 1.0])
-            items.append(_Item(parts, M, 0, None, self._backdrop_texture(b), uv, b.unlit,
+            items.append(_Item(parts, M, 0, None, next(textures), uv, b.unlit,
                                False, roughness=b.roughness, metallic=b.metallic,
                                tint=np.append(np.asarray(b.tint, float), 1.0)))
         for it in items:

@@ -127,15 +127,18 @@ def gbuffers(frame, spec: SceneSpec):
                     normals_cam=frame.normals_cam, alpha=frame.alpha)
 
 
-def render_frame(renderer, scenes: Scenes, seed: int, index: int) -> tuple[SceneSpec, object]:
+def render_frame(renderer, scenes: Scenes, seed: int, index: int,
+                 first: SceneSpec | None = None) -> tuple[SceneSpec, object]:
     """Sample and render frame ``index``; with ``labels.hidden: resample``, lay the frame out
-    again (same attributes) until every object shows at least one pixel."""
+    again (same attributes) until every object shows at least one pixel. ``first``: the frame's
+    first layout when it was sampled already."""
     from ..errors import PlacementError
 
     lab = scenes.template.labels
     tries = lab.max_resample + 1 if lab.hidden == "resample" else 1
     for attempt in range(tries):
-        spec = sample_frame(scenes, seed, index, attempt)
+        spec = first if attempt == 0 and first is not None else sample_frame(scenes, seed, index,
+                                                                             attempt)
         frame = renderer.render(spec, amodal=spec.output.amodal, normals=wants_normals(spec))
         if tries == 1 or {o.id for o in spec.objects} <= set(np.unique(frame.instance).tolist()):
             return spec, frame
@@ -207,17 +210,37 @@ class FrameFailed(Exception):
 
 
 def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], files,
-                   on_record: Callable[[dict, dict], None], writer_threads: int = 2) -> None:
+                   on_record: Callable[[dict, dict], None], writer_threads: int = 2,
+                   on_start: Callable[[int], None] | None = None) -> None:
     """Render and write the given frames with one renderer.
 
-    The calling thread samples and renders (it owns the GL context); finishing, labelling,
-    encoding and writing (``files``: a :class:`~synth3d.writers.dataset.FrameFiles`) run in
+    The calling thread renders (it owns the GL context). One helper thread runs a frame ahead:
+    it samples the next SceneSpec and makes the pixels of its new textures
+    (:meth:`~synth3d.render.renderer.Renderer.prepare`). Finishing, labelling, encoding and
+    writing (``files``: a :class:`~synth3d.writers.dataset.FrameFiles`) run in
     ``writer_threads`` threads behind a bounded queue. ``on_record(row, ann_row)`` is called in
-    the calling thread for every frame whose files are all written, in frame order.
+    the calling thread for every frame whose files are all written, in frame order;
+    ``on_start(index)`` just before a frame is rendered (``indices`` are read ahead).
     Raises :class:`FrameFailed` naming the frame when a frame fails."""
     t = scenes.template
     pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
+    ahead = ThreadPoolExecutor(1, thread_name_prefix="synth3d-prepare")
     pending: deque = deque()
+    upcoming: deque = deque()  # (index, future SceneSpec), in frame order
+    todo = iter(indices)
+
+    def prepare(i: int) -> SceneSpec:
+        spec = sample_frame(scenes, seed, i)
+        if hasattr(renderer, "prepare"):
+            renderer.prepare(spec)
+        return spec
+
+    def refill():
+        while len(upcoming) < 2:
+            i = next(todo, None)
+            if i is None:
+                return
+            upcoming.append((i, ahead.submit(prepare, i)))
 
     def write(spec: SceneSpec, frame):
         o = process(frame, spec, t.labels)
@@ -239,9 +262,14 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
             on_record(row, ann_row)
 
     try:
-        for i in indices:
+        refill()
+        while upcoming:
+            i, first = upcoming.popleft()
+            if on_start is not None:
+                on_start(i)
+            refill()
             try:
-                spec, frame = render_frame(renderer, scenes, seed, i)
+                spec, frame = render_frame(renderer, scenes, seed, i, first.result())
             except Synth3dError:
                 raise
             except Exception as e:
@@ -261,8 +289,9 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
             on_record(row, ann_row)
         raise
     finally:
-        for _i, f in pending:
+        for _i, f in list(pending) + list(upcoming):
             f.cancel()
+        ahead.shutdown(wait=True)
         pool.shutdown(wait=True)
 
 

@@ -55,17 +55,16 @@ class _RenderActor:
         records = []
         current = {"index": None}
 
-        def frames():
+        def on_start(i):
             from .workers import maybe_fault
 
-            for i in indices:
-                current["index"] = i
-                maybe_fault(i)
-                yield i
+            current["index"] = i
+            maybe_fault(i)
 
         try:
-            render_indices(self.renderer, self.scenes, self.seed, frames(), self.files,
-                           lambda row, ann: records.append((row, ann)), self.writer_threads)
+            render_indices(self.renderer, self.scenes, self.seed, indices, self.files,
+                           lambda row, ann: records.append((row, ann)), self.writer_threads,
+                           on_start)
         except FrameFailed as e:
             return ("error", e.index, f"{type(e.error).__name__}: {e.error}", records,
                     "".join(traceback.format_exception(e.error)))

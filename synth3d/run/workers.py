@@ -94,12 +94,10 @@ def worker_main(conn, loaded, size, out: str, formats: list[str], seed: int, bac
     def on_record(row, ann_row):
         conn.send(("frame", row, ann_row))
 
-    def frames(chunk):
-        for i in chunk:
-            current["index"] = i
-            conn.send(("start", i))  # so a crash can be reported with its frame
-            maybe_fault(i)
-            yield i
+    def on_start(i):
+        current["index"] = i
+        conn.send(("start", i))  # so a crash can be reported with its frame
+        maybe_fault(i)
 
     try:
         while True:
@@ -107,8 +105,8 @@ def worker_main(conn, loaded, size, out: str, formats: list[str], seed: int, bac
             if msg is None:
                 break
             try:
-                render_indices(renderer, scenes, seed, frames(msg), files, on_record,
-                               writer_threads)
+                render_indices(renderer, scenes, seed, msg, files, on_record, writer_threads,
+                               on_start)
                 conn.send(("chunk_done",))
             except FrameFailed as e:
                 conn.send(("error", e.index, False, _describe(e.error),
