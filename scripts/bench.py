@@ -18,6 +18,10 @@ For one template (default ``scenes/tabletop.yaml`` at 640×480) it measures
    frames (as synth3d's own caches keep them); ``--bare-stock`` also times stock pyrender scene
    switching, which re-uploads meshes and textures that the previous frame did not use.
 
+The end-to-end and bare rows also split their CPU time by thread (Linux): llvmpipe's rasteriser
+threads, the GL thread, synth3d's writer threads and its look-ahead thread — where the time goes
+that the end-to-end run spends beyond the bare loop.
+
 Every measurement runs ``--repeat`` rounds (default 3), interleaved so that a disturbance hits all
 of them; the table shows the median images/s with the range, wall ms per image and process CPU ms
 per image (all threads: llvmpipe's rasteriser threads and synth3d's writer threads included). The
@@ -26,7 +30,7 @@ unreliable.
 
 Usage::
 
-    python scripts/bench.py [--template scenes/tabletop.yaml] [--size 640x480] [-n 40]
+    python scripts/bench.py [--template scenes/tabletop.yaml] [--size 640x480] [-n 100]
                             [--warmup 3] [--seed S] [--repeat 3] [--json out.json]
 """
 from __future__ import annotations
@@ -120,6 +124,49 @@ def warm_up_end_to_end(template: str, size, n: int, warmup: int, seed: int) -> f
         return time.perf_counter() - t
 
 
+def thread_cpu() -> dict:
+    """CPU seconds of every live thread of this process, by role: ``gl`` (the thread that calls
+    GL, here the main thread), ``rasteriser`` (llvmpipe's threads), ``writers``, ``look-ahead``,
+    ``other``. Linux only (/proc); {} elsewhere."""
+    import threading
+
+    hz = os.sysconf("SC_CLK_TCK")
+    roles = {t.native_id: t.name for t in threading.enumerate()}
+    main = threading.main_thread().native_id
+    out: dict = {}
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return {}
+    for tid in tids:
+        try:
+            stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+            comm = Path(f"/proc/self/task/{tid}/comm").read_text().strip()
+        except OSError:  # the thread ended
+            continue
+        f = stat[stat.rindex(")") + 2:].split()
+        cpu = (int(f[11]) + int(f[12])) / hz
+        name = roles.get(int(tid), "")
+        role = ("gl" if int(tid) == main else "rasteriser" if comm.startswith("llvmpipe")
+                else "writers" if name.startswith("synth3d-writer")
+                else "look-ahead" if name.startswith("synth3d-prepare") else "other")
+        out[(int(tid), role)] = cpu
+    return out
+
+
+def cpu_by_role(a: dict, b: dict, frames: int) -> dict:
+    """CPU ms per frame by thread role between two :func:`thread_cpu` snapshots."""
+    res: dict = {}
+    for key, cpu in b.items():
+        res[key[1]] = res.get(key[1], 0.0) + 1000 * (cpu - a.get(key, 0.0)) / max(frames, 1)
+    return res
+
+
+def _cpu_with_children() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: bool,
                      workers: int = 1) -> dict:
     """One timed render_dataset call (frames 0..n-1) into a fresh temporary folder, rendering in
@@ -131,18 +178,21 @@ def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: b
     def on_start(todo, skipped):
         marks["start"] = time.perf_counter()
         marks["todo"] = todo
+        marks["threads0"] = thread_cpu()
 
     def on_frame(idx):
         marks["frames"].append(time.perf_counter())
+        if len(marks["frames"]) == n:  # the writer threads are still alive
+            marks["threads1"] = thread_cpu()
 
     with tempfile.TemporaryDirectory(prefix="synth3d-bench-e2e-") as d:
-        c0 = time.process_time()
+        c0 = _cpu_with_children()
         t0 = time.perf_counter()
         summary = render_dataset(template, d, n=n, seed=seed, size=size, backend="egl",
                                  overrides=OVERRIDES, on_start=on_start, on_frame=on_frame,
                                  workers=workers)
         t1 = time.perf_counter()
-        cpu = time.process_time() - c0
+        cpu = _cpu_with_children() - c0  # worker processes are joined by now
         dataset = inspect_dataset(Path(d), n) if check else None
 
     total = t1 - t0
@@ -159,6 +209,8 @@ def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: b
     }
     if dataset is not None:
         res["dataset"] = dataset
+    if workers == 1 and marks.get("threads0") and marks.get("threads1"):
+        res["cpu_ms_by_thread"] = cpu_by_role(marks["threads0"], marks["threads1"], n)
     if marks.get("todo") != n:
         raise BenchError(f"end-to-end: render_dataset planned {marks.get('todo')} frames, expected {n} "
                          "(was the temporary folder not fresh?)")
@@ -461,6 +513,7 @@ def bench_bare(built, size, warmup: int, stats: bool) -> dict:
             r.render(scene)
             r.render(scene, flags=seg_flags, seg_node_map=seg)
         t_col, t_seg, cpu, cover, vis, depth_ok = [], [], 0.0, [], [], []
+        threads0 = thread_cpu()
         for scene, seg in scenes:
             c0 = time.process_time()
             t0 = time.perf_counter()
@@ -476,13 +529,15 @@ def bench_bare(built, size, warmup: int, stats: bool) -> dict:
                 cover.append(float(np.count_nonzero(ids)) / ids.size)
                 vis.append(len(np.unique(ids[ids > 0])))
                 depth_ok.append(float(np.count_nonzero(depth)) / depth.size)
+        by_thread = cpu_by_role(threads0, thread_cpu(), len(scenes))
     finally:
         r.delete()
     tot = sum(t_col) + sum(t_seg)
     n = len(scenes)
     out = {"render_s": tot, "images_per_s": n / tot if tot > 0 else None,
            "cpu_ms_per_image": 1000 * cpu / n,
-           "colour_depth_ms": 1000 * float(np.mean(t_col)), "seg_ms": 1000 * float(np.mean(t_seg))}
+           "colour_depth_ms": 1000 * float(np.mean(t_col)), "seg_ms": 1000 * float(np.mean(t_seg)),
+           "cpu_ms_by_thread": by_thread}
     if stats:
         out.update({
             "resident": b.resident, "build_s": b.build_s,
@@ -501,7 +556,8 @@ def bench_bare(built, size, warmup: int, stats: bool) -> dict:
 
 
 def cpu_snapshot() -> tuple | None:
-    """(wall s, whole-machine busy CPU s from /proc/stat, this process's CPU s)."""
+    """(wall s, whole-machine busy CPU s from /proc/stat, CPU s of this process and of its
+    finished worker processes)."""
     try:
         f = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
         hz = os.sysconf("SC_CLK_TCK")
@@ -510,7 +566,7 @@ def cpu_snapshot() -> tuple | None:
     idle = f[3] + (f[4] if len(f) > 4 else 0)          # idle + iowait
     busy = sum(f[:8]) - idle                            # user nice system idle iowait irq softirq steal
     t = os.times()
-    return time.perf_counter(), busy / hz, t.user + t.system
+    return time.perf_counter(), busy / hz, t.user + t.system + t.children_user + t.children_system
 
 
 def other_load(a, b) -> float | None:
@@ -534,7 +590,7 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--template", default=str(ROOT / "scenes" / "tabletop.yaml"))
     ap.add_argument("--size", type=parse_size, default=(640, 480), metavar="WxH")
-    ap.add_argument("-n", type=int, default=40, help="timed frames (default 40)")
+    ap.add_argument("-n", type=int, default=100, help="timed frames (default 100)")
     ap.add_argument("--warmup", type=int, default=3, help="warm-up frames (default 3)")
     ap.add_argument("--seed", type=int, default=None, help="default: the template's seed")
     ap.add_argument("--repeat", type=int, default=3,
@@ -735,6 +791,11 @@ def report(res: dict) -> None:
         print(f"end-to-end call (round 1): {e['call_s']:.2f} s = setup {e['setup_s']:.2f} s (template, "
               f"GL context, writer) + frames + {e['finalize_s']:.2f} s after the last frame "
               f"(finalize, close); warm-up call {res.get('warmup_call_s') or 0:.2f} s")
+        by = e.get("cpu_ms_by_thread")
+        if by:
+            order = ["rasteriser", "gl", "writers", "look-ahead", "other"]
+            print("  CPU ms per image by thread (round 1): " + ", ".join(
+                f"{k} {by[k]:.1f}" for k in order if k in by and by[k] >= 0.05))
         d = e.get("dataset")
         if d:
             print(f"  dataset: {d['coco_images']} images, {d['coco_annotations']} COCO annotations, "
@@ -752,6 +813,10 @@ def report(res: dict) -> None:
         print(f"  per frame (round 1): colour+depth {b['colour_depth_ms']:.1f} ms + seg "
               f"{b['seg_ms']:.1f} ms; {b['distinct_meshes']} meshes, {b['distinct_textures']} "
               f"textures, resident; scenes built in {b['build_s']:.2f} s (untimed)")
+        by = b.get("cpu_ms_by_thread") or {}
+        if by:
+            print("  CPU ms per image by thread (round 1): " + ", ".join(
+                f"{k} {v:.1f}" for k, v in sorted(by.items(), key=lambda kv: -kv[1]) if v >= 0.05))
     other = m.get("other_processes_cores")
     spread = max((s["max"] / s["min"] for s in S.values() if s and s["rounds"] > 1 and s["min"] > 0),
                  default=1.0)
