@@ -37,13 +37,19 @@ def _curve(x: np.ndarray, operator: str) -> np.ndarray:
     return np.clip(x, 0.0, 1.0).astype(np.float32, copy=False)
 
 
+def _white_balance_and_ev(rgb: np.ndarray, spec: TonemapSpec):
+    """(white-balanced ``rgb``, per-channel gains or None, exposure in EV) of a frame. The
+    balanced image is only made when needed (white balance on): it is ``rgb`` otherwise."""
+    gains = white_balance_gains(spec.white_balance_k) if spec.white_balance_k else None
+    wb = rgb if gains is None else rgb * gains
+    ev = spec.exposure_ev + (auto_exposure_ev(wb) if spec.auto_exposure else 0.0)
+    return wb, gains, ev
+
+
 def tonemap(rgb: np.ndarray, spec: TonemapSpec) -> np.ndarray:
     """Linear radiance → linear display values in 0..1 (float32)."""
-    if spec.white_balance_k:
-        rgb = rgb * white_balance_gains(spec.white_balance_k)
-    ev = spec.exposure_ev + (auto_exposure_ev(rgb) if spec.auto_exposure else 0.0)
-    x = rgb * np.float32(2.0 ** ev) if ev else rgb
-    return _curve(x, spec.operator)
+    wb, _, ev = _white_balance_and_ev(rgb, spec)
+    return _curve(wb * np.float32(2.0 ** ev) if ev else wb, spec.operator)
 
 
 # Every float16 value, in code order (NaN read as 0 and ±inf as the largest finite half).
@@ -60,14 +66,11 @@ def tonemap_srgb8(rgb: np.ndarray, spec: TonemapSpec) -> np.ndarray:
     exactly :func:`tonemap` + :func:`encode_srgb8` on any image that holds half-float values."""
     import cv2
 
-    gains = (white_balance_gains(spec.white_balance_k) if spec.white_balance_k
-             else np.ones(3, np.float32))
-    wb = rgb * gains if spec.white_balance_k else rgb
-    ev = spec.exposure_ev + (auto_exposure_ev(wb) if spec.auto_exposure else 0.0)
+    _, gains, ev = _white_balance_and_ev(rgb, spec)
     scale = np.float32(2.0 ** ev)
     lut = np.empty((3, 65536), np.uint8)
     for c in range(3):
-        x = _HALF_VALUES * gains[c] if spec.white_balance_k else _HALF_VALUES
+        x = _HALF_VALUES if gains is None else _HALF_VALUES * gains[c]
         lut[c] = encode_srgb8(_curve(x * scale if ev else x, spec.operator))
     codes = cv2.convertFp16(np.ascontiguousarray(rgb, np.float32)).view(np.uint16)
     out = np.empty(codes.shape, np.uint8)

@@ -231,8 +231,7 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
 
     def prepare(i: int) -> SceneSpec:
         spec = sample_frame(scenes, seed, i)
-        if hasattr(renderer, "prepare"):
-            renderer.prepare(spec)
+        renderer.prepare(spec)
         return spec
 
     def refill():
