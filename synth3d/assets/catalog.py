@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AssetError, TemplateError
+from .images import imread
 from ..template.loading import LoadedTemplate
 from ..template.schema import AssetSetSpec
 
@@ -137,6 +138,26 @@ def resolve_paths(spec: AssetSetSpec, root: Path, where: str) -> list[Path]:
 # Loading (cached per process; the renderer reuses the same caches)
 
 
+MAX_COORDINATE = 1e6
+"""Largest vertex coordinate accepted in a mesh file (a kilometre in metres, a metre in µm):
+beyond it float32 GL coordinates lose all precision (and 1e38 overflows when transformed)."""
+
+
+def check_vertices(path: str, vertices) -> None:
+    """Raise AssetError naming ``path`` for NaN / infinite / absurdly large vertex
+    coordinates, which would otherwise surface as an impossible placement much later."""
+    v = np.asarray(vertices, np.float64)
+    finite = np.isfinite(v)
+    if not finite.all():
+        bad = int((~finite).any(axis=1).sum())
+        raise AssetError(path, f"mesh has {bad} vertex(es) with non-finite coordinates (NaN or "
+                         "infinite)")
+    if v.size and np.abs(v).max() > MAX_COORDINATE:
+        raise AssetError(path, f"mesh has vertex coordinates up to {np.abs(v).max():.3g}, beyond "
+                         f"±{MAX_COORDINATE:g} (wrong units? rescale the file; normalize "
+                         "rescales only sane meshes)")
+
+
 @lru_cache(maxsize=256)
 def load_mesh(path: str):
     """The mesh as ``trimesh.load(path, force='mesh')`` returns it (cached).
@@ -150,8 +171,7 @@ def load_mesh(path: str):
         raise AssetError(path, f"cannot read mesh ({e.__class__.__name__}: {str(e)[:120]})") from None
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
         raise AssetError(path, "mesh has no triangles")
-    if not np.all(np.isfinite(mesh.vertices)):
-        raise AssetError(path, "mesh has non-finite vertex coordinates")
+    check_vertices(path, mesh.vertices)
     return mesh
 
 
@@ -172,6 +192,8 @@ def load_mesh_parts(path: str) -> tuple:
     parts = [p for p in parts if isinstance(p, trimesh.Trimesh) and len(p.faces)]
     if not parts:
         raise AssetError(path, "mesh has no triangles")
+    for p in parts:
+        check_vertices(path, p.vertices)
     return tuple(parts)
 
 
@@ -179,7 +201,7 @@ def load_mesh_parts(path: str) -> tuple:
 def _read_image(path: str) -> np.ndarray:
     import cv2
 
-    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    img = imread(path, cv2.IMREAD_UNCHANGED)
     if img is None:
         raise AssetError(path, "cannot read image (missing, corrupt or unsupported)")
     if img.dtype == np.uint16:
@@ -230,15 +252,18 @@ def load_hdri(path: str) -> np.ndarray:
     """(H, W, 3) float32 linear RGB equirectangular image (cached; at most 8 per process)."""
     import cv2
 
-    img = cv2.imread(path, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
+    img = imread(path, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
     if img is None:
         raise AssetError(path, "cannot read HDRI (missing, corrupt or unsupported; .hdr and .exr)")
     img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32)
     h, w = img.shape[:2]
     if abs(w - 2 * h) > 2:
         raise AssetError(path, f"HDRI must be equirectangular (width = 2 × height), got {w}×{h}")
-    if not np.all(np.isfinite(img)):
-        img = np.nan_to_num(img, nan=0.0, posinf=65504.0, neginf=0.0)
+    finite = np.isfinite(img)
+    if not finite.all():
+        bad = int((~finite).any(axis=2).sum())
+        raise AssetError(path, f"HDRI has {bad} pixel(s) that are not finite numbers (NaN or "
+                         "infinite); repair or re-export it")
     return np.maximum(img, 0.0)
 
 

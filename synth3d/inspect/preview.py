@@ -26,6 +26,10 @@ def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
     size = (int(width), max(8, int(round(width * h0 / w0))))
     scenes = Scenes(loaded, size=size)
     seed = scenes.template.seed if seed is None else int(seed)
+    if seed < 0:
+        from ..errors import TemplateError
+
+        raise TemplateError("--seed", f"must be ≥ 0, got {seed}")
     tiles = []
     with Renderer(*size, backend=backend) as r:
         for i in range(n):

@@ -19,6 +19,7 @@ import numpy as np
 from .. import __version__
 from ..errors import Synth3dError, TemplateError
 from ..spec import SceneSpec
+from .frames import PendingFrames
 
 
 class Scenes:
@@ -308,19 +309,20 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
 
 
 def shard_frames(start: int, n: int, shard: tuple[int, int] | None,
-                 layout: str = "contiguous") -> list[int]:
+                 layout: str = "contiguous") -> range:
     """Frame indices of shard K of N within ``start .. start+n-1``: ``contiguous`` gives the
-    K-th block (sizes differ by at most one), ``interleaved`` every N-th frame from start+K."""
+    K-th block (sizes differ by at most one), ``interleaved`` every N-th frame from start+K.
+    A ``range`` (never a list: ``-n`` may be huge)."""
     frames = range(start, start + n)
     if shard is None:
-        return list(frames)
+        return frames
     k, parts = shard
     if layout == "interleaved":
-        return list(frames[k::parts])
+        return frames[k::parts]
     if layout != "contiguous":
         raise TemplateError("--shard-layout", f"must be contiguous or interleaved, got '{layout}'")
     lo, hi = (k * n) // parts, ((k + 1) * n) // parts
-    return list(frames[lo:hi])
+    return frames[lo:hi]
 
 
 EXECUTORS = ("local", "ray")
@@ -360,6 +362,8 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
     scenes = template if isinstance(template, Scenes) else Scenes(template, overrides, size)
     t = scenes.template
     seed = t.seed if seed is None else int(seed)
+    if seed < 0:
+        raise TemplateError("--seed", f"must be ≥ 0, got {seed}")
     if n is None:
         n = scenes.default_frames()
         if n is None:
@@ -402,7 +406,7 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
                              "start": start, "frames": n}
         writer = DatasetWriter(out, info, fmts)
         done = writer.done()
-        todo = [i for i in frames if i not in done]
+        todo = PendingFrames(frames, done)  # lazy: -n may be huge
         if on_start:
             on_start(len(todo), len(frames) - len(todo))
         t0 = time.perf_counter()

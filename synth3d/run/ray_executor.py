@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections import deque
 from pathlib import Path
 from typing import Callable
 
 from ..errors import Synth3dError
-from .workers import WorkerError, _span, chunks
+from .frames import ChunkQueue
+from .workers import WorkerError, _span
 
 
 class _RenderActor:
@@ -110,7 +110,7 @@ def ray_render(scenes, seed: int, todo: list[int], out, formats: list[str],
     def new_actor():
         return Actor.remote(scenes.loaded, size, out, formats, seed, backend, writer_threads)
 
-    queue: deque = deque((c, 0) for c in chunks(todo, chunk or max(1, min(16, len(todo) // (4 * n) or 1))))
+    queue = ChunkQueue(todo, chunk or max(1, min(16, len(todo) // (4 * n) or 1)))  # lazily
     actors = [new_actor() for _ in range(min(n, max(1, len(queue))))]
     gl: dict = {}
     try:

@@ -40,7 +40,7 @@ def load_chain(style: str, sets: Iterable[str] = (), p: float | None = None
     """
     from ..post.styles import names
     from ..sampling.styles import check_style_assets
-    from ..template.loading import apply_override, parse_override
+    from ..template.loading import apply_override, parse_override, safe_load_unique
     from ..template.styles import validate_steps
 
     sets = list(sets)
@@ -54,8 +54,13 @@ def load_chain(style: str, sets: Iterable[str] = (), p: float | None = None
         if p is not None:
             raise TemplateError("--p", "applies to a single pass; give each step's p in the file")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+            data = safe_load_unique(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            problem = getattr(e, "problem", None) or e.__class__.__name__
+            raise TemplateError(style, f"invalid YAML: {at}{problem}") from None
+        except (OSError, UnicodeDecodeError) as e:
             raise TemplateError(style, f"cannot read ({e.__class__.__name__})") from None
         if not isinstance(data, dict) or not isinstance(data.get("styles"), list):
             raise TemplateError(style, "expected a mapping with a `styles:` list")
@@ -103,7 +108,9 @@ def load_chain(style: str, sets: Iterable[str] = (), p: float | None = None
 def _read_image(path: Path) -> np.ndarray:
     import cv2
 
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    from ..assets.images import imread
+
+    img = imread(path, cv2.IMREAD_UNCHANGED)
     if img is None:
         raise DatasetError(str(path), "cannot read image")
     if img.ndim == 3:
@@ -207,6 +214,12 @@ class Stylizer:
         if out.resolve() == src.resolve():
             raise DatasetError("-o", "must be a new folder, not the dataset itself (stylize "
                                "writes a stylised copy)")
+        if src.resolve() in out.resolve().parents:
+            raise DatasetError("-o", f"'{out}' is inside the source dataset {src}; choose a "
+                               "folder outside it")
+        if out.resolve() in src.resolve().parents:
+            raise DatasetError("-o", f"'{out}' holds the source dataset {src}; choose a folder "
+                               "outside it")
         self.rows = {int(r["index"]): r for r in _read_jsonl(src / "manifest.jsonl")}
         self.anns = {int(r["index"]): r for r in _read_jsonl(src / "annotations" / "instances.jsonl")}
         self.frames = [i for i in sorted(self.rows) if i in self.anns
@@ -215,6 +228,8 @@ class Stylizer:
             raise DatasetError(str(src), "holds no finished frame")
         self.depth_scale = float(info.get("depth_scale", 1.0))
         self.seed = int(seed)
+        if self.seed < 0:
+            raise TemplateError("--seed", f"must be ≥ 0, got {self.seed}")
         record = {"source": str(src.resolve()), "styles": raw, "seed": self.seed}
         info = {k: v for k, v in info.items() if k not in ("frames", "synth3d_version")}
         info["stylize"] = list(info.get("stylize", [])) + [record]

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import Synth3dError
+from .frames import ChunkQueue
 
 # Ask the kernel to SIGKILL a worker when its parent dies (Linux; elsewhere workers notice
 # the closed pipe at their next message).
@@ -153,7 +154,7 @@ def render_in_workers(scenes, seed: int, todo: list[int], out, formats: list[str
     this process for each finished frame. Returns the first worker's GL info."""
     log = log or (lambda _m: None)
     ctx = mp.get_context("spawn")
-    queue: deque = deque((c, 0) for c in chunks(todo, chunk or default_chunk(len(todo), workers)))
+    queue = ChunkQueue(todo, chunk or default_chunk(len(todo), workers))  # cut lazily
     gpus = list(gpus or [])
     pool: dict[int, _Worker] = {}
     gl: dict = {}

@@ -31,9 +31,11 @@ DIST_TAGS = {
 
 
 class Model(BaseModel):
-    """Base of every template model: unknown keys are errors, instances are immutable."""
+    """Base of every template model: unknown keys are errors, instances are immutable, and every
+    number is finite (``.nan`` / ``.inf`` are refused at load, naming the field)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
 
 
 def _dist_tag(value: Any) -> str:

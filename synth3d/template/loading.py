@@ -77,6 +77,8 @@ def _error_line(err: dict) -> str:
         msg = "unknown field"
     elif err["type"] == "missing":
         msg = "required field is missing"
+    elif err["type"] == "finite_number":
+        msg = f"must be a finite number (got {err.get('input')!r})"
     elif err["type"] == "literal_error":
         msg = f"{msg} (got {err.get('input')!r})"
     msg = re.sub(r"^(Value error|Assertion failed), ", "", msg)
@@ -95,6 +97,37 @@ def validation_error_line(exc: ValidationError, prefix: str = "") -> str:
     if len(errors) > 1:
         line += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
     return line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a mapping holding the same key twice (PyYAML keeps the
+    last one silently, which hides typos such as two ``camera:`` blocks)."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    loader.flatten_mapping(node)  # merge keys (<<) first; an explicit key then overrides them
+    seen: dict = {}
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            continue  # reported by the default constructor below
+        if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})",
+                key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                 _construct_unique_mapping)
+
+
+def safe_load_unique(text: str):
+    """``yaml.safe_load`` that raises ``yaml.YAMLError`` on a duplicate mapping key."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 — a SafeLoader subclass
 
 
 def parse_override(text: str) -> tuple[list[str | int], Any]:
@@ -185,7 +218,7 @@ def load_template(source: str | os.PathLike | dict, overrides: list[str] = ()) -
         except (OSError, UnicodeDecodeError) as e:
             raise TemplateError(label, f"cannot read ({e.__class__.__name__})")
         try:
-            data = yaml.safe_load(text)
+            data = safe_load_unique(text)
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -30,7 +30,7 @@ class StyleStepBase(Model):
     """Common fields of a ``post.styles`` step (``pass`` and ``params`` are per pass)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
-                              populate_by_name=True)
+                              populate_by_name=True, allow_inf_nan=False)
 
     p: float = Field(1.0, ge=0, le=1, description="Probability that the step applies to a frame "
                      "(drawn per frame; the SceneSpec records whether it did).")

@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict
 
 
 class PassParams(BaseModel):
-    """Base of every pass's ``Params``."""
+    """Base of every pass's ``Params`` (numbers must be finite)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 @dataclass

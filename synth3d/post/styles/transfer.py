@@ -42,6 +42,7 @@ import cv2
 import numpy as np
 from pydantic import Field
 
+from ...assets.images import imread
 from ...errors import AssetError
 from .base import GBuffers, PassParams, StyleResult
 
@@ -139,7 +140,7 @@ def _read(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     """sRGB float32 (H, W, 3) 0..1 and alpha (H, W) or None."""
     ext = os.path.splitext(path)[1].lower()
     if ext in (".hdr", ".exr", ".pfm"):
-        img = cv2.imread(path, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
+        img = imread(path, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
         if img is None:
             raise AssetError(path, "cannot read HDR image")
         lin = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32)
@@ -150,7 +151,7 @@ def _read(path: str) -> tuple[np.ndarray, np.ndarray | None]:
         x = x / (1.0 + x)
         srgb = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
         return np.clip(srgb, 0.0, 1.0).astype(np.float32), None
-    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    img = imread(path, cv2.IMREAD_UNCHANGED)
     if img is None:
         raise AssetError(path, "cannot read image (missing, corrupt or unsupported)")
     if img.ndim == 2:
