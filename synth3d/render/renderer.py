@@ -27,6 +27,7 @@ from ..errors import RenderError
 from ..frame import Frame
 from ..spec import ObjectSpec, SceneSpec
 from ..template.schema import MAX_LIGHTS_PER_TYPE, MAX_SHADOWS
+from . import limits as _limits
 from . import platform as _platform
 
 MESH_CACHE_SIZE = 128
@@ -532,6 +533,7 @@ class Renderer:
         if self._size == (width, height):
             return
         gl = self.gl
+        _limits.check_size(gl, width, height, self.msaa)  # one line instead of a raw FBO error
         for fb, rbs in self._fbos.values():
             gl.glDeleteFramebuffers(1, [fb])
             gl.glDeleteRenderbuffers(len(rbs), rbs)

@@ -405,6 +405,8 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
             info["shard"] = {"index": shard[0], "count": shard[1], "layout": shard_layout,
                              "start": start, "frames": n}
         writer = DatasetWriter(out, info, fmts)
+        for note in writer.notes:
+            (on_message or print)(f"resume: {note}")
         done = writer.done()
         todo = PendingFrames(frames, done)  # lazy: -n may be huge
         if on_start:
@@ -437,6 +439,7 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
             if gl and not writer.info.get("gl_renderer"):
                 writer.info["gl_renderer"] = gl.get("renderer")
             writer.finalize()
+            writer.close()  # releases the folder's lock
         secs = time.perf_counter() - t0
         return {"rendered": len(todo), "skipped": len(frames) - len(todo), "seconds": secs,
                 "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}

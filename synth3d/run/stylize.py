@@ -287,6 +287,7 @@ class Stylizer:
             secs = time.perf_counter() - t0
         finally:
             writer.finalize()
+            writer.close()
         return {"stylized": len(todo), "skipped": len(self.frames) - len(todo), "seconds": secs,
                 "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
 

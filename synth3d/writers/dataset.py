@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import DatasetError
+from .folder import FolderLock, check_jsonl, check_new_folder, check_no_links
 
 FRAME_DIGITS = 6
 
@@ -297,14 +298,16 @@ class DatasetWriter:
         self.files = FrameFiles(self.out, self.formats)
         self._lock = threading.Lock()
         meta = self.out / "dataset.json"
+        self.notes: list[str] = []  # what was repaired on resume (torn lines dropped)
+        check_no_links(self.out)
         if self.out.is_dir() and not meta.exists():
-            stray = sorted(p.name for p in self.out.iterdir()
-                           if p.name not in ("rgb", "depth", "instance", "scene", "annotations"))
-            if stray:
-                raise DatasetError(str(self.out), f"is not empty ({stray[0]} …) and holds no "
-                                   "synth3d dataset; choose a new or empty folder")
+            check_new_folder(self.out)
         try:
             self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DatasetError(str(self.out), f"cannot create output folder ({e.strerror or e})") from None
+        self._folder_lock = FolderLock(self.out).acquire()  # one run per folder
+        try:
             for sub in ("rgb", "depth", "instance", "scene", "annotations"):
                 (self.out / sub).mkdir(exist_ok=True)
         except OSError as e:
@@ -322,6 +325,11 @@ class DatasetWriter:
                     raise DatasetError(str(self.out), f"holds a dataset with a different {k}; "
                                        "use a new folder (or the same command to resume)")
             self.info["gl_renderer"] = old.get("gl_renderer", self.info.get("gl_renderer"))
+        for path, kind in ((self.out / "manifest.jsonl", "manifest"),
+                           (self.out / "annotations" / "instances.jsonl", "labels")):
+            note = check_jsonl(path, kind)[1]
+            if note:
+                self.notes.append(note)
         # Rows are not kept in memory (a long run would grow by every frame's labels): the
         # append-only files on disk are the record, read back by done() and finalize().
         self._write_info(len({r["index"] for r in _read_jsonl(self.out / "manifest.jsonl")}))
@@ -344,10 +352,11 @@ class DatasetWriter:
         atomic_write(self.out / "dataset.json", dump_json(info))
 
     def done(self) -> set[int]:
-        """Indices whose manifest line exists and whose files are all present."""
+        """Indices whose manifest and label lines exist and whose files are all present."""
         rows = {r["index"]: r for r in _read_jsonl(self.out / "manifest.jsonl")}
-        return {i for i, row in rows.items()
-                if all((self.out / f).exists() for f in row["files"].values())}
+        labelled = {r["index"] for r in _read_jsonl(self.out / "annotations" / "instances.jsonl")}
+        return {i for i, row in rows.items() if i in labelled
+                and all((self.out / f).exists() for f in row["files"].values())}
 
     def write_frame(self, index: int, seed: int, scene_json: str, rgb: np.ndarray,
                     depth16: np.ndarray, instance16: np.ndarray, annotations: list[dict],
@@ -418,8 +427,10 @@ class DatasetWriter:
         return {"frames": len(rows)}
 
     def close(self) -> None:
+        """Close the append files and release the folder's lock."""
         for f in (self._manifest, self._instances):
             try:
                 f.close()
             except Exception:
                 pass
+        self._folder_lock.release()
