@@ -51,8 +51,24 @@ def main(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
+    asset_roots: Optional[str] = typer.Option(
+        None, "--asset-roots", help="Confine every file a template reads to these folders "
+        f"(separated by '{os.pathsep}'); others are refused. For services rendering other "
+        "people's templates. Env: SYNTH3D_ASSET_ROOTS."),
+    max_image_pixels: Optional[int] = typer.Option(
+        None, "--max-image-pixels", help="Largest image (width × height) read as a texture, "
+        "card, background, reference or HDRI, checked before decoding (default 134217728 = "
+        "16384×8192; 0: no limit). Env: SYNTH3D_MAX_IMAGE_PIXELS."),
 ):
     _state["debug"] = debug
+    # Environment variables, so worker processes inherit them.
+    if asset_roots is not None:
+        os.environ["SYNTH3D_ASSET_ROOTS"] = asset_roots
+    if max_image_pixels is not None:
+        if max_image_pixels < 0:
+            _fail(Synth3dError("--max-image-pixels", f"must be ≥ 0 (0: no limit), got "
+                               f"{max_image_pixels}"))
+        os.environ["SYNTH3D_MAX_IMAGE_PIXELS"] = str(max_image_pixels)
 
 
 SET_HELP = ("Override a template field: path.to.field=VALUE (VALUE is YAML, e.g. "
@@ -127,7 +143,8 @@ def render(
 ):
     """Render a dataset: RGB, depth, instance masks, SceneSpecs, manifest and labels.
 
-    Labels are written as COCO, BOP and/or YOLO (the template's output.formats or --format).
+    Labels are written as COCO, BOP, YOLO and/or webdataset shards (the template's
+    output.formats or --format).
     Running the same command again finishes an interrupted run."""
     from rich.console import Console
 
@@ -251,10 +268,11 @@ def _formats(values: List[str]) -> list[str]:
 @app.command()
 def export(
     dataset: Path = typer.Argument(..., help="A dataset folder written by `synth3d render`."),
-    formats: List[str] = typer.Option(..., "--format", help="coco, bop or yolo (repeatable or "
-                                      "comma-separated)."),
+    formats: List[str] = typer.Option(..., "--format", help="coco, bop, yolo or webdataset "
+                                      "(repeatable or comma-separated)."),
 ):
-    """Write dataset formats (COCO, BOP, YOLO) from a rendered dataset, without rendering."""
+    """Write dataset formats (COCO, BOP, YOLO, webdataset) from a rendered dataset, without
+    rendering."""
     from .writers.dataset import export as _export
 
     try:

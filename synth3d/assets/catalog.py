@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AssetError, TemplateError
+from .confine import check_confined
 from .images import imread
 from ..template.loading import LoadedTemplate
 from ..template.schema import AssetSetSpec
@@ -127,6 +128,7 @@ def resolve_paths(spec: AssetSetSpec, root: Path, where: str) -> list[Path]:
     seen: set[Path] = set()
     unique = []
     for p in out:
+        check_confined(p, f"{where}.path")
         rp = p.resolve()
         if rp not in seen:
             seen.add(rp)

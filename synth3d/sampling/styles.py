@@ -69,10 +69,12 @@ def check_style_assets(steps, root: Path, where: str = "post.styles") -> None:
     module's ``load_reference(path)`` opens its files where it has one (its own formats and
     caches); otherwise the file is read as an image."""
     from ..assets.catalog import load_image_rgb
+    from ..assets.confine import check_confined
 
     for at, path, mod in style_paths(steps, root, where):
         if not path:
             raise TemplateError(at, "required: the path of an image file")
+        check_confined(path, at)
         if not Path(path).is_file():
             raise AssetError(at, f"'{path}' not found")
         opener = getattr(mod, "load_reference", None) or load_image_rgb
