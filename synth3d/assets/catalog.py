@@ -165,10 +165,22 @@ def load_mesh(path: str):
     """The mesh as ``trimesh.load(path, force='mesh')`` returns it (cached).
 
     Raises AssetError for unreadable or empty files."""
+    import warnings
+
     import trimesh
 
+    # trimesh's processing silently drops non-finite vertices (and the faces using them), so
+    # the file's vertices are checked as written first (a second, unprocessed load).
     try:
-        mesh = trimesh.load(path, force="mesh")
+        raw = trimesh.load(path, force="mesh", process=False)
+    except Exception:  # noqa: BLE001 — reported by the processed load below
+        raw = None
+    if raw is not None and hasattr(raw, "vertices"):
+        check_vertices(path, raw.vertices)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mesh = trimesh.load(path, force="mesh")
     except Exception as e:  # trimesh raises many types for corrupt files
         raise AssetError(path, f"cannot read mesh ({e.__class__.__name__}: {str(e)[:120]})") from None
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
