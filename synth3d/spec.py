@@ -204,6 +204,7 @@ class OutputSpec(_Spec):
     contours: bool = False
     crease_deg: float = 45.0
     semantic: bool = False
+    split: str | None = None  # the frame's split (train/val/test) when the template splits
 
 
 class SceneSpec(_Spec):
@@ -228,6 +229,8 @@ class SceneSpec(_Spec):
         data = self.model_dump(mode="json", by_alias=True)
         if not data["post"]["styles"]:
             del data["post"]["styles"]
+        if data["output"].get("split") is None:  # unsplit frames keep their JSON of before
+            data["output"].pop("split", None)
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod

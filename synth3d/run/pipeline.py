@@ -247,7 +247,8 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
         return files.write(spec.index, seed, spec.to_json(), o.rgb, o.depth16, o.instance16,
                            o.labels, spec.attributes, spec.output.rgb_format,
                            spec.output.jpeg_quality, o.extras, o.dropped,
-                           {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam})
+                           {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam},
+                           split=spec.output.split)
 
     def drain(limit: int):
         while len(pending) > limit:

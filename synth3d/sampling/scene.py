@@ -20,6 +20,7 @@ from .camera import all_in_frame, sample_camera
 from .lighting import sample_environment, sample_lights
 from .placement import Placer
 from .rng import stream
+from .splits import draw_split
 from .styles import check_style_assets, sample_styles
 from .values import sample_float
 
@@ -83,12 +84,13 @@ class Sampler:
                                             auto_exposure=tm.auto_exposure, white_balance_k=wb),
                         styles=styles)
 
-    def _output(self) -> OutputSpec:
+    def _output(self, seed: int, index: int) -> OutputSpec:
         t = self.t
         return OutputSpec(depth_scale=t.output.depth_scale, rgb_format=t.output.rgb_format,
                           jpeg_quality=t.output.jpeg_quality, amodal=t.labels.amodal,
                           normals=t.labels.normals, contours=t.labels.contours,
-                          crease_deg=t.labels.crease_deg, semantic=t.labels.semantic)
+                          crease_deg=t.labels.crease_deg, semantic=t.labels.semantic,
+                          split=draw_split(t.output.split, seed, index))
 
     def sample(self, seed: int, index: int, resample: int = 0) -> SceneSpec:
         """The SceneSpec of frame ``index`` under root seed ``seed``.
@@ -129,5 +131,5 @@ class Sampler:
             backdrops=sample_backdrops(self.t.backdrops, rs, cam, K, T_wc, target, attrs,
                                        self.catalog, self.width, self.height),
             post=self._post(rs),
-            output=self._output(),
+            output=self._output(seed, index),
         )

@@ -41,6 +41,28 @@ def _q(x: float) -> float:
     return float(f"{x:.3g}")
 
 
+def _asset_root(info: dict) -> Path | None:
+    """The template's asset root as the run resolved it (dataset.json: template_path and the
+    template's asset_root), or None when unknown."""
+    t = info.get("template") or {}
+    src = info.get("template_path")
+    root = Path(str(t.get("asset_root", ".")))
+    if not root.is_absolute():
+        if not src:
+            return None
+        root = Path(src).resolve().parent / root
+    return root.resolve()
+
+
+def _relative(path: str, root: Path | None) -> str:
+    """``path`` relative to the asset root (POSIX separators), so models_source.json holds no
+    absolute path of the machine that rendered it."""
+    if root is not None:
+        rel = os.path.relpath(Path(path).resolve(), root)
+        return Path(rel).as_posix()
+    return Path(path).name
+
+
 def _model_key(lab: dict) -> tuple:
     if lab["kind"] == "card":
         return ("card", lab["asset"], _q(lab["card_size"][0]), _q(lab["card_size"][1]))
@@ -105,8 +127,11 @@ def _mask_png(rle: dict) -> bytes:
     return encode_png((m * 255).astype(np.uint8), "ids")
 
 
-def _frame_dir(out: Path, index: int) -> tuple[Path, int]:
-    return Path(out) / "bop" / SPLIT / f"{index // IMAGES_PER_SCENE:06d}", index
+def _frame_dir(out: Path, index: int, split: str | None = None) -> tuple[Path, int]:
+    """Scene folder and image id of a frame: ``bop/train_synth3d/`` or, when the template
+    splits, ``bop/<split>_synth3d/`` (BOP's ``<split>_<type>`` naming)."""
+    folder = SPLIT if split is None else f"{split}_synth3d"
+    return Path(out) / "bop" / folder / f"{index // IMAGES_PER_SCENE:06d}", index
 
 
 def link_dir(target: Path, link: Path) -> None:
@@ -131,7 +156,7 @@ def write_bop_frame(out: Path, row: dict) -> None:
     from .dataset import atomic_write
 
     out = Path(out)
-    sdir, im_id = _frame_dir(out, row["index"])
+    sdir, im_id = _frame_dir(out, row["index"], row.get("split"))
     if not (sdir / "mask_visib").is_dir():
         for sub in ("mask", "mask_visib"):
             (sdir / sub).mkdir(parents=True, exist_ok=True)
@@ -147,7 +172,7 @@ def write_bop_frame(out: Path, row: dict) -> None:
 
 
 def _frame_written(out: Path, row: dict) -> bool:
-    sdir, im_id = _frame_dir(out, row["index"])
+    sdir, im_id = _frame_dir(out, row["index"], row.get("split"))
     n = len(row["annotations"])
     last = sdir / "mask_visib" / f"{im_id:06d}_{n - 1:06d}.png"
     return (sdir / "depth").exists() and (n == 0 or last.exists())
@@ -173,7 +198,7 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
         cam = r.get("camera")
         if cam is None:  # labels written without their camera: read the SceneSpec
             cam = json.loads((out / f"scene/{r['index']:06d}.json").read_text())["camera"]
-        sdir, im_id = _frame_dir(out, r["index"])
+        sdir, im_id = _frame_dir(out, r["index"], r.get("split"))
         s = scenes.setdefault(sdir, {"dir": sdir, "camera": {}, "gt": {}, "info": {}})
         K = np.asarray(cam["K"], float)
         T_cw = np.linalg.inv(np.asarray(cam["T_world_cam"], float))
@@ -203,8 +228,11 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
         atomic_write(models_dir / f"obj_{obj_id:06d}.ply", ply_bytes(v, n, f))
         infos[str(obj_id)] = _model_info(key, v)
     atomic_write(models_dir / "models_info.json", dump_json(infos))
+    root_dir = _asset_root(info)
     atomic_write(models_dir / "models_source.json", dump_json(
-        {str(i): {"kind": k[0], "asset": k[1], "scale_or_size": list(k[2:])}
+        {str(i): {"kind": k[0], "asset": _relative(k[1], root_dir),
+                  "relative_to": "asset_root" if root_dir else "file name only",
+                  "scale_or_size": list(k[2:])}
          for k, i in models.items()}))
     if cam_first is not None:
         K, w, h = cam_first

@@ -13,11 +13,23 @@ _EXTRA = ("amodal_segmentation", "amodal_bbox", "amodal_area", "bbox_obj", "visi
           "in_frame_fract", "bbox3d_cam")
 
 
+def _one_simple_part(rle: dict) -> bool:
+    """Whether a mask is one part without holes (so one polygon describes it)."""
+    from pycocotools import mask as mask_util
+
+    from ..annotate.polygons import mask_topology
+
+    m = mask_util.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")})
+    return mask_topology(m) == (1, 0)
+
+
 def coco_dict(rows: list[dict], info: dict) -> dict:
     """COCO ``instances`` dict: image id = frame index, annotation id = index × 65536 + instance id.
 
-    Each annotation has the standard fields (RLE ``segmentation`` — or polygons when the labels
-    carry them, the RLE then moving to ``rle`` — ``bbox``, ``area``, ``iscrowd``, ``category_id``)
+    Each annotation has the standard fields (RLE ``segmentation`` — or, when the labels carry
+    polygons and the mask is one part without holes, its polygon, the RLE then moving to
+    ``rle``; masks with holes or several parts keep the exact RLE, their outlines in
+    ``polygons`` — ``bbox``, ``area``, ``iscrowd``, ``category_id``)
     plus ``instance_id`` (the mask value), COCO ``keypoints`` for the 8 box corners and the centre,
     the amodal fields, ``visib_fract``, ``in_frame_fract`` and the 6D ``pose``."""
     images, annotations = [], []
@@ -30,7 +42,10 @@ def coco_dict(rows: list[dict], info: dict) -> dict:
                    "category_id": a["category_id"], "bbox": a["bbox"], "area": a["area"],
                    "iscrowd": a["iscrowd"], "segmentation": a["segmentation"]}
             if "polygons" in a:
-                ann["rle"], ann["segmentation"] = a["segmentation"], a["polygons"]
+                if _one_simple_part(a["segmentation"]):
+                    ann["rle"], ann["segmentation"] = a["segmentation"], a["polygons"]
+                else:  # holes or several parts: the RLE stays exact; outlines for reference
+                    ann["polygons"] = a["polygons"]
             kp = a.get("keypoints")
             if kp:
                 n = len(BOX_KEYPOINTS)
@@ -66,4 +81,16 @@ def write_coco(out: Path, rows: list[dict], info: dict) -> list[Path]:
     path = Path(out) / "annotations" / "coco.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, dump_json(coco_dict(rows, info)))
-    return [path]
+    written = [path]
+    for name in split_names(info):  # one file per split, besides the whole set
+        part = path.with_name(f"coco_{name}.json")
+        atomic_write(part, dump_json(coco_dict([r for r in rows if r.get("split") == name], info)))
+        written.append(part)
+    return written
+
+
+def split_names(info: dict) -> list[str]:
+    """The template's split names (``output.split``) in order; [] when it does not split."""
+    t = info.get("template") or {}
+    split = (t.get("output") or {}).get("split") or {}
+    return list(split) if isinstance(split, dict) else []

@@ -223,11 +223,11 @@ class FrameFiles:
               depth16: np.ndarray, instance16: np.ndarray, annotations: list[dict],
               attributes: dict, rgb_format: str = "png", jpeg_quality: int = 95,
               extras: dict | None = None, dropped: list[int] = (),
-              camera: dict | None = None) -> tuple[dict, dict]:
+              camera: dict | None = None, split: str | None = None) -> tuple[dict, dict]:
         """Encode and write one frame's files; returns (manifest row, label row).
 
         ``camera`` ({"K", "T_world_cam"}) is kept with the labels so format writers need not
-        read the SceneSpec back."""
+        read the SceneSpec back; so is ``split`` (the frame's train/val/test, when split)."""
         files = {}
         for key, (rel, data) in frame_files(index, scene_json, rgb, depth16, instance16,
                                             rgb_format, jpeg_quality, extras).items():
@@ -243,6 +243,8 @@ class FrameFiles:
                    "annotations": annotations, "dropped": list(dropped)}
         if camera is not None:
             ann_row["camera"] = camera
+        if split is not None:
+            ann_row["split"] = split
         self.write_format_frame(ann_row)
         return {"index": index, "seed": seed, "files": files, "attributes": attributes}, ann_row
 
@@ -362,12 +364,12 @@ class DatasetWriter:
                     depth16: np.ndarray, instance16: np.ndarray, annotations: list[dict],
                     attributes: dict, rgb_format: str = "png", jpeg_quality: int = 95,
                     extras: dict | None = None, dropped: list[int] = (),
-                    camera: dict | None = None) -> dict:
+                    camera: dict | None = None, split: str | None = None) -> dict:
         """Encode and write one frame's files, then its label and manifest lines (see
         :meth:`FrameFiles.write` and :meth:`commit`)."""
         row, ann_row = self.files.write(index, seed, scene_json, rgb, depth16, instance16,
                                         annotations, attributes, rgb_format, jpeg_quality,
-                                        extras, dropped, camera)
+                                        extras, dropped, camera, split)
         self.commit(row, ann_row)
         return row
 

@@ -5,8 +5,9 @@ folder of links to the dataset's rgb files: Ultralytics resolves the images fold
 labels by replacing ``/images/`` with ``/labels/`` in each image path, so the folder itself must
 not be a link), ``labels/NNNNNN.txt`` and ``dataset.yaml``. Class = category id − 1.
 Detection lines: ``class x_centre y_centre width height`` of the visible-mask box, normalised by
-the image size. Segmentation lines: ``class x1 y1 x2 y2 …``, the largest outer outline of the
-visible mask, normalised.
+the image size. Segmentation lines: ``class x1 y1 x2 y2 …``, one polygon per object holding every part
+and hole of the visible mask, joined by zero-width bridges (see :mod:`synth3d.annotate.polygons`),
+normalised.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def write_yolo_frame(out: Path, row: dict) -> None:
     """The two label files of one frame (run in the writer threads during rendering)."""
     from pycocotools import mask as mask_util
 
-    from ..annotate.labels import mask_polygons
+    from ..annotate.polygons import bridged_polygon
     from .dataset import atomic_write
 
     out = Path(out)
@@ -40,13 +41,13 @@ def write_yolo_frame(out: Path, row: dict) -> None:
         x, y, w, h = a["bbox"]
         det_lines.append(" ".join([str(cls), _fmt((x + w / 2) / W), _fmt((y + h / 2) / H),
                                    _fmt(w / W), _fmt(h / H)]))
-        polys = a.get("polygons")
-        if polys is None:
-            rle = a["segmentation"]
-            m = mask_util.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")})
-            polys = mask_polygons(m)
-        if polys:
-            coords = [_fmt(v / (W if i % 2 == 0 else H)) for i, v in enumerate(polys[0])]
+        # One polygon per object (YOLO-seg's format): every part and hole of the exact mask,
+        # joined by zero-width bridges.
+        rle = a["segmentation"]
+        m = mask_util.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")})
+        poly = bridged_polygon(m)
+        if poly:
+            coords = [_fmt(v / (W if i % 2 == 0 else H)) for i, v in enumerate(poly)]
             seg_lines.append(" ".join([str(cls)] + coords))
     name = Path(row["file_name"])
     for root, lines in ((det, det_lines), (seg, seg_lines)):
@@ -84,12 +85,27 @@ def write_yolo(out: Path, rows: list[dict], info: dict, frames: str = "all") -> 
     for r in rows:
         if frames == "all" or not (seg / "labels" / f"{Path(r['file_name']).stem}.txt").exists():
             write_yolo_frame(out, r)
+    from .coco import split_names
+
     names = {int(i) - 1: n for i, n in info.get("categories", {}).items()}
+    splits = split_names(info)
     for root in (det, seg):
-        # No `path:` key: Ultralytics then resolves images/ next to this file.
+        # No `path:` key: Ultralytics then resolves images/ (or the lists) next to this file.
         lines = [f"# synth3d {'segmentation' if root is seg else 'detection'} dataset "
-                 f"(template '{info.get('template_name')}')",
-                 "train: images", "val: images", "names:"]
+                 f"(template '{info.get('template_name')}')"]
+        if splits:
+            # One list per split; "./" lines are resolved against the list's folder.
+            for name in splits:
+                listed = [f"./images/{Path(r['file_name']).name}\n" for r in rows
+                          if r.get("split") == name]
+                atomic_write(root / f"{name}.txt", "".join(listed).encode())
+                lines.append(f"{name}: {name}.txt")
+            if "val" not in splits:  # Ultralytics needs a val set: the training one, said so
+                lines.append("val: train.txt  # no val split in output.split")
+        else:
+            lines += ["# val = train: set output.split (e.g. {train: 0.9, val: 0.1}) to split",
+                      "train: images", "val: images"]
+        lines.append("names:")
         lines += [f"  {k}: {v}" for k, v in sorted(names.items())]
         atomic_write(root / "dataset.yaml", ("\n".join(lines) + "\n").encode())
     return [det, seg]
