@@ -44,13 +44,24 @@ body.show-masks .view .mask, body.show-depth .view .depth { display: block; }
 "use strict";
 const data = JSON.parse(document.getElementById("data").textContent);
 const filters = {};
+const notes = [];  // what the page could not honour in #filter=, shown next to the count
 function applyHash() {
   // #filter=name:value,name:value preselects filters (shareable views, and the browser test).
   const m = location.hash.match(/filter=([^&]*)/);
   if (!m) return;
+  const known = Object.keys(data.attributes);
   for (const kv of decodeURIComponent(m[1]).split(",")) {
+    if (kv === "") continue;
     const i = kv.indexOf(":");
-    if (i > 0) filters[kv.slice(0, i)] = kv.slice(i + 1);
+    if (i <= 0) { notes.push(`ignored filter '${kv}' (expected name:value)`); continue; }
+    const k = kv.slice(0, i), v = kv.slice(i + 1);
+    if (!known.includes(k)) {
+      notes.push(`ignored unknown filter '${k}' (attributes: ${known.join(", ") || "none"})`);
+      continue;
+    }
+    if (!data.attributes[k].map(String).includes(v))
+      notes.push(`no frame has ${k} = '${v}' (values: ${data.attributes[k].join(", ")})`);
+    filters[k] = v;
   }
 }
 function card(f) {
@@ -78,7 +89,8 @@ function render() {
     g.appendChild(card(f));
     shown++;
   }
-  document.getElementById("count").textContent = `${shown} of ${data.frames.length} frames`;
+  document.getElementById("count").textContent = `${shown} of ${data.frames.length} frames` +
+    (notes.length ? ` — ${notes.join("; ")}` : "");
 }
 function setup() {
   for (const t of ["boxes", "masks", "depth"]) {

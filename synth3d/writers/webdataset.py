@@ -67,6 +67,38 @@ def _sample_files(out: Path, manifest_row: dict, ann_row: dict, info: dict) -> l
     return members
 
 
+RAW_PNG_KEYS = ("depth.png", "instance.png", "normals.png", "semantic.png", "contours.png")
+"""Members whose PNG values are data, not colour (16-bit depth, ids and normals)."""
+
+
+def decode_png16(key: str, data: bytes):
+    """A ``webdataset`` decode handler that keeps the data PNGs' values: ``depth``,
+    ``instance``, ``normals``, ``semantic`` and ``contours`` become numpy arrays exactly as
+    written — (H, W) uint16 (H, W, 3 uint16 RGB for normals; uint8 for contours) — instead
+    of the 8-bit RGB that an image spec such as ``"rgb8"`` would make of them (depth capped at
+    255). Other keys return None, so the next handler decodes them::
+
+        import webdataset as wds
+        from synth3d.writers.webdataset import decode_png16
+
+        ds = wds.WebDataset(urls).decode(decode_png16, "rgb8")
+        sample["depth.png"]     # uint16, value × depth_scale = millimetres
+        sample["instance.png"]  # uint16 instance ids
+        sample["rgb.png"]       # uint8 RGB from "rgb8"
+    """
+    if not key.lower().endswith(RAW_PNG_KEYS):
+        return None
+    import cv2
+    import numpy as np
+
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise ValueError(f"{key}: not a readable PNG")
+    if img.ndim == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    return img
+
+
 def write_shard(path: Path, out: Path, samples: list[tuple[dict, dict]], info: dict) -> None:
     """Write one tar atomically (streamed into a temporary file, then renamed)."""
     from .dataset import atomic_path
