@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Set up synth3d in ./.venv (safe to run again). On Debian, installs Mesa's EGL with apt when no
 # EGL library or vendor is present (a fresh Debian usually has it; GPU servers bring NVIDIA's).
+#   bash scripts/setup.sh            synth3d + the test extras (pytest, Ray, webdataset…): for CI
+#   bash scripts/setup.sh --runtime  synth3d and what it needs to render, nothing for tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+MODE=test
+case "${1:-}" in
+  --runtime) MODE=runtime ;;
+  --test|"") MODE=test ;;
+  *) echo "setup: unknown option '$1' (use --runtime, or nothing for runtime + tests)" >&2; exit 2 ;;
+esac
 
 have_egl() {
   ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1' &&
@@ -21,6 +29,17 @@ if ! have_egl; then
     exit 1
   fi
 fi
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv" >&2
+  "$PY" -m venv .venv
+fi
+if [ "$MODE" = runtime ]; then
+  echo "setup: installing synth3d and its runtime dependencies into .venv (numpy, OpenCV," \
+       "trimesh, pyrender… about 150 MB; a minute or two)" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+else
+  echo "setup: installing synth3d with its test extras into .venv (pytest, Ray, webdataset…" \
+       "about 400 MB; a few minutes)" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+fi
 echo "setup: ok ($(.venv/bin/synth3d --version))" >&2
