@@ -439,8 +439,10 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
         finally:
             if gl and not writer.info.get("gl_renderer"):
                 writer.info["gl_renderer"] = gl.get("renderer")
-            writer.finalize()
-            writer.close()  # releases the folder's lock
+            try:
+                writer.finalize()
+            finally:
+                writer.close()  # releases the folder's lock
         secs = time.perf_counter() - t0
         return {"rendered": len(todo), "skipped": len(frames) - len(todo), "seconds": secs,
                 "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}

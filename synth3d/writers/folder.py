@@ -25,7 +25,8 @@ class FolderLock:
 
     The kernel drops the lock when the process ends, however it ends (``kill -9`` included), so a
     stale lock file never blocks the next run; the PID written into it is only for the message
-    the second run prints."""
+    the second run prints. A clean release deletes the file, so a finished dataset holds none
+    (and is the same bytes as one written without interruption)."""
 
     def __init__(self, folder: Path):
         self.path = Path(folder) / LOCK_NAME
@@ -36,21 +37,34 @@ class FolderLock:
             import fcntl
         except ImportError:  # not POSIX: no lock
             return self
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as e:
-            raise DatasetError(str(self.path.parent), f"cannot create its lock file "
-                               f"({e.strerror or e})") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        for _attempt in range(100):
             try:
-                other = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
-            finally:
-                os.close(fd)
-            raise DatasetError(str(self.path.parent), f"is in use by another synth3d run "
-                               f"(PID {other}); wait for it to finish or stop it — two runs "
-                               "into one folder would lose frames") from None
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise DatasetError(str(self.path.parent), f"cannot create its lock file "
+                                   f"({e.strerror or e})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                try:
+                    other = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+                finally:
+                    os.close(fd)
+                raise DatasetError(str(self.path.parent), f"is in use by another synth3d run "
+                                   f"(PID {other}); wait for it to finish or stop it — two "
+                                   "runs into one folder would lose frames") from None
+            # The holder before us may have deleted the file between our open and our flock:
+            # then we locked an orphan, and must lock the file now at the path instead.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except OSError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        else:
+            raise DatasetError(str(self.path.parent), "cannot lock the folder (its lock file "
+                               "keeps changing)")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
@@ -59,6 +73,10 @@ class FolderLock:
     def release(self) -> None:
         if self._fd is not None:
             fd, self._fd = self._fd, None
+            try:
+                os.unlink(self.path)  # while still locked: nobody can be holding this file
+            except OSError:
+                pass
             try:
                 os.close(fd)  # closing drops the flock
             except OSError:
