@@ -130,7 +130,7 @@ def test_huge_frame_count_is_never_materialised(tmp_path):
 
 
 def test_pending_frames_and_chunk_queue_are_lazy():
-    from synth3d.run.frames import ChunkQueue, PendingFrames
+    from synth3d.run.lazy import ChunkQueue, PendingFrames
 
     big = PendingFrames(range(5, 5 + 10**15), done={5, 7, 10**16})
     assert len(big) == 10**15 - 2

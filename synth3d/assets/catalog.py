@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..envmap import load_hdri  # noqa: F401 — part of this module's API (asset files by kind)
 from ..errors import AssetError, TemplateError
 from .confine import check_confined
-from .images import imread
+from .images import check_image_pixels, imread
 from ..template.loading import LoadedTemplate
 from ..template.schema import AssetSetSpec
 
@@ -261,26 +262,6 @@ def load_card_rgba(path: str, mode: str, key_color: tuple, key_threshold: float)
     return np.dstack([rgb, alpha])
 
 
-@lru_cache(maxsize=8)
-def load_hdri(path: str) -> np.ndarray:
-    """(H, W, 3) float32 linear RGB equirectangular image (cached; at most 8 per process)."""
-    import cv2
-
-    img = imread(path, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
-    if img is None:
-        raise AssetError(path, "cannot read HDRI (missing, corrupt or unsupported; .hdr and .exr)")
-    img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32)
-    h, w = img.shape[:2]
-    if abs(w - 2 * h) > 2:
-        raise AssetError(path, f"HDRI must be equirectangular (width = 2 × height), got {w}×{h}")
-    finite = np.isfinite(img)
-    if not finite.all():
-        bad = int((~finite).any(axis=2).sum())
-        raise AssetError(path, f"HDRI has {bad} pixel(s) that are not finite numbers (NaN or "
-                         "infinite); repair or re-export it")
-    return np.maximum(img, 0.0)
-
-
 # ---------------------------------------------------------------------------------------------
 
 
@@ -421,5 +402,6 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
                     img = _read_image(e.path)
                     cat.image_info[e.path] = ImageInfo(img.shape[1], img.shape[0], img.shape[2] == 4)
                 else:
+                    check_image_pixels(e.path)  # before envmap decodes it
                     load_hdri(e.path)
     return cat

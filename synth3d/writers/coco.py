@@ -76,7 +76,7 @@ def coco_dict(rows: list[dict], info: dict) -> dict:
 
 def write_coco(out: Path, rows: list[dict], info: dict) -> list[Path]:
     """Write ``annotations/coco.json``; returns the files written."""
-    from .dataset import atomic_write, dump_json
+    from .files import atomic_write, dump_json
 
     path = Path(out) / "annotations" / "coco.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,3 +94,8 @@ def split_names(info: dict) -> list[str]:
     t = info.get("template") or {}
     split = (t.get("output") or {}).get("split") or {}
     return list(split) if isinstance(split, dict) else []
+
+
+def write(out: Path, rows: list[dict], info: dict, frames: str = "all") -> list[Path]:
+    """The format registry's entry point (COCO has no per-frame files)."""
+    return write_coco(out, rows, info)

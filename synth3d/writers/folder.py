@@ -173,7 +173,7 @@ def check_jsonl(path: Path, kind: str) -> tuple[int, str | None]:
         cut_at = len(data) - len(tail)
     if cut_at is None:
         return good, None
-    from .dataset import atomic_write  # noqa: PLC0415 — helpers may move; imported lazily
+    from .files import atomic_write
 
     atomic_write(path, data[:cut_at])
     return good, (f"{path.name}: dropped a torn last line ({len(data) - cut_at} bytes, from an "
