@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import glob
 import os
+import re
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import AssetError, TemplateError
+from ..errors import AssetError, AssetWarning, TemplateError
 from ..template.loading import LoadedTemplate
 from ..template.schema import AssetSetSpec
 
-MESH_EXT = {".obj", ".glb", ".gltf", ".ply", ".stl", ".off"}
+MESH_EXT = {".obj", ".glb", ".gltf", ".ply", ".stl", ".off", ".urdf"}
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 HDRI_EXT = {".hdr", ".exr"}
 
@@ -35,14 +37,15 @@ def kind_of(path: Path) -> str | None:
 
 @dataclass(frozen=True)
 class AssetEntry:
-    """One file of an asset set.
+    """One asset of an asset set.
 
     Attributes
     ----------
     path : str
-        Absolute path.
+        Absolute path (a URDF for URDF assets).
     stem : str
-        File name without extension (what weights and attributes refer to).
+        The asset's name: the file name without extension, or the object's folder for
+        per-object layouts (GSO, ShapeNet). Weights, keypoints and attributes refer to it.
     kind : str
         ``mesh``, ``image`` or ``hdri``.
     weight : float
@@ -51,6 +54,23 @@ class AssetEntry:
         Category name for objects drawn from this file.
     set : str
         Name of the asset set it belongs to.
+    units : float
+        Metres per file unit (mm → 0.001).
+    size_known : bool
+        Whether the asset's true size is known (units, URDF, BOP set, sidecar); ``normalize``
+        only rescales assets whose size is not.
+    size : float or None
+        True size in metres (sidecar ``size``) of the set's normalize measure.
+    up_axis : str
+        The file's up axis (turned to +z).
+    mass, friction : float or None
+        For physics: kilograms and the friction coefficient (URDF, sidecar).
+    collision : str or None
+        A URDF's collision mesh (absolute path; in the same coordinates as its visual).
+    keypoints : dict or None
+        Named points in the file's coordinates (sidecar), else the set's ``keypoints``.
+    bop : dict or None
+        ``obj_id``, ``diameter``, symmetries of a BOP model-set file.
     """
 
     path: str
@@ -59,6 +79,15 @@ class AssetEntry:
     weight: float
     category: str
     set: str
+    units: float = 1.0
+    size_known: bool = False
+    size: float | None = None
+    up_axis: str = "z"
+    mass: float | None = None
+    friction: float | None = None
+    collision: str | None = None
+    keypoints: dict | None = field(default=None, hash=False, compare=False)
+    bop: dict | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass
@@ -86,22 +115,53 @@ class Catalog:
 
     ``sets`` maps set name → entries; ``categories`` maps category name → id (1-based, in template
     order of the sets objects draw from); ``mesh_info`` is keyed by (set name, path) since sets may
-    normalise the same file differently, ``image_info`` by path.
+    normalise the same file differently, ``image_info`` by path. ``roots`` maps root names to
+    absolute folders (what SceneSpecs on disk are relative to, see
+    :mod:`synth3d.assets.roots`); ``skipped`` lists ``(set, path, reason)`` of bad assets left
+    out (``on_bad_asset: skip``); ``facts`` the index facts of every mesh file
+    (:class:`~synth3d.assets.index_cache.MeshFacts`); ``index`` the cache's hits and misses.
     """
 
     sets: dict[str, list[AssetEntry]]
     categories: dict[str, int]
     mesh_info: dict[tuple[str, str], MeshInfo] = field(default_factory=dict)
     image_info: dict[str, ImageInfo] = field(default_factory=dict)
+    roots: dict[str, str] = field(default_factory=dict)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
+    index: dict = field(default_factory=dict)
 
     def category_names(self) -> dict[int, str]:
         return {i: n for n, i in self.categories.items()}
 
 
-def resolve_paths(spec: AssetSetSpec, root: Path, where: str) -> list[Path]:
-    """Files of one asset set, sorted, de-duplicated."""
+def _walk(folder: Path) -> list[Path]:
+    """Supported files under ``folder`` and its subfolders, in a fixed (sorted) order; hidden
+    files and folders are left out."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for f in sorted(filenames):
+            if not f.startswith(".") and kind_of(Path(f)):
+                out.append(Path(dirpath) / f)
+    return sorted(out)
+
+
+def _glob_base(pattern: Path) -> Path:
+    parts = []
+    for part in pattern.parts:
+        if any(ch in part for ch in "*?["):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
+
+
+def set_files(spec: AssetSetSpec, root: Path, where: str) -> list[tuple[Path, Path, bool]]:
+    """``(file, the folder it was found in, found by scanning a folder)`` of one asset set, in
+    order, de-duplicated; the folder is what ``{dir0}``, ``category_regex`` and sidecar paths are
+    relative to."""
     patterns = [spec.path] if isinstance(spec.path, str) else list(spec.path)
-    out: list[Path] = []
+    out: list[tuple[Path, Path, bool]] = []
     for pat in patterns:
         p = Path(os.path.expanduser(pat))
         if not p.is_absolute():
@@ -111,43 +171,95 @@ def resolve_paths(spec: AssetSetSpec, root: Path, where: str) -> list[Path]:
             hits = [h for h in hits if h.is_file() and kind_of(h)]
             if not hits:
                 raise AssetError(f"{where}.path", f"glob '{pat}' matches no supported file (in {root})")
-            out.extend(hits)
+            base = _glob_base(p)
+            out.extend((h, base, False) for h in hits)
         elif p.is_dir():
-            hits = sorted(h for h in p.iterdir() if h.is_file() and kind_of(h))
+            hits = _walk(p)
             if not hits:
-                raise AssetError(f"{where}.path", f"folder '{p}' holds no supported file")
-            out.extend(hits)
+                raise AssetError(f"{where}.path", f"folder '{p}' holds no supported file (in it "
+                                 "or its subfolders)")
+            out.extend((h, p, True) for h in hits)
         elif p.is_file():
             if kind_of(p) is None:
                 raise AssetError(f"{where}.path", f"'{p}' is not a supported file type")
-            out.append(p)
+            out.append((p, p.parent, False))
         else:
             raise AssetError(f"{where}.path", f"'{p}' not found")
     seen: set[Path] = set()
     unique = []
-    for p in out:
+    for p, base, scanned in out:
         rp = p.resolve()
         if rp not in seen:
             seen.add(rp)
-            unique.append(rp)
+            unique.append((rp, base.resolve(), scanned))
     return unique
+
+
+def resolve_paths(spec: AssetSetSpec, root: Path, where: str) -> list[Path]:
+    """Files of one asset set, sorted, de-duplicated."""
+    return [p for p, _, _ in set_files(spec, root, where)]
+
+
+def object_name(path: Path) -> str:
+    """An asset's name: the object folder of per-object layouts (GSO ``<id>/meshes/model.obj``,
+    ShapeNet ``<id>/models/model_normalized.obj``), else the file stem."""
+    parent = path.parent.name
+    if len(path.parts) >= 3 and ((path.stem == "model" and parent == "meshes")
+                                 or (path.stem == "model_normalized" and parent == "models")):
+        return path.parent.parent.name
+    return path.stem
+
+
+def category_of(spec: AssetSetSpec, set_name: str, path: Path, base: Path, name: str) -> str:
+    """The category of a file from the set's ``category`` pattern or ``category_regex``.
+    Raises AssetError when the regex does not match or a ``{dirN}`` folder does not exist."""
+    try:
+        rel = path.relative_to(base)
+    except ValueError:
+        rel = Path(path.name)
+    if spec.category_regex:
+        m = re.search(spec.category_regex, rel.as_posix())
+        if m is None:
+            raise AssetError(str(path), f"category_regex {spec.category_regex!r} does not match "
+                             f"'{rel.as_posix()}'")
+        return m.group("category") if "category" in m.re.groupindex else m.group(1)
+    pat = spec.category or set_name
+    if "{" not in pat:
+        return pat
+    dirs = rel.parts[:-1]
+    fields = {"stem": path.stem, "name": name, "parent": path.parent.name, "set": set_name}
+    fields.update({f"dir{i}": d for i, d in enumerate(dirs)})
+    try:
+        return pat.format_map(fields)
+    except KeyError as e:
+        raise AssetError(str(path), f"category {pat!r}: no folder {e.args[0]} (the file is "
+                         f"{len(dirs)} folder(s) below the set's folder)") from None
 
 
 # ---------------------------------------------------------------------------------------------
 # Loading (cached per process; the renderer reuses the same caches)
 
 
+def _read_error(path: str, e: Exception) -> AssetError:
+    return AssetError(path, f"cannot read mesh ({e.__class__.__name__}: {str(e)[:120]})")
+
+
 @lru_cache(maxsize=256)
 def load_mesh(path: str):
-    """The mesh as ``trimesh.load(path, force='mesh')`` returns it (cached).
+    """The mesh as ``trimesh.load(path, force='mesh')`` returns it (cached); for a URDF, its
+    link's visual meshes placed by their origins and scales, in one mesh.
 
     Raises AssetError for unreadable or empty files."""
     import trimesh
 
-    try:
-        mesh = trimesh.load(path, force="mesh")
-    except Exception as e:  # trimesh raises many types for corrupt files
-        raise AssetError(path, f"cannot read mesh ({e.__class__.__name__}: {str(e)[:120]})") from None
+    if path.lower().endswith(".urdf"):
+        mesh = trimesh.util.concatenate([trimesh.Trimesh(g.vertices, g.faces, process=False)
+                                         for g in load_mesh_parts(path)])
+    else:
+        try:
+            mesh = trimesh.load(path, force="mesh")
+        except Exception as e:  # trimesh raises many types for corrupt files
+            raise _read_error(path, e) from None
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
         raise AssetError(path, "mesh has no triangles")
     if not np.all(np.isfinite(mesh.vertices)):
@@ -155,21 +267,37 @@ def load_mesh(path: str):
     return mesh
 
 
-@lru_cache(maxsize=256)
-def load_mesh_parts(path: str) -> tuple:
-    """The file's geometries with scene-graph transforms applied (same coordinates as
-    :func:`load_mesh`), each keeping its own material/texture, for the renderer."""
+def _file_parts(path: str) -> list:
     import trimesh
 
     try:
         loaded = trimesh.load(path)
     except Exception as e:
-        raise AssetError(path, f"cannot read mesh ({e.__class__.__name__}: {str(e)[:120]})") from None
+        raise _read_error(path, e) from None
     if isinstance(loaded, trimesh.Scene):
         parts = [g for g in loaded.dump(concatenate=False) if isinstance(g, trimesh.Trimesh)]
     else:
         parts = [loaded]
     parts = [p for p in parts if isinstance(p, trimesh.Trimesh) and len(p.faces)]
+    if path.lower().endswith(".obj"):
+        from .mtl import apply_mtl
+
+        parts = apply_mtl(path, parts)
+    return parts
+
+
+@lru_cache(maxsize=256)
+def load_mesh_parts(path: str) -> tuple:
+    """The file's geometries with scene-graph transforms applied (same coordinates as
+    :func:`load_mesh`), each keeping its own material/texture, for the renderer. OBJ materials
+    get what trimesh leaves out of their ``.mtl`` (alpha, textures with options; see
+    :mod:`synth3d.assets.mtl`); a URDF gives its link's visual meshes."""
+    if path.lower().endswith(".urdf"):
+        from .urdf import load_urdf_parts
+
+        parts = load_urdf_parts(path, _file_parts)
+    else:
+        parts = _file_parts(path)
     if not parts:
         raise AssetError(path, "mesh has no triangles")
     return tuple(parts)
@@ -245,22 +373,41 @@ def load_hdri(path: str) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
-def _object_frame(mesh, spec: AssetSetSpec) -> MeshInfo:
+UP_ROTATIONS = {
+    "z": np.eye(3),
+    "y": np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]], float),   # +90° about x: y → z
+    "-y": np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]], float),
+    "x": np.array([[0, 0, -1], [0, 1, 0], [1, 0, 0]], float),   # −90° about y: x → z
+    "-x": np.array([[0, 0, 1], [0, 1, 0], [-1, 0, 0]], float),
+    "-z": np.diag([1.0, -1.0, -1.0]),
+}
+
+
+def object_frame(hull_src: np.ndarray, bounds_file: np.ndarray, spec: AssetSetSpec,
+                 entry: AssetEntry | None = None, where: str = "mesh") -> MeshInfo:
+    """The object frame of a mesh from its index facts (hull points and box in file
+    coordinates): up axis turned to +z, units to metres, true size or ``normalize``, origin."""
+    up = entry.up_axis if entry is not None else spec.up_axis
+    units = entry.units if entry is not None else 1.0
     T = np.eye(4)
-    if spec.up_axis == "y":
-        T[:3, :3] = np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]], float)  # +90° about x: y → z
-    hull_src = mesh.convex_hull.vertices if len(mesh.vertices) > 64 else mesh.vertices
+    if up != "z":
+        T[:3, :3] = UP_ROTATIONS[up]
     pts = hull_src @ T[:3, :3].T
+    if units != 1.0:
+        pts = pts * units
     lo, hi = pts.min(0), pts.max(0)
     s = 1.0
-    if spec.normalize is not None:
+    target = entry.size if entry is not None and entry.size is not None else None
+    if target is None and spec.normalize is not None and not (entry is not None and entry.size_known):
+        target = spec.normalize.size
+    if target is not None:
         ext = hi - lo
         measure = {"max": ext.max(), "height": ext[2], "diagonal": np.linalg.norm(ext)}[
-            spec.normalize.measure]
+            spec.normalize.measure if spec.normalize is not None else "max"]
         if measure <= 0:
-            raise AssetError(mesh.metadata.get("file_path", "mesh"), "mesh is flat; cannot normalise")
-        s = spec.normalize.size / measure
-    S = np.diag([s, s, s, 1.0])
+            raise AssetError(where, "mesh is flat; cannot normalise")
+        s = target / measure
+    S = np.diag([s * units, s * units, s * units, 1.0]) if units != 1.0 else np.diag([s, s, s, 1.0])
     T = S @ T
     lo, hi = lo * s, hi * s
     if spec.origin == "base":
@@ -274,48 +421,287 @@ def _object_frame(mesh, spec: AssetSetSpec) -> MeshInfo:
     T = Tt @ T
     hull = pts * s + shift
     return MeshInfo(T_obj_asset=T, hull=hull, bounds=np.stack([hull.min(0), hull.max(0)]),
-                    bounds_file=np.asarray(mesh.bounds, float))
+                    bounds_file=np.asarray(bounds_file, float))
 
 
-def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
-    """Resolve every asset set the template uses and (by default) open every file.
+def _object_frame(mesh, spec: AssetSetSpec) -> MeshInfo:
+    hull_src = mesh.convex_hull.vertices if len(mesh.vertices) > 64 else mesh.vertices
+    return object_frame(np.asarray(hull_src, float), mesh.bounds, spec,
+                        where=mesh.metadata.get("file_path", "mesh"))
+
+
+def mesh_deps(path: str) -> list[str]:
+    """Files a mesh file's look depends on: an OBJ's ``.mtl`` files and textures, a glTF's
+    buffers and images, a URDF's meshes (and theirs)."""
+    low = path.lower()
+    out: list[str] = []
+    try:
+        if low.endswith(".obj"):
+            from .mtl import obj_mtl_files, parse_mtl
+
+            for m in obj_mtl_files(path):
+                out.append(m)
+                if os.path.isfile(m):
+                    for mat in parse_mtl(m).values():
+                        out.extend(mat.maps.values())
+        elif low.endswith(".gltf"):
+            import json
+
+            data = json.loads(open(path, encoding="utf-8").read())
+            base = os.path.dirname(path)
+            for item in data.get("buffers", []) + data.get("images", []):
+                uri = item.get("uri")
+                if uri and not uri.startswith("data:"):
+                    out.append(os.path.normpath(os.path.join(base, uri)))
+        elif low.endswith(".urdf"):
+            from .urdf import read_urdf
+
+            for m in read_urdf(path).mesh_files():
+                out.append(m)
+                out.extend(mesh_deps(m))
+    except (OSError, ValueError, AssetError):
+        pass  # a broken dependency shows up when the file is indexed
+    return list(dict.fromkeys(out))
+
+
+def mesh_facts(path: str):
+    """Index facts of one mesh file (opens it): hull points, box, triangles, materials, or why
+    it cannot be used."""
+    from .index_cache import MeshFacts
+
+    try:
+        mesh = load_mesh(path)
+        parts = load_mesh_parts(path)
+    except AssetError as e:
+        return MeshFacts(None, None, error=e.message)
+    except Exception as e:  # noqa: BLE001 — any failure of a third-party loader is the file's
+        return MeshFacts(None, None, error=f"{e.__class__.__name__}: {str(e)[:120]}")
+    hull_src = mesh.convex_hull.vertices if len(mesh.vertices) > 64 else mesh.vertices
+    mats = {"parts": len(parts), "textured": 0, "vertex_colors": 0, "missing": [], "normal_maps": 0,
+            "textures": []}
+    for g in parts:
+        kind = getattr(g.visual, "kind", None)
+        if kind == "vertex":
+            mats["vertex_colors"] += 1
+        m = getattr(g.visual, "material", None)
+        img = getattr(m, "image", None) if m is not None else None
+        if img is None and m is not None:
+            img = getattr(m, "baseColorTexture", None)
+        if img is not None and getattr(g.visual, "uv", None) is not None:
+            mats["textured"] += 1
+    if path.lower().endswith((".obj", ".urdf")):
+        from .mtl import obj_materials
+
+        objs = [path] if path.lower().endswith(".obj") else \
+            [m for m in mesh_deps(path) if m.lower().endswith(".obj")]
+        for o in objs:
+            if not os.path.isfile(o):
+                continue
+            found, missing = obj_materials(o)
+            mats["missing"] += missing
+            for mt in found.values():
+                mats["textures"] += [v for k, v in mt.maps.items() if k in ("map_kd", "map_d")]
+                mats["normal_maps"] += sum(k in ("bump", "norm") for k in mt.maps)
+    return MeshFacts(np.asarray(hull_src, float), np.asarray(mesh.bounds, float), len(mesh.faces),
+                     mats)
+
+
+def _entry(spec: AssetSetSpec, set_name: str, path: Path, base: Path, kind: str, table,
+           table_dir: str | None) -> AssetEntry:
+    """The catalog entry of one file: name, category, units, size, axis, physics facts."""
+    from .sidecar import UNITS, lookup
+
+    name = object_name(path)
+    units = UNITS[spec.units] if spec.units else 1.0
+    known = spec.units is not None
+    mass = friction = collision = bop = None
+    if kind == "mesh":
+        low = path.suffix.lower()
+        if low == ".urdf":
+            from .urdf import read_urdf
+
+            u = read_urdf(str(path))
+            mass, friction, known, units = u.mass, u.friction, True, 1.0
+            collision = u.collisions[0].path if u.collisions else None
+        else:
+            from .bop_models import bop_model
+
+            bop = bop_model(str(path))
+            if bop is not None and spec.units is None:
+                units, known = 0.001, True
+    row = lookup(table, table_dir, str(path), name) if table else None
+    category = None
+    size = keypoints = None
+    up = spec.up_axis
+    weight = spec.weights.get(name)
+    if row is not None:
+        category = row.category
+        if row.units:
+            units, known = UNITS[row.units], True
+        if row.scale is not None:
+            units, known = row.scale, True
+        if row.size is not None:
+            size, known = row.size, True
+        up = row.up_axis or up
+        keypoints = row.keypoints
+        mass = row.mass if row.mass is not None else mass
+        friction = row.friction if row.friction is not None else friction
+        if weight is None and row.weight is not None:
+            weight = row.weight
+    if category is None:
+        category = category_of(spec, set_name, path, base, name)
+    return AssetEntry(str(path), name, kind, float(1.0 if weight is None else weight), category,
+                      set_name, units=units, size_known=known, size=size, up_axis=up, mass=mass,
+                      friction=friction, collision=collision, keypoints=keypoints, bop=bop)
+
+
+def _warn_skipped(where: str, bad: list[tuple[str, str]]) -> None:
+    listing = "; ".join(f"{p} ({why})" for p, why in bad[:20])
+    more = f"; and {len(bad) - 20} more" if len(bad) > 20 else ""
+    warnings.warn(f"{where}: skipped {len(bad)} asset(s) that fail to load: {listing}{more}",
+                  AssetWarning, stacklevel=3)
+
+
+def _set_root(spec: AssetSetSpec, loaded: LoadedTemplate) -> Path:
+    if spec.root is None:
+        return loaded.asset_root
+    r = Path(os.path.expanduser(spec.root))
+    if not r.is_absolute():
+        base = loaded.source.resolve().parent if loaded.source else Path.cwd()
+        r = base / r
+    return r.resolve()
+
+
+def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -> Catalog:
+    """Resolve every asset set the template uses and (by default) open every file — through the
+    index cache (:mod:`synth3d.assets.index_cache`) for meshes, so a library is opened once.
+
+    ``cache``: an :class:`~synth3d.assets.index_cache.IndexCache` (default: the user's cache;
+    ``False``: none).
 
     Raises
     ------
     AssetError, TemplateError
         Naming the template place (``assets.mugs.path``) or the file.
     """
+    from .sidecar import read_sidecar
+
     t = loaded.template
     sets: dict[str, list[AssetEntry]] = {}
+    roots: dict[str, str] = {"asset_root": str(loaded.asset_root)}
+    skipped: list[tuple[str, str, str]] = []
+    bad_by_set: dict[str, list[tuple[str, str]]] = {}
     for name, spec in t.assets.items():
         where = f"assets.{name}"
-        paths = resolve_paths(spec, loaded.asset_root, where)
-        kinds = {kind_of(p) for p in paths}
+        if spec.root is not None:
+            root = _set_root(spec, loaded)
+            if not root.is_dir():
+                raise AssetError(f"{where}.root", f"'{root}' is not a folder")
+            roots[name] = str(root)
+        else:
+            root = loaded.asset_root
+        found = set_files(spec, root, where)
+        kinds = {kind_of(p) for p, _, _ in found}
         if spec.kind is not None:
-            wrong = [p for p in paths if kind_of(p) != spec.kind]
+            wrong = [p for p, _, scanned in found if kind_of(p) != spec.kind and not scanned]
             if wrong:
                 raise AssetError(f"{where}.path", f"'{wrong[0]}' is not a {spec.kind} file")
             kind = spec.kind
+        elif "mesh" in kinds and all(scanned or kind_of(p) == "mesh" for p, _, scanned in found):
+            kind = "mesh"  # a mesh library's folders hold its textures too
         elif len(kinds) > 1:
             raise AssetError(f"{where}.path", f"mixes {' and '.join(sorted(kinds))} files; set kind")
         else:
             kind = kinds.pop()
-        stems = [p.stem for p in paths]
+        found = [f for f in found if kind_of(f[0]) == kind]
+        if not found:
+            raise AssetError(f"{where}.path", f"holds no {kind} file")
+        if kind == "mesh":
+            # A URDF stands for the meshes it uses (visual with origin and scale; collision).
+            from .urdf import read_urdf
+
+            used: set[str] = set()
+            for p, _, _ in found:
+                if p.suffix.lower() == ".urdf":
+                    try:
+                        used.update(read_urdf(str(p)).mesh_files())
+                    except AssetError:
+                        pass  # reported when the URDF itself is indexed
+            found = [f for f in found if f[0].suffix.lower() == ".urdf" or str(f[0]) not in used]
+        if spec.root is None and found and not all(
+                str(p).startswith(str(loaded.asset_root).rstrip(os.sep) + os.sep) for p, _, _ in found):
+            roots[name] = os.path.commonpath([str(b) for _, b, _ in found])
+        table = table_dir = None
+        if spec.sidecar:
+            sc = Path(os.path.expanduser(spec.sidecar))
+            sc = sc if sc.is_absolute() else root / sc
+            table, table_dir = read_sidecar(str(sc)), str(sc.parent)
+        entries, bad = [], []
+        for p, base, _ in found:
+            try:
+                entries.append(_entry(spec, name, p, base, kind, table, table_dir))
+            except AssetError as e:
+                if spec.on_bad_asset == "error":
+                    raise
+                bad.append((str(p), e.message))
+        bad_by_set[name] = bad
+        stems = [e.stem for e in entries]
         for w in spec.weights:
             if w not in stems:
                 raise TemplateError(f"{where}.weights.{w}", f"no file with stem '{w}' in the set")
         for w in spec.keypoints:
             if w not in stems:
                 raise TemplateError(f"{where}.keypoints.{w}", f"no file with stem '{w}' in the set")
-        entries = []
-        for p in paths:
-            cat = spec.category or name
-            if cat == "{stem}":
-                cat = p.stem
-            entries.append(AssetEntry(str(p), p.stem, kind, float(spec.weights.get(p.stem, 1.0)), cat, name))
-        if sum(e.weight for e in entries) <= 0:
-            raise TemplateError(f"{where}.weights", "all weights are 0")
         sets[name] = entries
+
+    if open_files:
+        from .index_cache import IndexCache
+
+        own_cache = cache is None
+        if cache is None:
+            cache = IndexCache()
+        elif cache is False:
+            cache = IndexCache(enabled=False)
+        facts: dict = {}
+        try:
+            for name, entries in sets.items():
+                spec = t.assets[name]
+                if not entries or entries[0].kind != "mesh":
+                    continue
+                todo = [e.path for e in entries if e.path not in facts]
+                facts.update(cache.facts(todo, mesh_facts, mesh_deps))
+        finally:
+            if own_cache:
+                cache.close()
+        from .mtl import warn_missing
+
+        for name, entries in list(sets.items()):
+            spec = t.assets[name]
+            if not entries or entries[0].kind != "mesh":
+                continue
+            keep, bad = [], bad_by_set[name]
+            for e in entries:
+                f = facts[e.path]
+                if f.error is not None:
+                    if spec.on_bad_asset == "error":
+                        raise AssetError(e.path, f.error)
+                    bad.append((e.path, f.error))
+                    continue
+                warn_missing(e.path, (f.materials or {}).get("missing", []))
+                keep.append(e)
+            sets[name] = keep
+        index = {"hits": cache.hits, "misses": cache.misses, "file": cache.path}
+    else:
+        facts, index = {}, {}
+    for name, bad in bad_by_set.items():
+        if bad:
+            _warn_skipped(f"assets.{name}", bad)
+            skipped.extend((name, p, why) for p, why in bad)
+        if not sets[name]:
+            raise AssetError(f"assets.{name}", f"every asset of the set fails to load (first: "
+                             f"{bad[0][0]}: {bad[0][1]})" if bad else "the set is empty")
+        if sum(e.weight for e in sets[name]) <= 0:
+            raise TemplateError(f"assets.{name}.weights", "all weights are 0")
 
     # Kind checks that need the resolved files.
     def set_kind(name: str) -> str:
@@ -369,15 +755,15 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
                             f"attribute '{tx.attribute}' value '{v}' matches no file in "
                             f"asset set '{tx.image}'")
 
-    cat = Catalog(sets=sets, categories=categories)
+    cat = Catalog(sets=sets, categories=categories, roots=roots, skipped=skipped, facts=facts,
+                  index=index)
     if open_files:
         for name, entries in sets.items():
             spec = t.assets[name]
             for e in entries:
                 if e.kind == "mesh":
-                    mesh = load_mesh(e.path)
-                    load_mesh_parts(e.path)
-                    cat.mesh_info[(name, e.path)] = _object_frame(mesh, spec)
+                    f = facts[e.path]
+                    cat.mesh_info[(name, e.path)] = object_frame(f.hull, f.bounds, spec, e, e.path)
                 elif e.kind == "image":
                     img = _read_image(e.path)
                     cat.image_info[e.path] = ImageInfo(img.shape[1], img.shape[0], img.shape[2] == 4)

@@ -197,6 +197,7 @@ def _dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
         "attributes": list(t.attributes),
         "gl_renderer": gl.get("renderer"),
         "synth3d_version": __version__,
+        "asset_roots": scenes.catalog.roots,
     }
 
 
@@ -222,6 +223,8 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
     the calling thread for every frame whose files are all written, in frame order;
     ``on_start(index)`` just before a frame is rendered (``indices`` are read ahead).
     Raises :class:`FrameFailed` naming the frame when a frame fails."""
+    from ..assets.roots import portable_spec
+
     t = scenes.template
     pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
     ahead = ThreadPoolExecutor(1, thread_name_prefix="synth3d-prepare")
@@ -243,7 +246,8 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
 
     def write(spec: SceneSpec, frame):
         o = process(frame, spec, t.labels)
-        return files.write(spec.index, seed, spec.to_json(), o.rgb, o.depth16, o.instance16,
+        scene_json = portable_spec(spec, scenes.catalog.roots).to_json()  # @ROOT/… paths
+        return files.write(spec.index, seed, scene_json, o.rgb, o.depth16, o.instance16,
                            o.labels, spec.attributes, spec.output.rgb_format,
                            spec.output.jpeg_quality, o.extras, o.dropped,
                            {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam})
@@ -435,16 +439,20 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
             writer.finalize()
         secs = time.perf_counter() - t0
         return {"rendered": len(todo), "skipped": len(frames) - len(todo), "seconds": secs,
-                "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
+                "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out),
+                "assets_skipped": len(scenes.catalog.skipped)}
     finally:
         if renderer is not None:
             renderer.close()
 
 
 def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str | None = None,
-             gpu: int | None = None) -> dict[str, str]:
+             gpu: int | None = None, asset_roots: dict[str, str] | None = None) -> dict[str, str]:
     """Render one saved SceneSpec again and write its files (same names and bytes as in the
-    dataset) under ``out``. Returns {kind: path}."""
+    dataset) under ``out``. Asset paths ``@NAME/…`` resolve against the roots the dataset
+    records (``dataset.json`` two folders up), overridden by ``asset_roots`` (see
+    :func:`synth3d.assets.roots.parse_relocation`). Returns {kind: path}."""
+    from ..assets.roots import dataset_roots, resolve_spec
     from ..errors import DatasetError
     from ..render.renderer import Renderer
     from ..writers.dataset import atomic_write, frame_files
@@ -456,9 +464,10 @@ def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str
         raise DatasetError(str(path), f"cannot read ({e.strerror})") from None
     except Exception as e:
         raise DatasetError(str(path), f"not a SceneSpec ({str(e).splitlines()[0][:120]})") from None
+    here = resolve_spec(spec, dataset_roots(path.resolve().parent.parent, asset_roots))
     with Renderer(spec.camera.width, spec.camera.height, backend=backend, gpu=gpu) as r:
-        frame = r.render(spec, amodal=spec.output.amodal, normals=wants_normals(spec))
-        o = process(frame, spec)
+        frame = r.render(here, amodal=spec.output.amodal, normals=wants_normals(spec))
+        o = process(frame, here)
     written = {}
     out = Path(out)
     for key, (rel, data) in frame_files(spec.index, spec.to_json(), o.rgb, o.depth16, o.instance16,

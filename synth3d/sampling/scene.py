@@ -348,7 +348,7 @@ class Sampler:
             bounds_asset=(hull[[3, 1]].tolist() if kind == "card"
                           else info.bounds_file.tolist()),
             keypoints={k: list(map(float, v)) for k, v in
-                       set_spec.keypoints.get(entry.stem, {}).items()},
+                       (entry.keypoints or set_spec.keypoints.get(entry.stem, {})).items()},
         )
         return _Placed(o.name, pl.mode, hull_w, box, foot, pl.non_overlap, spec)
 
