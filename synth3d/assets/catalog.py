@@ -9,6 +9,7 @@ import glob
 import os
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,8 +25,8 @@ IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 HDRI_EXT = {".hdr", ".exr"}
 
 
-def kind_of(path: Path) -> str | None:
-    ext = path.suffix.lower()
+def kind_of(path: Path | str) -> str | None:
+    ext = os.path.splitext(path)[1].lower()
     if ext in MESH_EXT:
         return "mesh"
     if ext in IMAGE_EXT:
@@ -102,6 +103,37 @@ class MeshInfo:
     bounds_file: np.ndarray
 
 
+class LazyMeshInfo(Mapping):
+    """(set name, path) → :class:`MeshInfo`, each made from the index facts when first asked
+    for, so that a library of thousands of assets starts in a fraction of a second; the values
+    are the same as if made up front."""
+
+    def __init__(self):
+        self._src: dict = {}
+        self._done: dict = {}
+
+    def add(self, key, facts, spec, entry) -> None:
+        self._src[key] = (facts, spec, entry)
+
+    def __getitem__(self, key) -> MeshInfo:
+        info = self._done.get(key)
+        if info is None:
+            f, spec, e = self._src[key]
+            info = object_frame(f.hull, f.bounds, spec, e, e.path)
+            self._done[key] = info
+        return info
+
+    def __setitem__(self, key, info: MeshInfo) -> None:
+        self._src.setdefault(key, None)
+        self._done[key] = info
+
+    def __iter__(self):
+        return iter(self._src)
+
+    def __len__(self) -> int:
+        return len(self._src)
+
+
 @dataclass
 class ImageInfo:
     width: int
@@ -124,7 +156,7 @@ class Catalog:
 
     sets: dict[str, list[AssetEntry]]
     categories: dict[str, int]
-    mesh_info: dict[tuple[str, str], MeshInfo] = field(default_factory=dict)
+    mesh_info: Mapping[tuple[str, str], MeshInfo] = field(default_factory=LazyMeshInfo)
     image_info: dict[str, ImageInfo] = field(default_factory=dict)
     roots: dict[str, str] = field(default_factory=dict)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
@@ -135,15 +167,15 @@ class Catalog:
         return {i: n for n, i in self.categories.items()}
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: str) -> list[str]:
     """Supported files under ``folder`` and its subfolders, in a fixed (sorted) order; hidden
     files and folders are left out."""
     out = []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for f in sorted(filenames):
-            if not f.startswith(".") and kind_of(Path(f)):
-                out.append(Path(dirpath) / f)
+        for f in filenames:
+            if not f.startswith(".") and kind_of(f):
+                out.append(os.path.join(dirpath, f))
     return sorted(out)
 
 
@@ -156,12 +188,12 @@ def _glob_base(pattern: Path) -> Path:
     return Path(*parts) if parts else Path(".")
 
 
-def set_files(spec: AssetSetSpec, root: Path, where: str) -> list[tuple[Path, Path, bool]]:
+def set_files(spec: AssetSetSpec, root: Path, where: str) -> list[tuple[str, str, bool]]:
     """``(file, the folder it was found in, found by scanning a folder)`` of one asset set, in
-    order, de-duplicated; the folder is what ``{dir0}``, ``category_regex`` and sidecar paths are
-    relative to."""
+    order, de-duplicated, as absolute paths with links resolved; the folder is what ``{dir0}``,
+    ``category_regex`` and sidecar paths are relative to."""
     patterns = [spec.path] if isinstance(spec.path, str) else list(spec.path)
-    out: list[tuple[Path, Path, bool]] = []
+    out: list[tuple[str, str, bool]] = []
     for pat in patterns:
         p = Path(os.path.expanduser(pat))
         if not p.is_absolute():
@@ -171,68 +203,79 @@ def set_files(spec: AssetSetSpec, root: Path, where: str) -> list[tuple[Path, Pa
             hits = [h for h in hits if h.is_file() and kind_of(h)]
             if not hits:
                 raise AssetError(f"{where}.path", f"glob '{pat}' matches no supported file (in {root})")
-            base = _glob_base(p)
-            out.extend((h, base, False) for h in hits)
+            base = str(_glob_base(p).resolve())
+            out.extend((str(h.resolve()), base, False) for h in hits)
         elif p.is_dir():
-            hits = _walk(p)
+            # Resolve the folder once: a library of thousands of files is listed, not resolved.
+            folder = os.path.realpath(p)
+            hits = _walk(folder)
             if not hits:
                 raise AssetError(f"{where}.path", f"folder '{p}' holds no supported file (in it "
                                  "or its subfolders)")
-            out.extend((h, p, True) for h in hits)
+            out.extend((h, folder, True) for h in hits)
         elif p.is_file():
             if kind_of(p) is None:
                 raise AssetError(f"{where}.path", f"'{p}' is not a supported file type")
-            out.append((p, p.parent, False))
+            rp = p.resolve()
+            out.append((str(rp), str(rp.parent), False))
         else:
             raise AssetError(f"{where}.path", f"'{p}' not found")
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
-    for p, base, scanned in out:
-        rp = p.resolve()
-        if rp not in seen:
-            seen.add(rp)
-            unique.append((rp, base.resolve(), scanned))
+    for f in out:
+        if f[0] not in seen:
+            seen.add(f[0])
+            unique.append(f)
     return unique
 
 
 def resolve_paths(spec: AssetSetSpec, root: Path, where: str) -> list[Path]:
-    """Files of one asset set, sorted, de-duplicated."""
-    return [p for p, _, _ in set_files(spec, root, where)]
+    """Files of one asset set, in order, de-duplicated."""
+    return [Path(p) for p, _, _ in set_files(spec, root, where)]
 
 
-def object_name(path: Path) -> str:
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def object_name(path: str | Path) -> str:
     """An asset's name: the object folder of per-object layouts (GSO ``<id>/meshes/model.obj``,
     ShapeNet ``<id>/models/model_normalized.obj``), else the file stem."""
-    parent = path.parent.name
-    if len(path.parts) >= 3 and ((path.stem == "model" and parent == "meshes")
-                                 or (path.stem == "model_normalized" and parent == "models")):
-        return path.parent.parent.name
-    return path.stem
+    path = str(path)
+    stem = _stem(path)
+    if stem in ("model", "model_normalized"):
+        parent, _ = os.path.split(path)
+        grand, pname = os.path.split(parent)
+        if grand and ((stem == "model" and pname == "meshes")
+                      or (stem == "model_normalized" and pname == "models")):
+            return os.path.basename(grand)
+    return stem
 
 
-def category_of(spec: AssetSetSpec, set_name: str, path: Path, base: Path, name: str) -> str:
+def category_of(spec: AssetSetSpec, set_name: str, path: str, base: str, name: str) -> str:
     """The category of a file from the set's ``category`` pattern or ``category_regex``.
     Raises AssetError when the regex does not match or a ``{dirN}`` folder does not exist."""
-    try:
-        rel = path.relative_to(base)
-    except ValueError:
-        rel = Path(path.name)
+    if spec.category_regex is None and (spec.category is None or "{" not in spec.category):
+        return spec.category or set_name
+    if path.startswith(base.rstrip(os.sep) + os.sep):
+        rel = path[len(base.rstrip(os.sep)) + 1:].replace(os.sep, "/")
+    else:
+        rel = os.path.basename(path)
     if spec.category_regex:
-        m = re.search(spec.category_regex, rel.as_posix())
+        m = re.search(spec.category_regex, rel)
         if m is None:
-            raise AssetError(str(path), f"category_regex {spec.category_regex!r} does not match "
-                             f"'{rel.as_posix()}'")
+            raise AssetError(path, f"category_regex {spec.category_regex!r} does not match "
+                             f"'{rel}'")
         return m.group("category") if "category" in m.re.groupindex else m.group(1)
-    pat = spec.category or set_name
-    if "{" not in pat:
-        return pat
-    dirs = rel.parts[:-1]
-    fields = {"stem": path.stem, "name": name, "parent": path.parent.name, "set": set_name}
+    pat = spec.category
+    dirs = rel.split("/")[:-1]
+    fields = {"stem": _stem(path), "name": name, "parent": os.path.basename(os.path.dirname(path)),
+              "set": set_name}
     fields.update({f"dir{i}": d for i, d in enumerate(dirs)})
     try:
         return pat.format_map(fields)
     except KeyError as e:
-        raise AssetError(str(path), f"category {pat!r}: no folder {e.args[0]} (the file is "
+        raise AssetError(path, f"category {pat!r}: no folder {e.args[0]} (the file is "
                          f"{len(dirs)} folder(s) below the set's folder)") from None
 
 
@@ -506,7 +549,7 @@ def mesh_facts(path: str):
                      mats)
 
 
-def _entry(spec: AssetSetSpec, set_name: str, path: Path, base: Path, kind: str, table,
+def _entry(spec: AssetSetSpec, set_name: str, path: str, base: str, kind: str, table,
            table_dir: str | None) -> AssetEntry:
     """The catalog entry of one file: name, category, units, size, axis, physics facts."""
     from .sidecar import UNITS, lookup
@@ -516,20 +559,19 @@ def _entry(spec: AssetSetSpec, set_name: str, path: Path, base: Path, kind: str,
     known = spec.units is not None
     mass = friction = collision = bop = None
     if kind == "mesh":
-        low = path.suffix.lower()
-        if low == ".urdf":
+        if path.lower().endswith(".urdf"):
             from .urdf import read_urdf
 
-            u = read_urdf(str(path))
+            u = read_urdf(path)
             mass, friction, known, units = u.mass, u.friction, True, 1.0
             collision = u.collisions[0].path if u.collisions else None
         else:
             from .bop_models import bop_model
 
-            bop = bop_model(str(path))
+            bop = bop_model(path)
             if bop is not None and spec.units is None:
                 units, known = 0.001, True
-    row = lookup(table, table_dir, str(path), name) if table else None
+    row = lookup(table, table_dir, path, name) if table else None
     category = None
     size = keypoints = None
     up = spec.up_axis
@@ -550,7 +592,7 @@ def _entry(spec: AssetSetSpec, set_name: str, path: Path, base: Path, kind: str,
             weight = row.weight
     if category is None:
         category = category_of(spec, set_name, path, base, name)
-    return AssetEntry(str(path), name, kind, float(1.0 if weight is None else weight), category,
+    return AssetEntry(path, name, kind, float(1.0 if weight is None else weight), category,
                       set_name, units=units, size_known=known, size=size, up_axis=up, mass=mass,
                       friction=friction, collision=collision, keypoints=keypoints, bop=bop)
 
@@ -622,15 +664,16 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
 
             used: set[str] = set()
             for p, _, _ in found:
-                if p.suffix.lower() == ".urdf":
+                if p.lower().endswith(".urdf"):
                     try:
-                        used.update(read_urdf(str(p)).mesh_files())
+                        used.update(read_urdf(p).mesh_files())
                     except AssetError:
                         pass  # reported when the URDF itself is indexed
-            found = [f for f in found if f[0].suffix.lower() == ".urdf" or str(f[0]) not in used]
-        if spec.root is None and found and not all(
-                str(p).startswith(str(loaded.asset_root).rstrip(os.sep) + os.sep) for p, _, _ in found):
-            roots[name] = os.path.commonpath([str(b) for _, b, _ in found])
+            if used:
+                found = [f for f in found if f[0].lower().endswith(".urdf") or f[0] not in used]
+        inside = str(loaded.asset_root).rstrip(os.sep) + os.sep
+        if spec.root is None and found and not all(p.startswith(inside) for p, _, _ in found):
+            roots[name] = os.path.commonpath(sorted({b for _, b, _ in found}))
         table = table_dir = None
         if spec.sidecar:
             sc = Path(os.path.expanduser(spec.sidecar))
@@ -643,7 +686,7 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
             except AssetError as e:
                 if spec.on_bad_asset == "error":
                     raise
-                bad.append((str(p), e.message))
+                bad.append((p, e.message))
         bad_by_set[name] = bad
         stems = [e.stem for e in entries]
         for w in spec.weights:
@@ -763,7 +806,9 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
             for e in entries:
                 if e.kind == "mesh":
                     f = facts[e.path]
-                    cat.mesh_info[(name, e.path)] = object_frame(f.hull, f.bounds, spec, e, e.path)
+                    cat.mesh_info.add((name, e.path), f, spec, e)
+                    if np.any(f.bounds[1] - f.bounds[0] <= 0):  # may be flat: fail now
+                        cat.mesh_info[(name, e.path)]
                 elif e.kind == "image":
                     img = _read_image(e.path)
                     cat.image_info[e.path] = ImageInfo(img.shape[1], img.shape[0], img.shape[2] == 4)
