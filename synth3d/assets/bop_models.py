@@ -32,7 +32,7 @@ def _read_info(path: str, mtime_ns: int) -> dict:
 def models_info_file(mesh_path: str) -> str | None:
     """The ``models_info.json`` next to a BOP model file, when the file is named obj_NNNNNN."""
     folder, name = os.path.split(os.path.abspath(mesh_path))
-    if not _NAME.match(os.path.splitext(name)[0]):
+    if not name.startswith("obj_") or not _NAME.match(os.path.splitext(name)[0]):
         return None
     info = os.path.join(folder, "models_info.json")
     return info if os.path.isfile(info) else None

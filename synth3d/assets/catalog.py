@@ -643,19 +643,23 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
         else:
             root = loaded.asset_root
         found = set_files(spec, root, where)
-        kinds = {kind_of(p) for p, _, _ in found}
+        kind_list = [kind_of(p) for p, _, _ in found]
+        kinds = set(kind_list)
         if spec.kind is not None:
-            wrong = [p for p, _, scanned in found if kind_of(p) != spec.kind and not scanned]
+            wrong = [p for (p, _, scanned), k in zip(found, kind_list)
+                     if k != spec.kind and not scanned]
             if wrong:
                 raise AssetError(f"{where}.path", f"'{wrong[0]}' is not a {spec.kind} file")
             kind = spec.kind
-        elif "mesh" in kinds and all(scanned or kind_of(p) == "mesh" for p, _, scanned in found):
+        elif "mesh" in kinds and all(scanned or k == "mesh"
+                                     for (_, _, scanned), k in zip(found, kind_list)):
             kind = "mesh"  # a mesh library's folders hold its textures too
         elif len(kinds) > 1:
             raise AssetError(f"{where}.path", f"mixes {' and '.join(sorted(kinds))} files; set kind")
         else:
             kind = kinds.pop()
-        found = [f for f in found if kind_of(f[0]) == kind]
+        if len(kinds) > 1:
+            found = [f for f, k in zip(found, kind_list) if k == kind]
         if not found:
             raise AssetError(f"{where}.path", f"holds no {kind} file")
         if kind == "mesh":
@@ -730,7 +734,8 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
                         raise AssetError(e.path, f.error)
                     bad.append((e.path, f.error))
                     continue
-                warn_missing(e.path, (f.materials or {}).get("missing", []))
+                if f.missing:
+                    warn_missing(e.path, f.missing)
                 keep.append(e)
             sets[name] = keep
         index = {"hits": cache.hits, "misses": cache.misses, "file": cache.path}

@@ -16,50 +16,62 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 
-SCHEMA = 2
+SCHEMA = 3
 _lock = threading.Lock()
 
 
-@dataclass
 class MeshFacts:
     """What the catalog knows about one mesh file.
 
     ``hull`` (N, 3) float64: the points whose box and lowest point placement uses (the convex
     hull's vertices, or all vertices of small meshes), in the asset's own coordinates;
-    ``bounds`` (2, 3) float64: the box of all vertices; ``error``: why it cannot be used."""
+    ``bounds`` (2, 3) float64: the box of all vertices; ``triangles``; ``materials`` (parts,
+    textured parts, vertex-coloured parts, missing files, normal maps, textures); ``error``: why
+    it cannot be used; ``deps``: ``[relative path, size, mtime_ns]`` of the files it depends on."""
 
-    hull: np.ndarray | None
-    bounds: np.ndarray | None
-    triangles: int = 0
-    materials: dict | None = None
-    error: str | None = None
-    deps: list | None = None  # [relative path, size, mtime_ns] of the files it depends on
+    __slots__ = ("hull", "bounds", "triangles", "_materials", "error", "deps")
 
-    def to_row(self) -> tuple[bytes, str]:
-        meta = {"triangles": self.triangles, "materials": self.materials or {}, "error": self.error,
-                "deps": self.deps or [],
-                "hull_n": 0 if self.hull is None else len(self.hull)}
+    def __init__(self, hull, bounds, triangles: int = 0, materials=None, error: str | None = None,
+                 deps: list | None = None):
+        self.hull, self.bounds, self.triangles = hull, bounds, triangles
+        self._materials = materials if materials is not None else {}
+        self.error, self.deps = error, deps if deps is not None else []
+
+    @property
+    def materials(self) -> dict:
+        if isinstance(self._materials, str):  # parsed when first asked for (reports, warnings)
+            self._materials = json.loads(self._materials)
+        return self._materials
+
+    @property
+    def missing(self) -> list:
+        """Missing texture and material files (absolute)."""
+        if isinstance(self._materials, str) and '"missing": []' in self._materials:
+            return []
+        return self.materials.get("missing", [])
+
+    def to_row(self) -> tuple:
         blob = b""
         if self.hull is not None:
             blob = np.ascontiguousarray(self.bounds, "<f8").tobytes() + \
                 np.ascontiguousarray(self.hull, "<f8").tobytes()
-        return blob, json.dumps(meta)
+        return (blob, int(self.triangles), self.error,
+                json.dumps(self.deps) if self.deps else "", json.dumps(self.materials))
 
     @classmethod
-    def from_row(cls, blob: bytes, meta_text: str) -> "MeshFacts":
-        meta = json.loads(meta_text)
+    def from_row(cls, blob: bytes, triangles: int, error, deps: str, materials: str) -> "MeshFacts":
         hull = bounds = None
-        if meta["hull_n"]:
+        if blob:
             arr = np.frombuffer(blob, "<f8")
-            bounds = arr[:6].reshape(2, 3).copy()
-            hull = arr[6:].reshape(-1, 3).copy()
-        return cls(hull, bounds, meta["triangles"], meta["materials"], meta["error"], meta["deps"])
+            bounds = arr[:6].reshape(2, 3)
+            hull = arr[6:].reshape(-1, 3)
+        return cls(hull, bounds, triangles, materials, error, json.loads(deps) if deps else [])
 
 
 def _stat(path: str) -> tuple[int, int]:
@@ -106,9 +118,10 @@ class IndexCache:
             try:
                 os.makedirs(os.path.dirname(self.path), exist_ok=True)
                 self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-                self._db.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, "
-                                 "size INT, mtime INT, hash TEXT, schema INT, blob BLOB, meta TEXT)")
-                self._db.execute("CREATE INDEX IF NOT EXISTS files_hash ON files(hash)")
+                self._db.execute("CREATE TABLE IF NOT EXISTS files3 (path TEXT PRIMARY KEY, "
+                                 "size INT, mtime INT, hash TEXT, schema INT, blob BLOB, "
+                                 "triangles INT, error TEXT, deps TEXT, materials TEXT)")
+                self._db.execute("CREATE INDEX IF NOT EXISTS files3_hash ON files3(hash)")
                 self._db.commit()
             except sqlite3.Error:
                 self._db = None  # an unwritable cache folder just means no cache
@@ -120,7 +133,8 @@ class IndexCache:
         with _lock:
             for i in range(0, len(paths), 900):
                 part = paths[i:i + 900]
-                q = ("SELECT path, size, mtime, hash, schema, blob, meta FROM files WHERE path IN "
+                q = ("SELECT path, size, mtime, hash, schema, blob, triangles, error, deps, "
+                     "materials FROM files3 WHERE path IN "
                      f"({','.join('?' * len(part))})")
                 for r in self._db.execute(q, part):
                     out[r[0]] = r[1:]
@@ -130,8 +144,8 @@ class IndexCache:
         if self._db is None:
             return None
         with _lock:
-            return self._db.execute("SELECT blob, meta FROM files WHERE hash = ? AND schema = ? "
-                                    "LIMIT 1", (h, SCHEMA)).fetchone()
+            return self._db.execute("SELECT blob, triangles, error, deps, materials FROM files3 "
+                                    "WHERE hash = ? AND schema = ? LIMIT 1", (h, SCHEMA)).fetchone()
 
     def facts(self, paths: list[str], compute, deps_of) -> dict[str, MeshFacts]:
         """Facts of every path: from the cache when the file and its dependencies are
@@ -143,7 +157,7 @@ class IndexCache:
             r = rows.get(p)
             size, mtime = _stat(p)
             if r is not None and r[3] == SCHEMA and r[0] == size and r[1] == mtime:
-                f = MeshFacts.from_row(r[4], r[5])
+                f = MeshFacts.from_row(*r[4:])
                 base = os.path.dirname(p)
                 if all(list(_stat(os.path.join(base, d[0]))) == [d[1], d[2]] for d in f.deps):
                     out[p] = f
@@ -160,8 +174,7 @@ class IndexCache:
                 f = compute(p)
                 f.deps = deps
             out[p] = f
-            blob, meta = f.to_row()
-            self._pending.append((p, size, mtime, h, SCHEMA, blob, meta))
+            self._pending.append((p, size, mtime, h, SCHEMA, *f.to_row()))
         self.flush()
         return out
 
@@ -171,7 +184,8 @@ class IndexCache:
             return
         try:
             with _lock:
-                self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                self._db.executemany("INSERT OR REPLACE INTO files3 VALUES "
+                                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                      self._pending)
                 self._db.commit()
         except sqlite3.Error:
