@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import trimesh
-
 from conftest import run_cli, shared
+
 from synth3d.assets.catalog import build_catalog, load_mesh, load_mesh_parts
 from synth3d.errors import AssetError, AssetWarning
 from synth3d.template.loading import load_template
@@ -376,6 +376,11 @@ def test_bad_asset_stops_by_default_and_is_skipped_when_asked(tmp_path):
         cat = _catalog({"m": {"path": "lib", "on_bad_asset": "skip"}}, tmp_path)
     assert [Path(e.path).name for e in cat.sets["m"]] == ["good.obj"]
     assert [(s, Path(p).name) for s, p, _ in cat.skipped] == [("m", "bad.obj")]
+    from synth3d.run.pipeline import render_dataset
+
+    summary = render_dataset(_template({"m": {"path": "lib", "on_bad_asset": "skip"}}, tmp_path,
+                                       size=[32, 24]), tmp_path / "ds", n=1, formats=[])
+    assert summary["assets_skipped"] == 1 and summary["rendered"] == 1
 
 
 def _write_yaml(path: Path, data: dict) -> Path:

@@ -21,7 +21,8 @@ UNITS = "mm"
 @lru_cache(maxsize=64)
 def _read_info(path: str, mtime_ns: int) -> dict:
     try:
-        data = json.loads(open(path, encoding="utf-8").read())
+        with open(path, encoding="utf-8") as f:
+            data = json.loads(f.read())
     except (OSError, ValueError) as e:
         raise AssetError(path, f"cannot read models_info.json ({e.__class__.__name__})") from None
     if not isinstance(data, dict):

@@ -490,7 +490,8 @@ def mesh_deps(path: str) -> list[str]:
         elif low.endswith(".gltf"):
             import json
 
-            data = json.loads(open(path, encoding="utf-8").read())
+            with open(path, encoding="utf-8") as f:
+                data = json.loads(f.read())
             base = os.path.dirname(path)
             for item in data.get("buffers", []) + data.get("images", []):
                 uri = item.get("uri")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import threading
 
@@ -35,7 +34,7 @@ class MeshFacts:
     textured parts, vertex-coloured parts, missing files, normal maps, textures); ``error``: why
     it cannot be used; ``deps``: ``[relative path, size, mtime_ns]`` of the files it depends on."""
 
-    __slots__ = ("hull", "bounds", "triangles", "_materials", "error", "deps")
+    __slots__ = ("_materials", "bounds", "deps", "error", "hull", "triangles")
 
     def __init__(self, hull, bounds, triangles: int = 0, materials=None, error: str | None = None,
                  deps: list | None = None):
@@ -65,7 +64,7 @@ class MeshFacts:
                 json.dumps(self.deps) if self.deps else "", json.dumps(self.materials))
 
     @classmethod
-    def from_row(cls, blob: bytes, triangles: int, error, deps: str, materials: str) -> "MeshFacts":
+    def from_row(cls, blob: bytes, triangles: int, error, deps: str, materials: str) -> MeshFacts:
         hull = bounds = None
         if blob:
             arr = np.frombuffer(blob, "<f8")

@@ -151,6 +151,14 @@ def dataset_roots(dataset: str | os.PathLike | None, relocation: dict[str, str] 
     return relocation_map(recorded, relocation)
 
 
-__all__ = ["PREFIX", "TEMPLATE_ROOT", "dataset_roots", "parse_relocation", "portable_path",
-           "relocation_map",
-           "portable_spec", "resolve_path", "resolve_spec"]
+__all__ = [
+    "PREFIX",
+    "TEMPLATE_ROOT",
+    "dataset_roots",
+    "parse_relocation",
+    "portable_path",
+    "portable_spec",
+    "relocation_map",
+    "resolve_path",
+    "resolve_spec",
+]

@@ -96,7 +96,8 @@ def read_sidecar(path: str) -> dict[str, SidecarRow]:
     rows: list[tuple[str, dict]] = []
     try:
         if path.lower().endswith(".json"):
-            data = json.loads(open(path, encoding="utf-8").read())
+            with open(path, encoding="utf-8") as f:
+                data = json.loads(f.read())
             if isinstance(data, dict):
                 rows = [(str(k), dict(v, file=k)) for k, v in data.items()]
             elif isinstance(data, list):

@@ -67,8 +67,7 @@ def _floats(text: str | None, n: int, default: float, path: str, what: str) -> l
 
 def _mesh_file(fn: str, base: str) -> str:
     for pre in ("file://",):
-        if fn.startswith(pre):
-            fn = fn[len(pre):]
+        fn = fn.removeprefix(pre)
     if fn.startswith("package://"):
         # package://pkg/rest: look for rest next to the URDF, then pkg/rest above it.
         rest = fn[len("package://"):]

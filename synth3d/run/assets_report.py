@@ -12,7 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..spec import CameraSpec, EnvironmentSpec, LightSpec, ObjectSpec, PostSpec, SceneSpec
+from ..spec import (
+    CameraSpec,
+    EnvironmentSpec,
+    LightSpec,
+    ObjectSpec,
+    PostSpec,
+    SceneSpec,
+)
 
 
 def thumbnail_spec(T_obj_asset: np.ndarray, bounds: np.ndarray, asset: str, size: int = 128,
