@@ -75,6 +75,8 @@ def main() -> None:
     ap.add_argument("--size", default="160x120")
     ap.add_argument("--work", default=None, help="folder for the library, cache and dataset "
                     "(default: a temporary folder, removed)")
+    ap.add_argument("--reuse-cache", action="store_true", help="keep the index cache of an "
+                    "earlier run in --work (the first run is then cached too)")
     a = ap.parse_args()
     w, h = (int(x) for x in a.size.split("x"))
     tmp = tempfile.TemporaryDirectory() if a.work is None else None
@@ -82,7 +84,8 @@ def main() -> None:
     lib, cache = work / "library", work / "cache"
     import shutil
 
-    for old in (cache, work / "ds"):  # the first run is a first run; the dataset is new
+    # The first run is a first run (unless --reuse-cache); the dataset is new.
+    for old in ([] if a.reuse_cache else [cache]) + [work / "ds"]:
         shutil.rmtree(old, ignore_errors=True)
     os.environ["SYNTH3D_CACHE_DIR"] = str(cache)
     from synth3d.assets.catalog import build_catalog
