@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..asset_paths import register_roots
 from ..envmap import load_hdri  # noqa: F401 — part of this module's API (asset files by kind)
 from ..errors import AssetError, AssetWarning, TemplateError
 from ..template.loading import LoadedTemplate
@@ -345,6 +346,7 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
         if sum(e.weight for e in sets[name]) <= 0:
             raise TemplateError(f"assets.{name}.weights", "all weights are 0")
     categories = _check_uses(t, sets)
+    register_roots(roots)  # SceneSpecs read back with from_json in this process still load
     cat = Catalog(sets=sets, categories=categories, roots=roots, skipped=skipped, facts=facts,
                   index=index)
     if open_files:

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..asset_paths import resolve_asset
 from ..errors import AssetError
 
 
@@ -19,7 +20,7 @@ def _read_error(path: str, e: Exception) -> AssetError:
 
 
 @lru_cache(maxsize=256)
-def load_mesh(path: str):
+def _load_mesh_cached(path: str):
     """The mesh as ``trimesh.load(path, force='mesh')`` returns it (cached); for a URDF, its
     link's visual meshes placed by their origins and scales, in one mesh.
 
@@ -61,7 +62,7 @@ def _file_parts(path: str) -> list:
 
 
 @lru_cache(maxsize=256)
-def load_mesh_parts(path: str) -> tuple:
+def _load_mesh_parts_cached(path: str) -> tuple:
     """The file's geometries with scene-graph transforms applied (same coordinates as
     :func:`load_mesh`), each keeping its own material/texture, for the renderer. OBJ materials
     get what trimesh leaves out of their ``.mtl`` (alpha, textures with options; see
@@ -78,7 +79,7 @@ def load_mesh_parts(path: str) -> tuple:
 
 
 @lru_cache(maxsize=512)
-def _read_image(path: str) -> np.ndarray:
+def _read_image_cached(path: str) -> np.ndarray:
     import cv2
 
     img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
@@ -102,7 +103,7 @@ def load_image_rgb(path: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=256)
-def load_card_rgba(path: str, mode: str, key_color: tuple, key_threshold: float) -> np.ndarray:
+def _load_card_rgba_cached(path: str, mode: str, key_color: tuple, key_threshold: float) -> np.ndarray:
     """(H, W, 4) uint8 sRGB + alpha of a card image.
 
     ``mode``: ``channel`` (the file's alpha), ``key`` (alpha 0 where the colour is within
@@ -125,3 +126,39 @@ def load_card_rgba(path: str, mode: str, key_color: tuple, key_threshold: float)
         background = np.isin(labels, border[border > 0]) & close
         alpha[background] = 0
     return np.dstack([rgb, alpha])
+
+
+# The public loaders resolve ``@NAME/…`` asset paths (see :mod:`synth3d.asset_paths`) before the
+# caches, so a cache entry is always one file.
+
+
+def load_mesh(path: str):
+    """The mesh as ``trimesh.load(path, force='mesh')`` returns it (cached); for a URDF, its
+    link's visual meshes placed by their origins and scales, in one mesh. Raises AssetError for
+    unreadable or empty files."""
+    return _load_mesh_cached(resolve_asset(path))
+
+
+def load_mesh_parts(path: str) -> tuple:
+    """The file's geometries with scene-graph transforms applied (same coordinates as
+    :func:`load_mesh`), each keeping its own material/texture, for the renderer. OBJ materials
+    get what trimesh leaves out of their ``.mtl`` (see :mod:`synth3d.assets.mtl`); a URDF gives
+    its link's visual meshes."""
+    return _load_mesh_parts_cached(resolve_asset(path))
+
+
+def _read_image(path: str) -> np.ndarray:
+    return _read_image_cached(resolve_asset(path))
+
+
+def load_card_rgba(path: str, mode: str, key_color: tuple, key_threshold: float) -> np.ndarray:
+    """(H, W, 4) uint8 sRGB + alpha of a card image.
+
+    ``mode``: ``channel`` (the file's alpha), ``key`` (alpha 0 where the colour is within
+    ``key_threshold`` of ``key_color`` *and* connected to the image border, so white details inside
+    the object survive), or ``none`` (opaque)."""
+    return _load_card_rgba_cached(resolve_asset(path), mode, key_color, key_threshold)
+
+
+load_mesh.cache_clear = _load_mesh_cached.cache_clear  # type: ignore[attr-defined]
+load_mesh_parts.cache_clear = _load_mesh_parts_cached.cache_clear  # type: ignore[attr-defined]

@@ -151,13 +151,22 @@ def dataset_roots(dataset: str | os.PathLike | None, relocation: dict[str, str] 
     return relocation_map(recorded, relocation)
 
 
+def read_scene(path: str | os.PathLike, asset_roots: dict[str, str] | None = None) -> SceneSpec:
+    """A saved SceneSpec (``OUT/scene/NNNNNN.json``) ready to render: its ``@NAME/…`` asset
+    paths resolved against the roots its dataset records (``dataset.json`` two folders up),
+    with ``asset_roots`` (a relocation, see :func:`parse_relocation`) on top."""
+    p = Path(path)
+    spec = SceneSpec.from_json(p.read_text())
+    return resolve_spec(spec, dataset_roots(p.resolve().parent.parent, asset_roots))
+
+
 __all__ = [
     "PREFIX",
     "TEMPLATE_ROOT",
     "dataset_roots",
     "parse_relocation",
     "portable_path",
-    "portable_spec",
+    "portable_spec", "read_scene",
     "relocation_map",
     "resolve_path",
     "resolve_spec",
