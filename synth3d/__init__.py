@@ -32,6 +32,7 @@ _LAZY = {
     "Template": ("synth3d.template", "Template"),
     "json_schema": ("synth3d.template", "json_schema"),
     "SceneSpec": ("synth3d.spec", "SceneSpec"),
+    "read_scene": ("synth3d.assets.roots", "read_scene"),
     "Frame": ("synth3d.frame", "Frame"),
     "Renderer": ("synth3d.render.renderer", "Renderer"),
     "finish": ("synth3d.post", "finish"),

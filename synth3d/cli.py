@@ -69,11 +69,30 @@ def main(
             _fail(Synth3dError("--max-image-pixels", f"must be ≥ 0 (0: no limit), got "
                                f"{max_image_pixels}"))
         os.environ["SYNTH3D_MAX_IMAGE_PIXELS"] = str(max_image_pixels)
+    import warnings
+
+    from .errors import AssetWarning
+
+    plain = warnings.formatwarning
+    warnings.formatwarning = lambda msg, cat, *a, **k: (
+        f"warning: {msg}\n" if issubclass(cat, AssetWarning) else plain(msg, cat, *a, **k))
 
 
 SET_HELP = ("Override a template field: path.to.field=VALUE (VALUE is YAML, e.g. "
             "camera.fov_y_deg=40, objects[0].count={dist: randint, min: 1, max: 3}). Repeatable.")
 GL_HELP = "Headless GL platform: egl (default; NVIDIA or Mesa) or osmesa. Env: SYNTH3D_GL."
+ASSET_ROOT_HELP = ("Where the assets are now, if they moved: DIR (the template's asset_root), "
+                   "NAME=DIR (a named root of dataset.json's asset_roots) or /old/dir=/new/dir "
+                   "(old datasets with absolute paths). Repeatable.")
+
+
+def _relocation(values: Optional[List[str]]) -> Optional[dict]:
+    from .assets.roots import parse_relocation
+
+    try:
+        return parse_relocation(values) or None
+    except Synth3dError as e:
+        _fail(e)
 
 
 def _progress(console, verb: str, enabled: bool):
@@ -173,7 +192,9 @@ def render(
                    "command again to finish", err=True)
         raise typer.Exit(130)
     typer.echo(f"wrote {summary['rendered']} frame(s) to {out} "
-               f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done)")
+               f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done"
+               + (f"; {summary['assets_skipped']} bad asset(s) skipped"
+                  if summary.get("assets_skipped") else "") + ")")
 
 
 def _gpus(text: Optional[str]) -> Optional[list[int]]:
@@ -228,6 +249,7 @@ def stylize(
                                       "frame (default 1)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the drawn parameters (frame i's are drawn "
                              "from (seed, i))."),
+    asset_root: Optional[List[str]] = typer.Option(None, "--asset-root", help=ASSET_ROOT_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ):
     """Stylise an existing dataset into a new one (labels unchanged).
@@ -242,7 +264,8 @@ def stylize(
     console = Console(stderr=True)
     task: dict = {}
     try:
-        job = Stylizer(dataset, out, style, set_ or [], p=p, seed=seed)
+        job = Stylizer(dataset, out, style, set_ or [], p=p, seed=seed,
+                       asset_roots=_relocation(asset_root))
         bar, task, on_start, on_frame = _progress(console, "stylizing", progress)
         with bar:
             summary = job.run(on_start=on_start, on_frame=on_frame)
@@ -271,13 +294,14 @@ def export(
     dataset: Path = typer.Argument(..., help="A dataset folder written by `synth3d render`."),
     formats: List[str] = typer.Option(..., "--format", help="coco, bop, yolo or webdataset "
                                       "(repeatable or comma-separated)."),
+    asset_root: Optional[List[str]] = typer.Option(None, "--asset-root", help=ASSET_ROOT_HELP),
 ):
     """Write dataset formats (COCO, BOP, YOLO, webdataset) from a rendered dataset, without
     rendering."""
     from .writers.dataset import export as _export
 
     try:
-        written = _export(dataset, _formats(formats))
+        written = _export(dataset, _formats(formats), asset_roots=_relocation(asset_root))
     except Synth3dError as e:
         _fail(e)
     for p in written:
@@ -437,16 +461,66 @@ def rerender(
                              help="Folder for the files (same relative names as in the dataset)."),
     gpu: Optional[int] = typer.Option(None, "--gpu", help="EGL device index to render on."),
     gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
+    asset_root: Optional[List[str]] = typer.Option(None, "--asset-root", help=ASSET_ROOT_HELP),
 ):
     """Render one frame again from its SceneSpec (byte for byte the same files)."""
     from .run.pipeline import rerender as _rerender
 
     try:
-        files = _rerender(scene, out, backend=gl, gpu=gpu)
+        files = _rerender(scene, out, backend=gl, gpu=gpu, asset_roots=_relocation(asset_root))
     except Synth3dError as e:
         _fail(e)
     for k, p in files.items():
         typer.echo(f"{k}: {p}")
+
+
+@app.command()
+def assets(
+    source: Path = typer.Argument(..., help="A template (its asset sets) or a folder/file of "
+                                  "meshes (one set)."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Folder for report.json, "
+                                       "sizes.png and a thumbnail sheet per category."),
+    category: Optional[str] = typer.Option(None, "--category", help="For a folder: category "
+                                           "pattern or name ({parent} default, {dir0}, {name}, "
+                                           "{stem})."),
+    up_axis: str = typer.Option("z", "--up-axis", help="For a folder: the files' up axis."),
+    units: Optional[str] = typer.Option(None, "--units", help="For a folder: m, cm, mm or in."),
+    thumbnails: int = typer.Option(24, "--thumbnails", help="Thumbnails per category (0: none)."),
+    thumb_size: int = typer.Option(96, "--thumb-size", help="Thumbnail size in pixels."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
+    gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
+):
+    """Describe an asset library: categories and counts, sizes, files that fail to load and
+    why, missing textures; with -o also a size histogram and thumbnail contact sheets."""
+    from .run.assets_report import inspect_assets
+
+    if up_axis not in ("z", "y", "x", "-x", "-y", "-z"):
+        _fail(Synth3dError("--up-axis", f"must be z, y, x, -x, -y or -z, got '{up_axis}'"))
+    if units is not None and units not in ("m", "cm", "mm", "in"):
+        _fail(Synth3dError("--units", f"must be m, cm, mm or in, got '{units}'"))
+    try:
+        rep = inspect_assets(source, out, category=category, up_axis=up_axis, units=units,
+                             thumbnails=thumbnails if out else 0, thumb_size=thumb_size,
+                             backend=gl, overrides=set_ or [])
+    except Synth3dError as e:
+        _fail(e)
+    idx = rep["index"]
+    typer.echo(f"{source}: index {idx.get('hits', 0)} cached, {idx.get('misses', 0)} opened")
+    for name, s in rep["sets"].items():
+        typer.echo(f"set {name}: {s['assets']} {s['kind']} asset(s), {len(s['categories'])} "
+                   f"categor{'y' if len(s['categories']) == 1 else 'ies'}, "
+                   f"{len(s['failed'])} failed, {len(s['missing_textures'])} missing texture(s)")
+        for c, k in s["categories"].items():
+            sz = rep["sizes"].get(c)
+            med = f"  median size {sorted(sz)[len(sz) // 2]:.3g} m" if sz else ""
+            typer.echo(f"  {c}: {k}{med}")
+        for f in s["failed"]:
+            typer.echo(f"  failed: {f['file']}: {f['why']}")
+        for m in s["missing_textures"]:
+            typer.echo(f"  missing texture: {m}")
+    if out:
+        typer.echo(f"wrote {out}/report.json, sizes.png and {len(rep.get('sheets', {}))} "
+                   "contact sheet(s)")
 
 
 def run():  # console-script entry point

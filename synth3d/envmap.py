@@ -26,8 +26,16 @@ SH_BAND_FACTORS = np.array([math.pi] + [2 * math.pi / 3] * 3 + [math.pi / 4] * 5
 """Â_l of the clamped-cosine kernel per SH coefficient (Ramamoorthi & Hanrahan 2001)."""
 
 
-@lru_cache(maxsize=8)
 def load_hdri(path: str) -> np.ndarray:
+    """(H, W, 3) float32 linear RGB equirectangular image (cached; at most 8 per process);
+    ``@NAME/…`` paths resolve as :func:`synth3d.asset_paths.resolve_asset` says."""
+    from .asset_paths import resolve_asset
+
+    return _load_hdri_cached(resolve_asset(path))
+
+
+@lru_cache(maxsize=8)
+def _load_hdri_cached(path: str) -> np.ndarray:
     """(H, W, 3) float32 linear RGB equirectangular image (cached; at most 8 per process)."""
     import cv2
 

@@ -34,3 +34,8 @@ class RenderError(Synth3dError):
 
 class DatasetError(Synth3dError):
     """An output folder is unusable (written by another template, unwritable, inconsistent)."""
+
+
+class AssetWarning(UserWarning):
+    """An asset loads but not entirely (a missing texture, a skipped bad file); the CLI prints
+    it as one ``warning:`` line."""

@@ -1,51 +1,67 @@
 """Asset catalog: resolves asset sets to files, assigns categories, and opens every file once.
 
 The catalog is built in the preflight step, before the first frame: a missing, empty or corrupt file
-raises :class:`~synth3d.errors.AssetError` naming the asset set and the file.
+raises :class:`~synth3d.errors.AssetError` naming the asset set and the file. Mesh files are
+opened through the index cache (:mod:`synth3d.assets.index_cache`), so a library is opened once.
+Layouts and categories: :mod:`synth3d.assets.layouts`; loading: :mod:`synth3d.assets.loaders`;
+object frames: :mod:`synth3d.assets.facts`.
 """
 from __future__ import annotations
 
-import glob
 import os
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from ..asset_paths import register_roots
 from ..envmap import load_hdri  # noqa: F401 — part of this module's API (asset files by kind)
-from ..errors import AssetError, TemplateError
-from .confine import check_confined
-from .images import check_image_pixels, imread
+from ..errors import AssetError, AssetWarning, TemplateError
+from .images import check_image_pixels
 from ..template.loading import LoadedTemplate
 from ..template.schema import AssetSetSpec
-
-MESH_EXT = {".obj", ".glb", ".gltf", ".ply", ".stl", ".off"}
-IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
-HDRI_EXT = {".hdr", ".exr"}
-
-
-def kind_of(path: Path) -> str | None:
-    ext = path.suffix.lower()
-    if ext in MESH_EXT:
-        return "mesh"
-    if ext in IMAGE_EXT:
-        return "image"
-    if ext in HDRI_EXT:
-        return "hdri"
-    return None
+from .facts import (  # noqa: F401 — re-exported
+    UP_ROTATIONS,
+    LazyMeshInfo,
+    MeshInfo,
+    _object_frame,
+    mesh_deps,
+    mesh_facts,
+    object_frame,
+)
+from .layouts import (  # noqa: F401 — re-exported
+    HDRI_EXT,
+    IMAGE_EXT,
+    MESH_EXT,
+    category_of,
+    kind_of,
+    object_name,
+    resolve_paths,
+    set_files,
+)
+from .loaders import (  # noqa: F401 — re-exported
+    _read_image,
+    check_vertices,
+    load_card_rgba,
+    load_image_rgb,
+    load_mesh,
+    load_mesh_parts,
+)
 
 
 @dataclass(frozen=True)
 class AssetEntry:
-    """One file of an asset set.
+    """One asset of an asset set.
 
     Attributes
     ----------
     path : str
-        Absolute path.
+        Absolute path (a URDF for URDF assets).
     stem : str
-        File name without extension (what weights and attributes refer to).
+        The asset's name: the file name without extension, or the object's folder for
+        per-object layouts (GSO, ShapeNet). Weights, keypoints and attributes refer to it.
     kind : str
         ``mesh``, ``image`` or ``hdri``.
     weight : float
@@ -54,6 +70,23 @@ class AssetEntry:
         Category name for objects drawn from this file.
     set : str
         Name of the asset set it belongs to.
+    units : float
+        Metres per file unit (mm → 0.001).
+    size_known : bool
+        Whether the asset's true size is known (units, URDF, BOP set, sidecar); ``normalize``
+        only rescales assets whose size is not.
+    size : float or None
+        True size in metres (sidecar ``size``) of the set's normalize measure.
+    up_axis : str
+        The file's up axis (turned to +z).
+    mass, friction : float or None
+        For physics: kilograms and the friction coefficient (URDF, sidecar).
+    collision : str or None
+        A URDF's collision mesh (absolute path; in the same coordinates as its visual).
+    keypoints : dict or None
+        Named points in the file's coordinates (sidecar), else the set's ``keypoints``.
+    bop : dict or None
+        ``obj_id``, ``diameter``, symmetries of a BOP model-set file.
     """
 
     path: str
@@ -62,18 +95,15 @@ class AssetEntry:
     weight: float
     category: str
     set: str
-
-
-@dataclass
-class MeshInfo:
-    """Geometry facts the sampler needs, in the *object frame* (after up-axis rotation,
-    normalisation and origin shift): ``T_obj_asset`` maps file coordinates to it, ``hull`` holds
-    (N, 3) convex-hull vertices there (lowest point, image-space boxes), ``bounds`` is (2, 3)."""
-
-    T_obj_asset: np.ndarray
-    hull: np.ndarray
-    bounds: np.ndarray
-    bounds_file: np.ndarray
+    units: float = 1.0
+    size_known: bool = False
+    size: float | None = None
+    up_axis: str = "z"
+    mass: float | None = None
+    friction: float | None = None
+    collision: str | None = None
+    keypoints: dict | None = field(default=None, hash=False, compare=False)
+    bop: dict | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass
@@ -89,216 +119,211 @@ class Catalog:
 
     ``sets`` maps set name → entries; ``categories`` maps category name → id (1-based, in template
     order of the sets objects draw from); ``mesh_info`` is keyed by (set name, path) since sets may
-    normalise the same file differently, ``image_info`` by path.
+    normalise the same file differently, ``image_info`` by path. ``roots`` maps root names to
+    absolute folders (what SceneSpecs on disk are relative to, see
+    :mod:`synth3d.assets.roots`); ``skipped`` lists ``(set, path, reason)`` of bad assets left
+    out (``on_bad_asset: skip``); ``facts`` the index facts of every mesh file
+    (:class:`~synth3d.assets.index_cache.MeshFacts`); ``index`` the cache's hits and misses.
     """
 
     sets: dict[str, list[AssetEntry]]
     categories: dict[str, int]
-    mesh_info: dict[tuple[str, str], MeshInfo] = field(default_factory=dict)
+    mesh_info: Mapping[tuple[str, str], MeshInfo] = field(default_factory=LazyMeshInfo)
     image_info: dict[str, ImageInfo] = field(default_factory=dict)
+    roots: dict[str, str] = field(default_factory=dict)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
+    index: dict = field(default_factory=dict)
 
     def category_names(self) -> dict[int, str]:
         return {i: n for n, i in self.categories.items()}
 
 
-def resolve_paths(spec: AssetSetSpec, root: Path, where: str) -> list[Path]:
-    """Files of one asset set, sorted, de-duplicated."""
-    patterns = [spec.path] if isinstance(spec.path, str) else list(spec.path)
-    out: list[Path] = []
-    for pat in patterns:
-        p = Path(os.path.expanduser(pat))
-        if not p.is_absolute():
-            p = root / p
-        if any(ch in pat for ch in "*?["):
-            hits = [Path(h) for h in sorted(glob.glob(str(p), recursive=True))]
-            hits = [h for h in hits if h.is_file() and kind_of(h)]
-            if not hits:
-                raise AssetError(f"{where}.path", f"glob '{pat}' matches no supported file (in {root})")
-            out.extend(hits)
-        elif p.is_dir():
-            hits = sorted(h for h in p.iterdir() if h.is_file() and kind_of(h))
-            if not hits:
-                raise AssetError(f"{where}.path", f"folder '{p}' holds no supported file")
-            out.extend(hits)
-        elif p.is_file():
-            if kind_of(p) is None:
-                raise AssetError(f"{where}.path", f"'{p}' is not a supported file type")
-            out.append(p)
+def _entry(spec: AssetSetSpec, set_name: str, path: str, base: str, kind: str, table,
+           table_dir: str | None) -> AssetEntry:
+    """The catalog entry of one file: name, category, units, size, axis, physics facts."""
+    from .sidecar import UNITS, lookup
+
+    name = object_name(path)
+    units = UNITS[spec.units] if spec.units else 1.0
+    known = spec.units is not None
+    mass = friction = collision = bop = None
+    if kind == "mesh":
+        if path.lower().endswith(".urdf"):
+            from .urdf import read_urdf
+
+            u = read_urdf(path)
+            mass, friction, known, units = u.mass, u.friction, True, 1.0
+            collision = u.collisions[0].path if u.collisions else None
         else:
-            raise AssetError(f"{where}.path", f"'{p}' not found")
-    seen: set[Path] = set()
-    unique = []
-    for p in out:
-        check_confined(p, f"{where}.path")
-        rp = p.resolve()
-        if rp not in seen:
-            seen.add(rp)
-            unique.append(rp)
-    return unique
+            from .bop_models import bop_model
+
+            bop = bop_model(path)
+            if bop is not None and spec.units is None:
+                units, known = 0.001, True
+    row = lookup(table, table_dir, path, name) if table else None
+    category = None
+    size = keypoints = None
+    up = spec.up_axis
+    weight = spec.weights.get(name)
+    if row is not None:
+        category = row.category
+        if row.units:
+            units, known = UNITS[row.units], True
+        if row.scale is not None:
+            units, known = row.scale, True
+        if row.size is not None:
+            size, known = row.size, True
+        up = row.up_axis or up
+        keypoints = row.keypoints
+        mass = row.mass if row.mass is not None else mass
+        friction = row.friction if row.friction is not None else friction
+        if weight is None and row.weight is not None:
+            weight = row.weight
+    if category is None:
+        category = category_of(spec, set_name, path, base, name)
+    return AssetEntry(path, name, kind, float(1.0 if weight is None else weight), category,
+                      set_name, units=units, size_known=known, size=size, up_axis=up, mass=mass,
+                      friction=friction, collision=collision, keypoints=keypoints, bop=bop)
 
 
-# ---------------------------------------------------------------------------------------------
-# Loading (cached per process; the renderer reuses the same caches)
+def _warn_skipped(where: str, bad: list[tuple[str, str]]) -> None:
+    listing = "; ".join(f"{p} ({why})" for p, why in bad[:20])
+    more = f"; and {len(bad) - 20} more" if len(bad) > 20 else ""
+    warnings.warn(f"{where}: skipped {len(bad)} asset(s) that fail to load: {listing}{more}",
+                  AssetWarning, stacklevel=3)
 
 
-MAX_COORDINATE = 1e6
-"""Largest vertex coordinate accepted in a mesh file (a kilometre in metres, a metre in µm):
-beyond it float32 GL coordinates lose all precision (and 1e38 overflows when transformed)."""
+def _set_root(spec: AssetSetSpec, loaded: LoadedTemplate) -> Path:
+    if spec.root is None:
+        return loaded.asset_root
+    r = Path(os.path.expanduser(spec.root))
+    if not r.is_absolute():
+        base = loaded.source.resolve().parent if loaded.source else Path.cwd()
+        r = base / r
+    return r.resolve()
 
 
-def check_vertices(path: str, vertices) -> None:
-    """Raise AssetError naming ``path`` for NaN / infinite / absurdly large vertex
-    coordinates, which would otherwise surface as an impossible placement much later."""
-    v = np.asarray(vertices, np.float64)
-    finite = np.isfinite(v)
-    if not finite.all():
-        bad = int((~finite).any(axis=1).sum())
-        raise AssetError(path, f"mesh has {bad} vertex(es) with non-finite coordinates (NaN or "
-                         "infinite)")
-    if v.size and np.abs(v).max() > MAX_COORDINATE:
-        raise AssetError(path, f"mesh has vertex coordinates up to {np.abs(v).max():.3g}, beyond "
-                         f"±{MAX_COORDINATE:g} (wrong units? rescale the file; normalize "
-                         "rescales only sane meshes)")
-
-
-@lru_cache(maxsize=256)
-def load_mesh(path: str):
-    """The mesh as ``trimesh.load(path, force='mesh')`` returns it (cached).
-
-    Raises AssetError for unreadable or empty files."""
-    import warnings
-
-    import trimesh
-
-    # trimesh's processing silently drops non-finite vertices (and the faces using them), so
-    # the file's vertices are checked as written first (a second, unprocessed load).
-    try:
-        raw = trimesh.load(path, force="mesh", process=False)
-    except Exception:  # noqa: BLE001 — reported by the processed load below
-        raw = None
-    if raw is not None and hasattr(raw, "vertices"):
-        check_vertices(path, raw.vertices)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mesh = trimesh.load(path, force="mesh")
-    except Exception as e:  # trimesh raises many types for corrupt files
-        raise AssetError(path, f"cannot read mesh ({e.__class__.__name__}: {str(e)[:120]})") from None
-    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
-        raise AssetError(path, "mesh has no triangles")
-    check_vertices(path, mesh.vertices)
-    return mesh
-
-
-@lru_cache(maxsize=256)
-def load_mesh_parts(path: str) -> tuple:
-    """The file's geometries with scene-graph transforms applied (same coordinates as
-    :func:`load_mesh`), each keeping its own material/texture, for the renderer."""
-    import trimesh
-
-    try:
-        loaded = trimesh.load(path)
-    except Exception as e:
-        raise AssetError(path, f"cannot read mesh ({e.__class__.__name__}: {str(e)[:120]})") from None
-    if isinstance(loaded, trimesh.Scene):
-        parts = [g for g in loaded.dump(concatenate=False) if isinstance(g, trimesh.Trimesh)]
+def _set_kind(spec: AssetSetSpec, found: list, where: str) -> tuple[str, list]:
+    """The kind of a set's files and the files of that kind (a folder of meshes may hold
+    their textures; a URDF stands for the meshes it names)."""
+    kind_list = [kind_of(p) for p, _, _ in found]
+    kinds = set(kind_list)
+    if spec.kind is not None:
+        wrong = [p for (p, _, scanned), k in zip(found, kind_list) if k != spec.kind and not scanned]
+        if wrong:
+            raise AssetError(f"{where}.path", f"'{wrong[0]}' is not a {spec.kind} file")
+        kind = spec.kind
+    elif "mesh" in kinds and all(scanned or k == "mesh"
+                                 for (_, _, scanned), k in zip(found, kind_list)):
+        kind = "mesh"  # a mesh library's folders hold its textures too
+    elif len(kinds) > 1:
+        raise AssetError(f"{where}.path", f"mixes {' and '.join(sorted(kinds))} files; set kind")
     else:
-        parts = [loaded]
-    parts = [p for p in parts if isinstance(p, trimesh.Trimesh) and len(p.faces)]
-    if not parts:
-        raise AssetError(path, "mesh has no triangles")
-    for p in parts:
-        check_vertices(path, p.vertices)
-    return tuple(parts)
+        kind = kinds.pop()
+    if len(kinds) > 1:
+        found = [f for f, k in zip(found, kind_list) if k == kind]
+    if not found:
+        raise AssetError(f"{where}.path", f"holds no {kind} file")
+    if kind == "mesh":
+        from .urdf import read_urdf
+
+        used: set[str] = set()
+        for p, _, _ in found:
+            if p.lower().endswith(".urdf"):
+                try:
+                    used.update(read_urdf(p).mesh_files())
+                except AssetError:
+                    pass  # reported when the URDF itself is indexed
+        if used:
+            found = [f for f in found if f[0].lower().endswith(".urdf") or f[0] not in used]
+    return kind, found
 
 
-@lru_cache(maxsize=512)
-def _read_image(path: str) -> np.ndarray:
-    import cv2
+def _resolve_set(name: str, spec: AssetSetSpec, loaded: LoadedTemplate, roots: dict
+                 ) -> tuple[list[AssetEntry], list[tuple[str, str]]]:
+    """Entries of one set and its bad files ``(path, why)``; adds the set's root to ``roots``
+    when it has one (its own ``root``, or its folder when it lies outside asset_root)."""
+    from .sidecar import read_sidecar
 
-    img = imread(path, cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise AssetError(path, "cannot read image (missing, corrupt or unsupported)")
-    if img.dtype == np.uint16:
-        img = (img / 257.0 + 0.5).astype(np.uint8)
-    elif img.dtype != np.uint8:
-        raise AssetError(path, f"unsupported image sample type {img.dtype}")
-    if img.ndim == 2:
-        img = np.repeat(img[:, :, None], 3, axis=2)
-    if img.shape[2] == 4:
-        return cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
-    return cv2.cvtColor(img[:, :, :3], cv2.COLOR_BGR2RGB)
-
-
-def load_image_rgb(path: str) -> np.ndarray:
-    """(H, W, 3) uint8 sRGB."""
-    img = _read_image(path)
-    return img[:, :, :3]
-
-
-@lru_cache(maxsize=256)
-def load_card_rgba(path: str, mode: str, key_color: tuple, key_threshold: float) -> np.ndarray:
-    """(H, W, 4) uint8 sRGB + alpha of a card image.
-
-    ``mode``: ``channel`` (the file's alpha), ``key`` (alpha 0 where the colour is within
-    ``key_threshold`` of ``key_color`` *and* connected to the image border, so white details inside
-    the object survive), or ``none`` (opaque)."""
-    import cv2
-
-    img = _read_image(path)
-    rgb = img[:, :, :3]
-    if mode == "channel":
-        if img.shape[2] != 4:
-            raise AssetError(path, "image has no alpha channel (use alpha: key or auto)")
-        return img.copy()
-    alpha = np.full(rgb.shape[:2], 255, np.uint8)
-    if mode == "key":
-        key = np.asarray(key_color, np.float32) * 255.0
-        close = np.max(np.abs(rgb.astype(np.float32) - key), axis=2) <= key_threshold * 255.0
-        n, labels = cv2.connectedComponents(close.astype(np.uint8), connectivity=4)
-        border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-        background = np.isin(labels, border[border > 0]) & close
-        alpha[background] = 0
-    return np.dstack([rgb, alpha])
-
-
-# ---------------------------------------------------------------------------------------------
-
-
-def _object_frame(mesh, spec: AssetSetSpec) -> MeshInfo:
-    T = np.eye(4)
-    if spec.up_axis == "y":
-        T[:3, :3] = np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]], float)  # +90° about x: y → z
-    hull_src = mesh.convex_hull.vertices if len(mesh.vertices) > 64 else mesh.vertices
-    pts = hull_src @ T[:3, :3].T
-    lo, hi = pts.min(0), pts.max(0)
-    s = 1.0
-    if spec.normalize is not None:
-        ext = hi - lo
-        measure = {"max": ext.max(), "height": ext[2], "diagonal": np.linalg.norm(ext)}[
-            spec.normalize.measure]
-        if measure <= 0:
-            raise AssetError(mesh.metadata.get("file_path", "mesh"), "mesh is flat; cannot normalise")
-        s = spec.normalize.size / measure
-    S = np.diag([s, s, s, 1.0])
-    T = S @ T
-    lo, hi = lo * s, hi * s
-    if spec.origin == "base":
-        shift = np.array([-(lo[0] + hi[0]) / 2, -(lo[1] + hi[1]) / 2, -lo[2]])
-    elif spec.origin == "center":
-        shift = -(lo + hi) / 2
+    where = f"assets.{name}"
+    if spec.root is not None:
+        root = _set_root(spec, loaded)
+        if not root.is_dir():
+            raise AssetError(f"{where}.root", f"'{root}' is not a folder")
+        roots[name] = str(root)
     else:
-        shift = np.zeros(3)
-    Tt = np.eye(4)
-    Tt[:3, 3] = shift
-    T = Tt @ T
-    hull = pts * s + shift
-    return MeshInfo(T_obj_asset=T, hull=hull, bounds=np.stack([hull.min(0), hull.max(0)]),
-                    bounds_file=np.asarray(mesh.bounds, float))
+        root = loaded.asset_root
+    kind, found = _set_kind(spec, set_files(spec, root, where), where)
+    inside = str(loaded.asset_root).rstrip(os.sep) + os.sep
+    if spec.root is None and not all(p.startswith(inside) for p, _, _ in found):
+        roots[name] = os.path.commonpath(sorted({b for _, b, _ in found}))
+    table = table_dir = None
+    if spec.sidecar:
+        sc = Path(os.path.expanduser(spec.sidecar))
+        sc = sc if sc.is_absolute() else root / sc
+        table, table_dir = read_sidecar(str(sc)), str(sc.parent)
+    entries, bad = [], []
+    for p, base, _ in found:
+        try:
+            entries.append(_entry(spec, name, p, base, kind, table, table_dir))
+        except AssetError as e:
+            if spec.on_bad_asset == "error":
+                raise
+            bad.append((p, e.message))
+    stems = {e.stem for e in entries}
+    for field_name in ("weights", "keypoints"):
+        for w in getattr(spec, field_name):
+            if w not in stems:
+                raise TemplateError(f"{where}.{field_name}.{w}", f"no file with stem '{w}' in the set")
+    return entries, bad
 
 
-def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
-    """Resolve every asset set the template uses and (by default) open every file.
+def _index_meshes(t, sets: dict, bad_by_set: dict, cache) -> tuple[dict, dict]:
+    """Index facts of every mesh file (through the cache); drops the files that fail to load
+    from ``sets`` into ``bad_by_set`` (or raises, by the set's on_bad_asset) and warns about
+    missing textures. Returns (facts by path, cache statistics)."""
+    from .index_cache import IndexCache
+    from .mtl import warn_missing
+
+    own_cache = cache is None
+    if cache is None:
+        cache = IndexCache()
+    elif cache is False:
+        cache = IndexCache(enabled=False)
+    facts: dict = {}
+    try:
+        for entries in sets.values():
+            if entries and entries[0].kind == "mesh":
+                todo = [e.path for e in entries if e.path not in facts]
+                facts.update(cache.facts(todo, mesh_facts, mesh_deps))
+    finally:
+        if own_cache:
+            cache.close()
+    for name, entries in list(sets.items()):
+        if not entries or entries[0].kind != "mesh":
+            continue
+        keep, bad = [], bad_by_set[name]
+        for e in entries:
+            f = facts[e.path]
+            if f.error is not None:
+                if t.assets[name].on_bad_asset == "error":
+                    raise AssetError(e.path, f.error)
+                bad.append((e.path, f.error))
+                continue
+            if f.missing:
+                warn_missing(e.path, f.missing)
+            keep.append(e)
+        sets[name] = keep
+    return facts, {"hits": cache.hits, "misses": cache.misses, "file": cache.path}
+
+
+def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -> Catalog:
+    """Resolve every asset set the template uses and (by default) open every file — through the
+    index cache (:mod:`synth3d.assets.index_cache`) for meshes, so a library is opened once.
+
+    ``cache``: an :class:`~synth3d.assets.index_cache.IndexCache` (default: the user's cache;
+    ``False``: none).
 
     Raises
     ------
@@ -307,37 +332,46 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
     """
     t = loaded.template
     sets: dict[str, list[AssetEntry]] = {}
+    roots: dict[str, str] = {"asset_root": str(loaded.asset_root)}
+    skipped: list[tuple[str, str, str]] = []
+    bad_by_set: dict[str, list[tuple[str, str]]] = {}
     for name, spec in t.assets.items():
-        where = f"assets.{name}"
-        paths = resolve_paths(spec, loaded.asset_root, where)
-        kinds = {kind_of(p) for p in paths}
-        if spec.kind is not None:
-            wrong = [p for p in paths if kind_of(p) != spec.kind]
-            if wrong:
-                raise AssetError(f"{where}.path", f"'{wrong[0]}' is not a {spec.kind} file")
-            kind = spec.kind
-        elif len(kinds) > 1:
-            raise AssetError(f"{where}.path", f"mixes {' and '.join(sorted(kinds))} files; set kind")
-        else:
-            kind = kinds.pop()
-        stems = [p.stem for p in paths]
-        for w in spec.weights:
-            if w not in stems:
-                raise TemplateError(f"{where}.weights.{w}", f"no file with stem '{w}' in the set")
-        for w in spec.keypoints:
-            if w not in stems:
-                raise TemplateError(f"{where}.keypoints.{w}", f"no file with stem '{w}' in the set")
-        entries = []
-        for p in paths:
-            cat = spec.category or name
-            if cat == "{stem}":
-                cat = p.stem
-            entries.append(AssetEntry(str(p), p.stem, kind, float(spec.weights.get(p.stem, 1.0)), cat, name))
-        if sum(e.weight for e in entries) <= 0:
-            raise TemplateError(f"{where}.weights", "all weights are 0")
-        sets[name] = entries
+        sets[name], bad_by_set[name] = _resolve_set(name, spec, loaded, roots)
+    facts, index = _index_meshes(t, sets, bad_by_set, cache) if open_files else ({}, {})
+    for name, bad in bad_by_set.items():
+        if bad:
+            _warn_skipped(f"assets.{name}", bad)
+            skipped.extend((name, p, why) for p, why in bad)
+        if not sets[name]:
+            raise AssetError(f"assets.{name}", f"every asset of the set fails to load (first: "
+                             f"{bad[0][0]}: {bad[0][1]})" if bad else "the set is empty")
+        if sum(e.weight for e in sets[name]) <= 0:
+            raise TemplateError(f"assets.{name}.weights", "all weights are 0")
+    categories = _check_uses(t, sets)
+    register_roots(roots)  # SceneSpecs read back with from_json in this process still load
+    cat = Catalog(sets=sets, categories=categories, roots=roots, skipped=skipped, facts=facts,
+                  index=index)
+    if open_files:
+        for name, entries in sets.items():
+            spec = t.assets[name]
+            for e in entries:
+                if e.kind == "mesh":
+                    f = facts[e.path]
+                    cat.mesh_info.add((name, e.path), f, spec, e)
+                    if np.any(f.bounds[1] - f.bounds[0] <= 0):  # may be flat: fail now
+                        cat.mesh_info[(name, e.path)]
+                elif e.kind == "image":
+                    img = _read_image(e.path)
+                    cat.image_info[e.path] = ImageInfo(img.shape[1], img.shape[0], img.shape[2] == 4)
+                else:
+                    check_image_pixels(e.path)  # before envmap decodes it
+                    load_hdri(e.path)
+    return cat
 
-    # Kind checks that need the resolved files.
+
+def _check_uses(t, sets: dict) -> dict[str, int]:
+    """Checks of how the template uses its sets (kinds, attributes); returns the category ids
+    (1-based, in template order of the sets objects draw from)."""
     def set_kind(name: str) -> str:
         return sets[name][0].kind
 
@@ -389,19 +423,4 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
                             f"attribute '{tx.attribute}' value '{v}' matches no file in "
                             f"asset set '{tx.image}'")
 
-    cat = Catalog(sets=sets, categories=categories)
-    if open_files:
-        for name, entries in sets.items():
-            spec = t.assets[name]
-            for e in entries:
-                if e.kind == "mesh":
-                    mesh = load_mesh(e.path)
-                    load_mesh_parts(e.path)
-                    cat.mesh_info[(name, e.path)] = _object_frame(mesh, spec)
-                elif e.kind == "image":
-                    img = _read_image(e.path)
-                    cat.image_info[e.path] = ImageInfo(img.shape[1], img.shape[0], img.shape[2] == 4)
-                else:
-                    check_image_pixels(e.path)  # before envmap decodes it
-                    load_hdri(e.path)
-    return cat
+    return categories

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import __version__
 from ..assets.catalog import build_catalog
+from ..assets.roots import portable_spec
 from ..errors import PlacementError, Synth3dError
 from ..frame import FrameOutput
 from ..sampling import Sampler
@@ -179,6 +180,7 @@ def dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
         "attributes": list(t.attributes),
         "gl_renderer": gl.get("renderer"),
         "synth3d_version": __version__,
+        "asset_roots": scenes.catalog.roots,
     }
 
 
@@ -225,7 +227,8 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
 
     def write(spec: SceneSpec, frame):
         o = process(frame, spec, t.labels)
-        return files.write(spec, o)
+        # Written with @ROOT/… asset paths (portable; see synth3d.assets.roots).
+        return files.write(portable_spec(spec, scenes.catalog.roots), o)
 
     def drain(limit: int):
         while len(pending) > limit:

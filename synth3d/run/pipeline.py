@@ -142,13 +142,17 @@ def _run(job: Job, executor, frames: range, n: int, progress: Progress) -> dict:
             writer.close()  # releases the folder's lock
     secs = time.perf_counter() - t0
     return {"rendered": len(todo), "skipped": len(frames) - len(todo), "seconds": secs,
-            "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(job.out)}
+            "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(job.out),
+            "assets_skipped": len(job.scenes.catalog.skipped)}
 
 
 def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str | None = None,
-             gpu: int | None = None) -> dict[str, str]:
+             gpu: int | None = None, asset_roots: dict[str, str] | None = None) -> dict[str, str]:
     """Render one saved SceneSpec again and write its files (same names and bytes as in the
-    dataset) under ``out``. Returns {kind: path}."""
+    dataset) under ``out``. Asset paths ``@NAME/…`` resolve against the roots the dataset
+    records (``dataset.json`` two folders up), overridden by ``asset_roots`` (see
+    :func:`synth3d.assets.roots.parse_relocation`). Returns {kind: path}."""
+    from ..assets.roots import dataset_roots, resolve_spec
     from ..render.renderer import Renderer
 
     path = Path(scene_json)
@@ -158,9 +162,10 @@ def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str
         raise DatasetError(str(path), f"cannot read ({e.strerror})") from None
     except Exception as e:
         raise DatasetError(str(path), f"not a SceneSpec ({str(e).splitlines()[0][:120]})") from None
+    here = resolve_spec(spec, dataset_roots(path.resolve().parent.parent, asset_roots))
     with Renderer(spec.camera.width, spec.camera.height, backend=backend, gpu=gpu) as r:
-        frame = r.render(spec, amodal=spec.output.amodal, normals=wants_normals(spec))
-        o = process(frame, spec)
+        frame = r.render(here, amodal=spec.output.amodal, normals=wants_normals(spec))
+        o = process(frame, here)
     written = {}
     out = Path(out)
     for key, (rel, data) in frame_files(spec, o).items():

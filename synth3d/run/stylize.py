@@ -197,7 +197,8 @@ class Stylizer:
     """
 
     def __init__(self, dataset: str | os.PathLike, out: str | os.PathLike, style: str,
-                 sets: Iterable[str] = (), p: float | None = None, seed: int = 0):
+                 sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
+                 asset_roots: dict[str, str] | None = None):
         from ..sampling.rng import stream
         from ..sampling.styles import sample_styles
         from ..writers.files import read_jsonl
@@ -233,6 +234,9 @@ class Stylizer:
         record = {"source": str(src.resolve()), "styles": raw, "seed": self.seed}
         info = {k: v for k, v in info.items() if k not in ("frames", "synth3d_version")}
         info["stylize"] = list(info.get("stylize", [])) + [record]
+        if asset_roots:  # the copy's SceneSpecs resolve against the relocated assets
+            info["asset_roots"] = {**(info.get("asset_roots") or {}),
+                                   **{k: v for k, v in asset_roots.items() if not os.path.isabs(k)}}
         old_meta = out / "dataset.json"
         if old_meta.exists():
             try:

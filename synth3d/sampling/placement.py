@@ -255,7 +255,7 @@ class Placer:
             bounds_asset=(shape.hull[[3, 1]].tolist() if card
                           else shape.info.bounds_file.tolist()),
             keypoints={k: list(map(float, v)) for k, v in
-                       set_spec.keypoints.get(entry.stem, {}).items()},
+                       (entry.keypoints or set_spec.keypoints.get(entry.stem, {})).items()},
         )
 
 

@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .asset_sets import CATEGORY_FIELDS, AssetSetSpec, NormalizeSpec  # noqa: F401 — re-exported
 from .styles import step_union
 from .distributions import (
-    check_range, ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
+    check_range, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3Dist,
 )
 
 StyleStep = step_union()
@@ -65,54 +66,6 @@ class AttributeSpec(Model):
         if abs(sum(p) - 1.0) > 1e-6:
             raise ValueError(f"must sum to 1 (sums to {sum(p):.6g})")
         return p
-
-
-class NormalizeSpec(Model):
-    """Rescale a mesh so that one of its bounding-box measures equals ``size`` metres."""
-
-    size: float = Field(gt=0, description="Target size in metres.")
-    measure: Literal["max", "height", "diagonal"] = Field(
-        "max", description="`max`: longest box side; `height`: z extent; `diagonal`: box diagonal.")
-
-
-class AssetSetSpec(Model):
-    """A set of asset files: one file, a glob (``meshes/*.glb``, ``**`` recurses) or a folder (every
-    supported file in it). Relative paths are resolved against ``asset_root``."""
-
-    path: str | list[str] = Field(description="File, glob or folder; or a list of them.")
-    kind: Literal["mesh", "image", "hdri"] | None = Field(
-        None, description="What the files are; default: from the extensions "
-        "(.obj .glb .gltf .ply .stl → mesh; .png .jpg .jpeg .webp .bmp → image; .hdr .exr → hdri).")
-    category: str | None = Field(
-        None, description="Category name of objects drawn from this set (default: the set's name). "
-        "`{stem}` gives each file its own category named after the file.")
-    weights: dict[str, float] = Field(
-        default_factory=dict, description="Sampling weight per asset, by file stem (default 1).")
-    up_axis: Literal["z", "y"] = Field(
-        "z", description="Meshes: the file's up axis; `y` rotates y-up files (most glTF) to z-up.")
-    normalize: NormalizeSpec | None = Field(None, description="Meshes: rescale to a target size.")
-    keypoints: dict[str, dict[str, Vec3]] = Field(
-        default_factory=dict, description="Named 3D keypoints per asset (by file stem), in the "
-        "file's own coordinates; projected into every frame's labels.")
-    origin: Literal["base", "center", "file"] = Field(
-        "base", description="Meshes: where the object's origin goes — `base`: centre of the bottom "
-        "face of the bounding box (stands on z=0), `center`: box centre, `file`: as in the file.")
-    alpha: Literal["auto", "channel", "key", "none"] = Field(
-        "auto", description="Images used as cards: `channel` uses the PNG alpha; `key` makes alpha "
-        "from `key_color` (a product photographed on white); `auto`: channel if present, else key.")
-    key_color: ColorConst = Field([1.0, 1.0, 1.0],
-                                  description="Chroma-key colour (sRGB 0..1 or #rrggbb).")
-    key_threshold: float = Field(
-        0.08, ge=0, le=1, description="Pixels closer than this (max channel difference, 0..1) to "
-        "key_color become transparent.")
-
-    @field_validator("weights")
-    @classmethod
-    def _weights(cls, w):
-        for k, v in w.items():
-            if not math.isfinite(v) or v < 0:
-                raise ValueError(f"{k}: must be ≥ 0")
-        return w
 
 
 class MaterialSpec(Model):

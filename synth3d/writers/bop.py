@@ -41,44 +41,46 @@ def _q(x: float) -> float:
     return float(f"{x:.3g}")
 
 
-def _asset_root(info: dict) -> Path | None:
-    """The template's asset root as the run resolved it (dataset.json: template_path and the
-    template's asset_root), or None when unknown."""
-    t = info.get("template") or {}
-    src = info.get("template_path")
-    root = Path(str(t.get("asset_root", ".")))
-    if not root.is_absolute():
-        if not src:
-            return None
-        root = Path(src).resolve().parent / root
-    return root.resolve()
-
-
-def _relative(path: str, root: Path | None) -> str:
-    """``path`` relative to the asset root (POSIX separators), so models_source.json holds no
-    absolute path of the machine that rendered it."""
-    if root is not None:
-        rel = os.path.relpath(Path(path).resolve(), root)
-        return Path(rel).as_posix()
-    return Path(path).name
-
-
 def _model_key(lab: dict) -> tuple:
     if lab["kind"] == "card":
         return ("card", lab["asset"], _q(lab["card_size"][0]), _q(lab["card_size"][1]))
     return ("mesh", lab["asset"], _q(lab["scale"]))
 
 
-def _model_arrays(key: tuple) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Vertices (mm), vertex normals and faces of a model."""
+def _model_arrays(key: tuple, path: str | None = None
+                  ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Vertices (mm), vertex normals and faces of a model (``path``: the asset's file, when
+    relocated)."""
     from ..assets.catalog import load_mesh
 
     if key[0] == "card":
         w, h = key[2] * 1000.0, key[3] * 1000.0
         v = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]])
         return v, np.tile([0.0, 0.0, 1.0], (4, 1)), np.array([[0, 1, 2], [0, 2, 3]])
-    m = load_mesh(key[1])
+    m = load_mesh(path or key[1])
     return m.vertices * (key[2] * 1000.0), m.vertex_normals, m.faces
+
+
+def _source_models(keys: list[tuple], resolve) -> tuple[dict[tuple, int], dict[tuple, dict]]:
+    """Object ids of the models: a BOP model-set file drawn at its true size keeps its own id
+    (and diameter and symmetries, returned by key); every other model gets the next id after
+    those (from 1 when there are none), in order of first appearance."""
+    from ..assets.bop_models import bop_model
+
+    ids: dict[tuple, int] = {}
+    carried: dict[tuple, dict] = {}
+    for key in keys:
+        if key[0] == "mesh" and key[2] * 1000.0 == 1.0:
+            b = bop_model(resolve(key[1]))
+            if b is not None and b["obj_id"] not in ids.values():
+                ids[key] = b["obj_id"]
+                carried[key] = b
+    nxt = max(ids.values(), default=0) + 1
+    for key in keys:
+        if key not in ids:
+            ids[key] = nxt
+            nxt += 1
+    return ids, carried
 
 
 def ply_bytes(vertices: np.ndarray, normals: np.ndarray | None, faces: np.ndarray) -> bytes:
@@ -107,10 +109,10 @@ def _file_diameter(asset: str) -> float:
     return float(pdist(pts).max()) if len(pts) > 1 else 0.0
 
 
-def _model_info(key: tuple, vertices: np.ndarray) -> dict:
+def _model_info(key: tuple, vertices: np.ndarray, path: str | None = None) -> dict:
     lo, hi = vertices.min(0), vertices.max(0)
     if key[0] == "mesh":
-        diameter = _file_diameter(key[1]) * key[2] * 1000.0
+        diameter = _file_diameter(path or key[1]) * key[2] * 1000.0
     else:
         diameter = float(np.hypot(key[2], key[3]) * 1000.0)
     return {"diameter": diameter, "min_x": float(lo[0]), "min_y": float(lo[1]),
@@ -185,11 +187,19 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
     frames whose files are not there yet (after a run that wrote them as it went)."""
     from .files import atomic_write, dump_json
 
+    from ..assets.roots import portable_path, relocation_map, resolve_path
+
     out = Path(out)
     root = out / "bop"
     models_dir = root / "models"
     models_dir.mkdir(parents=True, exist_ok=True)
-    models: dict[tuple, int] = {}
+    roots = relocation_map(info.get("asset_roots") or {}, info.get("asset_relocation"))
+
+    def resolve(asset: str) -> str:
+        return resolve_path(asset, roots, "bop")
+
+    keys = list(dict.fromkeys(_model_key(lab) for r in rows for lab in r["annotations"]))
+    models, carried = _source_models(keys, resolve)
     scenes: dict[int, dict] = {}
     cam_first = None
     for r in rows:
@@ -208,8 +218,7 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
         cam_first = cam_first or (K, r["width"], r["height"])
         gts, infos = [], []
         for gt_id, lab in enumerate(r["annotations"]):
-            key = _model_key(lab)
-            obj_id = models.setdefault(key, len(models) + 1)
+            obj_id = models[_model_key(lab)]
             gts.append({"cam_R_m2c": np.asarray(lab["R_m2c"]).ravel().tolist(),
                         "cam_t_m2c": (np.asarray(lab["t_m2c"]) * 1000).tolist(), "obj_id": obj_id})
             infos.append({"bbox_obj": [int(round(v)) for v in (lab["bbox_obj"] or lab["amodal_bbox"])],
@@ -223,17 +232,18 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
         atomic_write(s["dir"] / "scene_gt.json", dump_json(s["gt"]))
         atomic_write(s["dir"] / "scene_gt_info.json", dump_json(s["info"]))
     infos = {}
-    for key, obj_id in models.items():
-        v, n, f = _model_arrays(key)
+    for key, obj_id in sorted(models.items(), key=lambda kv: kv[1]):
+        v, n, f = _model_arrays(key, resolve(key[1]) if key[0] == "mesh" else None)
         atomic_write(models_dir / f"obj_{obj_id:06d}.ply", ply_bytes(v, n, f))
-        infos[str(obj_id)] = _model_info(key, v)
+        infos[str(obj_id)] = _model_info(key, v, resolve(key[1]))
+        for k, val in carried.get(key, {}).items():
+            if k != "obj_id":
+                infos[str(obj_id)][k] = val
     atomic_write(models_dir / "models_info.json", dump_json(infos))
-    root_dir = _asset_root(info)
     atomic_write(models_dir / "models_source.json", dump_json(
-        {str(i): {"kind": k[0], "asset": _relative(k[1], root_dir),
-                  "relative_to": "asset_root" if root_dir else "file name only",
+        {str(i): {"kind": k[0], "asset": portable_path(k[1], info.get("asset_roots") or {}),
                   "scale_or_size": list(k[2:])}
-         for k, i in models.items()}))
+         for k, i in sorted(models.items(), key=lambda kv: kv[1])}))
     if cam_first is not None:
         K, w, h = cam_first
         atomic_write(root / "camera.json", dump_json({

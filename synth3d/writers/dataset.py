@@ -64,11 +64,13 @@ def read_rows(out: Path) -> list[dict]:
 
 
 def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None = None,
-           info: dict | None = None, frames: str = "all") -> list[Path]:
+           info: dict | None = None, frames: str = "all",
+           asset_roots: dict[str, str] | None = None) -> list[Path]:
     """Write dataset formats from a rendered dataset's labels (no rendering).
 
     ``frames="missing"`` keeps per-frame format files (BOP masks, YOLO labels) already written
-    during a run.
+    during a run. ``asset_roots`` relocates the assets (BOP reads the meshes), as
+    :func:`synth3d.assets.roots.parse_relocation` returns it.
     Raises DatasetError for an unknown format or a folder that is not a synth3d dataset."""
     out = Path(out)
     writers = [format_writer(f) for f in formats]
@@ -79,6 +81,8 @@ def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None =
             raise DatasetError(str(out), "not a synth3d dataset (no readable dataset.json)") from None
     if rows is None:
         rows = read_rows(out)
+    if asset_roots:
+        info = dict(info, asset_relocation=dict(asset_roots))
     written = []
     try:
         for w in writers:
