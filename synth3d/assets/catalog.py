@@ -123,14 +123,30 @@ def resolve_paths(spec: AssetSetSpec, root: Path, where: str) -> list[Path]:
             out.append(p)
         else:
             raise AssetError(f"{where}.path", f"'{p}' not found")
+    # A collision mesh shipped next to its asset (mug_col.obj, duck_vhacd.obj) is collision data,
+    # not an object of its own, when a glob or folder picks it up with its asset.
+    listed = {p.resolve() for p in out}
     seen: set[Path] = set()
     unique = []
     for p in out:
+        if _is_collision_file(p, listed):
+            continue
         rp = p.resolve()
         if rp not in seen:
             seen.add(rp)
             unique.append(rp)
     return unique
+
+
+def _is_collision_file(p: Path, listed: set[Path]) -> bool:
+    from .collision import COLLISION_SUFFIXES
+
+    for suffix in COLLISION_SUFFIXES:
+        if p.stem.endswith(suffix) and len(p.stem) > len(suffix):
+            base = p.stem[: -len(suffix)]
+            if any(q.parent == p.resolve().parent and q.stem == base for q in listed):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------

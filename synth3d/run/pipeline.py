@@ -68,10 +68,16 @@ class Scenes:
 
         own = renderer is None
         r = renderer or Renderer(self.width, self.height)
+        from ..errors import FrameSkipped
+
         try:
             i = start
             while True:
-                spec, frame = render_frame(r, self, seed, i)
+                try:
+                    spec, frame = render_frame(r, self, seed, i)
+                except FrameSkipped:  # the template's failure policy skips this frame
+                    i += 1
+                    continue
                 yield spec, process(frame, spec, self.template.labels)
                 i += 1
         finally:
@@ -99,10 +105,12 @@ PREFLIGHT_FRAMES = 64
 
 def sample_frame(scenes: Scenes, seed: int, index: int, resample: int = 0) -> SceneSpec:
     """``scenes.sample`` with the frame index added to placement errors."""
-    from ..errors import PlacementError
+    from ..errors import FrameSkipped, PlacementError
 
     try:
         return scenes.sample(seed, index, resample)
+    except FrameSkipped as e:
+        raise FrameSkipped(f"frame {index}: {e.where}", e.message, e.attempts) from None
     except PlacementError as e:
         raise PlacementError(f"frame {index}: {e.where}", e.message) from None
 
@@ -140,7 +148,8 @@ def render_frame(renderer, scenes: Scenes, seed: int, index: int,
         spec = first if attempt == 0 and first is not None else sample_frame(scenes, seed, index,
                                                                              attempt)
         frame = renderer.render(spec, amodal=spec.output.amodal, normals=wants_normals(spec))
-        if tries == 1 or {o.id for o in spec.objects} <= set(np.unique(frame.instance).tolist()):
+        if tries == 1 or {o.id for o in spec.objects if o.labelled} <= set(
+                np.unique(frame.instance).tolist()):
             return spec, frame
     raise PlacementError("labels.hidden", f"frame {index}: an object stayed fully hidden in "
                          f"{tries} layouts (loosen the placement or use hidden: drop)")
@@ -152,8 +161,10 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
     The image is finished (background, tonemap) and then run through the frame's style chain
     (``spec.post.styles``); labels come from the geometry alone."""
     from ..annotate import contour_map, depth_to_png16, object_labels, semantic_mask
+    from ..annotate.distractors import hide_distractors
     from ..post import finish
 
+    frame = hide_distractors(frame, spec)  # unlabelled objects are id 0 from here on
     kw = {} if labels is None else dict(min_pixels=labels.min_pixels,
                                         min_visible_fraction=labels.min_visible_fraction,
                                         polygons=labels.polygons)
@@ -197,7 +208,55 @@ def _dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
         "attributes": list(t.attributes),
         "gl_renderer": gl.get("renderer"),
         "synth3d_version": __version__,
+        **physics_info(scenes),
     }
+
+
+def physics_info(scenes: Scenes) -> dict:
+    """``{"physics_engine": "mujoco X.Y.Z"}`` for templates that simulate, else ``{}``."""
+    if not scenes.sampler.uses_physics:
+        return {}
+    from ..sampling.physics import engine_version
+
+    return {"physics_engine": engine_version()}
+
+
+def skip_row(scenes: Scenes, seed: int, index: int, err) -> dict:
+    """The manifest row of a frame the failure policy skipped: no files, the reason and the
+    layouts tried."""
+    return {"index": index, "seed": seed, "files": {},
+            "attributes": scenes.sampler.attributes(seed, index),
+            "skipped": err.message, "attempts": err.attempts}
+
+
+def _done(value):
+    from concurrent.futures import Future
+
+    f = Future()
+    f.set_result(value)
+    return f
+
+
+PREFLIGHT_PHYSICS_FRAMES = 2
+
+
+def preflight(scenes: Scenes, seed: int, frames: list[int]) -> None:
+    """Sample the first frames before anything is written (collision shapes are built first).
+    Frames the failure policy skips are fine, unless every frame sampled is skipped: then the
+    template cannot work and the first failure is raised."""
+    from ..errors import FrameSkipped, PlacementError
+
+    scenes.sampler.prepare_collision()
+    n = PREFLIGHT_PHYSICS_FRAMES if scenes.sampler.uses_physics else PREFLIGHT_FRAMES
+    first, ok = None, False
+    for i in frames[:n]:
+        try:
+            sample_frame(scenes, seed, i)
+            ok = True
+        except FrameSkipped as e:
+            first = first or e
+    if first is not None and not ok:
+        raise PlacementError(first.where, first.message)
 
 
 class FrameFailed(Exception):
@@ -222,6 +281,8 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
     the calling thread for every frame whose files are all written, in frame order;
     ``on_start(index)`` just before a frame is rendered (``indices`` are read ahead).
     Raises :class:`FrameFailed` naming the frame when a frame fails."""
+    from ..errors import FrameSkipped
+
     t = scenes.template
     pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
     ahead = ThreadPoolExecutor(1, thread_name_prefix="synth3d-prepare")
@@ -243,10 +304,14 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
 
     def write(spec: SceneSpec, frame):
         o = process(frame, spec, t.labels)
-        return files.write(spec.index, seed, spec.to_json(), o.rgb, o.depth16, o.instance16,
-                           o.labels, spec.attributes, spec.output.rgb_format,
-                           spec.output.jpeg_quality, o.extras, o.dropped,
-                           {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam})
+        row, ann_row = files.write(spec.index, seed, spec.to_json(), o.rgb, o.depth16,
+                                   o.instance16, o.labels, spec.attributes,
+                                   spec.output.rgb_format, spec.output.jpeg_quality, o.extras,
+                                   o.dropped,
+                                   {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam})
+        if spec.layout_attempts > 1:
+            row["attempts"] = spec.layout_attempts
+        return row, ann_row
 
     def drain(limit: int):
         while len(pending) > limit:
@@ -269,6 +334,10 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
             refill()
             try:
                 spec, frame = render_frame(renderer, scenes, seed, i, first.result())
+            except FrameSkipped as e:  # recorded in the manifest, in frame order
+                pending.append((i, _done((skip_row(scenes, seed, i, e), None))))
+                drain(2 * max(1, writer_threads))
+                continue
             except Synth3dError:
                 raise
             except Exception as e:
@@ -380,8 +449,7 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
     # Preflight: the first frames are sampled before anything is rendered or written, so
     # impossible placements fail with nothing on disk. (Sampling costs ~2 ms a frame; a rare
     # failure in a later frame stops the run there, naming the frame.)
-    for i in frames[:PREFLIGHT_FRAMES]:
-        sample_frame(scenes, seed, i)
+    preflight(scenes, seed, frames)
 
     fmts = list(formats) if formats is not None else list(t.output.formats)
     if "bop" in fmts and not t.labels.amodal:
@@ -407,8 +475,15 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
             on_start(len(todo), len(frames) - len(todo))
         t0 = time.perf_counter()
 
-        def on_record(row: dict, ann_row: dict):
+        layouts: dict = {"skipped": [], "attempts": {}}
+
+        def on_record(row: dict, ann_row: dict | None):
             writer.commit(row, ann_row)
+            if "skipped" in row:
+                layouts["skipped"].append({"index": row["index"], "reason": row["skipped"],
+                                           "attempts": row["attempts"]})
+            elif row.get("attempts", 1) > 1:
+                layouts["attempts"][row["index"]] = row["attempts"]
             if on_frame:
                 on_frame(row["index"])
 
@@ -434,8 +509,16 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
                 writer.info["gl_renderer"] = gl.get("renderer")
             writer.finalize()
         secs = time.perf_counter() - t0
-        return {"rendered": len(todo), "skipped": len(frames) - len(todo), "seconds": secs,
-                "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
+        made = len(todo) - len(layouts["skipped"])
+        summary = {"rendered": made, "skipped": len(frames) - len(todo), "seconds": secs,
+                   "images_per_s": made / secs if secs > 0 else 0.0, "out": str(out),
+                   "skipped_frames": layouts["skipped"], "layout_attempts": layouts["attempts"]}
+        if scenes.sampler.uses_physics:
+            from ..assets.collision import STATS
+
+            summary["collision_cache"] = {"hits": STATS.hits, "built": STATS.built,
+                                          "seconds_building": STATS.seconds_building}
+        return summary
     finally:
         if renderer is not None:
             renderer.close()

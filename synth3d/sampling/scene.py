@@ -12,15 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..assets.catalog import AssetEntry, Catalog
-from ..errors import PlacementError
+from ..errors import FrameSkipped, LayoutFailed, PlacementError
 from ..spec import (
     BackdropSpec, CameraSpec, EnvironmentSpec, ImageAlphaSpec, LightSpec, MaterialSpec, ObjectSpec,
-    OutputSpec, PostSpec, SceneSpec, TextureSpec, TonemapSpec,
+    OutputSpec, PhysicsRecord, PostSpec, SceneSpec, TextureSpec, TonemapSpec,
 )
 from ..template.loading import LoadedTemplate
 from ..template import schema as S
 from ..color import temperature_to_linear_rgb
 from .rng import stream
+from .settling import CARD_THICKNESS, drop_start, physics_role, settle
 from .styles import check_style_assets, sample_styles
 from .values import sample_color, sample_float, sample_int, sample_rotation, sample_vec
 
@@ -92,6 +93,19 @@ class _Placed:
     footprint: np.ndarray | None  # [x0, y0, x1, y1] on the floor
     non_overlap: bool
     spec: ObjectSpec
+    T_wo: np.ndarray | None = None  # object frame → world (rigid)
+    hull_obj: np.ndarray | None = None  # hull points in the object frame
+    T_obj_asset: np.ndarray | None = None
+
+    def moved(self, T_wo: np.ndarray, physics=None) -> "_Placed":
+        """This object at a new object pose (settled by physics), with its record."""
+        hull_w = self.hull_obj @ T_wo[:3, :3].T + T_wo[:3, 3]
+        upd = {"T_world_asset": (T_wo @ self.T_obj_asset).tolist(), "physics": physics}
+        if self.spec.kind == "card":
+            upd["corners_world"] = hull_w.tolist()
+        return _Placed(self.group, self.mode, hull_w, self.box2d, self.footprint,
+                       self.non_overlap, self.spec.model_copy(update=upd), T_wo, self.hull_obj,
+                       self.T_obj_asset)
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> bool:
@@ -239,7 +253,9 @@ class Sampler:
                 T_obj_asset = np.diag([s, s, s, 1.0]) @ info.T_obj_asset
                 depth, mirror, w, h = None, False, None, None
 
-            if pl.mode == "floor":
+            if pl.mode == "drop":
+                T_wo = drop_start(pl, hull, rng, placed, _STAND_UP if kind == "card" else None)
+            elif pl.mode == "floor":
                 if pl.rotation is not None:
                     R = sample_rotation(pl.rotation, rng)
                 else:  # upright, turned uniformly about z
@@ -331,7 +347,7 @@ class Sampler:
                 continue
             break
         else:
-            raise PlacementError(
+            raise LayoutFailed(
                 f"objects[{gi}].placement",
                 f"could not place '{o.name}' instance {k + 1} without overlapping other objects in "
                 f"{pl.max_attempts} attempts (enlarge the region, or lower count/scale)")
@@ -349,8 +365,10 @@ class Sampler:
                           else info.bounds_file.tolist()),
             keypoints={k: list(map(float, v)) for k, v in
                        set_spec.keypoints.get(entry.stem, {}).items()},
+            labelled=o.labelled,
         )
-        return _Placed(o.name, pl.mode, hull_w, box, foot, pl.non_overlap, spec)
+        return _Placed(o.name, pl.mode, hull_w, box, foot, pl.non_overlap, spec, T_wo, hull,
+                       T_obj_asset)
 
     @staticmethod
     def _collides(mode, box, foot, placed: list[_Placed]) -> bool:
@@ -537,17 +555,38 @@ class Sampler:
         """The SceneSpec of frame ``index`` under root seed ``seed``.
 
         ``resample`` > 0 draws everything but the attributes again from fresh streams (used when
-        a rendered frame is rejected, e.g. an object ended up fully hidden).
+        a rendered frame is rejected, e.g. an object ended up fully hidden). A failed layout is
+        handled by the template's ``failure`` policy: laid out again (layout attempt *a* > 0
+        draws from streams suffixed ``#a``), skipped, or stopping the run.
 
         Raises
         ------
+        FrameSkipped
+            When the policy skips the frame (a PlacementError naming the last failure).
         PlacementError
-            When a placement or the in-frame constraint cannot be met within its attempts.
+            When the policy is ``stop`` and no layout worked.
         """
+        f = self.t.failure
+        tries = 1 if f.policy == "skip" else f.max_attempts
+        last: LayoutFailed | None = None
+        for layout in range(tries):
+            try:
+                spec = self._sample_layout(seed, index, resample, layout)
+                return spec if layout == 0 else spec.model_copy(
+                    update={"layout_attempts": layout + 1})
+            except LayoutFailed as e:
+                last = e
+        if f.policy == "stop":
+            raise PlacementError(last.where, f"{last.message} (in each of {tries} layouts)")
+        raise FrameSkipped(last.where, f"{last.message} (frame skipped after {tries} "
+                           f"layout{'s' if tries > 1 else ''})", attempts=tries)
+
+    def _sample_layout(self, seed: int, index: int, resample: int, layout: int) -> SceneSpec:
         attrs = self.attributes(seed, index)
 
         def rs(name: str):
-            return stream(seed, index, f"{name}@{resample}" if resample else name)
+            name = f"{name}@{resample}" if resample else name
+            return stream(seed, index, f"{name}#{layout}" if layout else name)
 
         crng = rs("camera")
         cam = self.t.camera
@@ -557,10 +596,14 @@ class Sampler:
             if not cam.require_all_in_frame or self._all_in_frame(K, T_wc, placed):
                 break
         else:
-            raise PlacementError(
+            raise LayoutFailed(
                 "camera.require_all_in_frame",
                 f"no camera/object layout kept every object inside the frame in {cam.max_attempts} "
                 "attempts (move the camera back, widen fov_y_deg or shrink the placement region)")
+        backdrops = self._backdrops(rs, K, T_wc, target, attrs)
+        record = None
+        if self.uses_physics:
+            placed, record = self._settle(placed, backdrops, rs, layout)
         return SceneSpec(
             template=self.t.name, seed=int(seed), index=int(index), attributes=attrs,
             camera=CameraSpec(width=self.width, height=self.height, K=K.tolist(),
@@ -568,7 +611,7 @@ class Sampler:
             objects=[p.spec for p in placed],
             lights=self._lights(rs),
             environment=self._environment(rs),
-            backdrops=self._backdrops(rs, K, T_wc, target, attrs),
+            backdrops=backdrops,
             post=self._post(rs),
             output=OutputSpec(depth_scale=self.t.output.depth_scale,
                               rgb_format=self.t.output.rgb_format,
@@ -577,7 +620,55 @@ class Sampler:
                               contours=self.t.labels.contours,
                               crease_deg=self.t.labels.crease_deg,
                               semantic=self.t.labels.semantic),
+            physics=record,
         )
+
+    # -- physics ------------------------------------------------------------------------------
+
+    @property
+    def uses_physics(self) -> bool:
+        """Whether any object group is dropped or settled (then frames are simulated)."""
+        return any(o.placement.mode == "drop" or o.placement.settle for o in self.t.objects)
+
+    def collision_pieces(self, p: _Placed) -> list[np.ndarray]:
+        """Convex pieces of a placed object in its object frame (scaled), from the disk cache."""
+        from ..assets.collision import collision_pieces
+
+        if p.spec.kind == "card":
+            w, h = p.spec.card_size
+            t = CARD_THICKNESS / 2
+            return [np.array([[x, y, z] for x in (-w / 2, w / 2) for y in (-h / 2, h / 2)
+                              for z in (-t, t)])]
+        o = next(g for g in self.t.objects if g.name == p.group)
+        params = collision_params(o)
+        A = p.T_obj_asset
+        return [q @ A[:3, :3].T + A[:3, 3] for q in
+                collision_pieces(p.spec.asset, params, self.t.physics.cache_dir)]
+
+    def prepare_collision(self) -> None:
+        """Build (or read from the cache) the collision shapes of every mesh a simulated or
+        static group may draw — the preflight, so frames never decompose meshes."""
+        from ..assets.collision import collision_pieces
+
+        if not self.uses_physics:
+            return
+        for o in self.t.objects:
+            if physics_role(o, o.placement) is None:
+                continue
+            params = collision_params(o)
+            for e in self._group_entries(o)[0]:
+                if e.kind == "mesh" and o.kind != "card":
+                    collision_pieces(e.path, params, self.t.physics.cache_dir)
+
+    def _settle(self, placed, backdrops, rs, layout: int):
+        from .physics import engine_version
+
+        groups = {o.name: o for o in self.t.objects}
+        placed, sim_t, at_rest = settle(placed, groups, backdrops, self.t.physics, rs,
+                                        self.collision_pieces)
+        return placed, PhysicsRecord(engine=engine_version(), sim_time_s=round(sim_t, 6),
+                                     at_rest=at_rest,
+                                     timestep=self.t.physics.timestep)
 
     def _all_in_frame(self, K, T_wc, placed: list[_Placed]) -> bool:
         for p in placed:
@@ -588,6 +679,16 @@ class Sampler:
                     uv[:, 0].max() > self.width - 0.5 or uv[:, 1].max() > self.height - 0.5:
                 return False
         return True
+
+
+def collision_params(o: S.ObjectSpec):
+    """The collision-shape parameters of an object group."""
+    from ..assets.collision import CollisionParams
+
+    c = (o.physics or S.ObjectPhysicsSpec()).collision
+    return CollisionParams(method=c.method, convex_ratio=c.convex_ratio, threshold=c.threshold,
+                           max_pieces=c.max_pieces, resolution=c.resolution,
+                           max_piece_vertices=c.max_piece_vertices)
 
 
 def _uv_transform(rot: float, plane_aspect: float, img_aspect: float | None,

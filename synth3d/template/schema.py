@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .physics import FailureSpec, ObjectPhysicsSpec, PhysicsSpec
 from .styles import step_union
 from .distributions import (
     check_range, ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
@@ -146,13 +147,18 @@ class PlacementSpec(Model):
       camera's x axis), ``above``/``below`` (camera's up), ``on_top`` (world z), ``front``/``behind``
       (towards/away from the camera) — with ``gap`` metres between them; bottoms aligned for
       left/right.
+    - ``drop``: dropped from above ``region`` (its lowest point at ``height``, lifted above
+      earlier dropped objects it would touch) with ``rotation`` (default: ``orientation``) and
+      simulated until at rest (see ``physics``).
+
+    ``settle: true`` uses the placement of any other mode as the start pose and simulates it.
     """
 
-    mode: Literal["floor", "world", "screen", "relative"] = Field(
+    mode: Literal["floor", "world", "screen", "relative", "drop"] = Field(
         "floor", description="Placement mode (see above).")
     region: dict[Literal["x", "y"], Vec2] = Field(
         default_factory=lambda: {"x": [-0.3, 0.3], "y": [-0.3, 0.3]},
-        description="floor: x and y ranges in metres.")
+        description="floor/drop: x and y ranges in metres.")
     position: Vec3Dist = Field([0.0, 0.0, 0.0], description="world: position of the origin (m).")
     rotation: RotationDist | None = Field(
         None, description="world/floor: rotation (floor default: uniform about z).")
@@ -168,6 +174,14 @@ class PlacementSpec(Model):
     non_overlap: bool = Field(False, description="Resample until this object overlaps no other "
                               "non-overlapping object (floor: footprints; others: image boxes).")
     max_attempts: int = Field(100, ge=1, le=100000, description="Attempts before giving up.")
+    height: FloatDist = Field(
+        default_factory=lambda: {"dist": "uniform", "min": 0.05, "max": 0.25},
+        description="drop: world z of the object's lowest point at the start (m).")
+    orientation: Literal["so3", "upright"] = Field(
+        "so3", description="drop without `rotation`: `so3` uniform random, `upright` turned "
+        "about z only.")
+    settle: bool = Field(False, description="Simulate from this placement until at rest "
+                         "(floor/world/relative; drop always does).")
 
     _distance = field_validator("distance")(classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
 
@@ -185,6 +199,9 @@ class PlacementSpec(Model):
     def _relative_needs_to(self):
         if self.mode == "relative" and not self.to:
             raise ValueError("mode 'relative' needs `to: <object name>`")
+        if self.settle and self.mode == "screen":
+            raise ValueError("settle: screen placements cannot be settled (use floor, world, "
+                             "relative or drop)")
         return self
 
 
@@ -214,6 +231,12 @@ class ObjectSpec(Model):
         "`lit` shades by lights and environment (default for meshes).")
     material: MaterialSpec | None = Field(None, description="Material randomisation.")
     placement: PlacementSpec = Field(default_factory=PlacementSpec, description="Where it goes.")
+    labelled: bool = Field(
+        True, description="false: a distractor — rendered, casting shadows, occluding and in "
+        "depth, but id 0 in the masks and in no label file.")
+    physics: ObjectPhysicsSpec | None = Field(
+        None, description="Physical properties (for drop/settle placements and static "
+        "supports; defaults apply when unset).")
 
     _positive = field_validator("scale", "height", "screen_height")(
         classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
@@ -224,6 +247,9 @@ class ObjectSpec(Model):
         lo = c if isinstance(c, int) else (c.min if isinstance(c, RandInt) else min(c.values))
         if lo < 0:
             raise ValueError("count must be ≥ 0")
+        if self.physics is not None and self.physics.static and (
+                self.placement.mode == "drop" or self.placement.settle):
+            raise ValueError("physics.static: a static support cannot be dropped or settled")
         return self
 
 
@@ -501,6 +527,10 @@ class Template(Model):
     post: PostSpec = Field(default_factory=PostSpec, description="Post passes.")
     labels: LabelsSpec = Field(default_factory=LabelsSpec, description="Labels and filters.")
     output: OutputSpec = Field(default_factory=OutputSpec, description="Output settings.")
+    physics: PhysicsSpec = Field(default_factory=PhysicsSpec,
+                                 description="Rigid-body simulation settings.")
+    failure: FailureSpec = Field(default_factory=FailureSpec,
+                                 description="What to do with a frame whose layout fails.")
 
     @field_validator("size")
     @classmethod
