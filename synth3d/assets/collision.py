@@ -45,7 +45,7 @@ class CollisionParams:
     threshold: float = 0.08
     max_pieces: int = 16
     resolution: int = 30
-    max_piece_vertices: int = 32
+    max_piece_vertices: int = 64
     seed: int = 0
 
 

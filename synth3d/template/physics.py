@@ -32,7 +32,7 @@ class CollisionSpec(Model):
     max_pieces: int = Field(16, ge=1, le=256, description="coacd: most convex pieces.")
     resolution: int = Field(30, ge=10, le=200, description="coacd: preprocessing voxel "
                             "resolution.")
-    max_piece_vertices: int = Field(32, ge=8, le=256, description="Most vertices per piece.")
+    max_piece_vertices: int = Field(64, ge=8, le=256, description="Most vertices per piece.")
 
 
 class ObjectPhysicsSpec(Model):
@@ -68,10 +68,10 @@ class PhysicsSpec(Model):
     timestep: float = Field(0.002, gt=0, le=0.02, description="Simulation step (s).")
     time_limit: float = Field(4.0, gt=0, le=60, description="Simulated seconds before a layout "
                               "that is not at rest fails.")
-    rest_speed: float = Field(0.01, gt=0, description="A body is at rest when its fastest "
+    rest_speed: float = Field(0.005, gt=0, description="A body is at rest when its fastest "
                               "point (linear speed + angular speed × its radius) is slower than "
                               "this (m/s).")
-    rest_time: float = Field(0.1, ge=0, description="Seconds every body must stay at rest.")
+    rest_time: float = Field(0.2, ge=0, description="Seconds every body must stay at rest.")
     ground: bool = Field(True, description="An infinite static plane at z = 0 (the floor of the "
                          "world) even without a floor backdrop.")
     solver_iterations: int = Field(50, ge=1, le=1000, description="Constraint solver iterations.")
@@ -81,7 +81,7 @@ class PhysicsSpec(Model):
                             "ratio (elliptic cones; higher reduces slip).")
     sleep: bool = Field(True, description="Let bodies at rest sleep (MuJoCo islands): "
                         "about twice as fast for piles.")
-    margin: float = Field(0.0005, ge=0, le=0.01, description="Contact margin (m).")
+    margin: float = Field(0.0, ge=0, le=0.01, description="Contact margin (m): contacts start this far apart (MuJoCo adds both geoms' margins; bodies then rest that far apart).")
     damping: float = Field(0.02, ge=0, description="Velocity damping of free bodies (N·s/m "
                            "scaled by mass): helps piles come to rest.")
     max_shift: float = Field(0.05, gt=0, description="settle: a settled object that sinks more "
