@@ -59,10 +59,11 @@ class ObjectPhysicsSpec(Model):
 
 class PhysicsSpec(Model):
     """Rigid-body simulation (MuJoCo) of the objects placed with ``mode: drop`` or
-    ``settle: true``: they are simulated until every one is at rest — linear speed below
-    ``rest_speed`` and angular below ``rest_angular_speed`` for ``rest_time`` seconds — or
-    ``time_limit`` passes (a failed layout). Static supports: the ground plane, floor/sweep/wall
-    backdrops and groups with ``physics.static``."""
+    ``settle: true``: they are simulated until every one is at rest — each body's fastest point
+    slower than ``rest_speed`` for ``rest_time`` seconds — or ``time_limit`` passes (a failed
+    layout). Static supports: the ground plane (without a floor or sweep backdrop), floor and
+    sweep backdrops (their flat part) and walls as 5 cm thick boxes, and groups with
+    ``physics.static``. Collision shapes are cached on disk (see ``cache_dir``)."""
 
     gravity: Vec3 = Field([0.0, 0.0, -9.81], description="m/s² (world z is up).")
     timestep: float = Field(0.002, gt=0, le=0.02, description="Simulation step (s).")
