@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 import trimesh
-
 from conftest import REPO, SCENES, run_cli, shared
+
 from synth3d.spec import SceneSpec
 
 SIZE = (96, 72)
@@ -192,8 +192,8 @@ def test_distractor_tray_is_unlabelled_but_occludes(bin_run):
 def test_distractor_counts_as_occluder(tmp_path):
     """A labelled cube behind an unlabelled wall of a cube: visib_fract < 1, the distractor's
     pixels are 0 in the instance image but have depth."""
-    from synth3d.run.pipeline import Scenes, process, render_frame
     from synth3d.render.renderer import Renderer
+    from synth3d.run.pipeline import Scenes, process, render_frame
 
     tpl = {
         "asset_root": str(REPO), "size": list(SIZE),

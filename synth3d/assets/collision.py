@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AssetError
+from .catalog import COLLISION_SUFFIXES, load_mesh
 
 CACHE_VERSION = 1
-COLLISION_SUFFIXES = ("_col", "_vhacd", "_collision")
 MESH_EXT = (".obj", ".stl", ".ply", ".glb", ".gltf", ".off")
 
 
@@ -157,8 +157,6 @@ def _pieces_coacd(mesh, params: CollisionParams) -> list[np.ndarray]:
 
 def build_pieces(path: str, params: CollisionParams) -> tuple[list[np.ndarray], str]:
     """Compute the convex pieces of ``path`` (no cache). Returns (pieces, method used)."""
-    from .catalog import load_mesh
-
     mesh = load_mesh(path)
     method = params.method
     cfile = collision_file(path) if method in ("auto", "file") else None

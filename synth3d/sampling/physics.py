@@ -202,7 +202,7 @@ def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True
         else:
             held = 0
     poses = []
-    for i, b in enumerate(bodies):
+    for i in range(len(bodies)):
         bid = model.body(f"b{i}").id
         T = np.eye(4)
         T[:3, :3] = data.xmat[bid].reshape(3, 3)

@@ -12,7 +12,8 @@ import math
 import numpy as np
 
 from ..errors import LayoutFailed
-from ..spec import BackdropSpec, ObjectPhysicsSpec as ObjectPhysicsRecord
+from ..spec import BackdropSpec
+from ..spec import ObjectPhysicsSpec as ObjectPhysicsRecord
 from ..template.physics import ObjectPhysicsSpec
 from .values import sample_float, sample_rotation
 
@@ -66,6 +67,66 @@ def drop_start(pl, hull: np.ndarray, rng, placed: list, card_rot: np.ndarray | N
     return T
 
 
+def uses_physics(template) -> bool:
+    """Whether any object group of the template is dropped or settled."""
+    return any(o.placement.mode == "drop" or o.placement.settle for o in template.objects)
+
+
+def collision_params(o):
+    """The collision-shape parameters of an object group."""
+    from ..assets.collision import CollisionParams
+
+    c = (o.physics or DEFAULT_PHYSICS).collision
+    return CollisionParams(method=c.method, convex_ratio=c.convex_ratio, threshold=c.threshold,
+                           max_pieces=c.max_pieces, resolution=c.resolution,
+                           max_piece_vertices=c.max_piece_vertices)
+
+
+def prepare_collision(template, placer) -> None:
+    """Build (or read from the cache) the collision shapes of every mesh that a simulated or
+    static group may draw."""
+    from ..assets.collision import collision_pieces
+
+    if not uses_physics(template):
+        return
+    for o in template.objects:
+        if physics_role(o, o.placement) is None or o.kind == "card":
+            continue
+        params = collision_params(o)
+        for e in placer.group_entries(o)[0]:
+            if e.kind == "mesh":
+                collision_pieces(e.path, params, template.physics.cache_dir)
+
+
+def object_pieces(template, p) -> list:
+    """Convex pieces of a placed object in its object frame (scaled): a thin box for a card,
+    else its asset's cached collision shape."""
+    from ..assets.collision import collision_pieces
+
+    if p.spec.kind == "card":
+        w, h = p.spec.card_size
+        t = CARD_THICKNESS / 2
+        return [np.array([[x, y, z] for x in (-w / 2, w / 2) for y in (-h / 2, h / 2)
+                          for z in (-t, t)])]
+    o = next(g for g in template.objects if g.name == p.group)
+    A = p.T_obj_asset
+    return [q @ A[:3, :3].T + A[:3, 3] for q in
+            collision_pieces(p.spec.asset, collision_params(o), template.physics.cache_dir)]
+
+
+def settle_layout(template, placed: list, backdrops, rs):
+    """Simulate a layout; returns (placed at their settled poses, the frame's PhysicsRecord).
+    Raises LayoutFailed."""
+    from ..spec import PhysicsRecord
+    from .physics import engine_version
+
+    groups = {o.name: o for o in template.objects}
+    placed, sim_t, at_rest = settle(placed, groups, backdrops, template.physics, rs,
+                                    lambda p: object_pieces(template, p))
+    return placed, PhysicsRecord(engine=engine_version(), sim_time_s=round(sim_t, 6),
+                                 at_rest=at_rest, timestep=template.physics.timestep)
+
+
 def physics_role(o, pl) -> str | None:
     """``dynamic`` (drop/settle), ``static`` (a support) or None (not in the simulation)."""
     if pl.mode == "drop" or pl.settle:
@@ -110,7 +171,7 @@ def settle(placed: list, groups: dict, backdrops: list[BackdropSpec], settings, 
 
     Parameters
     ----------
-    placed : list of scene._Placed
+    placed : list of placement.Placed
     groups : {group name: template ObjectSpec}
     settings : PhysicsSpec
     rs : callable
