@@ -151,10 +151,9 @@ def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True
         body = world.add_body(name=f"b{i}", pos=T[:3, 3].tolist(), quat=_quat_wxyz(T[:3, :3]))
         if b.dynamic:
             body.add_freejoint()
-        density = b.density
-        if b.mass is not None:
-            density = b.mass / max(_volume(b.pieces), 1e-12)
-        masses.append(density * _volume(b.pieces) if b.dynamic else None)
+        volume = _volume(b.pieces)
+        density = b.density if b.mass is None else b.mass / max(volume, 1e-12)
+        masses.append(density * volume if b.dynamic else None)
         solref = [CONTACT_TIME * settings.timestep, _dampratio(b.restitution)]
         for j, p in enumerate(b.pieces):
             name = f"b{i}p{j}"
