@@ -24,21 +24,22 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
-def _sampling_ms(overrides, frames: int, size) -> tuple[float, int]:
+def _sampling_ms(overrides, frames: int, size) -> tuple[float, float, int]:
     from synth3d.errors import FrameSkipped
     from synth3d.run.pipeline import Scenes
 
     s = Scenes(REPO / "scenes" / "clutter.yaml", overrides, size=size)
     s.sampler.prepare_collision()
     s.sample(0, 10_000)  # warm-up
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     skipped = 0
     for i in range(frames):
         try:
             s.sample(0, i)
         except FrameSkipped:
             skipped += 1
-    return (time.perf_counter() - t0) * 1000 / frames, skipped
+    return ((time.perf_counter() - t0) * 1000 / frames,
+            (time.process_time() - c0) * 1000 / frames, skipped)
 
 
 FLOOR = ["objects[1].placement={mode: floor, region: {x: [-0.17, 0.17], y: [-0.12, 0.12]}}"]
@@ -54,6 +55,8 @@ def main() -> None:
     from synth3d.assets import collision as C
     from synth3d.run.pipeline import Scenes, render_dataset
 
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (a shared machine "
+          "inflates wall times; CPU times are this process's)")
     cache = Path(tempfile.mkdtemp(prefix="synth3d-bench-collision-"))
     os.environ["SYNTH3D_COLLISION_CACHE"] = str(cache)
     try:
@@ -70,12 +73,14 @@ def main() -> None:
 
         for n in (10, 30):
             over = [f"objects[1].count={n}"]
-            with_ms, skipped = _sampling_ms(over, a.frames, size)
-            plain_ms, _ = _sampling_ms(over + FLOOR + ["failure.max_attempts=1",
-                                                       "failure.policy=skip"], a.frames, size)
-            print(f"{n} objects: sampling {with_ms:.0f} ms/frame with physics, {plain_ms:.1f} "
-                  f"ms/frame with floor placement → physics {with_ms - plain_ms:.0f} ms/frame "
-                  f"({skipped} of {a.frames} frames skipped)")
+            with_ms, with_cpu, skipped = _sampling_ms(over, a.frames, size)
+            plain_ms, plain_cpu, _ = _sampling_ms(over + FLOOR + ["failure.max_attempts=1",
+                                                                  "failure.policy=skip"],
+                                                  a.frames, size)
+            print(f"{n} objects: sampling {with_ms:.0f} ms/frame with physics ({with_cpu:.0f} ms "
+                  f"CPU), {plain_ms:.1f} ms/frame with floor placement ({plain_cpu:.1f} ms CPU) "
+                  f"→ physics {with_ms - plain_ms:.0f} ms/frame wall, "
+                  f"{with_cpu - plain_cpu:.0f} ms CPU ({skipped} of {a.frames} frames skipped)")
 
         rates = {}
         for label, over in (("clutter (drop + MuJoCo)", ["objects[1].count=10"]),
