@@ -195,6 +195,10 @@ def render(
                f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done"
                + (f"; {summary['assets_skipped']} bad asset(s) skipped"
                   if summary.get("assets_skipped") else "") + ")")
+    from .run.layouts import layout_lines
+
+    for line in layout_lines(summary):
+        typer.echo(line)
 
 
 def _gpus(text: Optional[str]) -> Optional[list[int]]:

@@ -66,6 +66,27 @@ class ImageAlphaSpec(_Spec):
     key_threshold: float = 0.08
 
 
+class ObjectPhysicsSpec(_Spec):
+    """The physical properties drawn for an object (``mass_kg`` of its collision shape, sliding
+    ``friction``, ``restitution``) and its role: ``dynamic`` (dropped or settled) or ``static``
+    (a support)."""
+
+    role: Literal["dynamic", "static"]
+    mass_kg: float | None = None
+    friction: float
+    restitution: float
+
+
+class PhysicsRecord(_Spec):
+    """How a frame's layout was simulated: the engine and its version, the simulated seconds and
+    whether every body came to rest."""
+
+    engine: str
+    sim_time_s: float
+    at_rest: bool
+    timestep: float
+
+
 class ObjectSpec(_Spec):
     """One instance.
 
@@ -76,7 +97,9 @@ class ObjectSpec(_Spec):
     *before* ``T_world_asset``; ``corners_world`` lists the quad's world corners in image order
     (top-left, top-right, bottom-right, bottom-left). ``bounds_asset`` is the axis-aligned box
     [[min], [max]] of the asset in its own coordinates (the quad for a card), ``keypoints`` the
-    named points its asset set declares, in the same coordinates.
+    named points its asset set declares, in the same coordinates. ``labelled`` false marks a
+    distractor: rendered and in depth, but id 0 in the instance image and absent from labels.
+    ``physics`` records what was drawn for a simulated object or a static support.
     """
 
     id: int
@@ -93,6 +116,8 @@ class ObjectSpec(_Spec):
     corners_world: list[list[float]] | None = None
     bounds_asset: list[list[float]] = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     keypoints: dict[str, list[float]] = {}
+    labelled: bool = True
+    physics: ObjectPhysicsSpec | None = None
 
     def T_array(self) -> np.ndarray:
         return np.asarray(self.T_world_asset, dtype=np.float64)
@@ -222,15 +247,27 @@ class SceneSpec(_Spec):
     backdrops: list[BackdropSpec] = []
     post: PostSpec = PostSpec()
     output: OutputSpec = OutputSpec()
+    physics: PhysicsRecord | None = None
+    layout_attempts: int = 1
 
     def to_json(self) -> str:
         """Canonical JSON text (sorted keys, 2-space indent, trailing newline). An empty
-        ``post.styles`` is left out, so frames without styles keep their JSON of before."""
+        ``post.styles`` is left out, so frames without styles keep their JSON of before; so are
+        ``physics: null``, ``layout_attempts: 1`` and ``labelled: true``."""
         data = self.model_dump(mode="json", by_alias=True)
         if not data["post"]["styles"]:
             del data["post"]["styles"]
         if data["output"].get("split") is None:  # unsplit frames keep their JSON of before
             data["output"].pop("split", None)
+        if data["physics"] is None:
+            del data["physics"]
+        if data["layout_attempts"] == 1:
+            del data["layout_attempts"]
+        for o in data["objects"]:
+            if o["labelled"]:
+                del o["labelled"]
+            if o["physics"] is None:
+                del o["physics"]
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod

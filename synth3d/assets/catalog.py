@@ -32,6 +32,7 @@ from .facts import (  # noqa: F401 — re-exported
     object_frame,
 )
 from .layouts import (  # noqa: F401 — re-exported
+    COLLISION_SUFFIXES,
     HDRI_EXT,
     IMAGE_EXT,
     MESH_EXT,

@@ -84,14 +84,32 @@ def set_files(spec: AssetSetSpec, root: Path, where: str) -> list[tuple[str, str
             out.append((str(rp), str(rp.parent), False))
         else:
             raise AssetError(f"{where}.path", f"'{p}' not found")
+    # A collision mesh shipped next to its asset (mug_col.obj, duck_vhacd.obj) is collision data,
+    # not an object of its own, when a glob or folder picks it up with its asset.
+    listed = {Path(f[0]) for f in out}
     seen: set[str] = set()
     unique = []
     for f in out:
         check_confined(Path(f[0]), f"{where}.path")
+        if _is_collision_file(Path(f[0]), listed):
+            continue
         if f[0] not in seen:
             seen.add(f[0])
             unique.append(f)
     return unique
+
+
+COLLISION_SUFFIXES = ("_col", "_vhacd", "_collision")
+"""File-name endings of collision meshes shipped next to their asset (``mug_col.obj``)."""
+
+
+def _is_collision_file(p: Path, listed: set[Path]) -> bool:
+    for suffix in COLLISION_SUFFIXES:
+        if p.stem.endswith(suffix) and len(p.stem) > len(suffix):
+            base = p.stem[: -len(suffix)]
+            if any(q.parent == p.parent and q.stem == base for q in listed):
+                return True
+    return False
 
 
 def resolve_paths(spec: AssetSetSpec, root: Path, where: str) -> list[Path]:

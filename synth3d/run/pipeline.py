@@ -20,6 +20,7 @@ from .executors import Job, make_executor
 from .frames import (PREFLIGHT_FRAMES, FrameFailed, Scenes, dataset_info, gbuffers, process,
                      render_frame, render_indices, sample_frame, wants_normals)
 from .lazy import PendingFrames
+from .layouts import LayoutLog, preflight
 from .options import EXECUTORS, Progress, RenderOptions, parse_shard
 
 
@@ -96,8 +97,7 @@ def render_dataset(template, out: str | os.PathLike, options: RenderOptions | No
     # Preflight: the first frames are sampled before anything is rendered or written, so
     # impossible placements fail with nothing on disk. (Sampling costs ~2 ms a frame; a rare
     # failure in a later frame stops the run there, naming the frame.)
-    for i in frames[:PREFLIGHT_FRAMES]:
-        sample_frame(scenes, seed, i)
+    preflight(scenes.sampler, frames, lambda i: sample_frame(scenes, seed, i), PREFLIGHT_FRAMES)
     job = Job(scenes, seed, str(out), tuple(fmts), opts,
               progress.on_message or (lambda _m: None))
     executor = make_executor(job)
@@ -122,8 +122,11 @@ def _run(job: Job, executor, frames: range, n: int, progress: Progress) -> dict:
         progress.on_start(len(todo), len(frames) - len(todo))
     t0 = time.perf_counter()
 
-    def on_record(row: dict, ann_row: dict):
+    layouts = LayoutLog()
+
+    def on_record(row: dict, ann_row: dict | None):
         writer.commit(row, ann_row)
+        layouts.add(row)
         if progress.on_frame:
             progress.on_frame(row["index"])
 
@@ -141,9 +144,11 @@ def _run(job: Job, executor, frames: range, n: int, progress: Progress) -> dict:
         finally:
             writer.close()  # releases the folder's lock
     secs = time.perf_counter() - t0
-    return {"rendered": len(todo), "skipped": len(frames) - len(todo), "seconds": secs,
-            "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(job.out),
-            "assets_skipped": len(job.scenes.catalog.skipped)}
+    made = len(todo) - len(layouts.skipped)
+    return {"rendered": made, "skipped": len(frames) - len(todo), "seconds": secs,
+            "images_per_s": made / secs if secs > 0 else 0.0, "out": str(job.out),
+            "assets_skipped": len(job.scenes.catalog.skipped),
+            **layouts.summary(job.scenes.sampler)}
 
 
 def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str | None = None,

@@ -19,11 +19,9 @@ same noise.
 """
 from __future__ import annotations
 
-from typing import Literal
 
 import cv2
 import numpy as np
-from pydantic import Field, field_validator
 
 from ...template.style_params.augment import NAME, USES_NORMALS, Effect, ORDER, Params  # noqa: F401
 from .base import GBuffers, StyleResult

@@ -14,11 +14,9 @@ The pass has no randomness.
 """
 from __future__ import annotations
 
-from typing import Literal
 
 import cv2
 import numpy as np
-from pydantic import Field
 
 from ...template.style_params.halftone import NAME, USES_NORMALS, Params  # noqa: F401
 from .base import GBuffers, StyleResult

@@ -45,11 +45,10 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import cv2
 import numpy as np
-from pydantic import Field
 from scipy import ndimage
 
 from ...template.style_params.paint import NAME, USES_NORMALS, Params  # noqa: F401

@@ -23,11 +23,9 @@ content as a whole does not move.
 """
 from __future__ import annotations
 
-from typing import Literal
 
 import cv2
 import numpy as np
-from pydantic import Field
 
 from ...template.style_params.pixel import NAME, USES_NORMALS, Params  # noqa: F401
 from .base import GBuffers, StyleResult

@@ -20,11 +20,9 @@ dark pixels and the contour ground truth at a tolerance of 0.75 % of the image d
 """
 from __future__ import annotations
 
-from typing import Literal
 
 import cv2
 import numpy as np
-from pydantic import Field
 
 from synth3d.annotate.contours import CREASE, OCCLUDING, contour_map
 

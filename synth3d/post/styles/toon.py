@@ -9,11 +9,9 @@ The pass has no randomness.
 """
 from __future__ import annotations
 
-from typing import Annotated
 
 import cv2
 import numpy as np
-from pydantic import Field
 
 from synth3d.annotate.contours import contour_map
 

@@ -36,11 +36,10 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import cv2
 import numpy as np
-from pydantic import Field
 
 from ...assets.images import imread
 from ...errors import AssetError

@@ -20,7 +20,7 @@ from pathlib import Path
 from ...errors import Synth3dError
 from ..faults import fault_hook
 from ..lazy import ChunkQueue
-from .base import Job, OnRecord, WorkerError, chunks, error_from_text, span
+from .base import Job, OnRecord, WorkerError, error_from_text, span
 
 
 class _RenderActor:
