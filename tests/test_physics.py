@@ -45,7 +45,10 @@ def _render(tmp_path, name, template=SCENES / "clutter.yaml", overrides=(), n=2,
 
 
 def _specs(out: Path) -> list[SceneSpec]:
-    return [SceneSpec.from_json(p.read_text()) for p in sorted((out / "scene").glob("*.json"))]
+    """The written SceneSpecs with their portable @ROOT asset paths resolved to files."""
+    from synth3d.assets.roots import read_scene
+
+    return [read_scene(p) for p in sorted((out / "scene").glob("*.json"))]
 
 
 def _world_mesh(o) -> list[trimesh.Trimesh]:
@@ -454,3 +457,32 @@ def test_settled_frames_ids_depth_and_poses_are_exact(bin_run):
             inside = (uv[:, 0] >= x0 - 1) & (uv[:, 0] <= x0 + w + 1) & \
                 (uv[:, 1] >= y0 - 1) & (uv[:, 1] <= y0 + h + 1)
             assert inside.all(), a["id"]
+
+
+def test_urdf_mass_and_friction_reach_physics(tmp_path):
+    """An asset's own physics (a URDF's inertial mass and contact friction) is what the
+    simulation uses when the group sets none; a group's explicit friction wins."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    trimesh.creation.box(extents=(0.04, 0.04, 0.04)).export(lib / "cube.obj")
+    (lib / "cube.urdf").write_text(
+        '<robot name="c"><link name="base"><contact><lateral_friction value="0.35"/></contact>'
+        '<inertial><mass value="0.7"/></inertial>'
+        '<visual><geometry><mesh filename="cube.obj"/></geometry></visual>'
+        '<collision><geometry><mesh filename="cube.obj"/></geometry></collision>'
+        "</link></robot>")
+    drop = {"mode": "drop", "region": {"x": [-0.05, 0.05], "y": [-0.05, 0.05]},
+            "height": {"dist": "uniform", "min": 0.02, "max": 0.05}}
+    tpl = {
+        "asset_root": str(lib), "size": [64, 48],
+        "assets": {"cubes": {"path": "cube.urdf"}},
+        "camera": {"target": [0, 0, 0.02], "offset": [0.4, 0.1, 0.3]},
+        "backdrops": [{"type": "floor", "size": [1, 1]}],
+        "objects": [{"name": "own", "assets": "cubes", "placement": drop},
+                    {"name": "set", "assets": "cubes", "placement": drop,
+                     "physics": {"friction": 0.9}}],
+    }
+    out, _ = _render(tmp_path, "urdf", template=tpl, n=1)
+    own, explicit = _specs(out)[0].objects
+    assert own.physics.mass_kg == pytest.approx(0.7) and own.physics.friction == 0.35
+    assert explicit.physics.mass_kg == pytest.approx(0.7) and explicit.physics.friction == 0.9

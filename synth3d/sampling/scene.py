@@ -21,7 +21,7 @@ from .lighting import sample_environment, sample_lights
 from .placement import Placer
 from .rng import stream
 from .splits import draw_split
-from .settling import prepare_collision, settle_layout, uses_physics
+from .settling import asset_physics, prepare_collision, settle_layout, uses_physics
 from .styles import check_style_assets, sample_styles
 from .values import sample_float
 
@@ -43,6 +43,7 @@ class Sampler:
         self.t = loaded.template
         self.catalog = catalog
         self.width, self.height = size if size else tuple(self.t.size)
+        self.asset_physics = asset_physics(catalog)
         self.placer = Placer(self.t, catalog, self.width, self.height)
         if self.t.post.styles:
             check_style_assets(self.t.post.styles, loaded.asset_root)
@@ -157,7 +158,7 @@ class Sampler:
                                      self.catalog, self.width, self.height)
         record = None
         if self.uses_physics:
-            placed, record = settle_layout(self.t, placed, backdrops, rs)
+            placed, record = settle_layout(self.t, placed, backdrops, rs, self.asset_physics)
         return SceneSpec(
             template=self.t.name, seed=int(seed), index=int(index), attributes=attrs,
             camera=CameraSpec(width=self.width, height=self.height, K=K.tolist(),

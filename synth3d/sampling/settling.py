@@ -114,15 +114,43 @@ def object_pieces(template, p) -> list:
             collision_pieces(p.spec.asset, collision_params(o), template.physics.cache_dir)]
 
 
-def settle_layout(template, placed: list, backdrops, rs):
+def asset_physics(catalog) -> dict[str, tuple]:
+    """``{asset path: (mass kg or None, friction or None)}`` for the assets whose own files say
+    (a URDF's inertial mass and contact friction, a sidecar table's columns)."""
+    out = {}
+    for entries in catalog.sets.values():
+        for e in entries:
+            mass, friction = getattr(e, "mass", None), getattr(e, "friction", None)
+            if mass is not None or friction is not None:
+                out[e.path] = (mass, friction)
+    return out
+
+
+def with_asset_physics(d: dict, o, facts: tuple | None) -> dict:
+    """A body's drawn properties with the asset's own mass and friction where the group does not
+    set them (``physics.mass``/``density``, ``physics.friction``). Applied after the draws, so
+    the random streams are the same either way."""
+    if not facts:
+        return d
+    given = o.physics.model_fields_set if o.physics is not None else set()
+    mass, friction = facts
+    d = dict(d)
+    if mass is not None and not given & {"mass", "density"}:
+        d["mass"] = float(mass)
+    if friction is not None and "friction" not in given:
+        d["friction"] = float(friction)
+    return d
+
+
+def settle_layout(template, placed: list, backdrops, rs, asset_facts: dict | None = None):
     """Simulate a layout; returns (placed at their settled poses, the frame's PhysicsRecord).
-    Raises LayoutFailed."""
+    ``asset_facts``: :func:`asset_physics` of the catalog. Raises LayoutFailed."""
     from ..spec import PhysicsRecord
     from .physics import engine_version
 
     groups = {o.name: o for o in template.objects}
     placed, sim_t, at_rest = settle(placed, groups, backdrops, template.physics, rs,
-                                    lambda p: object_pieces(template, p))
+                                    lambda p: object_pieces(template, p), asset_facts or {})
     return placed, PhysicsRecord(engine=engine_version(), sim_time_s=round(sim_t, 6),
                                  at_rest=at_rest, timestep=template.physics.timestep)
 
@@ -165,7 +193,7 @@ def backdrop_boxes(backdrops: list[BackdropSpec]):
 
 
 def settle(placed: list, groups: dict, backdrops: list[BackdropSpec], settings, rs,
-           collision_pieces) -> tuple[list, float, bool]:
+           collision_pieces, asset_facts: dict | None = None) -> tuple[list, float, bool]:
     """Simulate the placed objects that take part in physics and move them to their settled
     poses.
 
@@ -190,7 +218,7 @@ def settle(placed: list, groups: dict, backdrops: list[BackdropSpec], settings, 
         if role is None:
             continue
         rng = props.setdefault(p.group, rs(f"physics/{p.group}"))
-        d = draw_properties(o, rng)
+        d = with_asset_physics(draw_properties(o, rng), o, (asset_facts or {}).get(p.spec.asset))
         pl = o.placement
         region = None
         if pl.mode == "drop":

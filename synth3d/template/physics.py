@@ -42,9 +42,14 @@ class ObjectPhysicsSpec(Model):
     static: bool = Field(
         False, description="A fixed support (a tray, a bin, a table): it keeps its placement, "
         "and dropped or settled objects rest on it.")
-    density: FloatDist = Field(500.0, description="kg/m³ (of the collision shape's volume).")
-    mass: FloatDist | None = Field(None, description="kg per object (overrides density).")
-    friction: FloatDist = Field(0.8, description="Sliding friction coefficient.")
+    density: FloatDist = Field(500.0, description="kg/m³ (of the collision shape's volume). "
+                               "Used when neither `mass` nor the asset itself gives a mass.")
+    mass: FloatDist | None = Field(None, description="kg per object (overrides density). When "
+                                   "neither is set, an asset's own mass (a URDF's inertial mass, "
+                                   "a sidecar table's `mass`) is used.")
+    friction: FloatDist = Field(0.8, description="Sliding friction coefficient. When not set, "
+                                "an asset's own friction (a URDF's lateral friction, a sidecar "
+                                "table's `friction`) is used, else 0.8.")
     restitution: FloatDist = Field(
         0.0, description="0 (no bounce) .. 1; mapped to MuJoCo's contact damping ratio.")
     collision: CollisionSpec = Field(default_factory=CollisionSpec,

@@ -208,10 +208,11 @@ class DatasetWriter:
         atomic_write(self.out / "dataset.json", dump_json(info))
 
     def done(self) -> set[int]:
-        """Indices whose manifest and label lines exist and whose files are all present."""
+        """Indices whose manifest and label lines exist and whose files are all present (a frame
+        skipped by the layout failure policy has a manifest line only)."""
         rows = {r["index"]: r for r in read_jsonl(self.out / "manifest.jsonl")}
         labelled = {r["index"] for r in read_jsonl(self.out / "annotations" / "instances.jsonl")}
-        return {i for i, row in rows.items() if i in labelled
+        return {i for i, row in rows.items() if (i in labelled or "skipped" in row)
                 and all((self.out / f).exists() for f in row["files"].values())}
 
     def write_frame(self, spec: SceneSpec, output: FrameOutput) -> dict:

@@ -121,10 +121,14 @@ def check_no_links(out: Path) -> None:
 
 
 def _valid_manifest_row(r) -> bool:
-    return (isinstance(r, dict) and isinstance(r.get("index"), int)
+    if not (isinstance(r, dict) and isinstance(r.get("index"), int)
             and isinstance(r.get("files"), dict)
-            and all(isinstance(v, str) for v in r["files"].values())
-            and {"rgb", "depth", "instance", "scene"} <= set(r["files"]))
+            and all(isinstance(v, str) for v in r["files"].values())):
+        return False
+    # A frame skipped by the layout failure policy has no files, only its reason.
+    if isinstance(r.get("skipped"), str):
+        return not r["files"]
+    return {"rgb", "depth", "instance", "scene"} <= set(r["files"])
 
 
 def _valid_label_row(r) -> bool:
