@@ -135,13 +135,29 @@ def read_gbuffers(src: Path, files: dict, depth_scale: float, spec: SceneSpec):
                     normals_cam=normals)
 
 
-def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, depth_scale: float
-                  ) -> tuple[dict[str, bytes], SceneSpec]:
-    """Stylise one frame of a dataset. Returns ({relative path: bytes} of the new rgb, scene and
-    artifacts; the new SceneSpec)."""
-    from ..post.styles import apply_chain
+def variant_prefix(variant: int) -> str:
+    """Stream-name prefix of stylisation ``variant`` of a frame (variant 0: ``stylize``, so a
+    one-variant run draws what it always drew; variant K: ``stylize/vK``)."""
+    return STREAM_PREFIX if variant == 0 else f"{STREAM_PREFIX}/v{variant}"
+
+
+def draw_chain(steps: list, seed: int, index: int, root: Path, variant: int = 0) -> list:
+    """The concrete steps of one stylisation (``variant``) of frame ``index``."""
     from ..sampling.rng import stream
     from ..sampling.styles import sample_styles
+
+    return sample_styles(steps, lambda name: stream(seed, index, name), root,
+                         prefix=variant_prefix(variant), where="styles")
+
+
+def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, depth_scale: float,
+                  variant: int = 0, images: dict | None = None
+                  ) -> tuple[dict[str, bytes], SceneSpec]:
+    """Stylise one frame of a dataset. Returns ({relative path: bytes} of the new rgb, scene and
+    artifacts; the new SceneSpec). Variant K > 0 writes ``variants/NNNNNN.K.<ext>`` and
+    ``variants/NNNNNN.K.json`` (its drawn steps) instead of rgb and scene. ``images``, if given,
+    receives the arrays a pair can be made of (source, styled, instance, semantic, depth)."""
+    from ..post.styles import apply_chain
     from ..writers.dataset import encode_jpeg, encode_png, frame_name
 
     files = row["files"]
@@ -150,8 +166,7 @@ def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, dept
         spec = SceneSpec.from_json((src / files["scene"]).read_text())
     except OSError as e:
         raise DatasetError(str(src / files["scene"]), f"cannot read ({e.strerror})") from None
-    drawn = sample_styles(steps, lambda name: stream(seed, index, name), root,
-                          prefix=STREAM_PREFIX, where="styles")
+    drawn = draw_chain(steps, seed, index, root, variant)
     chain = list(spec.post.styles) + drawn
     new_spec = spec.model_copy(update={"post": spec.post.model_copy(update={"styles": chain})})
     rgb = _read_image(src / files["rgb"])
@@ -162,10 +177,31 @@ def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, dept
     rel = files["rgb"]
     data = encode_jpeg(out_rgb, spec.output.jpeg_quality) if rel.endswith(".jpg") \
         else encode_png(out_rgb)
-    written = {rel: data, files["scene"]: new_spec.to_json().encode()}
     name = frame_name(index)
+    if variant == 0:
+        written = {rel: data, files["scene"]: new_spec.to_json().encode()}
+        stem = f"styles/{name}."
+    else:
+        ext = rel.rsplit(".", 1)[-1]
+        steps_json = json.dumps([s.model_dump(mode="json", by_alias=True) for s in drawn],
+                                indent=1, sort_keys=True) + "\n"
+        written = {f"variants/{name}.{variant}.{ext}": data,
+                   f"variants/{name}.{variant}.json": steps_json.encode()}
+        stem = f"styles/{name}.v{variant}."
     for fname, blob in artifacts.items():
-        written[f"styles/{name}.{fname}"] = blob
+        written[stem + fname] = blob
+    if images is not None:
+        from .pairs import colour_ids, depth_image
+
+        images["source"] = rgb[..., :3]
+        images["styled"] = out_rgb[..., :3]
+        images["instance"] = lambda: colour_ids(g.instance)
+        cats = np.zeros(int(g.instance.max()) + 1, np.int64)
+        for o in spec.objects:
+            if o.id < cats.size:
+                cats[o.id] = o.category_id
+        images["semantic"] = lambda: colour_ids(cats[g.instance])
+        images["depth"] = lambda: depth_image(g.depth_m)
     return written, new_spec
 
 
@@ -190,9 +226,8 @@ class Stylizer:
     """
 
     def __init__(self, dataset: str | os.PathLike, out: str | os.PathLike, style: str,
-                 sets: Iterable[str] = (), p: float | None = None, seed: int = 0):
-        from ..sampling.rng import stream
-        from ..sampling.styles import sample_styles
+                 sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
+                 variants: int = 1, pairs=None):
         from ..writers.dataset import _read_jsonl
 
         src = Path(dataset)
@@ -203,6 +238,8 @@ class Stylizer:
         except (OSError, json.JSONDecodeError):
             raise DatasetError(str(src), "not a synth3d dataset (no readable dataset.json)") from None
         self.steps, raw, self.root = load_chain(style, sets, p)
+        self.variants = check_variants(variants, pairs)
+        self.pairs = pairs
         out = Path(out)
         if out.resolve() == src.resolve():
             raise DatasetError("-o", "must be a new folder, not the dataset itself (stylize "
@@ -216,6 +253,10 @@ class Stylizer:
         self.depth_scale = float(info.get("depth_scale", 1.0))
         self.seed = int(seed)
         record = {"source": str(src.resolve()), "styles": raw, "seed": self.seed}
+        if self.variants > 1:
+            record["variants"] = self.variants
+        if pairs is not None:
+            record["pairs"] = pairs.record()
         info = {k: v for k, v in info.items() if k not in ("frames", "synth3d_version")}
         info["stylize"] = list(info.get("stylize", [])) + [record]
         old_meta = out / "dataset.json"
@@ -230,8 +271,8 @@ class Stylizer:
                                    "or seed; use a new folder (or the same command to resume)")
         # Draw the first frames' chains now: a combination a pass refuses fails before writing.
         for i in self.frames[:64]:
-            sample_styles(self.steps, lambda name, i=i: stream(self.seed, i, name), self.root,
-                          prefix=STREAM_PREFIX, where="styles")
+            for k in range(self.variants):
+                draw_chain(self.steps, self.seed, i, self.root, k)
         self.src, self.out, self.info = src, out, info
 
     def run(self, on_start: Callable[[int, int], None] | None = None,
@@ -253,14 +294,21 @@ class Stylizer:
             t0 = time.perf_counter()
             for i in todo:
                 row = self.rows[i]
-                written, _ = stylize_frame(src, row, self.steps, self.seed, self.root,
-                                           self.depth_scale)
+                written: dict[str, bytes] = {}
+                for k in range(self.variants):
+                    images: dict | None = {} if self.pairs is not None else None
+                    w, _ = stylize_frame(src, row, self.steps, self.seed, self.root,
+                                         self.depth_scale, variant=k, images=images)
+                    written.update(w)
+                    if images is not None:
+                        written.update(encode_pairs(self.pairs, self.seed, i, k, self.variants,
+                                                    images))
                 files = dict(row["files"])
                 for rel, data in written.items():
                     (out / rel).parent.mkdir(parents=True, exist_ok=True)
                     atomic_write(out / rel, data)
-                    if rel.startswith("styles/") and rel not in files.values():
-                        files["styles:" + rel.split(".", 1)[1]] = rel
+                    if rel not in files.values():
+                        files[_file_key(rel)] = rel
                 for rel in row["files"].values():
                     if rel not in written:
                         (out / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -276,14 +324,83 @@ class Stylizer:
                 "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
 
 
+def check_variants(variants: int, pairs) -> int:
+    """``--variants`` checked: ≥ 1, and > 1 only when a pair side is the styled image."""
+    from ..errors import Synth3dError
+
+    if not isinstance(variants, int) or variants < 1 or variants > 1000:
+        raise Synth3dError("--variants", f"expected a whole number in 1..1000, got {variants!r}")
+    if variants > 1 and pairs is not None and "styled" not in (pairs.a, pairs.b):
+        raise Synth3dError("--variants", "several stylisations need `styled` as --a or --b "
+                           "(otherwise every variant gives the same pair)")
+    return variants
+
+
+def _file_key(rel: str) -> str:
+    """Manifest key of an extra file: ``styles:<suffix>``, ``variant:<K>.<ext>``,
+    ``pairs:<split>/<name>``."""
+    top, rest = rel.split("/", 1)
+    if top == "styles":
+        return "styles:" + rest.split(".", 1)[1]
+    if top == "variants":
+        return "variant:" + rest.split(".", 1)[1]
+    return f"{top}:{rest}"
+
+
+def encode_pairs(opts, seed: int, index: int, variant: int, variants: int, images: dict
+                 ) -> dict[str, bytes]:
+    """PNG bytes of the pair(s) of one stylisation of frame ``index`` (see :mod:`.pairs`).
+    In the unaligned layout a side that does not vary with the stylisation is written once
+    (with variant 0)."""
+    from ..writers.dataset import encode_png, frame_name
+    from .pairs import pair_files, split_of
+
+    def side(name):
+        v = images[name]
+        return v() if callable(v) else v
+
+    split = split_of(seed, index, opts.split)
+    stem = frame_name(index) + (f"_{variant}" if variants > 1 else "")
+    files = pair_files(opts, split, stem, side(opts.a), side(opts.b))
+    out = {}
+    for rel, img in files.items():
+        if opts.layout == "unaligned" and variants > 1:
+            name = opts.a if rel.split("/")[1].endswith("A") else opts.b
+            if name != "styled":
+                if variant > 0:
+                    continue
+                rel = rel.rsplit("/", 1)[0] + f"/{frame_name(index)}.png"
+        out[rel] = encode_png(img)
+    return out
+
+
+def open_stylize(source: str | os.PathLike, out: str | os.PathLike, style: str,
+                 sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
+                 variants: int = 1, pairs=None):
+    """A checked stylise job for ``source``: a synth3d dataset folder (:class:`Stylizer`), or a
+    folder or glob of ordinary images (:class:`~synth3d.run.photos.PhotoStylizer`)."""
+    src = Path(source)
+    if src.is_dir() and (src / "dataset.json").exists():
+        return Stylizer(src, out, style, sets, p, seed, variants, pairs)
+    from .photos import PhotoStylizer
+
+    return PhotoStylizer(source, out, style, sets, p, seed, variants, pairs)
+
+
 def stylize_dataset(dataset: str | os.PathLike, out: str | os.PathLike, style: str,
                     sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
                     on_start: Callable[[int, int], None] | None = None,
-                    on_frame: Callable[[int], None] | None = None) -> dict:
-    """Write ``out``: the dataset ``dataset`` with a style chain applied to every frame (see
-    :class:`Stylizer`); frames already finished in ``out`` are skipped. Returns a summary dict:
-    stylized, skipped, seconds, images_per_s, out."""
-    return Stylizer(dataset, out, style, sets, p, seed).run(on_start, on_frame)
+                    on_frame: Callable[[int], None] | None = None, variants: int = 1,
+                    pairs=None) -> dict:
+    """Write ``out``: ``dataset`` (a synth3d dataset, or a folder or glob of photos) with a style
+    chain applied to every frame (see :class:`Stylizer` and
+    :class:`~synth3d.run.photos.PhotoStylizer`); ``variants`` stylisations per frame, and
+    ``pairs`` (a :class:`~synth3d.run.pairs.PairOptions`) for image-to-image pairs. Frames
+    already finished in ``out`` are skipped. Returns a summary dict: stylized, skipped, seconds,
+    images_per_s, out."""
+    return open_stylize(dataset, out, style, sets, p, seed, variants, pairs).run(on_start,
+                                                                                 on_frame)
 
 
-__all__ = ["Stylizer", "load_chain", "stylize_dataset", "stylize_frame"]
+__all__ = ["Stylizer", "draw_chain", "load_chain", "open_stylize", "stylize_dataset",
+           "stylize_frame"]
