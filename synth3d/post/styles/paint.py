@@ -116,6 +116,13 @@ class Params(PassParams):
         False, description="Also return the strokes: strokes.json (per stroke: layer, radius, "
         "colour laid down as sRGB 0..1 — the ink for watercolour and marker —, points in pixels, "
         "brush) and an SVG document of them.")
+    export_snp: bool = Field(
+        False, description="Also return the strokes in the parameter layout of Stylized Neural "
+        "Painting's renderers (strokes.snp.json): marker → markerpen [x0, y0, x1, y1, x2, y2, "
+        "radius0, radius2, R, G, B, A], watercolour → watercolor [x0 … y2, radius0, radius2, R0, "
+        "G0, B0, R2, G2, B2, A], oil → oilpaintbrush [xc, yc, w, h, theta, R0, G0, B0, R2, G2, "
+        "B2, A], tape → rectangle [xc, yc, w, h, theta, R, G, B, A]; each stroke's polyline "
+        "fitted by a quadratic Bézier (least squares, chord-length parameters).")
     animate_frames: int = Field(
         0, ge=0, le=120, description="If > 0, also return a GIF of the painting being made: "
         "the canvas after each 1/N of the strokes.")
@@ -353,6 +360,8 @@ class _Painter:
                     if self.texture > 0:
                         edge = (col * (1.0 - 0.35 * self.texture)).tolist()
                         cv2.polylines(tmp[0], [q], True, edge, 1, cv2.LINE_AA, _SHIFT)
+                elif self.brush == "marker":  # flat-ended, constant width: a chisel nib
+                    _flat_stroke([tmp[0], tmp[1 + s % _NCOV]], [col.tolist(), 255], pts, r)
                 else:
                     cv2.polylines(tmp[0], [pts], False, col.tolist(), thick, cv2.LINE_AA, _SHIFT)
                     cv2.polylines(tmp[1 + s % _NCOV], [pts], False, 255, thick, cv2.LINE_AA,
@@ -417,6 +426,40 @@ class _Painter:
             amt = 0.025 if self.brush == "watercolour" else 0.015
             c = c * (1.0 - np.float32(amt * self.texture) * np.clip(self.grain, -2, 2))[..., None]
         return np.clip(c, 0.0, 1.0).astype(np.float32)
+
+
+def _flat_stroke(bufs: list, colours: list, pts: np.ndarray, r: float) -> None:
+    """A constant-width stroke with flat (square-capped) ends along fixed-point polyline ``pts``
+    (k, 2): one anti-aliased quad per segment, 2r wide, the ends extended by r, and a disc of
+    radius r at every interior point so the joints have no wedge gaps."""
+    p = pts.astype(np.float64)
+    d = np.diff(p, axis=0)
+    ln = np.linalg.norm(d, axis=1)
+    keep = ln > 1e-6
+    if not keep.any():  # a single point: a square dab, 2r on a side
+        d = np.array([[float(_ONE), 0.0]])
+        ln = np.array([float(_ONE)])
+        p = np.stack([p[0], p[0] + 1e-3 * d[0]])
+        keep = np.array([True])
+    # square caps: each end pushed out by r along the stroke (flat ends covering what a round
+    # nib would, so the transparent layers leave no paper gaps at stroke ends)
+    first, last = np.flatnonzero(keep)[[0, -1]]
+    p = p.copy()
+    p[0] -= d[first] / ln[first] * (r * _ONE)
+    p[-1] += d[last] / ln[last] * (r * _ONE)
+    d = np.diff(p, axis=0)
+    ln = np.linalg.norm(d, axis=1)
+    nrm = np.stack([-d[:, 1], d[:, 0]], axis=1) / np.maximum(ln, 1e-6)[:, None] * (r * _ONE)
+    rr = int(round(r * _ONE))
+    for i in np.flatnonzero(keep):
+        q = np.rint(np.stack([p[i] + nrm[i], p[i + 1] + nrm[i], p[i + 1] - nrm[i],
+                              p[i] - nrm[i]])).astype(np.int32)
+        for b, c in zip(bufs, colours):
+            cv2.fillConvexPoly(b, q, c, cv2.LINE_AA, _SHIFT)
+    for j in range(1, len(p) - 1):
+        c0 = (int(p[j, 0]), int(p[j, 1]))
+        for b, c in zip(bufs, colours):
+            cv2.circle(b, c0, rr, c, -1, cv2.LINE_AA, _SHIFT)
 
 
 def _normals(pts: np.ndarray) -> np.ndarray:
@@ -518,6 +561,8 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
     if p.export_strokes:
         artifacts["strokes.json"] = _strokes_json(layers, p.brush)
         artifacts["svg"] = _svg(layers, p.brush, H, W)
+    if p.export_snp:
+        artifacts["strokes.snp.json"] = snp_strokes(layers, p.brush, H, W)
     if p.animate_frames > 0:
         artifacts["gif"] = _animate(layers, extras, p, labels, grain, p.animate_frames)
     return StyleResult(image=out, artifacts=artifacts)
@@ -566,6 +611,83 @@ def _stroke_records(layers: list[_Layer], brush: str):
             yield ly.index, ly.radius, ly.color[i], pts
 
 
+SNP_RENDERER = {"marker": "markerpen", "watercolour": "watercolor", "oil": "oilpaintbrush",
+                "tape": "rectangle"}
+SNP_LAYOUT = {
+    "markerpen": ["x0", "y0", "x1", "y1", "x2", "y2", "radius0", "radius2", "R", "G", "B", "A"],
+    "watercolor": ["x0", "y0", "x1", "y1", "x2", "y2", "radius0", "radius2", "R0", "G0", "B0",
+                   "R2", "G2", "B2", "A"],
+    "oilpaintbrush": ["xc", "yc", "w", "h", "theta", "R0", "G0", "B0", "R2", "G2", "B2", "A"],
+    "rectangle": ["xc", "yc", "w", "h", "theta", "R", "G", "B", "A"],
+}
+
+
+def bezier_fit(pts: np.ndarray) -> np.ndarray:
+    """(3, 2) control points P0, P1, P2 of the quadratic Bézier through a polyline's ends that
+    fits its points best (least squares in P1, chord-length parameters)."""
+    pts = np.asarray(pts, np.float64)
+    p0, p2 = pts[0], pts[-1]
+    if len(pts) < 3:
+        return np.stack([p0, 0.5 * (p0 + p2), p2])
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    total = seg.sum()
+    if total <= 1e-9:
+        return np.stack([p0, p0, p2])
+    t = np.concatenate([[0.0], np.cumsum(seg)]) / total
+    b1 = 2.0 * t * (1.0 - t)
+    rest = pts - np.outer((1.0 - t) ** 2, p0) - np.outer(t * t, p2)
+    p1 = (b1[:, None] * rest).sum(0) / max(float((b1 * b1).sum()), 1e-12)
+    return np.stack([p0, p1, p2])
+
+
+def snp_strokes(layers: list[_Layer], brush: str, H: int, W: int) -> str:
+    """The strokes in the parameter layout of Stylized Neural Painting's renderer for the brush
+    (:data:`SNP_RENDERER`, :data:`SNP_LAYOUT`), as JSON.
+
+    Conventions (those of that renderer, on a canvas of side S; here the short side): x is the
+    column and y the row, each divided by (W - 1) and (H - 1) (SNP's canvas is square: render at
+    W × H, or at S × S for a square image); markerpen/watercolor give x1, y1 as SNP does,
+    relative to the chord (x1_abs = x0 + (x2 - x0) · x1; 0.5 where the chord has no extent on that
+    axis); radii as SNP decodes them, r_px = 1 + radius · S / 4; oilpaintbrush w = (length - 1)
+    / S, h = (2r - 1) / S; rectangle w, h = (half-size - 1) · 4 / S; theta = the chord's angle
+    from +x towards +y (rows down) / π. Colours sRGB 0..1 — the ink for the transparent brushes
+    (what multiplies the paper), both ends the same colour; A = the brush's opacity."""
+    S = float(min(H, W))
+    sx, sy = 1.0 / max(W - 1, 1), 1.0 / max(H - 1, 1)
+    name = SNP_RENDERER[brush]
+    out = []
+
+    def rad(r_px):  # SNP: r_px = 1 + radius * S / 4
+        return max(0.0, (r_px - 1.0) * 4.0 / S)
+
+    for _, r, c, pts in _stroke_records(layers, brush):
+        c = [float(v) for v in np.clip(c, 0.0, 1.0)]
+        a = float(_ALPHA[brush])
+        if name in ("markerpen", "watercolor"):
+            b = bezier_fit(pts)
+            x0, y0 = b[0, 0] * sx, b[0, 1] * sy
+            x2, y2 = b[2, 0] * sx, b[2, 1] * sy
+            x1a, y1a = b[1, 0] * sx, b[1, 1] * sy
+            x1 = (x1a - x0) / (x2 - x0) if abs(x2 - x0) > 1e-9 else 0.5
+            y1 = (y1a - y0) / (y2 - y0) if abs(y2 - y0) > 1e-9 else 0.5
+            v = [x0, y0, x1, y1, x2, y2, rad(r), rad(r)]
+            v += c + (c if name == "watercolor" else []) + [a]
+        else:
+            p0, p1 = np.asarray(pts[0], np.float64), np.asarray(pts[-1], np.float64)
+            d = p1 - p0
+            theta = float(np.arctan2(d[1], d[0]) / np.pi)
+            length = float(np.hypot(*d)) + 2.0 * r * (name == "oilpaintbrush")
+            xc, yc = 0.5 * (p0[0] + p1[0]) * sx, 0.5 * (p0[1] + p1[1]) * sy
+            if name == "oilpaintbrush":
+                v = [xc, yc, max(0.0, (length - 1.0) / S), max(0.0, (2 * r - 1.0) / S), theta]
+                v += c + c + [a]
+            else:
+                v = [xc, yc, rad(0.5 * length), rad(r), theta] + c + [a]
+        out.append([round(float(x), 5) for x in v])
+    return json.dumps({"renderer": name, "layout": SNP_LAYOUT[name], "canvas": [W, H],
+                       "strokes": out}, separators=(",", ":"))
+
+
 def _strokes_json(layers: list[_Layer], brush: str) -> str:
     out = [{"layer": li, "radius": round(float(r), 3),
             "color": [round(float(v), 4) for v in c],
@@ -580,7 +702,7 @@ def _svg(layers: list[_Layer], brush: str, H: int, W: int) -> str:
     coordinates, as in the image, hence the half-pixel translation. Transparent media multiply
     (mix-blend-mode); the clipping of strokes to their object's region is not part of it."""
     bg = _PAPER if brush == "watercolour" else np.ones(3, np.float32)
-    cap = "butt" if brush == "tape" else "round"
+    cap = {"tape": "butt", "marker": "square"}.get(brush, "round")
     blend = ' style="mix-blend-mode:multiply"' if brush in ("watercolour", "marker") else ""
     lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
              f'viewBox="0 0 {W} {H}">',
