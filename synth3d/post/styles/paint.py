@@ -122,7 +122,7 @@ class Params(PassParams):
         "radius0, radius2, R, G, B, A], watercolour → watercolor [x0 … y2, radius0, radius2, R0, "
         "G0, B0, R2, G2, B2, A], oil → oilpaintbrush [xc, yc, w, h, theta, R0, G0, B0, R2, G2, "
         "B2, A], tape → rectangle [xc, yc, w, h, theta, R, G, B, A]; each stroke's polyline "
-        "fitted by a quadratic Bézier (least squares, chord-length parameters).")
+        "fitted by a quadratic Bézier (least squares).")
     animate_frames: int = Field(
         0, ge=0, le=120, description="If > 0, also return a GIF of the painting being made: "
         "the canvas after each 1/N of the strokes.")
@@ -624,7 +624,8 @@ SNP_LAYOUT = {
 
 def bezier_fit(pts: np.ndarray) -> np.ndarray:
     """(3, 2) control points P0, P1, P2 of the quadratic Bézier through a polyline's ends that
-    fits its points best (least squares in P1, chord-length parameters)."""
+    fits its points best: least squares in P1, from chord-length parameters, refined three
+    times by moving each point's parameter to its nearest point on the curve."""
     pts = np.asarray(pts, np.float64)
     p0, p2 = pts[0], pts[-1]
     if len(pts) < 3:
@@ -634,9 +635,16 @@ def bezier_fit(pts: np.ndarray) -> np.ndarray:
     if total <= 1e-9:
         return np.stack([p0, p0, p2])
     t = np.concatenate([[0.0], np.cumsum(seg)]) / total
-    b1 = 2.0 * t * (1.0 - t)
-    rest = pts - np.outer((1.0 - t) ** 2, p0) - np.outer(t * t, p2)
-    p1 = (b1[:, None] * rest).sum(0) / max(float((b1 * b1).sum()), 1e-12)
+    u = np.linspace(0.0, 1.0, 65)[:, None]
+    for it in range(4):  # fit, then re-parameterise each point to its nearest curve point
+        b1 = 2.0 * t * (1.0 - t)
+        rest = pts - np.outer((1.0 - t) ** 2, p0) - np.outer(t * t, p2)
+        p1 = (b1[:, None] * rest).sum(0) / max(float((b1 * b1).sum()), 1e-12)
+        if it == 3:
+            break
+        dense = (1 - u) ** 2 * p0 + 2 * u * (1 - u) * p1 + u * u * p2
+        t = u[np.linalg.norm(pts[:, None] - dense[None], axis=2).argmin(1), 0]
+        t[0], t[-1] = 0.0, 1.0
     return np.stack([p0, p1, p2])
 
 
