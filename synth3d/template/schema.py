@@ -75,6 +75,22 @@ class NormalizeSpec(Model):
         "max", description="`max`: longest box side; `height`: z extent; `diagonal`: box diagonal.")
 
 
+class MatteTemplate(Model):
+    """Edge of a card set's cut-outs (see synth3d.assets.matting), in the image's pixels."""
+
+    softness: float = Field(0.15, gt=0, le=1, description="Key: alpha ramps from 0 at "
+                            "key_threshold to 1 over this much more key distance (0..1), where "
+                            "an edge pixel cannot be unmixed.")
+    band: int = Field(2, ge=0, le=16, description="Key: edge pixels within this many pixels of "
+                      "the keyed background are unmixed (alpha and colour).")
+    spill: bool = Field(True, description="Key: take the key colour out of edge pixels (spill "
+                        "suppression), not only make them transparent.")
+    erode_px: float = Field(0.0, ge=0, le=64, description="Shrink the matte by this many pixels "
+                            "(fractional values interpolate).")
+    feather_px: float = Field(0.0, ge=0, le=64, description="Soften the matte's edge: Gaussian "
+                              "blur of alpha with σ = feather_px / 2.")
+
+
 class AssetSetSpec(Model):
     """A set of asset files: one file, a glob (``meshes/*.glb``, ``**`` recurses) or a folder (every
     supported file in it). Relative paths are resolved against ``asset_root``."""
@@ -105,6 +121,9 @@ class AssetSetSpec(Model):
     key_threshold: float = Field(
         0.08, ge=0, le=1, description="Pixels closer than this (max channel difference, 0..1) to "
         "key_color become transparent.")
+    matte: "MatteTemplate | None" = Field(
+        None, description="Cards: how the cut-out's edge is made (keyed edges are always unmixed "
+        "from the key colour, without halo; this tunes it and adds erosion and feathering).")
 
     @field_validator("weights")
     @classmethod
