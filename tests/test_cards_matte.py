@@ -2,6 +2,8 @@
 feathering; the edge profile on black and on white backgrounds."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -101,3 +103,59 @@ def test_key_unmixes_edge_colours():
     pm = premultiply_srgb(rgba)
     assert np.array_equal(pm[4, 4], rgba[4, 4])  # opaque texels unchanged
     assert np.all(pm[0, 0, :3] == 0)  # transparent texels carry no colour
+
+
+def test_card_size_per_asset_from_pixel_size_on_the_article_sprites(tmp_path):
+    from conftest import shared
+    from synth3d.run.pipeline import render_dataset
+
+    root = shared("sprites")
+    out = tmp_path / "art"
+    render_dataset(SCENES / "sprites-article.yaml", out, n=6, seed=1, size=(320, 180),
+                   overrides=[f"asset_root={root}"])
+    seen = set()
+    for i in range(6):
+        inst = cv2.imread(str(out / "instance" / f"{i:06d}.png"), cv2.IMREAD_UNCHANGED)
+        import json
+
+        spec = json.loads((out / "scene" / f"{i:06d}.json").read_text())
+        for o in spec["objects"]:
+            img = cv2.imread(o["asset"], cv2.IMREAD_UNCHANGED)
+            # the quad's height on screen: native pixels / 1078 of the frame height
+            want = img.shape[0] / 1078 * 180
+            K = np.array(spec["camera"]["K"])
+            T = np.linalg.inv(np.array(spec["camera"]["T_world_cam"]))
+            corners = np.array(o["corners_world"])
+            cam = corners @ T[:3, :3].T + T[:3, 3]
+            px = (cam @ K.T)[:, 1] / cam[:, 2]
+            assert px.max() - px.min() == pytest.approx(want, rel=1e-6)
+            # and the mask (the sprite's opaque pixels) fits inside it
+            rows = np.flatnonzero((inst == o["id"]).any(1))
+            if rows.size:
+                assert rows.max() - rows.min() + 1 <= want + 1
+            seen.add(Path(o["asset"]).stem)
+    assert len(seen) >= 3
+
+
+def test_card_sizes_table_and_errors(tmp_path):
+    from synth3d.errors import Synth3dError
+    from synth3d.run.pipeline import Scenes
+
+    card = _disc_on_white(tmp_path)
+    (tmp_path / "sizes.csv").write_text("stem,height\ndisc_on_white,0.25\n")
+    tpl = {"size": [64, 64], "asset_root": str(tmp_path),
+           "assets": {"c": {"path": str(card), "sizes": "sizes.csv"}},
+           "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
+           "objects": [{"name": "c", "assets": "c", "scale": 2.0,
+                        "placement": {"mode": "screen", "point": [0.5, 0.5], "distance": 2}}]}
+    spec = Scenes(tpl).sample(0, 0)
+    K = np.array(spec.camera.K)
+    h = spec.objects[0].card_size[1]
+    assert h * K[1, 1] / 2.0 == pytest.approx(0.25 * 2.0 * 64, rel=1e-6)  # 2 × a quarter frame
+    (tmp_path / "sizes.csv").write_text("stem,height\nother,0.25\n")
+    with pytest.raises(Synth3dError, match=r"^assets.c.sizes: 'sizes.csv' has no height for "
+                                           r"'disc_on_white'$"):
+        Scenes(tpl)
+    tpl["objects"][0]["screen_height"] = 0.3
+    with pytest.raises(Synth3dError, match=r"^objects\[0\].screen_height: asset set 'c' sizes"):
+        Scenes(tpl)

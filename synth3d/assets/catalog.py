@@ -93,6 +93,8 @@ class Catalog:
     categories: dict[str, int]
     mesh_info: dict[tuple[str, str], MeshInfo] = field(default_factory=dict)
     image_info: dict[str, ImageInfo] = field(default_factory=dict)
+    # card heights of self-sizing image sets (synth3d.assets.card_sizes), by (set, path)
+    card_heights: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def category_names(self) -> dict[int, str]:
         return {i: n for n, i in self.categories.items()}
@@ -372,6 +374,9 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
                             f"attribute '{tx.attribute}' value '{v}' matches no file in "
                             f"asset set '{tx.image}'")
 
+    from .card_sizes import card_heights, check_objects
+
+    check_objects(t)
     cat = Catalog(sets=sets, categories=categories)
     if open_files:
         for name, entries in sets.items():
@@ -386,4 +391,5 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
                     cat.image_info[e.path] = ImageInfo(img.shape[1], img.shape[0], img.shape[2] == 4)
                 else:
                     load_hdri(e.path)
+        cat.card_heights = card_heights(t, cat, loaded.asset_root)
     return cat

@@ -121,6 +121,16 @@ class AssetSetSpec(Model):
     key_threshold: float = Field(
         0.08, ge=0, le=1, description="Pixels closer than this (max channel difference, 0..1) to "
         "key_color become transparent.")
+    pixel_size: float | str | None = Field(
+        None, description="Cards: size each image from its own pixel size — a number: height = "
+        "image height in px × this (metres in the world; a fraction of the frame height with "
+        "screen/relative placement); the name of an image asset set: as pasted at native pixel "
+        "size onto that set's images (frame fraction = image height / their height). Objects "
+        "drawing from the set then give no height or screen_height (scale still multiplies).")
+    sizes: str | None = Field(
+        None, description="Cards: a table of heights per file stem (CSV `stem,height`, or a "
+        "YAML/JSON mapping), in pixel_size's units; relative to asset_root.",
+        json_schema_extra={"path": True})
     matte: "MatteTemplate | None" = Field(
         None, description="Cards: how the cut-out's edge is made (keyed edges are always unmixed "
         "from the key colour, without halo; this tunes it and adds erosion and feathering).")
