@@ -203,3 +203,78 @@ def test_texture_pass_keeps_geometry_and_takes_reference_detail(tmp_path):
     inside = np.hypot(xx[:80, :80] - 40, yy[:80, :80] - 40) < 16
     outside = np.hypot(xx[:80, :80] - 40, yy[:80, :80] - 40) > 24
     assert grey[inside].mean() - grey[outside].mean() > 60
+
+
+def _invert_model(path: Path, nhwc: bool = False) -> None:
+    """A 1×1 convolution computing 1 - x per channel (an ONNX style network with a known
+    output)."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array((-np.eye(3, dtype=np.float32)).reshape(3, 3, 1, 1), "w")
+    b = numpy_helper.from_array(np.ones(3, np.float32), "b")
+    node = helper.make_node("Conv", ["x", "w", "b"], ["y"])
+    graph = helper.make_graph([node], "invert",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                             [1, 3, None, None])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                                             [1, 3, None, None])], [w, b])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+
+
+def test_onnx_style_network_hook(tmp_path):
+    pytest.importorskip("onnxruntime")
+    from synth3d.post.styles import apply_step, to_float, to_uint8
+    from synth3d.post.styles.base import GBuffers
+    from synth3d.spec import StyleStepSpec
+
+    model = tmp_path / "invert.onnx"
+    _invert_model(model)
+    rng = np.random.default_rng(1)
+    frame = rng.integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    g = GBuffers(depth_m=np.ones((40, 56), np.float32), instance=np.zeros((40, 56), np.uint16),
+                 K=np.eye(3))
+    out = to_uint8(apply_step(to_float(frame), g, StyleStepSpec(
+        pass_="onnx", applied=True, seed=0, params={"model": str(model)})).image)
+    assert np.abs(out.astype(int) - (255 - frame.astype(int))).max() <= 1
+    half = to_uint8(apply_step(to_float(frame), g, StyleStepSpec(
+        pass_="onnx", applied=True, seed=0, params={"model": str(model), "strength": 0.5})).image)
+    assert np.abs(half.astype(int) - 128).max() <= 1  # x + 0.5 (1 - x - x) = 0.5
+    # run at another size and resized back: same shape
+    small = apply_step(to_float(frame), g, StyleStepSpec(
+        pass_="onnx", applied=True, seed=0, params={"model": str(model), "size": 20})).image
+    assert small.shape == frame.shape
+    # through the CLI on a photo folder, and a missing model fails before anything is written
+    photos = _small_photos(tmp_path, 1)
+    r = run_cli("stylize", photos, "--style", "onnx", "--set", f"model={model}", "-o",
+                tmp_path / "o", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    r = run_cli("stylize", photos, "--style", "onnx", "--set", "model=nope.onnx", "-o",
+                tmp_path / "o2")
+    assert r.returncode == 2 and not (tmp_path / "o2").exists()
+    assert "nope.onnx" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_harmonize_changes_objects_only(tmp_path):
+    from synth3d.post.styles import apply_step, to_float, to_uint8
+    from synth3d.post.styles.base import GBuffers
+    from synth3d.spec import StyleStepSpec
+
+    # a white card (id 1) on a dark blue-grey background
+    frame = np.zeros((64, 64, 3), np.uint8)
+    frame[:] = (30, 40, 80)
+    frame[20:44, 20:44] = (250, 250, 250)
+    inst = np.zeros((64, 64), np.uint16)
+    inst[20:44, 20:44] = 1
+    g = GBuffers(depth_m=np.ones((64, 64), np.float32), instance=inst, K=np.eye(3))
+    for params in ({"light": 1.0, "colour": 1.0}, {"poisson": "normal", "light": 0.0,
+                                                   "colour": 0.0}):
+        out = to_uint8(apply_step(to_float(frame), g, StyleStepSpec(
+            pass_="harmonize", applied=True, seed=0, params=params)).image)
+        near = cv2.dilate((inst > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        assert np.array_equal(out[~near], frame[~near])  # the background is untouched
+        assert out[inst == 1].mean() < 200  # the card moved towards the dark surroundings
+        if "poisson" not in params:  # full matching: the card takes the ring's mean colour
+            assert np.abs(out[inst == 1].mean(0) - (30, 40, 80)).max() < 6

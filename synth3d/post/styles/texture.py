@@ -270,3 +270,10 @@ def gram_distance(a: np.ndarray, b: np.ndarray) -> float:
     fa, fb = _responses(a), _responses(b)
     ga, gb = fa.T @ fa / len(fa), fb.T @ fb / len(fb)
     return float(np.linalg.norm(ga - gb) / max(np.linalg.norm(gb), 1e-12))
+
+
+def load_reference(path: str):
+    """The preflight's opener for ``reference`` (reads and caches its colour statistics)."""
+    from .transfer import load_reference as colour_reference
+
+    return colour_reference(path)
