@@ -3,7 +3,8 @@
 
 Each pass (default parameters, plus its main variants) runs on rendered ``scenes/tabletop.yaml``
 frames with exact normals, the way ``process()`` runs it (8-bit frame → float → pass → 8-bit):
-two warm-up runs, then ``--runs`` timed runs cycling over the frames. Goals: every pass ≤ 150 ms,
+two warm-up runs, then ``--runs`` timed runs cycling over the frames. Goals: every pass ≤ 150 ms
+(harmonize ≤ 1 s, texture — patch-based — ≤ 3 s),
 paint ≤ 1 s. Prints a table (and the machine's load, since other processes skew the numbers)::
 
     python scripts/bench_styles.py [--runs 12] [--size 512] [--json out.json]
@@ -31,19 +32,21 @@ VARIANTS = [
     ("sketch", {}), ("sketch", {"look": "ink"}), ("sketch", {"export_svg": True}),
     ("paint", {}), ("paint", {"brush": "watercolour"}), ("paint", {"brush": "marker"}),
     ("paint", {"brush": "tape"}),
-    ("transfer", {}),
+    ("transfer", {}), ("texture", {}),
+    ("paint", {"brush": "marker", "export_snp": True}),
+    ("harmonize", {}), ("harmonize", {"poisson": "normal"}),
     ("toon", {}), ("pixel", {}), ("pixel", {"dither": "floyd"}), ("halftone", {}),
     ("halftone", {"mode": "mono"}), ("augment", {}), ("augment", {"severity": 5, "count": 8}),
 ]
-GOAL_MS = {"paint": 1000.0}
+GOAL_MS = {"paint": 1000.0, "texture": 3000.0, "harmonize": 1000.0}
 DEFAULT_GOAL_MS = 150.0
 
 
-def frames(n: int, size: int):
+def frames(n: int, size: int, template: str = "tabletop.yaml"):
     from synth3d.render.renderer import Renderer
     from synth3d.run.pipeline import Scenes, gbuffers, process, render_frame
 
-    scenes = Scenes(ROOT / "scenes" / "tabletop.yaml", size=(size, size))
+    scenes = Scenes(ROOT / "scenes" / template, size=(size, size))
     out = []
     with Renderer(size, size) as r:
         for i in range(n):
@@ -74,7 +77,7 @@ def main(argv=None) -> int:
             print(f"{name:10s} {'(not installed)':34s}")
             ok_all = False
             continue
-        if name == "transfer":
+        if name in ("transfer", "texture"):
             params = {**params, "reference": str(reference)}
         step = StyleStepSpec(pass_=name, applied=True, seed=1, params=params)
         times = []

@@ -33,10 +33,10 @@ USES_NORMALS = False
 
 class Params(PassParams):
     light: float = Field(
-        0.5, ge=0.0, le=1.0, description="How far each object's lightness mean and contrast "
+        0.25, ge=0.0, le=1.0, description="How far each object's lightness mean and contrast "
         "move to those of the background around it (0 = unchanged, 1 = matched).")
     colour: float = Field(
-        0.3, ge=0.0, le=1.0, description="How far each object's mean chroma (Lab a, b) moves "
+        0.15, ge=0.0, le=1.0, description="How far each object's mean chroma (Lab a, b) moves "
         "to the background's around it.")
     poisson: Literal["off", "normal", "mixed"] = Field(
         "off", description="Seamless (Poisson) blending of each object into the background: "

@@ -399,13 +399,13 @@ class _Painter:
         if self.brush == "watercolour" and self.texture > 0:
             # pigment pools at the edge of a wash: darker just inside every stroke boundary
             rim = np.clip(cv2.GaussianBlur(L, (0, 0), max(1.0, 0.5 * radius)) - L, 0.0, None)
-            L -= np.float32(1.2 * self.texture) * rim
+            L -= np.float32(0.6 * self.texture) * rim
         c = np.stack(self.cov).astype(np.float32) * np.float32(1.0 / 255.0)
         top = c.max(axis=0)
         under = 1.0 - np.exp(top - c.sum(axis=0))  # overlaps, saturating at 1
         dens = np.float32(self.alpha) * (1.0 + np.float32(_OVERLAP[self.brush]) * under)
         if self.brush == "watercolour" and self.texture > 0:
-            dens *= 1.0 + np.float32(0.3 * self.texture) * self.grain
+            dens *= 1.0 + np.float32(0.15 * self.texture) * self.grain
         return self.canvas * np.exp(L * dens[..., None])
 
     def finish(self, radius: float) -> np.ndarray:

@@ -12,10 +12,13 @@ the best, as Efros & Freeman do). Each patch is cut into its neighbours along th
 minimum-error boundary (dynamic programming over the overlap), so no seam shows.
 
 The quilt is a picture made only of the reference's own brushwork, arranged like the frame. The
-result keeps the frame's large-scale lightness and colour (its Lab values low-passed at
-``detail_sigma``) and takes the quilt's detail above that scale (the quilt minus its own low
-pass), scaled by ``strength``: brush marks, canvas weave and paper grain come from the
-reference, the edges and shading — and so every label — stay where the frame has them.
+result keeps the frame's large-scale lightness and colour (its Lab values low-passed by a
+Gaussian of σ = ``detail_sigma``) and takes the quilt's detail below that scale (the quilt minus
+its own low pass), scaled by ``strength``: brush marks, canvas weave and paper grain come from the
+reference, while the frame's shapes and shading stay where they are. Across the frame's own
+edges (lightness gradient above ``edge_keep``) the frame keeps its own detail, so outlines are
+not redrawn by the patches and do not move (content shift measured by
+``scripts/style_quality.py``).
 """
 from __future__ import annotations
 
@@ -47,8 +50,12 @@ class Params(PassParams):
         1.0, ge=0.0, le=2.0, description="Amount of the reference's detail laid over the frame "
         "(0 = colour transfer only).")
     detail_sigma: float = Field(
-        2.0, ge=0.5, le=8.0, description="Scale in pixels (512-pixel short side) separating the "
+        4.0, ge=0.5, le=16.0, description="Scale in pixels (512-pixel short side) separating the "
         "frame's structure, kept, from the texture, taken from the reference.")
+    edge_keep: float = Field(
+        10.0, ge=0.0, le=100.0, description="Lightness gradient (Lab L units per pixel, at a "
+        "512-pixel short side) above which the frame keeps its own detail instead of the "
+        "reference's: outlines stay crisp and in place. 0 = the reference's detail everywhere.")
     candidates: int = Field(
         8, ge=1, le=64, description="Best-matching reference patches per tile among which the "
         "one that best continues its neighbours is chosen.")
@@ -203,14 +210,18 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
         return StyleResult(image=to_srgb(lab))
     q = quilt(lab[..., 0], ref_lab, feats, norms, corners, P, p.candidates, rng)
     s = max(0.5, p.detail_sigma * k)
-    # the frame's structure without its own fine texture: an edge-preserving smoothing (domain
-    # transform, recursive), so outlines stay crisp where the reference's texture goes in
-    srgb8 = np.round(to_srgb(lab) * 255).astype(np.uint8)
-    smooth = cv2.edgePreservingFilter(srgb8, flags=cv2.RECURS_FILTER, sigma_s=max(2.0, 8 * s),
-                                      sigma_r=0.15)
-    base = to_lab(smooth.astype(np.float32) / 255.0)
+    base = cv2.GaussianBlur(lab, (0, 0), s)
     detail = q - cv2.GaussianBlur(q, (0, 0), s)
-    out = base + np.float32(p.strength) * detail
+    if p.edge_keep > 0:
+        # where the frame has an edge (lightness gradient ≳ edge_keep), its own detail stays:
+        # outlines are not re-drawn by the reference's patches, so they do not move
+        L = cv2.GaussianBlur(lab[..., 0], (0, 0), 1.0)
+        gm = np.hypot(cv2.Sobel(L, cv2.CV_32F, 1, 0), cv2.Sobel(L, cv2.CV_32F, 0, 1)) / 8.0
+        w = np.exp(-np.square(gm / np.float32(p.edge_keep / k)))
+        w = cv2.GaussianBlur(cv2.erode(w, np.ones((5, 5), np.uint8)), (0, 0), 1.5)[..., None]
+        out = base + w * (np.float32(p.strength) * detail) + (1.0 - w) * (lab - base)
+    else:
+        out = base + np.float32(p.strength) * detail
     return StyleResult(image=to_srgb(out))
 
 
@@ -277,3 +288,27 @@ def load_reference(path: str):
     from .transfer import load_reference as colour_reference
 
     return colour_reference(path)
+
+
+def _texture_pixels(rgb: np.ndarray) -> np.ndarray:
+    """Where an image's texture (not its shapes) is measured: the half of its pixels with the
+    weakest large-scale structure (gradient of the grey image low-passed at σ = 4 px, at or
+    below its median)."""
+    a = np.asarray(rgb)
+    if a.dtype == np.uint8:
+        a = a.astype(np.float32) / 255.0
+    grey = cv2.cvtColor(np.ascontiguousarray(a[..., :3], np.float32), cv2.COLOR_RGB2GRAY)
+    b = cv2.GaussianBlur(grey, (0, 0), 4.0)
+    g = np.hypot(cv2.Sobel(b, cv2.CV_32F, 1, 0), cv2.Sobel(b, cv2.CV_32F, 0, 1))
+    return (g <= np.median(g)).ravel()
+
+
+def texture_gram_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Brush-texture distance of image ``a`` to reference ``b``: :func:`gram_distance` of the
+    fine-scale responses (σ = 1 and 2 px) taken only over each image's texture pixels
+    (:func:`_texture_pixels`), so the frame's shapes and outlines — which a texture transfer
+    keeps on purpose — do not count."""
+    fa = _responses(a, (1.0, 2.0))[_texture_pixels(a)]
+    fb = _responses(b, (1.0, 2.0))[_texture_pixels(b)]
+    ga, gb = fa.T @ fa / len(fa), fb.T @ fb / len(fb)
+    return float(np.linalg.norm(ga - gb) / max(np.linalg.norm(gb), 1e-12))
