@@ -361,7 +361,11 @@ class _Painter:
                         edge = (col * (1.0 - 0.35 * self.texture)).tolist()
                         cv2.polylines(tmp[0], [q], True, edge, 1, cv2.LINE_AA, _SHIFT)
                 elif self.brush == "marker":  # flat-ended, constant width: a chisel nib
-                    _flat_stroke([tmp[0], tmp[1 + s % _NCOV]], [col.tolist(), 255], pts, r)
+                    k2 = max(2, int(layer.n[s]))
+                    q = np.rint((np.concatenate([quads[s, :k2], quads[s, -k2:]])
+                                 - (ox, oy)) * _ONE).astype(np.int32)
+                    cv2.fillPoly(tmp[0], [q], col.tolist(), cv2.LINE_AA, _SHIFT)
+                    cv2.fillPoly(tmp[1 + s % _NCOV], [q], 255, cv2.LINE_AA, _SHIFT)
                 else:
                     cv2.polylines(tmp[0], [pts], False, col.tolist(), thick, cv2.LINE_AA, _SHIFT)
                     cv2.polylines(tmp[1 + s % _NCOV], [pts], False, 255, thick, cv2.LINE_AA,
@@ -428,38 +432,38 @@ class _Painter:
         return np.clip(c, 0.0, 1.0).astype(np.float32)
 
 
-def _flat_stroke(bufs: list, colours: list, pts: np.ndarray, r: float) -> None:
-    """A constant-width stroke with flat (square-capped) ends along fixed-point polyline ``pts``
-    (k, 2): one anti-aliased quad per segment, 2r wide, the ends extended by r, and a disc of
-    radius r at every interior point so the joints have no wedge gaps."""
-    p = pts.astype(np.float64)
-    d = np.diff(p, axis=0)
-    ln = np.linalg.norm(d, axis=1)
-    keep = ln > 1e-6
-    if not keep.any():  # a single point: a square dab, 2r on a side
-        d = np.array([[float(_ONE), 0.0]])
-        ln = np.array([float(_ONE)])
-        p = np.stack([p[0], p[0] + 1e-3 * d[0]])
-        keep = np.array([True])
-    # square caps: each end pushed out by r along the stroke (flat ends covering what a round
-    # nib would, so the transparent layers leave no paper gaps at stroke ends)
-    first, last = np.flatnonzero(keep)[[0, -1]]
-    p = p.copy()
-    p[0] -= d[first] / ln[first] * (r * _ONE)
-    p[-1] += d[last] / ln[last] * (r * _ONE)
-    d = np.diff(p, axis=0)
-    ln = np.linalg.norm(d, axis=1)
-    nrm = np.stack([-d[:, 1], d[:, 0]], axis=1) / np.maximum(ln, 1e-6)[:, None] * (r * _ONE)
-    rr = int(round(r * _ONE))
-    for i in np.flatnonzero(keep):
-        q = np.rint(np.stack([p[i] + nrm[i], p[i + 1] + nrm[i], p[i + 1] - nrm[i],
-                              p[i] - nrm[i]])).astype(np.int32)
-        for b, c in zip(bufs, colours):
-            cv2.fillConvexPoly(b, q, c, cv2.LINE_AA, _SHIFT)
-    for j in range(1, len(p) - 1):
-        c0 = (int(p[j, 0]), int(p[j, 1]))
-        for b, c in zip(bufs, colours):
-            cv2.circle(b, c0, rr, c, -1, cv2.LINE_AA, _SHIFT)
+def _ribbons(pts: np.ndarray, n: np.ndarray, r: float) -> np.ndarray:
+    """Outlines of constant-width (2r), square-capped strokes: (N, 2L, 2) — the left side of
+    each polyline forward in [:, :L], its right side backward in [:, L:]; only the first n[i]
+    points of each side belong to stroke i (``[:, :n]`` then ``[:, 2L-n:]``). Joints are mitred
+    (the offset lengthened by 1 / cos of half the turn, at most 2×), the ends pushed out by r
+    along the stroke; a one-point stroke is a 2r square."""
+    N, L, _ = pts.shape
+    p = pts.astype(np.float32).copy()
+    idx = np.arange(L)[None, :]
+    last = (n - 1)[:, None]
+    nrm = _normals(p)  # central differences; tails repeat the last point
+    seg = np.diff(p, axis=1)
+    sl = np.linalg.norm(seg, axis=2, keepdims=True)
+    sn = np.where(sl > 1e-6, np.stack([-seg[..., 1], seg[..., 0]], axis=2)
+                  / np.maximum(sl, 1e-6), 0.0)
+    # miter: the joint's offset must reach the adjacent segment's edge
+    prev = np.concatenate([sn[:, :1], sn], axis=1)
+    cos = np.abs((nrm * prev).sum(2))
+    scale = np.where((idx > 0) & (idx < last) & (cos > 1e-3), 1.0 / np.maximum(cos, 0.5), 1.0)
+    off = nrm * (r * scale)[..., None]
+    tang = np.stack([nrm[..., 1], -nrm[..., 0]], axis=2)  # along the stroke
+    p[np.arange(N), 0] -= tang[np.arange(N), 0] * r
+    le = np.minimum(last[:, 0], L - 1)
+    p[np.arange(N), le] += tang[np.arange(N), le] * r
+    single = n <= 1  # one point: a square dab centred on it
+    if single.any():
+        p[single, 0] = pts[single, 0] - tang[single, 0] * r
+        p[single, 1] = pts[single, 0] + tang[single, 0] * r
+        off[single, 1] = off[single, 0]
+    left = p + off
+    right = (p - off)[:, ::-1]
+    return np.concatenate([left, right], axis=1).astype(np.float32)
 
 
 def _normals(pts: np.ndarray) -> np.ndarray:
@@ -550,7 +554,8 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
                        labels[y0, x0][order], height[order],
                        None if ridges is None else ridges[order])
         ex = (_normals(layer.points) if ridges is not None else None,
-              _quads(layer.points, layer.n, R) if p.brush == "tape" else None)
+              _quads(layer.points, layer.n, R) if p.brush == "tape" else
+              _ribbons(layer.points, layer.n, R) if p.brush == "marker" else None)
         painter.paint(layer, 0, N, *ex)
         painter.end_layer(R)
         layers.append(layer)
@@ -622,30 +627,45 @@ SNP_LAYOUT = {
 }
 
 
-def bezier_fit(pts: np.ndarray) -> np.ndarray:
-    """(3, 2) control points P0, P1, P2 of the quadratic Bézier through a polyline's ends that
-    fits its points best: least squares in P1, from chord-length parameters, refined three
-    times by moving each point's parameter to its nearest point on the curve."""
+def bezier_fit_many(pts: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """(N, 3, 2) control points P0, P1, P2 of the quadratic Béziers through each polyline's ends
+    (``pts`` (N, L, 2), the first ``n[i]`` points valid) that fit their points best: least
+    squares in P1 from chord-length parameters, refined twice by moving each point's parameter
+    to its nearest point on the curve (33 samples)."""
     pts = np.asarray(pts, np.float64)
-    p0, p2 = pts[0], pts[-1]
-    if len(pts) < 3:
-        return np.stack([p0, 0.5 * (p0 + p2), p2])
-    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
-    total = seg.sum()
-    if total <= 1e-9:
-        return np.stack([p0, p0, p2])
-    t = np.concatenate([[0.0], np.cumsum(seg)]) / total
-    u = np.linspace(0.0, 1.0, 65)[:, None]
-    for it in range(4):  # fit, then re-parameterise each point to its nearest curve point
-        b1 = 2.0 * t * (1.0 - t)
-        rest = pts - np.outer((1.0 - t) ** 2, p0) - np.outer(t * t, p2)
-        p1 = (b1[:, None] * rest).sum(0) / max(float((b1 * b1).sum()), 1e-12)
-        if it == 3:
+    N, L, _ = pts.shape
+    n = np.asarray(n, np.int64)
+    valid = np.arange(L)[None, :] < n[:, None]
+    p0 = pts[:, 0]
+    p2 = pts[np.arange(N), np.maximum(n - 1, 0)]
+    seg = np.linalg.norm(np.diff(pts, axis=1), axis=2) * valid[:, 1:]
+    cum = np.concatenate([np.zeros((N, 1)), np.cumsum(seg, axis=1)], axis=1)
+    total = cum[np.arange(N), np.maximum(n - 1, 0)]
+    t = np.where(total[:, None] > 1e-9, cum / np.maximum(total[:, None], 1e-9), 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    u = np.linspace(0.0, 1.0, 33)[None, :, None]
+    p1 = 0.5 * (p0 + p2)
+    for it in range(3):
+        b1 = 2.0 * t * (1.0 - t) * valid
+        rest = pts - ((1.0 - t) ** 2)[..., None] * p0[:, None] - (t * t)[..., None] * p2[:, None]
+        den = (b1 * b1).sum(1)
+        fit = (b1[..., None] * rest).sum(1) / np.maximum(den, 1e-12)[:, None]
+        p1 = np.where((den > 1e-12)[:, None] & (n >= 3)[:, None], fit, 0.5 * (p0 + p2))
+        if it == 2:
             break
-        dense = (1 - u) ** 2 * p0 + 2 * u * (1 - u) * p1 + u * u * p2
-        t = u[np.linalg.norm(pts[:, None] - dense[None], axis=2).argmin(1), 0]
-        t[0], t[-1] = 0.0, 1.0
-    return np.stack([p0, p1, p2])
+        dense = (1 - u) ** 2 * p0[:, None] + 2 * u * (1 - u) * p1[:, None] + u * u * p2[:, None]
+        d = np.linalg.norm(pts[:, :, None, :] - dense[:, None, :, :], axis=3)  # (N, L, 65)
+        t = u[0, d.argmin(2), 0]
+        t[:, 0] = 0.0
+        t[np.arange(N), np.maximum(n - 1, 0)] = 1.0
+    return np.stack([p0, p1, p2], axis=1)
+
+
+def bezier_fit(pts: np.ndarray) -> np.ndarray:
+    """(3, 2) control points of the quadratic Bézier fitted to one polyline (see
+    :func:`bezier_fit_many`)."""
+    pts = np.asarray(pts, np.float64)
+    return bezier_fit_many(pts[None], np.array([len(pts)]))[0]
 
 
 def snp_strokes(layers: list[_Layer], brush: str, H: int, W: int) -> str:
@@ -668,30 +688,43 @@ def snp_strokes(layers: list[_Layer], brush: str, H: int, W: int) -> str:
     def rad(r_px):  # SNP: r_px = 1 + radius * S / 4
         return max(0.0, (r_px - 1.0) * 4.0 / S)
 
-    for _, r, c, pts in _stroke_records(layers, brush):
-        c = [float(v) for v in np.clip(c, 0.0, 1.0)]
-        a = float(_ALPHA[brush])
+    a = float(_ALPHA[brush])
+    for ly in layers:
+        r = float(ly.radius)
+        cols = np.clip(ly.color, 0.0, 1.0).astype(np.float64)
         if name in ("markerpen", "watercolor"):
-            b = bezier_fit(pts)
-            x0, y0 = b[0, 0] * sx, b[0, 1] * sy
-            x2, y2 = b[2, 0] * sx, b[2, 1] * sy
-            x1a, y1a = b[1, 0] * sx, b[1, 1] * sy
-            x1 = (x1a - x0) / (x2 - x0) if abs(x2 - x0) > 1e-9 else 0.5
-            y1 = (y1a - y0) / (y2 - y0) if abs(y2 - y0) > 1e-9 else 0.5
-            v = [x0, y0, x1, y1, x2, y2, rad(r), rad(r)]
-            v += c + (c if name == "watercolor" else []) + [a]
+            b = bezier_fit_many(ly.points, ly.n)
+            x0, y0 = b[:, 0, 0] * sx, b[:, 0, 1] * sy
+            x2, y2 = b[:, 2, 0] * sx, b[:, 2, 1] * sy
+            x1a, y1a = b[:, 1, 0] * sx, b[:, 1, 1] * sy
+            dx, dy = x2 - x0, y2 - y0
+            x1 = np.where(np.abs(dx) > 1e-9, (x1a - x0) / np.where(np.abs(dx) > 1e-9, dx, 1.0),
+                          0.5)
+            y1 = np.where(np.abs(dy) > 1e-9, (y1a - y0) / np.where(np.abs(dy) > 1e-9, dy, 1.0),
+                          0.5)
+            rr = np.full_like(x0, rad(r))
+            parts = [x0, y0, x1, y1, x2, y2, rr, rr, cols[:, 0], cols[:, 1], cols[:, 2]]
+            if name == "watercolor":
+                parts += [cols[:, 0], cols[:, 1], cols[:, 2]]
+            parts.append(np.full_like(x0, a))
         else:
-            p0, p1 = np.asarray(pts[0], np.float64), np.asarray(pts[-1], np.float64)
+            N = len(ly.n)
+            p0 = ly.points[:, 0].astype(np.float64)
+            p1 = ly.points[np.arange(N), np.maximum(ly.n - 1, 0)].astype(np.float64)
             d = p1 - p0
-            theta = float(np.arctan2(d[1], d[0]) / np.pi)
-            length = float(np.hypot(*d)) + 2.0 * r * (name == "oilpaintbrush")
-            xc, yc = 0.5 * (p0[0] + p1[0]) * sx, 0.5 * (p0[1] + p1[1]) * sy
+            theta = np.arctan2(d[:, 1], d[:, 0]) / np.pi
+            length = np.hypot(d[:, 0], d[:, 1]) + 2.0 * r * (name == "oilpaintbrush")
+            xc, yc = 0.5 * (p0[:, 0] + p1[:, 0]) * sx, 0.5 * (p0[:, 1] + p1[:, 1]) * sy
             if name == "oilpaintbrush":
-                v = [xc, yc, max(0.0, (length - 1.0) / S), max(0.0, (2 * r - 1.0) / S), theta]
-                v += c + c + [a]
+                parts = [xc, yc, np.maximum(0.0, (length - 1.0) / S),
+                         np.full(N, max(0.0, (2 * r - 1.0) / S)), theta,
+                         cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 0], cols[:, 1], cols[:, 2],
+                         np.full(N, a)]
             else:
-                v = [xc, yc, rad(0.5 * length), rad(r), theta] + c + [a]
-        out.append([round(float(x), 5) for x in v])
+                parts = [xc, yc, np.maximum(0.0, (0.5 * length - 1.0) * 4.0 / S),
+                         np.full(N, rad(r)), theta, cols[:, 0], cols[:, 1], cols[:, 2],
+                         np.full(N, a)]
+        out.extend(np.round(np.stack(parts, axis=1), 5).tolist())
     return json.dumps({"renderer": name, "layout": SNP_LAYOUT[name], "canvas": [W, H],
                        "strokes": out}, separators=(",", ":"))
 
