@@ -148,7 +148,7 @@ class PhotoStylizer:
         """Files ({relative path: bytes}) and manifest row of image ``i``."""
         from ..post.styles import apply_chain
         from ..post.styles.estimate import GBUFFER_PASSES, image_gbuffers
-        from ..writers.dataset import encode_png, frame_name
+        from ..writers.files import encode_png, frame_name
         from .stylize import draw_chain, encode_pairs
 
         rgb = read_photo(self.files[i])
@@ -189,8 +189,8 @@ class PhotoStylizer:
             on_frame: Callable[[int], None] | None = None) -> dict:
         """Stylise the images not yet finished in ``out``. Returns a summary dict: stylized,
         skipped, seconds, images_per_s, out."""
-        from ..writers.dataset import (_read_jsonl, atomic_write, dump_json,
-                                       remove_stale_temp_files)
+        from ..writers.files import (atomic_write, dump_json, read_jsonl,
+                                     remove_stale_temp_files)
 
         out = self.out
         try:
@@ -200,7 +200,7 @@ class PhotoStylizer:
                 from None
         remove_stale_temp_files(out)
         manifest = out / "manifest.jsonl"
-        rows = {int(r["index"]): r for r in _read_jsonl(manifest)} if manifest.exists() else {}
+        rows = {int(r["index"]): r for r in read_jsonl(manifest)} if manifest.exists() else {}
         done = {i for i, r in rows.items() if all((out / f).exists() for f in r["files"].values())}
         atomic_write(out / "dataset.json", dump_json({**self.info, "frames": len(done)}))
         todo = [i for i in range(len(self.files)) if i not in done]

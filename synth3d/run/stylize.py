@@ -112,7 +112,7 @@ def _read_image(path: Path) -> np.ndarray:
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
-    from ..writers.dataset import link_or_copy
+    from ..writers.files import link_or_copy
 
     link_or_copy(src, dst)
 
@@ -158,7 +158,7 @@ def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, dept
     ``variants/NNNNNN.K.json`` (its drawn steps) instead of rgb and scene. ``images``, if given,
     receives the arrays a pair can be made of (source, styled, instance, semantic, depth)."""
     from ..post.styles import apply_chain
-    from ..writers.dataset import encode_jpeg, encode_png, frame_name
+    from ..writers.files import encode_jpeg, encode_png, frame_name
 
     files = row["files"]
     index = int(row["index"])
@@ -228,7 +228,7 @@ class Stylizer:
     def __init__(self, dataset: str | os.PathLike, out: str | os.PathLike, style: str,
                  sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
                  variants: int = 1, pairs=None):
-        from ..writers.dataset import _read_jsonl
+        from ..writers.files import read_jsonl
 
         src = Path(dataset)
         if not src.is_dir():
@@ -244,8 +244,8 @@ class Stylizer:
         if out.resolve() == src.resolve():
             raise DatasetError("-o", "must be a new folder, not the dataset itself (stylize "
                                "writes a stylised copy)")
-        self.rows = {int(r["index"]): r for r in _read_jsonl(src / "manifest.jsonl")}
-        self.anns = {int(r["index"]): r for r in _read_jsonl(src / "annotations" / "instances.jsonl")}
+        self.rows = {int(r["index"]): r for r in read_jsonl(src / "manifest.jsonl")}
+        self.anns = {int(r["index"]): r for r in read_jsonl(src / "annotations" / "instances.jsonl")}
         self.frames = [i for i in sorted(self.rows) if i in self.anns
                        and all((src / f).exists() for f in self.rows[i]["files"].values())]
         if not self.frames:
@@ -281,7 +281,8 @@ class Stylizer:
         skipped, seconds, images_per_s, out."""
         import time
 
-        from ..writers.dataset import DatasetWriter, atomic_write
+        from ..writers.dataset import DatasetWriter
+        from ..writers.files import atomic_write
 
         src, out = self.src, self.out
         writer = DatasetWriter(out, self.info, _source_formats(src))
@@ -352,7 +353,7 @@ def encode_pairs(opts, seed: int, index: int, variant: int, variants: int, image
     """PNG bytes of the pair(s) of one stylisation of frame ``index`` (see :mod:`.pairs`).
     In the unaligned layout a side that does not vary with the stylisation is written once
     (with variant 0)."""
-    from ..writers.dataset import encode_png, frame_name
+    from ..writers.files import encode_png, frame_name
     from .pairs import pair_files, split_of
 
     def side(name):

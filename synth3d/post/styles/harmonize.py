@@ -19,35 +19,13 @@ boxes and depth stay exact.
 """
 from __future__ import annotations
 
-from typing import Literal
 
 import cv2
 import numpy as np
-from pydantic import Field
 
-from .base import GBuffers, PassParams, StyleResult
+from ...template.style_params.harmonize import NAME, USES_NORMALS, Params  # noqa: F401
+from .base import GBuffers, StyleResult
 
-NAME = "harmonize"
-USES_NORMALS = False
-
-
-class Params(PassParams):
-    light: float = Field(
-        0.25, ge=0.0, le=1.0, description="How far each object's lightness mean and contrast "
-        "move to those of the background around it (0 = unchanged, 1 = matched).")
-    colour: float = Field(
-        0.15, ge=0.0, le=1.0, description="How far each object's mean chroma (Lab a, b) moves "
-        "to the background's around it.")
-    poisson: Literal["off", "normal", "mixed"] = Field(
-        "off", description="Seamless (Poisson) blending of each object into the background: "
-        "normal keeps the object's gradients, mixed the stronger of object and background "
-        "gradients (for see-through or textured cut-outs).")
-    key_color: list[float] = Field(
-        [1.0, 1.0, 1.0], min_length=3, max_length=3, description="Poisson: the colour the "
-        "objects are taken to have been photographed on (sRGB 0..1; white for product photos).")
-    ring: float = Field(
-        0.25, gt=0.0, le=2.0, description="Width of the background ring whose statistics an "
-        "object is matched to, as a fraction of the object's size (its bounding box diagonal).")
 
 
 def _ring(mask: np.ndarray, bg: np.ndarray, width: int) -> np.ndarray:
