@@ -7,7 +7,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
 from conftest import SCENES
 
 OBJECT = (40, 70, 170)  # a blue disc, photographed on white
@@ -107,6 +106,7 @@ def test_key_unmixes_edge_colours():
 
 def test_card_size_per_asset_from_pixel_size_on_the_article_sprites(tmp_path):
     from conftest import shared
+
     from synth3d.run.pipeline import render_dataset
 
     root = shared("sprites")

@@ -7,8 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
-from conftest import REPO, run_cli, shared
+from conftest import run_cli, shared
 
 
 def _small_photos(tmp_path: Path, n: int | None = None) -> Path:
@@ -175,7 +174,7 @@ def test_marker_strokes_are_flat_ended_and_snp_export_reproduces_them():
 
 
 def test_snp_export_layout():
-    from synth3d.post.styles import apply_step, to_float
+    from synth3d.post.styles import apply_step
     from synth3d.post.styles.base import GBuffers
     from synth3d.spec import StyleStepSpec
 

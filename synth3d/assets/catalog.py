@@ -17,6 +17,7 @@ from ..envmap import load_hdri  # noqa: F401 — part of this module's API (asse
 from ..errors import AssetError, TemplateError
 from ..template.loading import LoadedTemplate
 from ..template.schema import AssetSetSpec
+from . import card_sizes
 
 MESH_EXT = {".obj", ".glb", ".gltf", ".ply", ".stl", ".off"}
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
@@ -358,9 +359,7 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
                             f"attribute '{tx.attribute}' value '{v}' matches no file in "
                             f"asset set '{tx.image}'")
 
-    from .card_sizes import card_heights, check_objects
-
-    check_objects(t)
+    card_sizes.check_objects(t)
     cat = Catalog(sets=sets, categories=categories)
     if open_files:
         for name, entries in sets.items():
@@ -375,5 +374,5 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True) -> Catalog:
                     cat.image_info[e.path] = ImageInfo(img.shape[1], img.shape[0], img.shape[2] == 4)
                 else:
                     load_hdri(e.path)
-        cat.card_heights = card_heights(t, cat, loaded.asset_root)
+        cat.card_heights = card_sizes.card_heights(t, cat, loaded.asset_root)
     return cat

@@ -42,7 +42,7 @@ class PairOptions:
 
     @staticmethod
     def parse(layout: str, a: str = "source", b: str = "styled", split: str | tuple = "0.8,0.1,0.1"
-              ) -> "PairOptions":
+              ) -> PairOptions:
         """Checked options from command-line text; Synth3dError naming the option otherwise."""
         if layout not in LAYOUTS:
             raise Synth3dError("--pairs", f"expected one of {', '.join(LAYOUTS)}, got {layout!r}")
@@ -126,5 +126,31 @@ def pair_files(opts: PairOptions, split: str, stem: str, a: np.ndarray, b: np.nd
     return {f"pairs/{split}A/{stem}.png": a, f"pairs/{split}B/{stem}.png": b}
 
 
+def encode_pairs(opts, seed: int, index: int, variant: int, variants: int, images: dict
+                 ) -> dict[str, bytes]:
+    """PNG bytes of the pair(s) of one stylisation of frame ``index``, by path under the output.
+    In the unaligned layout a side that does not vary with the stylisation is written once
+    (with variant 0)."""
+    from ..writers.files import encode_png, frame_name
+
+    def side(name):
+        v = images[name]
+        return v() if callable(v) else v
+
+    split = split_of(seed, index, opts.split)
+    stem = frame_name(index) + (f"_{variant}" if variants > 1 else "")
+    files = pair_files(opts, split, stem, side(opts.a), side(opts.b))
+    out = {}
+    for rel, img in files.items():
+        if opts.layout == "unaligned" and variants > 1:
+            name = opts.a if rel.split("/")[1].endswith("A") else opts.b
+            if name != "styled":
+                if variant > 0:
+                    continue
+                rel = rel.rsplit("/", 1)[0] + f"/{frame_name(index)}.png"
+        out[rel] = encode_png(img)
+    return out
+
+
 __all__ = ["LABEL_SIDES", "LAYOUTS", "PairOptions", "SIDES", "SPLITS", "colour_ids",
-           "depth_image", "pair_files", "palette", "split_of"]
+           "depth_image", "encode_pairs", "pair_files", "palette", "split_of"]

@@ -23,8 +23,8 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -94,8 +94,8 @@ class PhotoStylizer:
     def __init__(self, source: str | os.PathLike, out: str | os.PathLike, style: str,
                  sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
                  variants: int = 1, pairs=None):
+        from .chains import check_variants, draw_chain, load_chain
         from .pairs import LABEL_SIDES
-        from .stylize import check_variants, draw_chain, load_chain
 
         base, files = list_images(source)
         self.steps, raw, self.root = load_chain(style, sets, p)
@@ -149,7 +149,8 @@ class PhotoStylizer:
         from ..post.styles import apply_chain
         from ..post.styles.estimate import GBUFFER_PASSES, image_gbuffers
         from ..writers.files import encode_png, frame_name
-        from .stylize import draw_chain, encode_pairs
+        from .chains import draw_chain
+        from .pairs import encode_pairs
 
         rgb = read_photo(self.files[i])
         g = image_gbuffers(rgb)
@@ -176,10 +177,10 @@ class PhotoStylizer:
             if self.pairs is not None:
                 images = {"source": rgb[..., :3], "styled": out[..., :3]}
                 written.update(encode_pairs(self.pairs, self.seed, i, k, self.variants, images))
-        from .stylize import _file_key
+        from .chains import file_key
 
         files = {"rgb": f"rgb/{name}.png"}
-        files.update({_file_key(r): r for r in written if r != files["rgb"]})
+        files.update({file_key(r): r for r in written if r != files["rgb"]})
         h, w = rgb.shape[:2]
         row = {"index": i, "source": self.rel[i], "width": w, "height": h, "files": files,
                "styles": chains, "labels": None, "estimated": estimated}
@@ -189,8 +190,7 @@ class PhotoStylizer:
             on_frame: Callable[[int], None] | None = None) -> dict:
         """Stylise the images not yet finished in ``out``. Returns a summary dict: stylized,
         skipped, seconds, images_per_s, out."""
-        from ..writers.files import (atomic_write, dump_json, read_jsonl,
-                                     remove_stale_temp_files)
+        from ..writers.files import atomic_write, dump_json, read_jsonl, remove_stale_temp_files
 
         out = self.out
         try:

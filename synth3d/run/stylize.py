@@ -13,91 +13,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
-import yaml
 
-from ..errors import AssetError, DatasetError, TemplateError
+from ..errors import DatasetError
 from ..spec import SceneSpec
-
-STREAM_PREFIX = "stylize"
-
-
-def _rewrite_where(err, old: str, new: str):
-    where = err.where.replace(old, new, 1) if err.where.startswith(old) else err.where
-    return type(err)(where, err.message)
-
-
-def load_chain(style: str, sets: Iterable[str] = (), p: float | None = None
-               ) -> tuple[list, list[dict], Path]:
-    """The validated steps of ``--style`` (a pass name, or a YAML file holding ``styles:``),
-    with ``--set`` and ``--p`` applied.
-
-    Returns (template step models, the steps as plain data, folder for relative paths).
-    Raises TemplateError / AssetError (one line naming the option or the YAML path).
-    """
-    from ..post.styles import names
-    from ..sampling.styles import check_style_assets
-    from ..template.loading import apply_override, parse_override
-    from ..template.styles import validate_steps
-
-    sets = list(sets)
-    known = names()
-    path = Path(style)
-    is_file = style not in known and (path.suffix.lower() in (".yaml", ".yml") or path.is_file())
-    if is_file:
-        if not path.is_file():
-            raise TemplateError("--style", f"'{style}' not found (a pass — {', '.join(known)} — "
-                                "or a YAML file with a styles: list)")
-        if p is not None:
-            raise TemplateError("--p", "applies to a single pass; give each step's p in the file")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-            raise TemplateError(style, f"cannot read ({e.__class__.__name__})") from None
-        if not isinstance(data, dict) or not isinstance(data.get("styles"), list):
-            raise TemplateError(style, "expected a mapping with a `styles:` list")
-        extra = sorted(set(data) - {"styles"})
-        if extra:
-            raise TemplateError(f"{style}: {extra[0]}", "unknown field (only `styles:`)")
-        for text in sets:
-            key, value = parse_override(text)
-            apply_override(data, key, value)
-        raw = data["styles"]
-        steps = validate_steps(raw, style)
-        root = path.resolve().parent
-        check_style_assets(steps, root, "styles")
-        return steps, raw, root
-
-    if style not in known:
-        raise TemplateError("--style", f"unknown style '{style}' (known: {', '.join(known)}; "
-                            "or a YAML file with a styles: list)")
-    params: dict = {}
-    for text in sets:
-        key, value = parse_override(text)
-        if len(key) != 1 or not isinstance(key[0], str):
-            raise TemplateError("--set", f"expected PARAM=VALUE for the {style} pass, got {text!r}")
-        params[key[0]] = value
-    raw_step: dict = {"pass": style, "params": params}
-    if p is not None:
-        raw_step["p"] = p
-    try:
-        steps = validate_steps([raw_step], "styles")
-    except TemplateError as e:
-        msg = e.message
-        for old, new in (("styles[0].params.", "--set "), ("styles[0].p:", "--p:"),
-                         ("styles[0].pass:", "--style:")):
-            if msg.startswith(old):
-                msg = new + msg[len(old):]
-        raise TemplateError("", msg) from None
-    root = Path.cwd()
-    try:
-        check_style_assets(steps, root, "styles")
-    except AssetError as e:
-        raise _rewrite_where(e, "styles[0].params.", "--set ") from None
-    return steps, [raw_step], root
+from .chains import STREAM_PREFIX, check_variants, draw_chain, file_key, load_chain, variant_prefix  # noqa: F401
+from .pairs import encode_pairs
 
 
 def _read_image(path: Path) -> np.ndarray:
@@ -133,21 +57,6 @@ def read_gbuffers(src: Path, files: dict, depth_scale: float, spec: SceneSpec):
         normals[depth_m <= 0] = 0.0
     return GBuffers(depth_m=depth_m, instance=instance, K=spec.camera.K_array(),
                     normals_cam=normals)
-
-
-def variant_prefix(variant: int) -> str:
-    """Stream-name prefix of stylisation ``variant`` of a frame (variant 0: ``stylize``, so a
-    one-variant run draws what it always drew; variant K: ``stylize/vK``)."""
-    return STREAM_PREFIX if variant == 0 else f"{STREAM_PREFIX}/v{variant}"
-
-
-def draw_chain(steps: list, seed: int, index: int, root: Path, variant: int = 0) -> list:
-    """The concrete steps of one stylisation (``variant``) of frame ``index``."""
-    from ..sampling.rng import stream
-    from ..sampling.styles import sample_styles
-
-    return sample_styles(steps, lambda name: stream(seed, index, name), root,
-                         prefix=variant_prefix(variant), where="styles")
 
 
 def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, depth_scale: float,
@@ -309,7 +218,7 @@ class Stylizer:
                     (out / rel).parent.mkdir(parents=True, exist_ok=True)
                     atomic_write(out / rel, data)
                     if rel not in files.values():
-                        files[_file_key(rel)] = rel
+                        files[file_key(rel)] = rel
                 for rel in row["files"].values():
                     if rel not in written:
                         (out / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -323,56 +232,6 @@ class Stylizer:
             writer.finalize()
         return {"stylized": len(todo), "skipped": len(self.frames) - len(todo), "seconds": secs,
                 "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
-
-
-def check_variants(variants: int, pairs) -> int:
-    """``--variants`` checked: ≥ 1, and > 1 only when a pair side is the styled image."""
-    from ..errors import Synth3dError
-
-    if not isinstance(variants, int) or variants < 1 or variants > 1000:
-        raise Synth3dError("--variants", f"expected a whole number in 1..1000, got {variants!r}")
-    if variants > 1 and pairs is not None and "styled" not in (pairs.a, pairs.b):
-        raise Synth3dError("--variants", "several stylisations need `styled` as --a or --b "
-                           "(otherwise every variant gives the same pair)")
-    return variants
-
-
-def _file_key(rel: str) -> str:
-    """Manifest key of an extra file: ``styles:<suffix>``, ``variant:<K>.<ext>``,
-    ``pairs:<split>/<name>``."""
-    top, rest = rel.split("/", 1)
-    if top == "styles":
-        return "styles:" + rest.split(".", 1)[1]
-    if top == "variants":
-        return "variant:" + rest.split(".", 1)[1]
-    return f"{top}:{rest}"
-
-
-def encode_pairs(opts, seed: int, index: int, variant: int, variants: int, images: dict
-                 ) -> dict[str, bytes]:
-    """PNG bytes of the pair(s) of one stylisation of frame ``index`` (see :mod:`.pairs`).
-    In the unaligned layout a side that does not vary with the stylisation is written once
-    (with variant 0)."""
-    from ..writers.files import encode_png, frame_name
-    from .pairs import pair_files, split_of
-
-    def side(name):
-        v = images[name]
-        return v() if callable(v) else v
-
-    split = split_of(seed, index, opts.split)
-    stem = frame_name(index) + (f"_{variant}" if variants > 1 else "")
-    files = pair_files(opts, split, stem, side(opts.a), side(opts.b))
-    out = {}
-    for rel, img in files.items():
-        if opts.layout == "unaligned" and variants > 1:
-            name = opts.a if rel.split("/")[1].endswith("A") else opts.b
-            if name != "styled":
-                if variant > 0:
-                    continue
-                rel = rel.rsplit("/", 1)[0] + f"/{frame_name(index)}.png"
-        out[rel] = encode_png(img)
-    return out
 
 
 def open_stylize(source: str | os.PathLike, out: str | os.PathLike, style: str,

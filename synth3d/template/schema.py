@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from . import cards
 from .styles import step_union
 from .distributions import (
     check_range, ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
@@ -75,22 +76,6 @@ class NormalizeSpec(Model):
         "max", description="`max`: longest box side; `height`: z extent; `diagonal`: box diagonal.")
 
 
-class MatteTemplate(Model):
-    """Edge of a card set's cut-outs (see synth3d.assets.matting), in the image's pixels."""
-
-    softness: float = Field(0.15, gt=0, le=1, description="Key: alpha ramps from 0 at "
-                            "key_threshold to 1 over this much more key distance (0..1), where "
-                            "an edge pixel cannot be unmixed.")
-    band: int = Field(2, ge=0, le=16, description="Key: edge pixels within this many pixels of "
-                      "the keyed background are unmixed (alpha and colour).")
-    spill: bool = Field(True, description="Key: take the key colour out of edge pixels (spill "
-                        "suppression), not only make them transparent.")
-    erode_px: float = Field(0.0, ge=0, le=64, description="Shrink the matte by this many pixels "
-                            "(fractional values interpolate).")
-    feather_px: float = Field(0.0, ge=0, le=64, description="Soften the matte's edge: Gaussian "
-                              "blur of alpha with σ = feather_px / 2.")
-
-
 class AssetSetSpec(Model):
     """A set of asset files: one file, a glob (``meshes/*.glb``, ``**`` recurses) or a folder (every
     supported file in it). Relative paths are resolved against ``asset_root``."""
@@ -121,19 +106,9 @@ class AssetSetSpec(Model):
     key_threshold: float = Field(
         0.08, ge=0, le=1, description="Pixels closer than this (max channel difference, 0..1) to "
         "key_color become transparent.")
-    pixel_size: float | str | None = Field(
-        None, description="Cards: size each image from its own pixel size — a number: height = "
-        "image height in px × this (metres in the world; a fraction of the frame height with "
-        "screen/relative placement); the name of an image asset set: as pasted at native pixel "
-        "size onto that set's images (frame fraction = image height / their height). Objects "
-        "drawing from the set then give no height or screen_height (scale still multiplies).")
-    sizes: str | None = Field(
-        None, description="Cards: a table of heights per file stem (CSV `stem,height`, or a "
-        "YAML/JSON mapping), in pixel_size's units; relative to asset_root.",
-        json_schema_extra={"path": True})
-    matte: "MatteTemplate | None" = Field(
-        None, description="Cards: how the cut-out's edge is made (keyed edges are always unmixed "
-        "from the key colour, without halo; this tunes it and adds erosion and feathering).")
+    pixel_size: float | str | None = Field(None, description=cards.PIXEL_SIZE_DOC)
+    sizes: str | None = Field(None, description=cards.SIZES_DOC)
+    matte: cards.MatteTemplate | None = Field(None, description=cards.MATTE_DOC)
 
     @field_validator("weights")
     @classmethod

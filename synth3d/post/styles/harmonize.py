@@ -19,13 +19,11 @@ boxes and depth stay exact.
 """
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 
 from ...template.style_params.harmonize import NAME, USES_NORMALS, Params  # noqa: F401
 from .base import GBuffers, StyleResult
-
 
 
 def _ring(mask: np.ndarray, bg: np.ndarray, width: int) -> np.ndarray:

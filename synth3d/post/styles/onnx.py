@@ -19,7 +19,6 @@ import numpy as np
 from ...template.style_params.onnx import NAME, USES_NORMALS, Params  # noqa: F401
 from .base import GBuffers, StyleResult
 
-
 _RANGES = {"unit": (0.0, 1.0), "byte": (0.0, 255.0), "signed": (-1.0, 1.0)}
 
 

@@ -30,7 +30,6 @@ import numpy as np
 from ...template.style_params.texture import NAME, USES_NORMALS, Params  # noqa: F401
 from .base import GBuffers, StyleResult
 
-
 _REF_SIDE = 384  # references are used at most this long side (the patch grid stays small)
 _FEAT = 6  # patch features: FEAT × FEAT area averages of the blurred lightness
 _STRIDE = 3  # reference patches on this grid
