@@ -61,7 +61,7 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
         back = to_srgb(lab)
         fg = inst > 0  # only object pixels are written (the Lab round trip is not exact)
         out[fg] = back[fg]
-    if p.poisson != "off":
+    if p.poisson != "none":
         flag = cv2.NORMAL_CLONE if p.poisson == "normal" else cv2.MIXED_CLONE
         key = np.round(np.asarray(p.key_color, np.float32) * 255).astype(np.uint8)
         dst = np.round(out * 255).astype(np.uint8)

@@ -18,8 +18,8 @@ class Params(PassParams):
     colour: float = Field(
         0.15, ge=0.0, le=1.0, description="How far each object's mean chroma (Lab a, b) moves "
         "to the background's around it.")
-    poisson: Literal["off", "normal", "mixed"] = Field(
-        "off", description="Seamless (Poisson) blending of each object into the background: "
+    poisson: Literal["none", "normal", "mixed"] = Field(
+        "none", description="Seamless (Poisson) blending of each object into the background: "
         "normal keeps the object's gradients, mixed the stronger of object and background "
         "gradients (for see-through or textured cut-outs).")
     key_color: list[float] = Field(
