@@ -160,11 +160,136 @@ def styles_sheet(out_dir: Path) -> Path:
     return path
 
 
+SHARED = REPO.parent / "shared" / "assets"
+
+
+def _photo(w: int, h: int) -> np.ndarray:
+    """A real photograph (../shared/assets when present, else a bundled background), RGB,
+    centre-cropped to w × h."""
+    path = SHARED / "cutouts" / "backgrounds" / "garden.jpg"
+    if not path.exists():
+        path = REPO / "cutouts" / "backgrounds" / "street.jpg"
+    img = cv2.imread(str(path))[..., ::-1]
+    s = max(w / img.shape[1], h / img.shape[0])
+    img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)),
+                     interpolation=cv2.INTER_AREA)
+    y, x = (img.shape[0] - h) // 2, (img.shape[1] - w) // 2
+    return np.ascontiguousarray(img[y:y + h, x:x + w])
+
+
+def img2img_sheets(out_dir: Path) -> list[Path]:
+    """docs/images/img2img-looks.jpg (the new looks on a render and on a photo),
+    img2img-compositing.jpg (keyed card edges and harmonisation) and img2img-pair.jpg (one
+    aligned A|B pair as written by `synth3d stylize --pairs aligned`)."""
+    import subprocess
+
+    from synth3d.post.styles import apply_chain
+    from synth3d.post.styles.estimate import image_gbuffers
+    from synth3d.render.renderer import Renderer
+    from synth3d.run.pipeline import Scenes, gbuffers, process, render_frame
+    from synth3d.spec import StyleStepSpec
+
+    w, h = 320, 240
+    scenes = Scenes(REPO / "scenes" / "tabletop.yaml", size=(w, h))
+    with Renderer(w, h) as r:
+        spec, _ = render_frame(r, scenes, STYLE_FRAME["seed"], STYLE_FRAME["index"])
+        frame = r.render(spec, amodal=False, normals=True)
+    render = process(frame, spec).rgb[..., :3]
+    photo = _photo(w, h)
+    tmp = Path(tempfile.mkdtemp(prefix="synth3d-readme-"))
+    # the reference painting: a bundled photo painted in oil by the paint pass
+    street = cv2.imread(str(REPO / "cutouts" / "backgrounds" / "street.jpg"))[..., ::-1].copy()
+    painting = apply_chain(street, [StyleStepSpec(pass_="paint", applied=True, seed=5, params={
+        "brush": "oil", "texture": 1.0})], image_gbuffers(street))[0]
+    ref = tmp / "painting.png"
+    cv2.imwrite(str(ref), painting[..., ::-1])
+    looks = [("original", None, {}), ("paint: watercolour", "paint", {"brush": "watercolour"}),
+             ("paint: marker (flat nib)", "paint", {"brush": "marker"}),
+             ("texture (painting inset)", "texture", {"reference": str(ref)})]
+    rows = []
+    for img, g in ((render, gbuffers(frame, spec)), (photo, image_gbuffers(photo))):
+        row = []
+        for k, (caption, name, params) in enumerate(looks):
+            out = img if name is None else apply_chain(
+                img, [StyleStepSpec(pass_=name, applied=True, seed=k, params=params)], g)[0]
+            bgr = cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
+            if name == "texture":
+                rw = w // 4
+                inset = cv2.resize(painting[..., ::-1], (rw, rw * painting.shape[0]
+                                                         // painting.shape[1]),
+                                   interpolation=cv2.INTER_AREA)
+                bgr[4:4 + inset.shape[0], w - rw - 4:w - 4] = inset
+            row.append(_caption(bgr, caption))
+        rows.append(row)
+    looks_path = out_dir / "img2img-looks.jpg"
+    cv2.imwrite(str(looks_path), _tile(sum(rows, []), 4), [cv2.IMWRITE_JPEG_QUALITY, 88])
+
+    # compositing: the keyed toy photo on black, hard key (old) vs unmixed matte; harmonize
+    from synth3d.run.pipeline import render_dataset
+
+    toy = REPO / "cutouts" / "toy_on_white.jpg"
+    crops = []
+    for caption, matte in (("hard key: light halo", {"band": 0, "spill": False}),
+                           ("unmixed matte (default)", None)):
+        asset = {"path": str(toy), "alpha": "key", "key_threshold": 0.06}
+        if matte:
+            asset["matte"] = matte
+        tpl = {"size": [320, 240], "assets": {"c": asset},
+               "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
+               "environment": {"color": "#000000"},
+               "objects": [{"name": "c", "assets": "c", "screen_height": 0.9,
+                            "placement": {"mode": "screen", "point": [0.5, 0.5],
+                                          "distance": 2}}]}
+        out = tmp / f"key{len(crops)}"
+        render_dataset(tpl, out, n=1)
+        img = cv2.imread(str(out / "rgb" / "000000.png"))
+        ys, xs = np.nonzero(img.max(2) > 0)
+        cy, cx = ys.min() + 10, (xs.min() + xs.max()) // 2  # the top edge, zoomed 4×
+        crop = img[max(0, cy - 20):cy + 20, cx - 40:cx + 40]
+        crops.append(_caption(cv2.resize(crop, (320, 160), interpolation=cv2.INTER_NEAREST),
+                              caption))
+    cards = Scenes(REPO / "scenes" / "cards.yaml", size=(w, h))
+    with Renderer(w, h) as r:
+        cspec, _ = render_frame(r, cards, 0, 1)
+        cframe = r.render(cspec)
+    crgb = process(cframe, cspec).rgb[..., :3]
+    cg = gbuffers(cframe, cspec)
+    tiles = [_caption(cv2.cvtColor(crgb, cv2.COLOR_RGB2BGR), "cards frame")]
+    for caption, params in (("harmonize: colour", {}), ("harmonize: + Poisson",
+                                                       {"poisson": "normal"})):
+        out = apply_chain(crgb, [StyleStepSpec(pass_="harmonize", applied=True, seed=0,
+                                               params=params)], cg)[0]
+        tiles.append(_caption(cv2.cvtColor(out, cv2.COLOR_RGB2BGR), caption))
+    left = np.vstack([c for c in crops] + [np.zeros((h * 2 - 320 if h * 2 > 320 else 0, 320, 3),
+                                                    np.uint8)])[:h * 2]
+    top = np.hstack(tiles[:2])
+    bottom = np.hstack([tiles[2], np.zeros_like(tiles[2])])
+    comp = np.hstack([left, np.vstack([top, bottom])[:, :w * 2]])
+    comp_path = out_dir / "img2img-compositing.jpg"
+    cv2.imwrite(str(comp_path), comp, [cv2.IMWRITE_JPEG_QUALITY, 88])
+
+    # one aligned pair, written by the command line
+    photos = tmp / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "photo.jpg"), cv2.resize(photo[..., ::-1], (256, 192),
+                                                      interpolation=cv2.INTER_AREA))
+    subprocess.run([sys.executable, "-m", "synth3d", "stylize", str(photos), "--style",
+                    "paint", "--set", "brush=watercolour", "--pairs", "aligned", "--split", "1,0,0",
+                    "-o", str(tmp / "pairs"), "--no-progress"], check=True, capture_output=True)
+    pair = cv2.imread(str(tmp / "pairs" / "pairs" / "train" / "000000.png"))
+    pair_path = out_dir / "img2img-pair.jpg"
+    cv2.imwrite(str(pair_path), pair, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return [looks_path, comp_path, pair_path]
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["styles"]:
         print(f"wrote {styles_sheet(REPO / 'docs' / 'images')}")
+    elif sys.argv[1:] == ["img2img"]:
+        print("wrote", *img2img_sheets(REPO / "docs" / "images"))
     elif sys.argv[1:]:
-        raise SystemExit("usage: readme_images.py [styles]")
+        raise SystemExit("usage: readme_images.py [styles | img2img]")
     else:
         main()
         print(f"wrote {styles_sheet(REPO / 'docs' / 'images')}")
+        print("wrote", *img2img_sheets(REPO / "docs" / "images"))

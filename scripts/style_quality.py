@@ -24,7 +24,16 @@ at severity 1), as ``process()`` runs it: on the finished 8-bit frame. Printed:
 
 Prints a table with PASS/FAIL per goal and exits 1 when a goal fails::
 
-    python scripts/style_quality.py [--frames 6] [--size 512] [--json out.json]
+* **paint per brush** — the PSNR above for each brush (oil, watercolour, marker, tape).
+  Goal: ≥ 20 dB each.
+* **texture** (patch-based texture transfer) — texture statistics of the result against the
+  reference painting, relative to the colour-only ``transfer`` with the same reference: the
+  distance between Gram matrices of fine-scale filter responses over each image's texture pixels
+  (the half with the least large-scale structure: ``texture_gram_distance``) must drop by
+  ≥ 50 %; the whole-image Gram and LBP-histogram reductions are printed too. The references are paintings made here by the
+  ``paint`` pass (oil, full impasto) from two bundled photos, so their brush texture is known.
+
+    python scripts/style_quality.py [--frames 6] [--size 512] [--json out.json] [--onnx M.onnx]
 """
 from __future__ import annotations
 
@@ -126,6 +135,8 @@ def main(argv=None) -> int:
     ap.add_argument("--frames", type=int, default=6, help="frames per template (default 6)")
     ap.add_argument("--size", type=int, default=512, help="frame width = height (default 512)")
     ap.add_argument("--json", type=Path, help="also save the numbers here")
+    ap.add_argument("--onnx", type=Path, help="also measure this ONNX style network (onnx pass, "
+                    "NCHW, 0..1)")
     args = ap.parse_args(argv)
 
     known = names()
@@ -137,8 +148,20 @@ def main(argv=None) -> int:
     results: dict = {"frames": [f[0] for f in frames], "size": args.size}
 
     variants = [("sketch", {}), ("toon", {}), ("paint", {}), ("transfer", {}), ("halftone", {}),
-                ("pixel", {}), ("augment", {"severity": 1}), ("augment", {})]
-    preserving = {"sketch", "toon", "paint", "transfer", "halftone", "augment (severity 1)"}
+                ("pixel", {}), ("augment", {"severity": 1}), ("augment", {}),
+                ("paint", {"brush": "watercolour"}), ("paint", {"brush": "marker"}),
+                ("paint", {"brush": "tape"}), ("texture", {}), ("harmonize", {}),
+                ("harmonize", {"poisson": "normal"})]
+    if args.onnx:
+        variants.append(("onnx", {"model": str(args.onnx.resolve())}))
+    # (Poisson blending fades outlines into the background by design: its edges are not held
+    # to the F ratio; its labels stay exact since no pixel moves)
+    preserving = {"sketch", "toon", "paint", "transfer", "halftone", "augment (severity 1)",
+                  "paint (watercolour)", "paint (marker)", "paint (tape)", "texture",
+                  "harmonize", "onnx"}
+    paintings = reference_paintings(args.size)
+    brush_psnr: dict[str, list[float]] = {}
+    texture_gram, texture_gram_whole, texture_lbp = [], [], []
     rows = []
     sketch_f, paint_psnr, transfer_red = [], [], []
     base_f = []
@@ -161,6 +184,12 @@ def main(argv=None) -> int:
             if pname not in known:
                 continue
             label = pname + (" (severity 1)" if params.get("severity") == 1 else "")
+            if "brush" in params:
+                label = f"{pname} ({params['brush']})"
+            if params.get("poisson"):
+                label = f"{pname} (poisson)"
+            if pname == "texture":
+                params = {**params, "reference": str(paintings[k % len(paintings)])}
             if pname == "transfer":
                 from synth3d.post.styles.transfer import lab_hist_distance
 
@@ -184,8 +213,24 @@ def main(argv=None) -> int:
                 gt = contour_map(g.depth_m, g.instance, g.normals(), 45.0) > 0
                 sketch_f.append(boundary_f_score(darkness(out.astype(np.float32) / 255) > 0.25,
                                                  gt, tol)[0])
-            elif pname == "paint":
+            elif pname == "paint" and "brush" not in params:
                 paint_psnr.append(psnr(out, rgb8))
+                brush_psnr.setdefault("oil", []).append(paint_psnr[-1])
+            elif pname == "paint":
+                brush_psnr.setdefault(params["brush"], []).append(psnr(out, rgb8))
+            elif pname == "texture":
+                from synth3d.post.styles.texture import (gram_distance, texture_distance,
+                                                         texture_gram_distance)
+
+                ref_img = cv2.imread(params["reference"])[..., ::-1].copy()
+                colour_only, _ = run_pass("transfer", rgb8, g, seed=k,
+                                          reference=params["reference"])
+                texture_gram.append(1.0 - texture_gram_distance(out, ref_img)
+                                    / texture_gram_distance(colour_only, ref_img))
+                texture_gram_whole.append(1.0 - gram_distance(out, ref_img)
+                                          / gram_distance(colour_only, ref_img))
+                texture_lbp.append(1.0 - texture_distance(out, ref_img)
+                                   / texture_distance(colour_only, ref_img))
             elif pname == "transfer":
                 ref_img = cv2.imread(str(ref))[..., ::-1].copy()
                 before = lab_hist_distance(rgb8, ref_img)
@@ -200,6 +245,19 @@ def main(argv=None) -> int:
         v = float(np.mean(paint_psnr))
         goals.append(("paint PSNR vs the frame, dB (mean; min)",
                       f"{v:.1f} ({min(paint_psnr):.1f})", v, "≥ 20", v >= 20))
+    for brush, vals in brush_psnr.items():
+        v = float(np.mean(vals))
+        goals.append((f"paint {brush}: PSNR vs the frame, dB (mean; min)",
+                      f"{v:.1f} ({min(vals):.1f})", v, "≥ 20", v >= 20))
+    if texture_gram:
+        v = float(np.mean(texture_gram))
+        goals.append(("texture: Gram distance to the reference, reduction vs colour-only "
+                      "transfer (mean; min)", f"{100 * v:.0f} % ({100 * min(texture_gram):.0f} %)",
+                      v, "≥ 50 %", v >= 0.5))
+        print(f"texture, reductions vs colour-only transfer without a goal: Gram of the whole "
+              f"image {100 * np.mean(texture_gram_whole):.0f} % (min "
+              f"{100 * min(texture_gram_whole):.0f} %), LBP histograms "
+              f"{100 * np.mean(texture_lbp):.0f} % (min {100 * min(texture_lbp):.0f} %)")
     if transfer_red:
         v = float(np.mean(transfer_red))
         goals.append(("transfer Lab-histogram distance reduction (mean; min)",
@@ -245,10 +303,36 @@ def main(argv=None) -> int:
                                       "max_frame_shift_px": m}
                               for label, f, r, s, m, _ in rows},
                     "unstyled_edges_f": float(f0), "sketch_f": sketch_f, "paint_psnr": paint_psnr,
-                    "transfer_reduction": transfer_red})
+                    "transfer_reduction": transfer_red, "brush_psnr": brush_psnr,
+                    "texture_gram_reduction": texture_gram,
+                    "texture_lbp_reduction": texture_lbp,
+                    "texture_gram_whole_reduction": texture_gram_whole})
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0 if ok_all and not missing else 1
+
+
+def reference_paintings(size: int) -> list[Path]:
+    """Reference paintings with a known brush texture: two bundled photos painted by the
+    ``paint`` pass (oil, full impasto texture) at ``size`` px, written to a temporary folder."""
+    import tempfile
+
+    from synth3d.post.styles.estimate import image_gbuffers
+
+    out = Path(tempfile.mkdtemp(prefix="synth3d-paintings-"))
+    paths = []
+    for i, (photo, brush) in enumerate(((REFERENCES[0], "oil"), (REFERENCES[1], "oil"))):
+        img = cv2.imread(str(photo))[..., ::-1]
+        h, w = img.shape[:2]
+        s = size / min(h, w)
+        img = np.ascontiguousarray(cv2.resize(img, (round(w * s), round(h * s)),
+                                              interpolation=cv2.INTER_AREA))
+        painted, _ = run_pass("paint", img, image_gbuffers(img), seed=100 + i, brush=brush,
+                              texture=1.0)
+        path = out / f"painting-{i}-{brush}.png"
+        cv2.imwrite(str(path), painted[..., ::-1])
+        paths.append(path)
+    return paths
 
 
 def boundary_f(pred: np.ndarray, gt: np.ndarray, tol: float) -> float:

@@ -239,7 +239,9 @@ def merge(
 
 @app.command()
 def stylize(
-    dataset: Path = typer.Argument(..., help="A dataset folder written by `synth3d render`."),
+    dataset: str = typer.Argument(..., help="A dataset folder written by `synth3d render`, or "
+                                  "a folder (searched recursively) or quoted glob of ordinary "
+                                  "images ('photos/*.jpg')."),
     style: str = typer.Option(..., "--style", help="A style pass (sketch, paint, transfer, toon, "
                               "pixel, halftone, augment), or a YAML file holding a `styles:` list "
                               "(a chain, as in a template's post.styles)."),
@@ -255,21 +257,35 @@ def stylize(
                              "from (seed, i))."),
     asset_root: Optional[List[str]] = typer.Option(None, "--asset-root", help=ASSET_ROOT_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    variants: int = typer.Option(1, "--variants", help="Stylisations per image, each with its "
+                                 "own drawn parameters (variant K>0: variants/NNNNNN.K.png)."),
+    pairs: Optional[str] = typer.Option(None, "--pairs", help="Also write image pairs under "
+                                        "OUT/pairs/: aligned (pix2pix: A|B side by side in "
+                                        "train/ val/ test/) or unaligned (trainA/ trainB/ …)."),
+    side_a: str = typer.Option("source", "--a", help="Pair side A: source, styled, instance, "
+                               "semantic or depth (the last three need a synth3d dataset)."),
+    side_b: str = typer.Option("styled", "--b", help="Pair side B (as --a)."),
+    split: str = typer.Option("0.8,0.1,0.1", "--split", help="Fractions TRAIN,VAL,TEST of the "
+                              "source images in each split (drawn per image from --seed)."),
 ):
-    """Stylise an existing dataset into a new one (labels unchanged).
+    """Stylise a dataset, or a folder of photos, into a new one (labels unchanged).
 
     Every frame's rgb is run through the style chain with parameters drawn per frame; depth,
     instance masks, labels and formats are linked or copied unchanged, and each SceneSpec records
-    the applied steps in post.styles. Running the same command again finishes an interrupted run."""
+    the applied steps in post.styles. On ordinary images (no labels, said so in the output) the
+    passes that read G-buffers use image-only estimates. --pairs writes A/B pairs for
+    image-to-image training. Running the same command again finishes an interrupted run."""
     from rich.console import Console
 
-    from .run.stylize import Stylizer
+    from .run.pairs import PairOptions
+    from .run.stylize import open_stylize
 
     console = Console(stderr=True)
     task: dict = {}
     try:
-        job = Stylizer(dataset, out, style, set_ or [], p=p, seed=seed,
-                       asset_roots=_relocation(asset_root))
+        opts = None if pairs is None else PairOptions.parse(pairs, side_a, side_b, split)
+        job = open_stylize(dataset, out, style, set_ or [], p=p, seed=seed, variants=variants,
+                           pairs=opts, asset_roots=_relocation(asset_root))
         bar, task, on_start, on_frame = _progress(console, "stylizing", progress)
         with bar:
             summary = job.run(on_start=on_start, on_frame=on_frame)
@@ -342,7 +358,9 @@ def preview(
 
 @app.command()
 def stats(
-    dataset: Path = typer.Argument(..., help="A dataset folder written by `synth3d render`."),
+    dataset: str = typer.Argument(..., help="A dataset folder written by `synth3d render`, or "
+                                  "a folder (searched recursively) or quoted glob of ordinary "
+                                  "images ('photos/*.jpg')."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Folder for the plots "
                                        "(default: DATASET/stats)."),
 ):
@@ -365,7 +383,9 @@ def stats(
 
 @app.command()
 def report(
-    dataset: Path = typer.Argument(..., help="A dataset folder written by `synth3d render`."),
+    dataset: str = typer.Argument(..., help="A dataset folder written by `synth3d render`, or "
+                                  "a folder (searched recursively) or quoted glob of ordinary "
+                                  "images ('photos/*.jpg')."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Folder for the page "
                                        "(default: DATASET/report)."),
     max_frames: int = typer.Option(500, "--max-frames", help="Frames in the gallery."),

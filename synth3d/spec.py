@@ -58,12 +58,30 @@ class MaterialSpec(_Spec):
     unlit: bool = False
 
 
+class MatteSpec(_Spec):
+    """A card set's matte settings (:class:`synth3d.assets.matting.Matte`)."""
+
+    softness: float = 0.15
+    band: int = 2
+    spill: bool = True
+    erode_px: float = 0.0
+    feather_px: float = 0.0
+
+    def as_tuple(self) -> tuple:
+        return (self.softness, self.band, self.spill, self.erode_px, self.feather_px)
+
+
 class ImageAlphaSpec(_Spec):
-    """How a card image's alpha is obtained (``channel``, ``key`` or ``none``)."""
+    """How a card image's alpha is obtained (``channel``, ``key`` or ``none``); ``matte``: the
+    set's matte settings when it gives any (None: the defaults; left out of the JSON)."""
 
     mode: Literal["channel", "key", "none"]
     key_color: list[float] = [1.0, 1.0, 1.0]
     key_threshold: float = 0.08
+    matte: MatteSpec | None = None
+
+    def matte_tuple(self) -> tuple | None:
+        return None if self.matte is None else self.matte.as_tuple()
 
 
 class ObjectPhysicsSpec(_Spec):
@@ -268,6 +286,9 @@ class SceneSpec(_Spec):
                 del o["labelled"]
             if o["physics"] is None:
                 del o["physics"]
+        for o in data["objects"]:  # likewise a card set without matte settings
+            if o.get("alpha") and o["alpha"].get("matte") is None:
+                o["alpha"].pop("matte", None)
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod

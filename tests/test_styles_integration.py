@@ -364,7 +364,9 @@ def test_stylize_errors_before_writing(source, tmp_path):
     r = run_cli("stylize", source, "--style", "paint", "-o", source)
     assert r.returncode == 2 and r.stderr.startswith("error: -o: must be a new folder")
     r = run_cli("stylize", tmp_path / "nothing", "--style", "paint", "-o", out)
-    assert r.returncode == 2 and r.stderr == f"error: {tmp_path / 'nothing'}: dataset folder not found\n"
+    assert r.returncode == 2 and r.stderr == (
+        f"error: {tmp_path / 'nothing'}: not found (expected a synth3d dataset, a folder of "
+        "images or a glob such as 'photos/*.jpg')\n")
     assert not out.exists()
 
 

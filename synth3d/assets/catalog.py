@@ -19,6 +19,7 @@ import numpy as np
 from ..asset_paths import register_roots
 from ..envmap import load_hdri  # noqa: F401 — part of this module's API (asset files by kind)
 from ..errors import AssetError, AssetWarning, TemplateError
+from . import card_sizes
 from .images import check_image_pixels
 from ..template.loading import LoadedTemplate
 from ..template.schema import AssetSetSpec
@@ -135,6 +136,8 @@ class Catalog:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
     facts: dict = field(default_factory=dict)
     index: dict = field(default_factory=dict)
+    # card heights of self-sizing image sets (synth3d.assets.card_sizes), by (set, path)
+    card_heights: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def category_names(self) -> dict[int, str]:
         return {i: n for n, i in self.categories.items()}
@@ -350,6 +353,7 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
             raise TemplateError(f"assets.{name}.weights", "all weights are 0")
     categories = _check_uses(t, sets)
     register_roots(roots)  # SceneSpecs read back with from_json in this process still load
+    card_sizes.check_objects(t)
     cat = Catalog(sets=sets, categories=categories, roots=roots, skipped=skipped, facts=facts,
                   index=index)
     if open_files:
@@ -367,6 +371,7 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
                 else:
                     check_image_pixels(e.path)  # before envmap decodes it
                     load_hdri(e.path)
+        cat.card_heights = card_sizes.card_heights(t, cat, loaded.asset_root)
     return cat
 
 

@@ -136,29 +136,26 @@ def load_image_rgb(path: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=256)
-def _load_card_rgba_cached(path: str, mode: str, key_color: tuple, key_threshold: float) -> np.ndarray:
-    """(H, W, 4) uint8 sRGB + alpha of a card image.
+def _load_card_rgba_cached(path: str, mode: str, key_color: tuple, key_threshold: float,
+                           matte: tuple | None = None) -> np.ndarray:
+    """(H, W, 4) uint8 sRGB + straight alpha of a card image (see :func:`load_card_rgba`)."""
+    from .matting import DEFAULT, Matte, key_matte, refine_alpha
 
-    ``mode``: ``channel`` (the file's alpha), ``key`` (alpha 0 where the colour is within
-    ``key_threshold`` of ``key_color`` *and* connected to the image border, so white details inside
-    the object survive), or ``none`` (opaque)."""
-    import cv2
-
+    m = Matte(*matte) if matte else DEFAULT
     img = _read_image(path)
     rgb = img[:, :, :3]
     if mode == "channel":
         if img.shape[2] != 4:
             raise AssetError(path, "image has no alpha channel (use alpha: key or auto)")
-        return img.copy()
-    alpha = np.full(rgb.shape[:2], 255, np.uint8)
-    if mode == "key":
-        key = np.asarray(key_color, np.float32) * 255.0
-        close = np.max(np.abs(rgb.astype(np.float32) - key), axis=2) <= key_threshold * 255.0
-        n, labels = cv2.connectedComponents(close.astype(np.uint8), connectivity=4)
-        border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-        background = np.isin(labels, border[border > 0]) & close
-        alpha[background] = 0
-    return np.dstack([rgb, alpha])
+        if not (m.erode_px or m.feather_px):
+            return img.copy()
+        alpha = img[:, :, 3].astype(np.float32) / 255.0
+    elif mode == "key":
+        rgb, alpha = key_matte(rgb, key_color, key_threshold, m)
+    else:
+        alpha = np.ones(rgb.shape[:2], np.float32)
+    alpha = refine_alpha(alpha, m.erode_px, m.feather_px)
+    return np.dstack([rgb, np.round(alpha * 255.0).astype(np.uint8)])
 
 
 # The public loaders resolve ``@NAME/…`` asset paths (see :mod:`synth3d.asset_paths`) before the
@@ -184,13 +181,16 @@ def _read_image(path: str) -> np.ndarray:
     return _read_image_cached(resolve_asset(path))
 
 
-def load_card_rgba(path: str, mode: str, key_color: tuple, key_threshold: float) -> np.ndarray:
-    """(H, W, 4) uint8 sRGB + alpha of a card image.
+def load_card_rgba(path: str, mode: str, key_color: tuple, key_threshold: float,
+                   matte: tuple | None = None) -> np.ndarray:
+    """(H, W, 4) uint8 sRGB + straight alpha of a card image.
 
     ``mode``: ``channel`` (the file's alpha), ``key`` (alpha 0 where the colour is within
     ``key_threshold`` of ``key_color`` *and* connected to the image border, so white details inside
-    the object survive), or ``none`` (opaque)."""
-    return _load_card_rgba_cached(resolve_asset(path), mode, key_color, key_threshold)
+    the object survive; the edge unmixed from the key colour, see :mod:`synth3d.assets.matting`),
+    or ``none`` (opaque). ``matte``: the fields of :class:`~synth3d.assets.matting.Matte` as a
+    tuple (None: its defaults); its erosion and feathering apply to every mode."""
+    return _load_card_rgba_cached(resolve_asset(path), mode, key_color, key_threshold, matte)
 
 
 load_mesh.cache_clear = _load_mesh_cached.cache_clear  # type: ignore[attr-defined]

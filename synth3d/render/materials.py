@@ -58,6 +58,7 @@ class Item:
     view_depth: float = 0.0
     catcher: bool = False
     tint: np.ndarray | None = None
+    premultiplied: bool = False  # its texture holds colour × alpha (cards)
 
 
 def texture_array(src) -> np.ndarray:
@@ -131,15 +132,20 @@ def texture_sources(spec: SceneSpec) -> list[tuple]:
     card images and material texture overrides (in object order), then backdrop textures.
     ``make()`` gives the RGBA pixels (pure, no GL)."""
     from ..assets.catalog import load_card_rgba, load_image_rgb
+    from ..assets.matting import premultiply_srgb
     from ..assets.textures import procedural_key, procedural_texture
 
     out = []
     for o in spec.objects:
         if o.kind == "card":
             a = o.alpha
-            out.append((("card", o.asset, a.mode, tuple(a.key_color), a.key_threshold),
-                        lambda o=o, a=a: bleed_transparent(load_card_rgba(
-                            o.asset, a.mode, tuple(a.key_color), a.key_threshold)),
+            # premultiplied texels (synth3d.assets.matting): filtering never pulls in the
+            # colour under transparent texels; the shader divides by the filtered alpha
+            out.append((("card", o.asset, a.mode, tuple(a.key_color), a.key_threshold,
+                         a.matte_tuple()),
+                        lambda o=o, a=a: premultiply_srgb(load_card_rgba(
+                            o.asset, a.mode, tuple(a.key_color), a.key_threshold,
+                            a.matte_tuple())),
                         True, True))
         elif o.material.texture:
             out.append((("image", o.material.texture),

@@ -68,6 +68,7 @@ class Draw:
         gl.glBindTexture(gl.GL_TEXTURE_2D, tex or 0)
         prog.i("base_tex", 0)
         prog.i("has_base_tex", 1 if tex else 0)
+        prog.i("premult_tex", 1 if (tex and item.premultiplied) else 0)
         prog.i("box_uv", 1 if (tex and part.layout[1] is None) else 0)
         prog.mat3("uv_xform", item.uv_xform)
         prog.i("alpha_mode", alpha_mode)

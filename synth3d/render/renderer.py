@@ -104,7 +104,8 @@ class Renderer:
                 w, h = o.card_size
                 M = T @ np.diag([w, h, 1.0, 1.0])
                 uv = np.array([[-1.0, 0, 1], [0, 1, 0], [0, 0, 1]]) if o.mirror else ident_uv
-                items.append(Item([assets.quad], M, o.id, m, next(textures), uv, m.unlit, True))
+                items.append(Item([assets.quad], M, o.id, m, next(textures), uv, m.unlit, True,
+                                  premultiplied=True))
                 continue
             override = next(textures) if m.texture else None
             parts = assets.mesh(o.asset)

@@ -104,6 +104,7 @@ uniform mat3 uv_xform;      // plane/texture UV transform (rows 0-1 used)
 uniform int alpha_mode;     // 0 opaque, 1 mask, 2 blend
 uniform float alpha_cutoff;
 uniform int use_vcolor;     // vertex colours multiply the base colour unless it is overridden
+uniform int premult_tex;    // the texture holds colour × alpha (cards): divide after filtering
 
 vec2 surface_uv() {
     vec2 uv = v_uv;
@@ -127,7 +128,9 @@ vec4 base_color() {
     if (use_vcolor == 1) c *= vec4(srgb_to_linear(v_color.rgb), v_color.a);
     if (has_base_tex == 1) {
         // Textures are uploaded bottom row first: v = 0 is the image's bottom (trimesh/OpenGL).
-        c *= texture(base_tex, surface_uv());
+        vec4 t = texture(base_tex, surface_uv());
+        if (premult_tex == 1 && t.a > 0.0) t.rgb /= t.a;
+        c *= t;
     }
     return c;
 }

@@ -13,96 +13,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
-import yaml
 
-from ..errors import AssetError, DatasetError, TemplateError
+from ..errors import DatasetError, TemplateError
 from ..spec import SceneSpec
-
-STREAM_PREFIX = "stylize"
-
-
-def _rewrite_where(err, old: str, new: str):
-    where = err.where.replace(old, new, 1) if err.where.startswith(old) else err.where
-    return type(err)(where, err.message)
-
-
-def load_chain(style: str, sets: Iterable[str] = (), p: float | None = None
-               ) -> tuple[list, list[dict], Path]:
-    """The validated steps of ``--style`` (a pass name, or a YAML file holding ``styles:``),
-    with ``--set`` and ``--p`` applied.
-
-    Returns (template step models, the steps as plain data, folder for relative paths).
-    Raises TemplateError / AssetError (one line naming the option or the YAML path).
-    """
-    from ..post.styles import names
-    from ..sampling.styles import check_style_assets
-    from ..template.loading import apply_override, parse_override, safe_load_unique
-    from ..template.styles import validate_steps
-
-    sets = list(sets)
-    known = names()
-    path = Path(style)
-    is_file = style not in known and (path.suffix.lower() in (".yaml", ".yml") or path.is_file())
-    if is_file:
-        if not path.is_file():
-            raise TemplateError("--style", f"'{style}' not found (a pass — {', '.join(known)} — "
-                                "or a YAML file with a styles: list)")
-        if p is not None:
-            raise TemplateError("--p", "applies to a single pass; give each step's p in the file")
-        try:
-            data = safe_load_unique(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            problem = getattr(e, "problem", None) or e.__class__.__name__
-            raise TemplateError(style, f"invalid YAML: {at}{problem}") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise TemplateError(style, f"cannot read ({e.__class__.__name__})") from None
-        if not isinstance(data, dict) or not isinstance(data.get("styles"), list):
-            raise TemplateError(style, "expected a mapping with a `styles:` list")
-        extra = sorted(set(data) - {"styles"})
-        if extra:
-            raise TemplateError(f"{style}: {extra[0]}", "unknown field (only `styles:`)")
-        for text in sets:
-            key, value = parse_override(text)
-            apply_override(data, key, value)
-        raw = data["styles"]
-        steps = validate_steps(raw, style)
-        root = path.resolve().parent
-        check_style_assets(steps, root, "styles")
-        return steps, raw, root
-
-    if style not in known:
-        raise TemplateError("--style", f"unknown style '{style}' (known: {', '.join(known)}; "
-                            "or a YAML file with a styles: list)")
-    params: dict = {}
-    for text in sets:
-        key, value = parse_override(text)
-        if len(key) != 1 or not isinstance(key[0], str):
-            raise TemplateError("--set", f"expected PARAM=VALUE for the {style} pass, got {text!r}")
-        params[key[0]] = value
-    raw_step: dict = {"pass": style, "params": params}
-    if p is not None:
-        raw_step["p"] = p
-    try:
-        steps = validate_steps([raw_step], "styles")
-    except TemplateError as e:
-        msg = e.message
-        for old, new in (("styles[0].params.", "--set "), ("styles[0].p:", "--p:"),
-                         ("styles[0].pass:", "--style:")):
-            if msg.startswith(old):
-                msg = new + msg[len(old):]
-        raise TemplateError("", msg) from None
-    root = Path.cwd()
-    try:
-        check_style_assets(steps, root, "styles")
-    except AssetError as e:
-        raise _rewrite_where(e, "styles[0].params.", "--set ") from None
-    return steps, [raw_step], root
+from .chains import STREAM_PREFIX, check_variants, draw_chain, file_key, load_chain, variant_prefix  # noqa: F401
+from .pairs import encode_pairs
 
 
 def _read_image(path: Path) -> np.ndarray:
@@ -142,13 +61,14 @@ def read_gbuffers(src: Path, files: dict, depth_scale: float, spec: SceneSpec):
                     normals_cam=normals)
 
 
-def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, depth_scale: float
+def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, depth_scale: float,
+                  variant: int = 0, images: dict | None = None
                   ) -> tuple[dict[str, bytes], SceneSpec]:
     """Stylise one frame of a dataset. Returns ({relative path: bytes} of the new rgb, scene and
-    artifacts; the new SceneSpec)."""
+    artifacts; the new SceneSpec). Variant K > 0 writes ``variants/NNNNNN.K.<ext>`` and
+    ``variants/NNNNNN.K.json`` (its drawn steps) instead of rgb and scene. ``images``, if given,
+    receives the arrays a pair can be made of (source, styled, instance, semantic, depth)."""
     from ..post.styles import apply_chain
-    from ..sampling.rng import stream
-    from ..sampling.styles import sample_styles
     from ..writers.files import encode_jpeg, encode_png, frame_name
 
     files = row["files"]
@@ -157,8 +77,7 @@ def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, dept
         spec = SceneSpec.from_json((src / files["scene"]).read_text())
     except OSError as e:
         raise DatasetError(str(src / files["scene"]), f"cannot read ({e.strerror})") from None
-    drawn = sample_styles(steps, lambda name: stream(seed, index, name), root,
-                          prefix=STREAM_PREFIX, where="styles")
+    drawn = draw_chain(steps, seed, index, root, variant)
     chain = list(spec.post.styles) + drawn
     new_spec = spec.model_copy(update={"post": spec.post.model_copy(update={"styles": chain})})
     rgb = _read_image(src / files["rgb"])
@@ -169,10 +88,31 @@ def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, dept
     rel = files["rgb"]
     data = encode_jpeg(out_rgb, spec.output.jpeg_quality) if rel.endswith(".jpg") \
         else encode_png(out_rgb)
-    written = {rel: data, files["scene"]: new_spec.to_json().encode()}
     name = frame_name(index)
+    if variant == 0:
+        written = {rel: data, files["scene"]: new_spec.to_json().encode()}
+        stem = f"styles/{name}."
+    else:
+        ext = rel.rsplit(".", 1)[-1]
+        steps_json = json.dumps([s.model_dump(mode="json", by_alias=True) for s in drawn],
+                                indent=1, sort_keys=True) + "\n"
+        written = {f"variants/{name}.{variant}.{ext}": data,
+                   f"variants/{name}.{variant}.json": steps_json.encode()}
+        stem = f"styles/{name}.v{variant}."
     for fname, blob in artifacts.items():
-        written[f"styles/{name}.{fname}"] = blob
+        written[stem + fname] = blob
+    if images is not None:
+        from .pairs import colour_ids, depth_image
+
+        images["source"] = rgb[..., :3]
+        images["styled"] = out_rgb[..., :3]
+        images["instance"] = lambda: colour_ids(g.instance)
+        cats = np.zeros(int(g.instance.max()) + 1, np.int64)
+        for o in spec.objects:
+            if o.id < cats.size:
+                cats[o.id] = o.category_id
+        images["semantic"] = lambda: colour_ids(cats[g.instance])
+        images["depth"] = lambda: depth_image(g.depth_m)
     return written, new_spec
 
 
@@ -198,9 +138,7 @@ class Stylizer:
 
     def __init__(self, dataset: str | os.PathLike, out: str | os.PathLike, style: str,
                  sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
-                 asset_roots: dict[str, str] | None = None):
-        from ..sampling.rng import stream
-        from ..sampling.styles import sample_styles
+                 variants: int = 1, pairs=None, asset_roots: dict[str, str] | None = None):
         from ..writers.files import read_jsonl
 
         src = Path(dataset)
@@ -211,6 +149,8 @@ class Stylizer:
         except (OSError, json.JSONDecodeError):
             raise DatasetError(str(src), "not a synth3d dataset (no readable dataset.json)") from None
         self.steps, raw, self.root = load_chain(style, sets, p)
+        self.variants = check_variants(variants, pairs)
+        self.pairs = pairs
         out = Path(out)
         if out.resolve() == src.resolve():
             raise DatasetError("-o", "must be a new folder, not the dataset itself (stylize "
@@ -232,6 +172,10 @@ class Stylizer:
         if self.seed < 0:
             raise TemplateError("--seed", f"must be ≥ 0, got {self.seed}")
         record = {"source": str(src.resolve()), "styles": raw, "seed": self.seed}
+        if self.variants > 1:
+            record["variants"] = self.variants
+        if pairs is not None:
+            record["pairs"] = pairs.record()
         info = {k: v for k, v in info.items() if k not in ("frames", "synth3d_version")}
         info["stylize"] = list(info.get("stylize", [])) + [record]
         if asset_roots:  # the copy's SceneSpecs resolve against the relocated assets
@@ -249,8 +193,8 @@ class Stylizer:
                                    "or seed; use a new folder (or the same command to resume)")
         # Draw the first frames' chains now: a combination a pass refuses fails before writing.
         for i in self.frames[:64]:
-            sample_styles(self.steps, lambda name, i=i: stream(self.seed, i, name), self.root,
-                          prefix=STREAM_PREFIX, where="styles")
+            for k in range(self.variants):
+                draw_chain(self.steps, self.seed, i, self.root, k)
         self.src, self.out, self.info = src, out, info
 
     def run(self, on_start: Callable[[int, int], None] | None = None,
@@ -273,14 +217,21 @@ class Stylizer:
             t0 = time.perf_counter()
             for i in todo:
                 row = self.rows[i]
-                written, _ = stylize_frame(src, row, self.steps, self.seed, self.root,
-                                           self.depth_scale)
+                written: dict[str, bytes] = {}
+                for k in range(self.variants):
+                    images: dict | None = {} if self.pairs is not None else None
+                    w, _ = stylize_frame(src, row, self.steps, self.seed, self.root,
+                                         self.depth_scale, variant=k, images=images)
+                    written.update(w)
+                    if images is not None:
+                        written.update(encode_pairs(self.pairs, self.seed, i, k, self.variants,
+                                                    images))
                 files = dict(row["files"])
                 for rel, data in written.items():
                     (out / rel).parent.mkdir(parents=True, exist_ok=True)
                     atomic_write(out / rel, data)
-                    if rel.startswith("styles/") and rel not in files.values():
-                        files["styles:" + rel.split(".", 1)[1]] = rel
+                    if rel not in files.values():
+                        files[file_key(rel)] = rel
                 for rel in row["files"].values():
                     if rel not in written:
                         (out / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -297,14 +248,34 @@ class Stylizer:
                 "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
 
 
+def open_stylize(source: str | os.PathLike, out: str | os.PathLike, style: str,
+                 sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
+                 variants: int = 1, pairs=None, asset_roots: dict[str, str] | None = None):
+    """A checked stylise job for ``source``: a synth3d dataset folder (:class:`Stylizer`), or a
+    folder or glob of ordinary images (:class:`~synth3d.run.photos.PhotoStylizer`).
+    ``asset_roots``: a relocation of the dataset's asset roots (``--asset-root``)."""
+    src = Path(source)
+    if src.is_dir() and (src / "dataset.json").exists():
+        return Stylizer(src, out, style, sets, p, seed, variants, pairs, asset_roots)
+    from .photos import PhotoStylizer
+
+    return PhotoStylizer(source, out, style, sets, p, seed, variants, pairs)
+
+
 def stylize_dataset(dataset: str | os.PathLike, out: str | os.PathLike, style: str,
                     sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
                     on_start: Callable[[int, int], None] | None = None,
-                    on_frame: Callable[[int], None] | None = None) -> dict:
-    """Write ``out``: the dataset ``dataset`` with a style chain applied to every frame (see
-    :class:`Stylizer`); frames already finished in ``out`` are skipped. Returns a summary dict:
-    stylized, skipped, seconds, images_per_s, out."""
-    return Stylizer(dataset, out, style, sets, p, seed).run(on_start, on_frame)
+                    on_frame: Callable[[int], None] | None = None, variants: int = 1,
+                    pairs=None) -> dict:
+    """Write ``out``: ``dataset`` (a synth3d dataset, or a folder or glob of photos) with a style
+    chain applied to every frame (see :class:`Stylizer` and
+    :class:`~synth3d.run.photos.PhotoStylizer`); ``variants`` stylisations per frame, and
+    ``pairs`` (a :class:`~synth3d.run.pairs.PairOptions`) for image-to-image pairs. Frames
+    already finished in ``out`` are skipped. Returns a summary dict: stylized, skipped, seconds,
+    images_per_s, out."""
+    return open_stylize(dataset, out, style, sets, p, seed, variants, pairs).run(on_start,
+                                                                                 on_frame)
 
 
-__all__ = ["Stylizer", "load_chain", "stylize_dataset", "stylize_frame"]
+__all__ = ["Stylizer", "draw_chain", "load_chain", "open_stylize", "stylize_dataset",
+           "stylize_frame"]

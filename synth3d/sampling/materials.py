@@ -35,5 +35,8 @@ def sample_card_alpha(entry: AssetEntry, set_spec: S.AssetSetSpec,
     mode = set_spec.alpha
     if mode == "auto":
         mode = "channel" if catalog.image_info[entry.path].has_alpha else "key"
+    from ..spec import MatteSpec
+
+    matte = None if set_spec.matte is None else MatteSpec(**set_spec.matte.model_dump())
     return ImageAlphaSpec(mode=mode, key_color=list(set_spec.key_color),
-                          key_threshold=set_spec.key_threshold)
+                          key_threshold=set_spec.key_threshold, matte=matte)

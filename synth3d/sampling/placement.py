@@ -190,10 +190,14 @@ class Placer:
         img = self.catalog.image_info[entry.path]
         aspect = img.width / img.height
         depth = None
-        if o.screen_height is not None and pl.mode in ("screen", "relative"):
+        own = self.catalog.card_heights.get((entry.set, entry.path))  # a self-sizing set
+        if (o.screen_height is not None or own is not None) and pl.mode in ("screen", "relative"):
             depth = sample_float(pl.distance, rng) if pl.mode == "screen" else float(
                 (ref.hull_world.mean(0) @ view.T_cw[:3, :3].T + view.T_cw[:3, 3])[2])
-            h = sample_float(o.screen_height, rng) * view.height * depth / view.K[1, 1]
+            frac = own if own is not None else sample_float(o.screen_height, rng)
+            h = frac * view.height * depth / view.K[1, 1]
+        elif own is not None:
+            h = own
         else:
             h = sample_float(o.height, rng) if o.height is not None else 1.0
         h *= s

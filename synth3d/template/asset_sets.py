@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from . import cards
 from .distributions import ColorConst, Model, Vec3
 
 
@@ -86,6 +87,9 @@ class AssetSetSpec(Model):
     key_threshold: float = Field(
         0.08, ge=0, le=1, description="Pixels closer than this (max channel difference, 0..1) to "
         "key_color become transparent.")
+    pixel_size: float | str | None = Field(None, description=cards.PIXEL_SIZE_DOC)
+    sizes: str | None = Field(None, description=cards.SIZES_DOC)
+    matte: cards.MatteTemplate | None = Field(None, description=cards.MATTE_DOC)
 
     @field_validator("weights")
     @classmethod

@@ -44,7 +44,6 @@ returns a GIF of the painting being made (the strokes replayed).
 from __future__ import annotations
 
 import io
-import json
 from typing import NamedTuple
 
 import cv2
@@ -53,7 +52,7 @@ from scipy import ndimage
 
 from ...template.style_params.paint import NAME, USES_NORMALS, Params  # noqa: F401
 from .base import GBuffers, StyleResult
-
+from .paint_export import bezier_fit, snp_strokes, strokes_json, svg  # noqa: F401
 
 _SHIFT = 4  # fractional bits of the point coordinates given to OpenCV
 _ONE = 1 << _SHIFT
@@ -306,6 +305,12 @@ class _Painter:
                     if self.texture > 0:
                         edge = (col * (1.0 - 0.35 * self.texture)).tolist()
                         cv2.polylines(tmp[0], [q], True, edge, 1, cv2.LINE_AA, _SHIFT)
+                elif self.brush == "marker":  # flat-ended, constant width: a chisel nib
+                    k2 = max(2, int(layer.n[s]))
+                    q = np.rint((np.concatenate([quads[s, :k2], quads[s, -k2:]])
+                                 - (ox, oy)) * _ONE).astype(np.int32)
+                    cv2.fillPoly(tmp[0], [q], col.tolist(), cv2.LINE_AA, _SHIFT)
+                    cv2.fillPoly(tmp[1 + s % _NCOV], [q], 255, cv2.LINE_AA, _SHIFT)
                 else:
                     cv2.polylines(tmp[0], [pts], False, col.tolist(), thick, cv2.LINE_AA, _SHIFT)
                     cv2.polylines(tmp[1 + s % _NCOV], [pts], False, 255, thick, cv2.LINE_AA,
@@ -343,13 +348,13 @@ class _Painter:
         if self.brush == "watercolour" and self.texture > 0:
             # pigment pools at the edge of a wash: darker just inside every stroke boundary
             rim = np.clip(cv2.GaussianBlur(L, (0, 0), max(1.0, 0.5 * radius)) - L, 0.0, None)
-            L -= np.float32(1.2 * self.texture) * rim
+            L -= np.float32(0.6 * self.texture) * rim
         c = np.stack(self.cov).astype(np.float32) * np.float32(1.0 / 255.0)
         top = c.max(axis=0)
         under = 1.0 - np.exp(top - c.sum(axis=0))  # overlaps, saturating at 1
         dens = np.float32(self.alpha) * (1.0 + np.float32(_OVERLAP[self.brush]) * under)
         if self.brush == "watercolour" and self.texture > 0:
-            dens *= 1.0 + np.float32(0.3 * self.texture) * self.grain
+            dens *= 1.0 + np.float32(0.15 * self.texture) * self.grain
         return self.canvas * np.exp(L * dens[..., None])
 
     def finish(self, radius: float) -> np.ndarray:
@@ -370,6 +375,40 @@ class _Painter:
             amt = 0.025 if self.brush == "watercolour" else 0.015
             c = c * (1.0 - np.float32(amt * self.texture) * np.clip(self.grain, -2, 2))[..., None]
         return np.clip(c, 0.0, 1.0).astype(np.float32)
+
+
+def _ribbons(pts: np.ndarray, n: np.ndarray, r: float) -> np.ndarray:
+    """Outlines of constant-width (2r), square-capped strokes: (N, 2L, 2) — the left side of
+    each polyline forward in [:, :L], its right side backward in [:, L:]; only the first n[i]
+    points of each side belong to stroke i (``[:, :n]`` then ``[:, 2L-n:]``). Joints are mitred
+    (the offset lengthened by 1 / cos of half the turn, at most 2×), the ends pushed out by r
+    along the stroke; a one-point stroke is a 2r square."""
+    N, L, _ = pts.shape
+    p = pts.astype(np.float32).copy()
+    idx = np.arange(L)[None, :]
+    last = (n - 1)[:, None]
+    nrm = _normals(p)  # central differences; tails repeat the last point
+    seg = np.diff(p, axis=1)
+    sl = np.linalg.norm(seg, axis=2, keepdims=True)
+    sn = np.where(sl > 1e-6, np.stack([-seg[..., 1], seg[..., 0]], axis=2)
+                  / np.maximum(sl, 1e-6), 0.0)
+    # miter: the joint's offset must reach the adjacent segment's edge
+    prev = np.concatenate([sn[:, :1], sn], axis=1)
+    cos = np.abs((nrm * prev).sum(2))
+    scale = np.where((idx > 0) & (idx < last) & (cos > 1e-3), 1.0 / np.maximum(cos, 0.5), 1.0)
+    off = nrm * (r * scale)[..., None]
+    tang = np.stack([nrm[..., 1], -nrm[..., 0]], axis=2)  # along the stroke
+    p[np.arange(N), 0] -= tang[np.arange(N), 0] * r
+    le = np.minimum(last[:, 0], L - 1)
+    p[np.arange(N), le] += tang[np.arange(N), le] * r
+    single = n <= 1  # one point: a square dab centred on it
+    if single.any():
+        p[single, 0] = pts[single, 0] - tang[single, 0] * r
+        p[single, 1] = pts[single, 0] + tang[single, 0] * r
+        off[single, 1] = off[single, 0]
+    left = p + off
+    right = (p - off)[:, ::-1]
+    return np.concatenate([left, right], axis=1).astype(np.float32)
 
 
 def _normals(pts: np.ndarray) -> np.ndarray:
@@ -460,7 +499,8 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
                        labels[y0, x0][order], height[order],
                        None if ridges is None else ridges[order])
         ex = (_normals(layer.points) if ridges is not None else None,
-              _quads(layer.points, layer.n, R) if p.brush == "tape" else None)
+              _quads(layer.points, layer.n, R) if p.brush == "tape" else
+              _ribbons(layer.points, layer.n, R) if p.brush == "marker" else None)
         painter.paint(layer, 0, N, *ex)
         painter.end_layer(R)
         layers.append(layer)
@@ -469,8 +509,10 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
 
     artifacts: dict = {}
     if p.export_strokes:
-        artifacts["strokes.json"] = _strokes_json(layers, p.brush)
-        artifacts["svg"] = _svg(layers, p.brush, H, W)
+        artifacts["strokes.json"] = strokes_json(layers, p.brush)
+        artifacts["svg"] = svg(layers, p.brush, H, W, _ALPHA[p.brush], _PAPER)
+    if p.export_snp:
+        artifacts["strokes.snp.json"] = snp_strokes(layers, p.brush, H, W, _ALPHA[p.brush])
     if p.animate_frames > 0:
         artifacts["gif"] = _animate(layers, extras, p, labels, grain, p.animate_frames)
     return StyleResult(image=out, artifacts=artifacts)
@@ -508,48 +550,3 @@ def _animate(layers, extras, p: Params, labels, grain, n_frames: int) -> bytes:
     ims[0].save(buf, format="GIF", save_all=True, append_images=ims[1:], duration=durations,
                 loop=0, disposal=1)
     return buf.getvalue()
-
-
-def _stroke_records(layers: list[_Layer], brush: str):
-    """(layer, radius, colour, points (k, 2)) of every stroke in painting order."""
-    for ly in layers:
-        for i in range(len(ly.n)):
-            k = int(ly.n[i])
-            pts = ly.points[i, [0, k - 1]] if brush == "tape" else ly.points[i, :k]
-            yield ly.index, ly.radius, ly.color[i], pts
-
-
-def _strokes_json(layers: list[_Layer], brush: str) -> str:
-    out = [{"layer": li, "radius": round(float(r), 3),
-            "color": [round(float(v), 4) for v in c],
-            "points": [[round(float(x), 2), round(float(y), 2)] for x, y in pts],
-            "brush": brush}
-           for li, r, c, pts in _stroke_records(layers, brush)]
-    return json.dumps(out, separators=(",", ":"))
-
-
-def _svg(layers: list[_Layer], brush: str, H: int, W: int) -> str:
-    """SVG of the strokes in painting order (one <polyline> each). Pixel centres are at integer
-    coordinates, as in the image, hence the half-pixel translation. Transparent media multiply
-    (mix-blend-mode); the clipping of strokes to their object's region is not part of it."""
-    bg = _PAPER if brush == "watercolour" else np.ones(3, np.float32)
-    cap = "butt" if brush == "tape" else "round"
-    blend = ' style="mix-blend-mode:multiply"' if brush in ("watercolour", "marker") else ""
-    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
-             f'viewBox="0 0 {W} {H}">',
-             f'<rect width="{W}" height="{H}" fill="{_hex(bg)}"/>',
-             f'<g transform="translate(0.5 0.5)" fill="none" stroke-linecap="{cap}" '
-             f'stroke-linejoin="round" stroke-opacity="{_ALPHA[brush]:g}">']
-    for _, r, c, pts in _stroke_records(layers, brush):
-        if len(pts) == 1:
-            pts = np.concatenate([pts, pts])
-        ps = " ".join(f"{x:.2f},{y:.2f}" for x, y in pts)
-        lines.append(f'<polyline points="{ps}" stroke="{_hex(c)}" stroke-width="{2 * r:.2f}"'
-                     f'{blend}/>')
-    lines.append("</g>\n</svg>\n")
-    return "\n".join(lines)
-
-
-def _hex(c) -> str:
-    r, g, b = (int(round(float(np.clip(v, 0.0, 1.0)) * 255)) for v in c)
-    return f"#{r:02x}{g:02x}{b:02x}"

@@ -51,6 +51,13 @@ class Params(PassParams):
         False, description="Also return the strokes: strokes.json (per stroke: layer, radius, "
         "colour laid down as sRGB 0..1 — the ink for watercolour and marker —, points in pixels, "
         "brush) and an SVG document of them.")
+    export_snp: bool = Field(
+        False, description="Also return the strokes in the parameter layout of Stylized Neural "
+        "Painting's renderers (strokes.snp.json): marker → markerpen [x0, y0, x1, y1, x2, y2, "
+        "radius0, radius2, R, G, B, A], watercolour → watercolor [x0 … y2, radius0, radius2, R0, "
+        "G0, B0, R2, G2, B2, A], oil → oilpaintbrush [xc, yc, w, h, theta, R0, G0, B0, R2, G2, "
+        "B2, A], tape → rectangle [xc, yc, w, h, theta, R, G, B, A]; each stroke's polyline "
+        "fitted by a quadratic Bézier (least squares).")
     animate_frames: int = Field(
         0, ge=0, le=120, description="If > 0, also return a GIF of the painting being made: "
         "the canvas after each 1/N of the strokes.")
