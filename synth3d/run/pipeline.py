@@ -152,8 +152,10 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
     The image is finished (background, tonemap) and then run through the frame's style chain
     (``spec.post.styles``); labels come from the geometry alone."""
     from ..annotate import contour_map, depth_to_png16, object_labels, semantic_mask
+    from ..annotate.distortion import distort_frame
     from ..post import finish
 
+    pinhole, frame = frame, distort_frame(frame, spec)  # labels see the distorted camera
     kw = {} if labels is None else dict(min_pixels=labels.min_pixels,
                                         min_visible_fraction=labels.min_visible_fraction,
                                         polygons=labels.polygons)
@@ -170,7 +172,7 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
                                          out.crease_deg)
     if out.semantic:
         extras["semantic"] = semantic_mask(frame.instance, spec)
-    rgb = finish(frame, spec)
+    rgb = finish(pinhole, spec)  # composites the pinhole render, then distorts the picture
     if any(s.applied for s in spec.post.styles):
         from ..post.styles import apply_chain
 
@@ -180,6 +182,15 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
     return FrameOutput(rgb=rgb,
                        depth16=depth_to_png16(frame.depth_m, out.depth_scale),
                        instance16=frame.instance, labels=labs, dropped=dropped, extras=extras)
+
+
+def camera_record(spec: SceneSpec) -> dict:
+    """The camera data kept with a frame's labels: K, pose and, when the camera has one, its
+    distortion ``dist`` = [k1, k2, p1, p2, k3] (OpenCV)."""
+    cam = {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam}
+    if spec.camera.distortion is not None:
+        cam["dist"] = list(spec.camera.distortion)
+    return cam
 
 
 def _dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
@@ -246,7 +257,7 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
         return files.write(spec.index, seed, spec.to_json(), o.rgb, o.depth16, o.instance16,
                            o.labels, spec.attributes, spec.output.rgb_format,
                            spec.output.jpeg_quality, o.extras, o.dropped,
-                           {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam})
+                           camera_record(spec))
 
     def drain(limit: int):
         while len(pending) > limit:

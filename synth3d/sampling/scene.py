@@ -20,6 +20,7 @@ from ..spec import (
 from ..template.loading import LoadedTemplate
 from ..template import schema as S
 from ..color import temperature_to_linear_rgb
+from .optics import sample_distortion
 from .rng import stream
 from .styles import check_style_assets, sample_styles
 from .values import sample_color, sample_float, sample_int, sample_rotation, sample_vec
@@ -526,10 +527,12 @@ class Sampler:
         wb = sample_float(tm.white_balance_k, rng) if tm.white_balance_k is not None else None
         styles = sample_styles(self.t.post.styles, rs, self.loaded.asset_root) \
             if self.t.post.styles else []
+        from .optics import sample_optics
+
         return PostSpec(tonemap=TonemapSpec(operator=tm.operator,
                                             exposure_ev=sample_float(tm.exposure_ev, rng),
                                             auto_exposure=tm.auto_exposure, white_balance_k=wb),
-                        styles=styles)
+                        styles=styles, optics=sample_optics(self.t.post.optics, rs("optics")))
 
     # -- the frame ----------------------------------------------------------------------------
 
@@ -564,7 +567,8 @@ class Sampler:
         return SceneSpec(
             template=self.t.name, seed=int(seed), index=int(index), attributes=attrs,
             camera=CameraSpec(width=self.width, height=self.height, K=K.tolist(),
-                              T_world_cam=T_wc.tolist(), znear=cam.znear, zfar=cam.zfar),
+                              T_world_cam=T_wc.tolist(), znear=cam.znear, zfar=cam.zfar,
+                              distortion=sample_distortion(cam.distortion, rs("distortion"))),
             objects=[p.spec for p in placed],
             lights=self._lights(rs),
             environment=self._environment(rs),

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .optics import DistortionSpec, OpticsSpec
 from .styles import step_union
 from .distributions import (
     check_range, ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
@@ -255,6 +256,9 @@ class CameraSpec(Model):
         "inside the image.")
     max_attempts: int = Field(100, ge=1, le=100000,
                               description="Layout attempts for require_all_in_frame.")
+    distortion: DistortionSpec | None = Field(
+        None, description="Lens distortion (OpenCV k1, k2, p1, p2, k3) applied after rendering; "
+        "labels follow it (see [Camera optics](#camera-optics)).")
 
     _fov = field_validator("fov_y_deg")(
         classmethod(lambda cls, v: check_range(v, 0.0, 180.0, lo_open=True, hi_open=True)))
@@ -428,6 +432,9 @@ class PostSpec(Model):
         "finished 8-bit frame (after background and tonemap): each `{pass: NAME, p: probability, "
         "params: {...}}`, params taking constants or distributions (see "
         "[Stylisation passes](#stylisation-passes)). Labels are untouched: no pass moves geometry.")
+    optics: OpticsSpec | None = Field(
+        None, description="Camera optics and sensor on the linear image: depth of field, "
+        "vignetting, sensor noise.")
 
 
 class LabelsSpec(Model):
