@@ -49,18 +49,18 @@ SIZE = (320, 240)
 
 def _features() -> dict:
     """Realism features the renderer has: name → (SceneSpec section, field, off value)."""
-    from synth3d.spec import EnvironmentSpec
+    from synth3d.spec import RealismSpec
 
-    known = {"ao": ("environment", "ao", False),
-             "contact_shadows": ("environment", "contact_shadows", False),
-             "soft_shadows": ("environment", "soft_shadows", False)}
-    return {k: v for k, v in known.items() if v[1] in EnvironmentSpec.model_fields}
+    known = {"ao": ("realism", "ao", False),
+             "contact_shadows": ("realism", "contact_shadows", False),
+             "soft_shadows": ("realism", "soft_shadows", False)}
+    return {k: v for k, v in known.items() if v[1] in RealismSpec.model_fields}
 
 
 def variant(spec, off: list[str]):
     feats = _features()
-    env = spec.environment.model_copy(update={feats[f][1]: feats[f][2] for f in off if f in feats})
-    return spec.model_copy(update={"environment": env})
+    r = spec.realism.model_copy(update={feats[f][1]: feats[f][2] for f in off if f in feats})
+    return spec.model_copy(update={"realism": r})
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:

@@ -72,21 +72,21 @@ def _mesh_parts(path: str, tex_dir: Path, cache: dict) -> list[dict]:
 
     from synth3d.assets.catalog import load_mesh_parts
     from synth3d.color import srgb_to_linear
-    from synth3d.render import renderer as R
+    from synth3d.render import materials as R
 
     parts = []
     for geom in load_mesh_parts(path):
-        pm = pyrender.Mesh.from_trimesh(geom, smooth=R._smooth_ok(geom))
+        pm = pyrender.Mesh.from_trimesh(geom, smooth=R.smooth_ok(geom))
         for prim in pm.primitives:
             mat = prim.material
-            base, metallic, rough, mode = R._file_material(geom, mat)
+            base, metallic, rough, mode = R.file_material(geom, mat)
             tex = {}
             for name, attr in (("base", "baseColorTexture"), ("mr", "metallicRoughnessTexture"),
                                ("emissive", "emissiveTexture"), ("normal", "normalTexture"),
                                ("occlusion", "occlusionTexture")):
                 t = getattr(mat, attr, None)
                 if t is not None and t.source is not None and prim.texcoord_0 is not None:
-                    tex[name] = str(tex_dir / _save_png(R._texture_array(t.source), tex_dir))
+                    tex[name] = str(tex_dir / _save_png(R.texture_array(t.source), tex_dir))
             idx = (np.asarray(prim.indices, np.int32).reshape(-1, 3) if prim.indices is not None
                    else np.arange(len(prim.positions), dtype=np.int32).reshape(-1, 3))
             arrays = {"positions": np.asarray(prim.positions, np.float32), "indices": idx}
@@ -126,7 +126,7 @@ def _box_uv(pos: np.ndarray, tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def export_bundle(spec, folder: Path, mesh_cache: dict) -> Path:
     """Write one SceneSpec's bundle (``bundle.json`` + arrays + textures) into ``folder``."""
     from synth3d.assets.geometry import sweep_mesh
-    from synth3d.render import renderer as R
+    from synth3d.render import materials as R
 
     folder.mkdir(parents=True, exist_ok=True)
     tex_dir = folder.parent / "textures"
@@ -134,7 +134,7 @@ def export_bundle(spec, folder: Path, mesh_cache: dict) -> Path:
     cam = spec.camera
     items = []
     # Textures in the renderer's order: cards and overridden materials, then backdrops.
-    sources = iter(R.Renderer._texture_sources(None, spec))
+    sources = iter(R.texture_sources(spec))
 
     def tex_of(src) -> str:
         _key, make, _srgb, _clamp = src

@@ -206,6 +206,14 @@ class OpticsSpec(_Spec):
     seed: int = 0
 
 
+class RealismSpec(_Spec):
+    """Rendering effects of :mod:`synth3d.render` (see the template's ``realism``): ``ao``
+    ground-truth ambient occlusion of the indirect light within ``ao_radius_m``."""
+
+    ao: bool = True
+    ao_radius_m: float = 0.1
+
+
 class PostSpec(_Spec):
     """``styles`` run in order on the finished 8-bit frame (see :mod:`synth3d.post.styles`);
     ``optics`` (None: none) act on the linear image before the tonemap."""
@@ -244,6 +252,7 @@ class SceneSpec(_Spec):
     backdrops: list[BackdropSpec] = []
     post: PostSpec = PostSpec()
     output: OutputSpec = OutputSpec()
+    realism: RealismSpec = RealismSpec()
 
     def to_json(self) -> str:
         """Canonical JSON text (sorted keys, 2-space indent, trailing newline). An empty
@@ -253,6 +262,8 @@ class SceneSpec(_Spec):
             del data["post"]["styles"]
         if data["post"].get("optics") is None:  # frames without optics keep their JSON too
             data["post"].pop("optics", None)
+        if data["realism"] == RealismSpec().model_dump(mode="json"):  # the defaults
+            del data["realism"]
         if data["camera"].get("distortion") is None:
             data["camera"].pop("distortion", None)
         return json.dumps(data, indent=2, sort_keys=True) + "\n"

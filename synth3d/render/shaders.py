@@ -175,6 +175,15 @@ uniform int dir_shadow[MAX_LIGHTS];
 uniform int spot_shadow[MAX_LIGHTS];
 uniform int shadow_catcher;  // this draw is the invisible shadow-catching ground
 
+#ifdef HAS_AO
+// Ambient occlusion of the indirect light (synth3d.render.ambient_occlusion), half resolution.
+uniform sampler2D ao_tex;
+uniform vec2 ao_inv_size;   // 1 / (2 × the AO texture's size)
+float ambient_occlusion() { return texture(ao_tex, gl_FragCoord.xy * ao_inv_size).r; }
+#else
+float ambient_occlusion() { return 1.0; }
+#endif
+
 layout(location = 0) out vec4 frag;
 
 const float PI = 3.14159265358979;
@@ -248,7 +257,7 @@ void catcher() {
     // premultiplied black so compositing darkens the background by exactly that share.
     vec3 N = vec3(0.0, 0.0, 1.0);
     vec3 full = max(sh_eval(N), 0.0);
-    vec3 lit = full;
+    vec3 lit = full * ambient_occlusion();
     for (int i = 0; i < n_dir; ++i) {
         vec3 c = dir_rad[i] * max(dot(N, normalize(dir_dir[i])), 0.0);
         full += c;
@@ -337,8 +346,11 @@ void main() {
 #else
         vec3 prefiltered = max(sh_eval(R), 0.0);
 #endif
-        color += diff * (1.0 - spec_w) * max(sh_eval(N), 0.0);
-        color += spec_w * prefiltered;
+        float ao = ambient_occlusion();
+        // Specular occlusion from AO (Lagarde & de Rousiers 2014).
+        float so = clamp(pow(nv + ao, exp2(-16.0 * rough - 1.0)) - 1.0 + ao, 0.0, 1.0);
+        color += diff * (1.0 - spec_w) * max(sh_eval(N), 0.0) * ao;
+        color += spec_w * prefiltered * so;
     }
     frag = vec4(color * alpha, alpha);
 }

@@ -4,7 +4,7 @@ Each draws from its own stream (``distortion``, ``optics``), so templates withou
 every other draw — and their SceneSpecs — unchanged."""
 from __future__ import annotations
 
-from ..spec import OpticsSpec
+from ..spec import OpticsSpec, RealismSpec
 from ..template import optics as T
 from .values import sample_float
 
@@ -32,3 +32,8 @@ def sample_optics(o: T.OpticsSpec | None, rng) -> OpticsSpec | None:
         kw["noise_full_well_e"] = sample_float(o.noise.full_well_e, rng)
         kw["noise_read_e"] = sample_float(o.noise.read_noise_e, rng)
     return OpticsSpec(**kw)
+
+
+def sample_realism(r: T.RealismSpec, rng) -> RealismSpec:
+    """The frame's rendering effects (its own stream: ``realism``)."""
+    return RealismSpec(ao=r.ao, ao_radius_m=sample_float(r.ao_radius_m, rng))

@@ -18,7 +18,7 @@ from ..template.loading import LoadedTemplate
 from .backdrops import sample_backdrops
 from .camera import all_in_frame, sample_camera
 from .lighting import sample_environment, sample_lights
-from .optics import sample_distortion, sample_optics
+from .optics import sample_distortion, sample_optics, sample_realism
 from .placement import Placer
 from .rng import stream
 from .styles import check_style_assets, sample_styles
@@ -132,4 +132,5 @@ class Sampler:
                                        self.catalog, self.width, self.height),
             post=self._post(rs),
             output=self._output(),
+            realism=sample_realism(self.t.realism, rs("realism")),
         )

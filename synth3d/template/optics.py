@@ -79,3 +79,18 @@ class OpticsSpec(Model):
     noise: NoiseSpec | None = Field(None, description="Sensor noise (unset: none).")
 
     _vig = field_validator("vignetting")(classmethod(lambda cls, v: check_range(v, 0.0, 1.0)))
+
+
+class RealismSpec(Model):
+    """Rendering effects that make objects sit in their scene (see the README's *Looks real*):
+    each on by default, each can be turned off (the benchmark `scripts/bench_realism.py` gives
+    each one's cost per frame)."""
+
+    ao: bool = Field(True, description="Ground-truth ambient occlusion (GTAO, screen space) of "
+                     "the indirect HDRI/ambient light: creases, contacts and the floor around "
+                     "objects darken as the sky above them is hidden.")
+    ao_radius_m: FloatDist = Field(0.1, description="AO search radius (m): occluders farther "
+                                   "than this from a point do not darken it.")
+
+    _radius = field_validator("ao_radius_m")(
+        classmethod(lambda cls, v: check_range(v, 0.0, 10.0, lo_open=True)))

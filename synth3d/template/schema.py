@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .optics import DistortionSpec, OpticsSpec
+from .optics import DistortionSpec, OpticsSpec, RealismSpec
 from .styles import step_union
 from .distributions import (
     check_range, ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
@@ -506,6 +506,8 @@ class Template(Model):
     objects: list[ObjectSpec] = Field(default_factory=list,
                                       description="Foreground object groups (labelled instances).")
     post: PostSpec = Field(default_factory=PostSpec, description="Post passes.")
+    realism: RealismSpec = Field(default_factory=RealismSpec,
+                                 description="Rendering effects: ambient occlusion.")
     labels: LabelsSpec = Field(default_factory=LabelsSpec, description="Labels and filters.")
     output: OutputSpec = Field(default_factory=OutputSpec, description="Output settings.")
 
