@@ -25,8 +25,10 @@ def circle_of_confusion_px(depth_m: np.ndarray, K: np.ndarray, width: int, f_num
     fx = float(K[0, 0])
     f = fx * sensor_width_mm * 1e-3 / width
     zf = max(float(focus_m), f * 1.001)
-    z = np.where(depth_m > 0, depth_m, np.inf).astype(np.float64)
-    rel = np.where(np.isfinite(z), np.abs(z - zf) / z, 1.0)
+    z = depth_m.astype(np.float64)
+    rel = np.ones_like(z)  # nothing hit: infinitely far, |z − z_f| / z → 1
+    hit = z > 0
+    rel[hit] = np.abs(z[hit] - zf) / z[hit]
     return (fx / f_number) * (f / (zf - f)) * rel
 
 

@@ -258,7 +258,7 @@ class CameraSpec(Model):
                               description="Layout attempts for require_all_in_frame.")
     distortion: DistortionSpec | None = Field(
         None, description="Lens distortion (OpenCV k1, k2, p1, p2, k3) applied after rendering; "
-        "labels follow it (see [Camera optics](#camera-optics)).")
+        "labels follow it (the README's *Camera optics*).")
 
     _fov = field_validator("fov_y_deg")(
         classmethod(lambda cls, v: check_range(v, 0.0, 180.0, lo_open=True, hi_open=True)))
