@@ -510,6 +510,11 @@ def render_bundles(paths: list[str], samples: int, threads: int) -> int:
                            [(0, 1, 2, 3)])
             ob = bpy.data.objects.new("catcher", me)
             ob.is_shadow_catcher = True
+            # synth3d's catcher only darkens the background: objects still see the HDRI's own
+            # ground through it, so it reflects nothing onto them.
+            ob.visible_diffuse = False
+            ob.visible_glossy = False
+            ob.visible_transmission = False
             ob["synth3d_id"] = 0
             scene.collection.objects.link(ob)
             objs.append((ob, None))

@@ -208,10 +208,12 @@ class OpticsSpec(_Spec):
 
 class RealismSpec(_Spec):
     """Rendering effects of :mod:`synth3d.render` (see the template's ``realism``): ``ao``
-    ground-truth ambient occlusion of the indirect light within ``ao_radius_m``."""
+    ground-truth ambient occlusion of the indirect light within ``ao_radius_m``;
+    ``soft_shadows`` penumbrae from the HDRI sun's angular size (PCSS)."""
 
     ao: bool = True
     ao_radius_m: float = 0.1
+    soft_shadows: bool = True
 
 
 class PostSpec(_Spec):

@@ -141,6 +141,8 @@ class Renderer:
                                                    ("HAS_CATCHER", env.shadow_catcher)) if on)
         if lights["shadow_maps"]:
             lights["features"] += (("N_SHADOWS", len(lights["shadow_maps"])),)
+            if any(m["soft"] > 0 for m in lights["shadow_maps"]):
+                lights["features"] += ("SOFT_SHADOWS",)
         return lights
 
     def render(self, spec: SceneSpec, amodal: bool = False, normals: bool = False) -> Frame:

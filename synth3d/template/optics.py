@@ -92,5 +92,9 @@ class RealismSpec(Model):
     ao_radius_m: FloatDist = Field(0.1, description="AO search radius (m): occluders farther "
                                    "than this from a point do not darken it.")
 
+    soft_shadows: bool = Field(True, description="Shadows of the HDRI's sun as soft as the sun: "
+                               "penumbrae from its measured angular size (percentage-closer soft "
+                               "shadows); a hazy or partly clouded sun casts softer shadows.")
+
     _radius = field_validator("ao_radius_m")(
         classmethod(lambda cls, v: check_range(v, 0.0, 10.0, lo_open=True)))
