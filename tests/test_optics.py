@@ -13,7 +13,8 @@ from synth3d.lens import project, remap, source_map
 from synth3d.post.optics import (apply_optics, circle_of_confusion_px, depth_of_field,
                                  sensor_noise, vignetting_gain)
 from synth3d.render.renderer import Renderer
-from synth3d.run.pipeline import Scenes, process, render_dataset
+from synth3d.run.frames import Scenes, process
+from synth3d.run.pipeline import render_dataset
 from synth3d.spec import OpticsSpec, SceneSpec
 
 DIST = [-0.28, 0.09, 0.004, -0.003, -0.01]
@@ -209,7 +210,10 @@ def test_noise_is_added_after_exposure_before_the_tonemap():
     spec = spec.model_copy(update={"post": spec.post.model_copy(update={
         "tonemap": spec.post.tonemap.model_copy(update={"auto_exposure": True, "operator": "clip"}),
         "optics": OpticsSpec(noise_full_well_e=1000.0, seed=5)})})
-    out, _, tm = apply_optics(rgb, None, frame, spec)
+    from synth3d.post.tonemap import _white_balance_and_ev
+
+    out, _, tm = apply_optics(rgb, None, frame, spec,
+                              lambda x: _white_balance_and_ev(x, spec.post.tonemap)[2])
     assert tm.exposure_ev == 0 and not tm.auto_exposure
     # Exposed to middle grey, then Poisson with 180 electrons: relative std 1/sqrt(180).
     assert abs(out.mean() - 0.18) < 0.005

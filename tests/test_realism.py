@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from synth3d.render.renderer import Renderer
-from synth3d.run.pipeline import Scenes
+from synth3d.run.frames import Scenes
 
 
 def _crease_template(ao_radius: float = 0.2) -> dict:

@@ -8,6 +8,8 @@ vignetting move no pixel, so labels are those of the render; distortion moves pi
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..frame import Frame
@@ -96,20 +98,16 @@ def sensor_noise(raw: np.ndarray, full_well_e: float, read_e: float,
     return (noisy / full_well_e).astype(np.float32)
 
 
-def _exposure_ev(rgb: np.ndarray, tm: TonemapSpec) -> float:
-    from .tonemap import _white_balance_and_ev
-
-    return _white_balance_and_ev(rgb, tm)[2]
-
-
-def apply_optics(rgb: np.ndarray, alpha: np.ndarray | None, frame: Frame,
-                 spec: SceneSpec) -> tuple[np.ndarray, np.ndarray | None, TonemapSpec]:
+def apply_optics(rgb: np.ndarray, alpha: np.ndarray | None, frame: Frame, spec: SceneSpec,
+                 exposure_ev: Callable[[np.ndarray], float]
+                 ) -> tuple[np.ndarray, np.ndarray | None, TonemapSpec]:
     """The optics of ``spec`` on a composited linear image (``rgb`` (H, W, 3) float32,
     premultiplied by ``alpha`` when the background is transparent).
 
     Returns the new image, alpha and the tonemap spec to finish it with: when sensor noise is
     on, the exposure is applied here (noise lives in exposed sensor units) and the returned
-    spec's exposure is 0 with automatic exposure off (metered on the noise-free image)."""
+    spec's exposure is 0 with automatic exposure off (metered on the noise-free image by
+    ``exposure_ev``, the tonemap's own metering)."""
     opt = spec.post.optics or OpticsSpec()
     cam = spec.camera
     K = cam.K_array()
@@ -131,7 +129,7 @@ def apply_optics(rgb: np.ndarray, alpha: np.ndarray | None, frame: Frame,
             alpha = remap(np.ascontiguousarray(alpha, np.float32), K, cam.distortion)
     if opt.noise_full_well_e:
         straight = out if alpha is None else out / np.maximum(alpha, 1e-6)[..., None]
-        ev = _exposure_ev(straight, tm)
+        ev = exposure_ev(straight)
         raw = straight * np.float32(2.0 ** ev)
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(opt.seed)))
         raw = sensor_noise(raw, opt.noise_full_well_e, opt.noise_read_e, rng)

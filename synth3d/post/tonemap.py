@@ -88,7 +88,8 @@ def finish(frame: Frame, spec: SceneSpec) -> np.ndarray:
     if spec.post.optics is not None or spec.camera.distortion is not None:
         from .optics import apply_optics  # depth of field, vignetting, distortion, noise
 
-        rgb, alpha, tm = apply_optics(rgb, alpha, frame, spec)
+        rgb, alpha, tm = apply_optics(rgb, alpha, frame, spec,
+                                      lambda x: _white_balance_and_ev(x, tm)[2])
     if alpha is None:
         return tonemap_srgb8(rgb, tm)
     straight = rgb / np.maximum(alpha, 1e-6)[..., None]

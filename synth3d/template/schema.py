@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .optics import DistortionSpec, OpticsSpec, RealismSpec
+from .optics import DISTORTION_DOC, OPTICS_DOC, DistortionSpec, OpticsSpec, RealismSpec
 from .styles import step_union
 from .distributions import (
     check_range, ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
@@ -256,9 +256,7 @@ class CameraSpec(Model):
         "inside the image.")
     max_attempts: int = Field(100, ge=1, le=100000,
                               description="Layout attempts for require_all_in_frame.")
-    distortion: DistortionSpec | None = Field(
-        None, description="Lens distortion (OpenCV k1, k2, p1, p2, k3) applied after rendering; "
-        "labels follow it (the README's *Camera optics*).")
+    distortion: DistortionSpec | None = Field(None, description=DISTORTION_DOC)
 
     _fov = field_validator("fov_y_deg")(
         classmethod(lambda cls, v: check_range(v, 0.0, 180.0, lo_open=True, hi_open=True)))
@@ -432,9 +430,7 @@ class PostSpec(Model):
         "finished 8-bit frame (after background and tonemap): each `{pass: NAME, p: probability, "
         "params: {...}}`, params taking constants or distributions (see "
         "[Stylisation passes](#stylisation-passes)). Labels are untouched: no pass moves geometry.")
-    optics: OpticsSpec | None = Field(
-        None, description="Camera optics and sensor on the linear image: depth of field, "
-        "vignetting, sensor noise.")
+    optics: OpticsSpec | None = Field(None, description=OPTICS_DOC)
 
 
 class LabelsSpec(Model):
@@ -506,8 +502,7 @@ class Template(Model):
     objects: list[ObjectSpec] = Field(default_factory=list,
                                       description="Foreground object groups (labelled instances).")
     post: PostSpec = Field(default_factory=PostSpec, description="Post passes.")
-    realism: RealismSpec = Field(default_factory=RealismSpec,
-                                 description="Rendering effects: ambient occlusion.")
+    realism: RealismSpec = Field(default_factory=RealismSpec, description="Rendering effects.")
     labels: LabelsSpec = Field(default_factory=LabelsSpec, description="Labels and filters.")
     output: OutputSpec = Field(default_factory=OutputSpec, description="Output settings.")
 
