@@ -21,8 +21,8 @@ open floor (more than 15 cm away), in linear radiance, for synth3d and for Cycle
         --maps /tmp/realism/maps --json /tmp/realism/score.json
 
 ``--make`` renders the datasets and their references first (long: Cycles).
-Variants: ``all`` (everything at its defaults) and one ``no_<feature>`` per realism feature,
-which turns just that feature off; ``baseline`` turns every one off.
+Variants (see :func:`variant`): ``baseline`` (every realism feature off: the renderer before
+them), ``default``, ``all`` and one ``no_<feature>`` per feature (all on but that one).
 """
 from __future__ import annotations
 
@@ -51,16 +51,20 @@ def _features() -> dict:
     """Realism features the renderer has: name → (SceneSpec section, field, off value)."""
     from synth3d.spec import RealismSpec
 
-    known = {"ao": ("realism", "ao", False),
-             "contact_shadows": ("realism", "contact_shadows", False),
-             "soft_shadows": ("realism", "soft_shadows", False)}
-    return {k: v for k, v in known.items() if v[1] in RealismSpec.model_fields}
+    known = ("ao", "contact_shadows", "soft_shadows")
+    return [k for k in known if k in RealismSpec.model_fields]
 
 
-def variant(spec, off: list[str]):
+def variant(spec, name: str):
+    """``default``: the SceneSpec as stored (the template's defaults); ``all``: every feature
+    on; ``baseline``: every feature off (today's renderer); ``no_<f>``: all but ``f``."""
     feats = _features()
-    r = spec.realism.model_copy(update={feats[f][1]: feats[f][2] for f in off if f in feats})
-    return spec.model_copy(update={"realism": r})
+    if name == "default":
+        return spec
+    on = {f: name != "baseline" for f in feats}
+    if name.startswith("no_"):
+        on[name[3:]] = False
+    return spec.model_copy(update={"realism": spec.realism.model_copy(update=on)})
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
@@ -153,7 +157,7 @@ def main(argv=None) -> int:
         make_sets(data, ref, args.samples, args.blender_python)
     feats = list(_features())
     names = (args.variants.split(",") if args.variants
-             else ["all"] + (["baseline"] + [f"no_{f}" for f in feats] if feats else []))
+             else ["baseline", "default", "all"] + [f"no_{f}" for f in feats])
     frames = []
     for name in SETS:
         for p in sorted((data / name / "scene").glob("*.json")) if (data / name).exists() else []:
@@ -172,8 +176,7 @@ def main(argv=None) -> int:
             z = np.load(rp)
             ref8 = finish_reference(z["rgba"], spec0)
             for v in names:
-                off = feats if v == "baseline" else ([v[3:]] if v.startswith("no_") else [])
-                spec = variant(spec0, off)
+                spec = variant(spec0, v)
                 t0 = time.perf_counter()
                 frame = renderer.render(spec)
                 ours = finish(frame, spec)

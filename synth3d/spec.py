@@ -209,11 +209,11 @@ class OpticsSpec(_Spec):
 class RealismSpec(_Spec):
     """Rendering effects of :mod:`synth3d.render` (see the template's ``realism``): ``ao``
     ground-truth ambient occlusion of the indirect light within ``ao_radius_m``;
-    ``soft_shadows`` penumbrae from the HDRI sun's angular size (PCSS)."""
+    ``soft_shadows`` penumbrae from the HDRI sun's angular size (PCSS; off by default)."""
 
     ao: bool = True
     ao_radius_m: float = 0.1
-    soft_shadows: bool = True
+    soft_shadows: bool = False
 
 
 class PostSpec(_Spec):

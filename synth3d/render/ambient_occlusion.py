@@ -9,7 +9,7 @@ them). The result is the *fraction* of the unoccluded cosine-weighted integral, 
 gets exactly 1 (samples closer than a small tangent bias to the pixel's own plane never occlude).
 
 Cost control for software rasterisers: AO is computed at half resolution (2 × 2 pixels per AO
-texel), 3 slices × 2 sides × 4 steps, with the slice angle and step offsets jittered on a 4 × 4
+texel), 2 slices × 2 sides × 4 steps, with the slice angle and step offsets jittered on a 4 × 4
 pattern that a depth-aware 4 × 4 blur then averages out. The colour pass reads the blurred AO
 bilinearly at each pixel and multiplies the ambient diffuse (SH) term by it and the ambient
 specular term by Lagarde's specular occlusion; the shadow catcher's ambient share too, so the
@@ -115,7 +115,7 @@ void main() {
 """
 
 BLUR_FRAGMENT = """
-uniform sampler2D ao_raw;
+uniform sampler2D ao_raw;      // bilinear
 uniform sampler2D depth_tex;
 uniform ivec2 full_size;
 uniform ivec2 ao_size;
@@ -125,20 +125,22 @@ void main() {
     ivec2 q = ivec2(gl_FragCoord.xy);
     float zc = texelFetch(depth_tex, min(q * 2, full_size - 1), 0).r;
     float sum = 0.0, wsum = 0.0;
-    for (int j = -2; j < 2; ++j)
-        for (int i = -2; i < 2; ++i) {
-            ivec2 t = clamp(q + ivec2(i, j), ivec2(0), ao_size - 1);
-            float zt = texelFetch(depth_tex, min(t * 2, full_size - 1), 0).r;
-            // Depth-aware: texels on another surface (a 5 % depth jump) barely count.
+    // A 4 × 4 box as four bilinear taps, each the mean of a 2 × 2 quad, weighted by how close
+    // the quad's depth is to this texel's (a 5 % depth jump barely counts): the 4 × 4 jitter of
+    // the AO pass averages out and the blur does not cross object edges.
+    for (int j = -1; j <= 1; j += 2)
+        for (int i = -1; i <= 1; i += 2) {
+            ivec2 e = q + ivec2(i, j);  // the corner shared by the quad's four texels
+            float zt = texelFetch(depth_tex, clamp(e * 2 - 1, ivec2(0), full_size - 1), 0).r;
             float w = zc > 0.0 ? exp(-abs(zt - zc) / (0.05 * zc)) : 1.0;
-            sum += w * texelFetch(ao_raw, t, 0).r;
+            sum += w * texture(ao_raw, vec2(e) / vec2(ao_size)).r;
             wsum += w;
         }
     ao_out = sum / max(wsum, 1e-6);
 }
 """
 
-SLICES = 3
+SLICES = 2
 STEPS = 4
 
 
@@ -166,7 +168,7 @@ class AmbientOcclusion:
             t = int(gl.glGenTextures(1))
             gl.glBindTexture(gl.GL_TEXTURE_2D, t)
             gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, gl.GL_R16F, w, h, 0, gl.GL_RED, gl.GL_FLOAT, None)
-            filt = gl.GL_LINEAR if k == 1 else gl.GL_NEAREST
+            filt = gl.GL_LINEAR  # the blur and the colour pass read them bilinearly
             gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, filt)
             gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, filt)
             gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE)

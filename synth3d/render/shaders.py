@@ -219,7 +219,9 @@ float soft_shadow(int k, vec3 c) {
         sum += dot(blk, d);
         n += dot(blk, vec4(1.0));
     }
-    if (n == 0.0) return 1.0;
+    if (n == 0.0) return 1.0;   // no blocker near: lit
+    if (n == 16.0 && shadow_search[k] > 2.0 * clamp((ref - sum / n) * shadow_soft[k], 0.5, 24.0))
+        return 0.0;             // blockers all around, farther than the penumbra: umbra
     float pen = clamp((ref - sum / n) * shadow_soft[k], 0.5, 24.0);
     float vis = 0.0;
     for (int i = 0; i < 8; ++i) {
