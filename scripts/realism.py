@@ -120,6 +120,35 @@ def floor_darkening(lin: np.ndarray, depth_m: np.ndarray, instance: np.ndarray, 
     return float(1.0 - near.mean() / far.mean())
 
 
+def figure(data: Path, ref: Path, which: str, png: str) -> int:
+    """One frame as the README shows it: synth3d before (baseline) and after (all), Cycles;
+    below, the ꟻLIP error maps of before and after (magma, 0 = black … 1 = white)."""
+    import cv2
+
+    from reference_cycles import finish_reference
+    from synth3d.post.tonemap import finish
+    from synth3d.render.renderer import Renderer
+    from synth3d.spec import SceneSpec
+
+    set_name, idx = which.split("/")
+    spec0 = SceneSpec.from_json((data / set_name / "scene" / f"{idx}.json").read_text())
+    ref8 = finish_reference(np.load(ref / set_name / f"{idx}.linear.npz")["rgba"], spec0)
+    tiles, maps = [], []
+    with Renderer(*SIZE) as r:
+        for v in ("baseline", "all"):
+            spec = variant(spec0, v)
+            img = finish(r.render(spec), spec)
+            fl, emap = flip_error(ref8, img)
+            tiles.append(img[..., ::-1])
+            maps.append(cv2.applyColorMap(np.clip(emap * 255, 0, 255).astype(np.uint8),
+                                          cv2.COLORMAP_MAGMA))
+            print(f"{which} {v}: ꟻLIP {fl:.4f}")
+    blank = np.full_like(maps[0], 255)
+    grid = np.vstack([np.hstack(tiles + [ref8[..., ::-1]]), np.hstack(maps + [blank])])
+    cv2.imwrite(png, grid, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    return 0
+
+
 def make_sets(data: Path, ref: Path, samples: int, blender_python: str) -> None:
     for name, (template, n) in SETS.items():
         if not template.exists():
@@ -148,6 +177,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="write the scores here")
     ap.add_argument("--variants", default=None,
                     help="comma list (default: all, baseline and no_<feature> for each feature)")
+    ap.add_argument("--figure", nargs=2, metavar=("SET/INDEX", "PNG"),
+                    help="write a README figure of one frame: baseline, all, Cycles and their "
+                    "ꟻLIP maps (e.g. overcast/000001 docs/images/realism.png)")
     ap.add_argument("--make", action="store_true", help="render the sets and references first")
     ap.add_argument("--samples", type=int, default=128)
     ap.add_argument("--blender-python", default=str(ROOT / ".venv-ref" / "bin" / "python"))
@@ -167,6 +199,8 @@ def main(argv=None) -> int:
     if not frames:
         print("no frames with references under", data, ref)
         return 1
+    if args.figure:
+        return figure(data, ref, *args.figure)
     results = {v: {"per_frame": {}} for v in names}
     renderer = Renderer(*SIZE)
     cmap = None

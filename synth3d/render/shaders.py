@@ -394,7 +394,11 @@ void main() {
         float ao = ambient_occlusion();
         // Specular occlusion from AO (Lagarde & de Rousiers 2014).
         float so = clamp(pow(nv + ao, exp2(-16.0 * rough - 1.0)) - 1.0 + ao, 0.0, 1.0);
-        color += diff * (1.0 - spec_w) * max(sh_eval(N), 0.0) * ao;
+        // Multi-bounce: light reflected inside the occluded region returns, the more so the
+        // brighter the albedo (Jimenez et al. 2016's fit), per channel.
+        vec3 ga = 2.0404 * diff - 0.3324, gb = -4.7951 * diff + 0.6417, gc = 2.7552 * diff + 0.6903;
+        vec3 ao3 = max(vec3(ao), ((ga * ao + gb) * ao + gc) * ao);
+        color += diff * (1.0 - spec_w) * max(sh_eval(N), 0.0) * ao3;
         color += spec_w * prefiltered * so;
     }
     frag = vec4(color * alpha, alpha);
