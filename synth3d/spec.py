@@ -35,6 +35,9 @@ class CameraSpec(_Spec):
     T_world_cam: Mat
     znear: float
     zfar: float
+    distortion: list[float] | None = None
+    """OpenCV Brown–Conrady ``[k1, k2, p1, p2, k3]`` applied after rendering through ``K``
+    (see :mod:`synth3d.lens`); None or all zero: a pinhole camera."""
 
     def K_array(self) -> np.ndarray:
         return np.asarray(self.K, dtype=np.float64)
@@ -228,10 +231,40 @@ class StyleStepSpec(_Spec):
     params: dict[str, Any] = {}
 
 
+class OpticsSpec(_Spec):
+    """Camera optics and sensor, applied to the linear image before the tonemap (see
+    :mod:`synth3d.post.optics`): thin-lens depth of field (``dof_f_number`` None: off;
+    ``dof_focus_m`` None: focus on the depth seen at the principal point; the lens's focal
+    length is ``fx · sensor_width_mm / width``), natural vignetting (``vignetting`` 0..1 of the
+    cos⁴ falloff), and sensor noise (``noise_full_well_e`` None: off) — Poisson shot noise of
+    a sensor whose exposed value 1.0 collects that many electrons, plus Gaussian read noise of
+    ``noise_read_e`` electrons — drawn from ``seed``."""
+
+    dof_f_number: float | None = None
+    dof_focus_m: float | None = None
+    sensor_width_mm: float = 36.0
+    vignetting: float = 0.0
+    noise_full_well_e: float | None = None
+    noise_read_e: float = 0.0
+    seed: int = 0
+
+
+class RealismSpec(_Spec):
+    """Rendering effects of :mod:`synth3d.render` (see the template's ``realism``): ``ao``
+    ground-truth ambient occlusion of the indirect light within ``ao_radius_m``;
+    ``soft_shadows`` penumbrae from the HDRI sun's angular size (PCSS; off by default)."""
+
+    ao: bool = True
+    ao_radius_m: float = 0.1
+    soft_shadows: bool = False
+
+
 class PostSpec(_Spec):
-    """``styles`` run in order on the finished 8-bit frame (see :mod:`synth3d.post.styles`)."""
+    """``styles`` run in order on the finished 8-bit frame (see :mod:`synth3d.post.styles`);
+    ``optics`` (None: none) act on the linear image before the tonemap."""
 
     tonemap: TonemapSpec = TonemapSpec()
+    optics: OpticsSpec | None = None
     styles: list[StyleStepSpec] = []
 
 
@@ -267,6 +300,7 @@ class SceneSpec(_Spec):
     output: OutputSpec = OutputSpec()
     physics: PhysicsRecord | None = None
     layout_attempts: int = 1
+    realism: RealismSpec = RealismSpec()
 
     def to_json(self) -> str:
         """Canonical JSON text (sorted keys, 2-space indent, trailing newline). An empty
@@ -289,6 +323,12 @@ class SceneSpec(_Spec):
         for o in data["objects"]:  # likewise a card set without matte settings
             if o.get("alpha") and o["alpha"].get("matte") is None:
                 o["alpha"].pop("matte", None)
+        if data["post"].get("optics") is None:  # frames without optics keep their JSON too
+            data["post"].pop("optics", None)
+        if data["realism"] == RealismSpec().model_dump(mode="json"):  # the defaults
+            del data["realism"]
+        if data["camera"].get("distortion") is None:
+            data["camera"].pop("distortion", None)
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod

@@ -42,7 +42,7 @@ def _project(K, pts_cam):
     return uv, z
 
 
-def _keypoints(o, K, T_cam_asset, depth, instance, W, H):
+def _keypoints(o, K, T_cam_asset, depth, instance, W, H, dist=None):
     names = list(BOX_KEYPOINTS)
     lo, hi = np.asarray(o.bounds_asset, float)
     pts = np.vstack([box_corners(o.bounds_asset), (lo + hi) / 2])
@@ -51,7 +51,12 @@ def _keypoints(o, K, T_cam_asset, depth, instance, W, H):
         names += [n for n, _ in declared]
         pts = np.vstack([pts, np.array([p for _, p in declared], float)])
     pc = pts @ T_cam_asset[:3, :3].T + T_cam_asset[:3, 3]
-    uv, z = _project(K, pc)
+    if dist is not None:
+        from ..lens import project
+
+        uv, z = project(K, dist, pc)  # through the lens distortion, as OpenCV projects
+    else:
+        uv, z = _project(K, pc)
     vis = []
     for k, ((u, v), zk) in enumerate(zip(uv, z)):
         col, row = int(np.floor(u + 0.5)), int(np.floor(v + 0.5))
@@ -173,7 +178,7 @@ def object_labels(frame, spec: SceneSpec, min_pixels: int = 1, min_visible_fract
             "R_m2c": R.tolist(), "t_m2c": t.tolist(), "scale": s,
             "bbox3d_world": (corners @ o.T_array()[:3, :3].T + o.T_array()[:3, 3]).tolist(),
             "bbox3d_cam": (corners @ T_ca[:3, :3].T + T_ca[:3, 3]).tolist(),
-            "keypoints": _keypoints(o, K, T_ca, frame.depth_m, inst, W, H),
+            "keypoints": _keypoints(o, K, T_ca, frame.depth_m, inst, W, H, cam.distortion),
         })
         labels.append(lab)
     return labels, dropped

@@ -84,9 +84,15 @@ def finish(frame: Frame, spec: SceneSpec) -> np.ndarray:
 
     Returns (H, W, 3) uint8, or (H, W, 4) uint8 (straight alpha) for a transparent background."""
     rgb, alpha = composite(frame, spec)
+    tm = spec.post.tonemap
+    if spec.post.optics is not None or spec.camera.distortion is not None:
+        from .optics import apply_optics  # depth of field, vignetting, distortion, noise
+
+        rgb, alpha, tm = apply_optics(rgb, alpha, frame, spec,
+                                      lambda x: _white_balance_and_ev(x, tm)[2])
     if alpha is None:
-        return tonemap_srgb8(rgb, spec.post.tonemap)
+        return tonemap_srgb8(rgb, tm)
     straight = rgb / np.maximum(alpha, 1e-6)[..., None]
-    out = tonemap_srgb8(straight, spec.post.tonemap)
+    out = tonemap_srgb8(straight, tm)
     a8 = np.round(np.clip(alpha, 0, 1) * 255.0).astype(np.uint8)
     return np.dstack([out, a8])

@@ -174,6 +174,7 @@ class Targets:
         self.msaa = int(msaa)
         self.size = None
         self._fbos: dict = {}
+        self.textures: dict = {}  # name → texture id of the attachments that are textures
 
     def fbo(self, name: str) -> int:
         return self._fbos[name][0]
@@ -194,10 +195,26 @@ class Targets:
                 gl.glRenderbufferStorage(gl.GL_RENDERBUFFER, fmt, width, height)
             return int(r)
 
+        def tex(fmt, name):
+            # A texture instead of a renderbuffer: later passes (ambient occlusion) sample it.
+            t = int(gl.glGenTextures(1))
+            gl.glBindTexture(gl.GL_TEXTURE_2D, t)
+            gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, fmt, width, height, 0, gl.GL_RED, gl.GL_FLOAT,
+                            None)
+            for k in (gl.GL_TEXTURE_MIN_FILTER, gl.GL_TEXTURE_MAG_FILTER):
+                gl.glTexParameteri(gl.GL_TEXTURE_2D, k, gl.GL_NEAREST)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+            self.textures[name] = t
+            return ("tex", t)
+
         def fbo(name, colours, depth):
             fb = gl.glGenFramebuffers(1)
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, fb)
             for i, c in enumerate(colours):
+                if isinstance(c, tuple):
+                    gl.glFramebufferTexture2D(gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0 + i,
+                                              gl.GL_TEXTURE_2D, c[1], 0)
+                    continue
                 gl.glFramebufferRenderbuffer(gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0 + i,
                                              gl.GL_RENDERBUFFER, c)
             if depth is not None:
@@ -206,13 +223,14 @@ class Targets:
             status = gl.glCheckFramebufferStatus(gl.GL_FRAMEBUFFER)
             if status != gl.GL_FRAMEBUFFER_COMPLETE:
                 raise RenderError("GL", f"framebuffer '{name}' incomplete (status {status:#x})")
-            self._fbos[name] = (int(fb), colours + ([depth] if depth is not None else []))
+            self._fbos[name] = (int(fb), [c for c in colours if not isinstance(c, tuple)]
+                                + ([depth] if depth is not None else []))
 
         # Half floats: 11-bit mantissas keep 8-bit sRGB texels exact through the linear pipeline
         # (the nearest decision boundary is > 10× farther than the rounding error) and reach 65504.
         fbo("colour_ms", [rb(gl.GL_RGBA16F, self.msaa)], rb(gl.GL_DEPTH_COMPONENT24, self.msaa))
         fbo("colour", [rb(gl.GL_RGBA16F)], None)
-        fbo("ids", [rb(gl.GL_R32UI), rb(gl.GL_R32F), rb(gl.GL_RGBA16F)],
+        fbo("ids", [rb(gl.GL_R32UI), tex(gl.GL_R32F, "depth_z"), rb(gl.GL_RGBA16F)],
             rb(gl.GL_DEPTH_COMPONENT32F))
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         self.size = (width, height)
@@ -221,7 +239,10 @@ class Targets:
         for fb, rbs in self._fbos.values():
             self.gl.glDeleteFramebuffers(1, [fb])
             self.gl.glDeleteRenderbuffers(len(rbs), rbs)
+        for t in self.textures.values():
+            self.gl.glDeleteTextures(1, [t])
         self._fbos = {}
+        self.textures = {}
         self.size = None
 
 

@@ -21,6 +21,7 @@ def scene_lights(spec: SceneSpec) -> dict:
 
     dirs, points, spots = [], [], []
     dir_cast, spot_cast = [], []  # whether each light casts a shadow
+    dir_soft = []  # tan of each directional light's angular radius (0: a hard shadow)
     sh = np.zeros((9, 3), np.float32)
     env = spec.environment
     if env.hdri and env.lighting:
@@ -29,6 +30,7 @@ def scene_lights(spec: SceneSpec) -> dict:
         if lit.sun_direction is not None:
             dirs.append((lit.sun_direction, lit.sun_intensity))
             dir_cast.append(env.shadows)
+            dir_soft.append(math.tan(lit.sun_radius_rad) if spec.realism.soft_shadows else 0.0)
     else:
         sh[0] = np.asarray(env.ambient) / 0.282095
     for L in spec.lights:
@@ -36,6 +38,7 @@ def scene_lights(spec: SceneSpec) -> dict:
         if L.type == "directional":
             dirs.append((np.asarray(L.direction), rad))
             dir_cast.append(L.shadows)
+            dir_soft.append(0.0)
         elif L.type == "point":
             points.append((np.asarray(L.position), rad))
         else:
@@ -48,7 +51,7 @@ def scene_lights(spec: SceneSpec) -> dict:
     if sum(dir_cast) + sum(spot_cast) > MAX_SHADOWS:
         raise RenderError("lights", f"more than {MAX_SHADOWS} shadow-casting lights")
     return {"dirs": dirs, "points": points, "spots": spots, "sh": sh,
-            "dir_cast": dir_cast, "spot_cast": spot_cast, "env": env}
+            "dir_cast": dir_cast, "spot_cast": spot_cast, "dir_soft": dir_soft, "env": env}
 
 
 def bind_lights(prog, lights: dict, cam_pos: np.ndarray, shadows) -> None:
@@ -75,6 +78,12 @@ def bind_lights(prog, lights: dict, cam_pos: np.ndarray, shadows) -> None:
         prog.fv("spot_cos_inner", inner, n)
     prog.vec3("sh", lights["sh"], 9)
     shadows.bind(prog, lights)
+    ao_tex = lights.get("ao_tex")
+    if ao_tex:  # ambient occlusion (render/ambient_occlusion.py), on unit 5
+        gl.glActiveTexture(gl.GL_TEXTURE5)
+        gl.glBindTexture(gl.GL_TEXTURE_2D, ao_tex)
+        prog.i("ao_tex", 5)
+        gl.glUniform2f(prog.loc("ao_inv_size"), *lights["ao_inv_size"])
     env_tex = lights.get("env_tex")
     gl.glActiveTexture(gl.GL_TEXTURE3)
     gl.glBindTexture(gl.GL_TEXTURE_CUBE_MAP, env_tex or 0)

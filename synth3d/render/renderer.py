@@ -75,6 +75,7 @@ class Renderer:
         self._draw = Draw(gl, self._programs, self._shadows)
         self._targets = Targets(gl, self.msaa)
         self._targets.resize(width, height)
+        self._ao = None  # ambient occlusion, made on first use
 
     @property
     def _staged(self):
@@ -141,6 +142,8 @@ class Renderer:
                                                    ("HAS_CATCHER", env.shadow_catcher)) if on)
         if lights["shadow_maps"]:
             lights["features"] += (("N_SHADOWS", len(lights["shadow_maps"])),)
+            if any(m["soft"] > 0 for m in lights["shadow_maps"]):
+                lights["features"] += ("SOFT_SHADOWS",)
         return lights
 
     def render(self, spec: SceneSpec, amodal: bool = False, normals: bool = False) -> Frame:
@@ -190,10 +193,20 @@ class Renderer:
         gl.glDepthFunc(gl.GL_LESS)
         gl.glDepthMask(gl.GL_TRUE)
         cam_pos = T_wc[:3, 3]
+        ao = spec.realism.ao and spec.realism.ao_radius_m > 0
+        if ao:  # ids and depth first: ambient occlusion reads the depth
+            ids, depth, normals_cam = id_pass(self._draw, self._targets, opaque + blended, V, P,
+                                              lights, cam_pos, W, H, normals)
+            self._ambient_occlusion(spec, lights, K, W, H)
         rgba = colour_pass(self._draw, self._targets, opaque, catcher, blended, V, P, lights,
                            cam_pos, W, H)
-        ids, depth, normals_cam = id_pass(self._draw, self._targets, opaque + blended, V, P,
-                                          lights, cam_pos, W, H, normals)
+        if ao:
+            gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._targets.fbo("ids"))  # for amodal
+            gl.glDisable(gl.GL_BLEND)
+            gl.glDisable(gl.GL_MULTISAMPLE)
+        else:
+            ids, depth, normals_cam = id_pass(self._draw, self._targets, opaque + blended, V, P,
+                                              lights, cam_pos, W, H, normals)
         amodal_masks = in_frame = bbox_obj = None
         if amodal:
             amodal_masks, in_frame, bbox_obj = amodal_pass(self._draw, spec, items, V, P, K,
@@ -207,6 +220,22 @@ class Renderer:
                      depth_m=depth.copy(), instance=ids.astype(np.uint16), normals_cam=normals_cam,
                      amodal=amodal_masks, in_frame=in_frame, bbox_obj=bbox_obj)
 
+    def _ambient_occlusion(self, spec: SceneSpec, lights: dict, K, W: int, H: int) -> None:
+        """GTAO of the id pass's depth; the colour pass then reads it (feature HAS_AO)."""
+        gl = self.gl
+        if self._ao is None:
+            from .ambient_occlusion import AmbientOcclusion
+
+            self._ao = AmbientOcclusion(gl)
+        w2, h2 = (W + 1) // 2, (H + 1) // 2
+        lights["ao_tex"] = self._ao.run(self._targets.textures["depth_z"], K, W, H,
+                                        spec.realism.ao_radius_m)
+        lights["ao_inv_size"] = (1.0 / (2 * w2), 1.0 / (2 * h2))
+        lights["features"] += ("HAS_AO",)
+        self._draw.new_view()  # the colour programs must bind the AO texture
+        gl.glViewport(0, 0, W, H)
+        gl.glEnable(gl.GL_DEPTH_TEST)
+
     def close(self):
         """Free GL resources and the context."""
         if getattr(self, "_platform", None) is None:
@@ -218,6 +247,8 @@ class Renderer:
             self._programs.close()
             self._env.close()
             self._shadows.close()
+            if self._ao is not None:
+                self._ao.close()
         finally:
             _platform.release_context(self._platform)
             self._platform = None

@@ -178,6 +178,15 @@ uniform int dir_shadow[MAX_LIGHTS];
 uniform int spot_shadow[MAX_LIGHTS];
 uniform int shadow_catcher;  // this draw is the invisible shadow-catching ground
 
+#ifdef HAS_AO
+// Ambient occlusion of the indirect light (synth3d.render.ambient_occlusion), half resolution.
+uniform sampler2D ao_tex;
+uniform vec2 ao_inv_size;   // 1 / (2 × the AO texture's size)
+float ambient_occlusion() { return texture(ao_tex, gl_FragCoord.xy * ao_inv_size).r; }
+#else
+float ambient_occlusion() { return 1.0; }
+#endif
+
 layout(location = 0) out vec4 frag;
 
 const float PI = 3.14159265358979;
@@ -187,11 +196,56 @@ const float PI = 3.14159265358979;
 // Visibility of every shadow-casting light at this fragment, computed once.
 float shadow_of[MAX_SHADOWS + 1];
 
+#ifdef SOFT_SHADOWS
+// Soft shadows of lights with an angular size (the HDRI's sun): percentage-closer soft shadows
+// (Fernando 2005). A blocker search (4 gathers of raw depths) finds the mean blocker depth;
+// the penumbra is (receiver − blocker depth) × shadow_soft texels; 8 gathered comparison taps
+// on a disc of that radius, rotated per pixel on a 4 × 4 pattern, filter it.
+uniform sampler2DArray shadow_depth;
+uniform float shadow_soft[N_SHADOWS];    // penumbra texels per unit of depth (0: 4-tap PCF)
+uniform float shadow_search[N_SHADOWS];  // blocker search radius (texels)
+const vec2 DISC8[8] = vec2[8](vec2(-0.326, -0.406), vec2(-0.840, -0.074), vec2(-0.696, 0.457),
+                              vec2(-0.203, 0.621), vec2(0.962, -0.195), vec2(0.473, -0.480),
+                              vec2(0.519, 0.767), vec2(0.185, -0.893));
+const vec2 DISC4[4] = vec2[4](vec2(-0.5, -0.5), vec2(0.5, -0.5), vec2(-0.5, 0.5), vec2(0.5, 0.5));
+
+float soft_shadow(int k, vec3 c) {
+    float ref = c.z - shadow_bias[k];
+    ivec2 q = ivec2(gl_FragCoord.xy) & 3;
+    float a = (float(q.x * 4 + q.y) * 0.618034) * 6.2831853;
+    mat2 rot = mat2(cos(a), sin(a), -sin(a), cos(a));
+    float sum = 0.0, n = 0.0;
+    for (int i = 0; i < 4; ++i) {
+        vec2 o = rot * DISC4[i] * (shadow_search[k] * shadow_texel);
+        vec4 d = textureGather(shadow_depth, vec3(c.xy + o, float(k)));
+        vec4 blk = vec4(lessThan(d, vec4(ref)));
+        sum += dot(blk, d);
+        n += dot(blk, vec4(1.0));
+    }
+    if (n == 0.0) return 1.0;   // no blocker near: lit
+    if (n == 16.0 && shadow_search[k] > 2.0 * clamp((ref - sum / n) * shadow_soft[k], 0.5, 24.0))
+        return 0.0;             // blockers all around, farther than the penumbra: umbra
+    float pen = clamp((ref - sum / n) * shadow_soft[k], 0.5, 24.0);
+    float vis = 0.0;
+    for (int i = 0; i < 8; ++i) {
+        vec2 o = rot * DISC8[i] * (pen * shadow_texel);
+        vis += dot(textureGather(shadow_maps, vec3(c.xy + o, float(k)), ref), vec4(0.25));
+    }
+    return vis / 8.0;
+}
+#endif
+
 void compute_shadows() {
 #ifdef N_SHADOWS
     for (int k = 0; k < N_SHADOWS; ++k) {
         vec3 c = v_shadow[k].xyz / v_shadow[k].w;
         float vis = 1.0;
+#ifdef SOFT_SHADOWS
+        if (shadow_soft[k] > 0.0 && c.z < 1.0 && c.x > 0.0 && c.y > 0.0 && c.x < 1.0 && c.y < 1.0) {
+            shadow_of[k] = soft_shadow(k, c);
+            continue;
+        }
+#endif
         if (c.z < 1.0 && c.x > 0.0 && c.y > 0.0 && c.x < 1.0 && c.y < 1.0) {
             // One gather: four depth comparisons (2x2 texels) averaged, a one-texel soft edge
             // (shadow maps are fitted to the objects, so a texel is about a millimetre on a
@@ -251,7 +305,7 @@ void catcher() {
     // premultiplied black so compositing darkens the background by exactly that share.
     vec3 N = vec3(0.0, 0.0, 1.0);
     vec3 full = max(sh_eval(N), 0.0);
-    vec3 lit = full;
+    vec3 lit = full * ambient_occlusion();
     for (int i = 0; i < n_dir; ++i) {
         vec3 c = dir_rad[i] * max(dot(N, normalize(dir_dir[i])), 0.0);
         full += c;
@@ -340,8 +394,15 @@ void main() {
 #else
         vec3 prefiltered = max(sh_eval(R), 0.0);
 #endif
-        color += diff * (1.0 - spec_w) * max(sh_eval(N), 0.0);
-        color += spec_w * prefiltered;
+        float ao = ambient_occlusion();
+        // Specular occlusion from AO (Lagarde & de Rousiers 2014).
+        float so = clamp(pow(nv + ao, exp2(-16.0 * rough - 1.0)) - 1.0 + ao, 0.0, 1.0);
+        // Multi-bounce: light reflected inside the occluded region returns, the more so the
+        // brighter the albedo (Jimenez et al. 2016's fit), per channel.
+        vec3 ga = 2.0404 * diff - 0.3324, gb = -4.7951 * diff + 0.6417, gc = 2.7552 * diff + 0.6903;
+        vec3 ao3 = max(vec3(ao), ((ga * ao + gb) * ao + gc) * ao);
+        color += diff * (1.0 - spec_w) * max(sh_eval(N), 0.0) * ao3;
+        color += spec_w * prefiltered * so;
     }
     frag = vec4(color * alpha, alpha);
 }

@@ -38,6 +38,14 @@ class ShadowMaps:
         gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, 0)
         self.texture = int(tex)
         self.framebuffer = int(gl.glGenFramebuffers(1))
+        # The same texture read as raw depths (no comparison) for the soft shadows' blocker search.
+        self.raw_sampler = int(gl.glGenSamplers(1))
+        for p, v in ((gl.GL_TEXTURE_COMPARE_MODE, gl.GL_NONE),
+                     (gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST),
+                     (gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST),
+                     (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
+                     (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)):
+            gl.glSamplerParameteri(self.raw_sampler, p, v)
 
     def render(self, items: list, lights: dict, draw: Callable, new_view: Callable) -> None:
         """Render a depth map for every shadow-casting directional and spot light; records their
@@ -66,9 +74,18 @@ class ShadowMaps:
         gl.glDepthFunc(gl.GL_LESS)
         gl.glDepthMask(gl.GL_TRUE)
         for layer, (kind, i, light) in enumerate(jobs):
+            soft = search = 0.0
             if kind == "dir":
                 Vl, Pl, offset, bias = directional_shadow(np.asarray(light[0], float), pts, S)
                 origin, persp = np.zeros(3), 0
+                tan_r = lights.get("dir_soft", [0.0] * (i + 1))[i]
+                if tan_r > 0:
+                    # Penumbra width (texels) per unit of shadow-map depth between blocker and
+                    # receiver: depth range (m) × tan(angular radius) / texel (m); the
+                    # blocker search looks as far as a blocker 0.3 m above the receiver reaches.
+                    texel_m, range_m = offset / 1.5, 1.5 * (offset / 1.5) / bias
+                    soft = range_m * tan_r / texel_m
+                    search = float(np.clip(0.3 * tan_r / texel_m, 1.0, 24.0))
             else:
                 pos, direction, _, cone = light
                 Vl, Pl, offset, bias = spot_shadow(np.asarray(pos, float),
@@ -82,7 +99,7 @@ class ShadowMaps:
                 for part in it.parts:
                     draw(it, part, Vl, Pl)
             maps.append({"mat": _BIAS @ Pl @ Vl, "offset": offset, "bias": bias,
-                         "persp": persp, "origin": origin})
+                         "persp": persp, "origin": origin, "soft": soft, "search": search})
             index[(kind, i)] = layer
         new_view()
         lights["shadows"], lights["shadow_maps"] = index, maps
@@ -104,11 +121,19 @@ class ShadowMaps:
             prog.iv("shadow_persp", [m["persp"] for m in maps], len(maps))
             prog.vec3("shadow_origin", [m["origin"] for m in maps], len(maps))
             prog.f("shadow_texel", 1.0 / self.size)
+            if any(m["soft"] > 0 for m in maps):
+                prog.fv("shadow_soft", [m["soft"] for m in maps], len(maps))
+                prog.fv("shadow_search", [m["search"] for m in maps], len(maps))
+                gl.glActiveTexture(gl.GL_TEXTURE6)
+                gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, self.texture)
+                gl.glBindSampler(6, self.raw_sampler)
+                prog.i("shadow_depth", 6)
         gl.glActiveTexture(gl.GL_TEXTURE4)
         gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, self.texture)
         prog.i("shadow_maps", 4)
 
     def close(self) -> None:
+        self.gl.glDeleteSamplers(1, [self.raw_sampler])
         self.gl.glDeleteTextures(1, [self.texture])
         self.gl.glDeleteFramebuffers(1, [self.framebuffer])
 

@@ -143,10 +143,12 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
     The image is finished (background, tonemap) and then run through the frame's style chain
     (``spec.post.styles``); labels come from the geometry alone."""
     from ..annotate import contour_map, depth_to_png16, object_labels, semantic_mask
+    from ..annotate.distortion import distort_frame
     from ..annotate.distractors import hide_distractors
     from ..post import finish
 
     frame = hide_distractors(frame, spec)  # unlabelled objects are id 0 from here on
+    pinhole, frame = frame, distort_frame(frame, spec)  # labels see the distorted camera
     kw = {} if labels is None else dict(min_pixels=labels.min_pixels,
                                         min_visible_fraction=labels.min_visible_fraction,
                                         polygons=labels.polygons)
@@ -163,7 +165,7 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
                                          out.crease_deg)
     if out.semantic:
         extras["semantic"] = semantic_mask(frame.instance, spec)
-    rgb = finish(frame, spec)
+    rgb = finish(pinhole, spec)  # composites the pinhole render, then distorts the picture
     if any(s.applied for s in spec.post.styles):
         from ..post.styles import apply_chain
 

@@ -18,6 +18,7 @@ from ..template.loading import LoadedTemplate
 from .backdrops import sample_backdrops
 from .camera import all_in_frame, sample_camera
 from .lighting import sample_environment, sample_lights
+from .optics import sample_distortion, sample_optics, sample_realism
 from .placement import Placer
 from .rng import stream
 from .splits import draw_split
@@ -84,7 +85,7 @@ class Sampler:
         return PostSpec(tonemap=TonemapSpec(operator=tm.operator,
                                             exposure_ev=sample_float(tm.exposure_ev, rng),
                                             auto_exposure=tm.auto_exposure, white_balance_k=wb),
-                        styles=styles)
+                        styles=styles, optics=sample_optics(self.t.post.optics, rs("optics")))
 
     def _output(self, seed: int, index: int) -> OutputSpec:
         t = self.t
@@ -162,7 +163,8 @@ class Sampler:
         return SceneSpec(
             template=self.t.name, seed=int(seed), index=int(index), attributes=attrs,
             camera=CameraSpec(width=self.width, height=self.height, K=K.tolist(),
-                              T_world_cam=T_wc.tolist(), znear=cam.znear, zfar=cam.zfar),
+                              T_world_cam=T_wc.tolist(), znear=cam.znear, zfar=cam.zfar,
+                              distortion=sample_distortion(cam.distortion, rs("distortion"))),
             objects=[p.spec for p in placed],
             lights=sample_lights(self.t.lights, rs("lights")),
             environment=sample_environment(self.t.environment, self.catalog, rs("environment")),
@@ -170,4 +172,5 @@ class Sampler:
             post=self._post(rs),
             output=self._output(seed, index),
             physics=record,
+            realism=sample_realism(self.t.realism, rs("realism")),
         )

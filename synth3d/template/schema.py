@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from .asset_sets import CATEGORY_FIELDS, AssetSetSpec, NormalizeSpec  # noqa: F401 — re-exported
 from .physics import FailureSpec, ObjectPhysicsSpec, PhysicsSpec
 from .placement import PlacementSpec
+from .optics import DISTORTION_DOC, OPTICS_DOC, DistortionSpec, OpticsSpec, RealismSpec
 from .styles import step_union
 from .distributions import (
     check_range, ColorDist, FloatDist, IntDist, Model, RandInt, Vec2, Vec3Dist,
@@ -164,6 +165,7 @@ class CameraSpec(Model):
         "inside the image.")
     max_attempts: int = Field(100, ge=1, le=100000,
                               description="Layout attempts for require_all_in_frame.")
+    distortion: DistortionSpec | None = Field(None, description=DISTORTION_DOC)
 
     _fov = field_validator("fov_y_deg")(
         classmethod(lambda cls, v: check_range(v, 0.0, 180.0, lo_open=True, hi_open=True)))
@@ -337,6 +339,7 @@ class PostSpec(Model):
         "finished 8-bit frame (after background and tonemap): each `{pass: NAME, p: probability, "
         "params: {...}}`, params taking constants or distributions (see "
         "[Stylisation passes](#stylisation-passes)). Labels are untouched: no pass moves geometry.")
+    optics: OpticsSpec | None = Field(None, description=OPTICS_DOC)
 
 
 class LabelsSpec(Model):
@@ -432,6 +435,7 @@ class Template(Model):
     objects: list[ObjectSpec] = Field(default_factory=list,
                                       description="Foreground object groups (labelled instances).")
     post: PostSpec = Field(default_factory=PostSpec, description="Post passes.")
+    realism: RealismSpec = Field(default_factory=RealismSpec, description="Rendering effects.")
     labels: LabelsSpec = Field(default_factory=LabelsSpec, description="Labels and filters.")
     output: OutputSpec = Field(default_factory=OutputSpec, description="Output settings.")
     physics: PhysicsSpec = Field(default_factory=PhysicsSpec,

@@ -215,7 +215,9 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
         s["camera"][str(im_id)] = {
             "cam_K": K.ravel().tolist(), "depth_scale": info["depth_scale"],
             "cam_R_w2c": T_cw[:3, :3].ravel().tolist(), "cam_t_w2c": (T_cw[:3, 3] * 1000).tolist()}
-        cam_first = cam_first or (K, r["width"], r["height"])
+        if cam.get("dist") is not None:  # OpenCV distortion [k1, k2, p1, p2, k3] next to cam_K
+            s["camera"][str(im_id)]["cam_dist"] = list(cam["dist"])
+        cam_first = cam_first or (K, r["width"], r["height"], cam.get("dist"))
         gts, infos = [], []
         for gt_id, lab in enumerate(r["annotations"]):
             obj_id = models[_model_key(lab)]
@@ -245,10 +247,12 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
                   "scale_or_size": list(k[2:])}
          for k, i in sorted(models.items(), key=lambda kv: kv[1])}))
     if cam_first is not None:
-        K, w, h = cam_first
-        atomic_write(root / "camera.json", dump_json({
-            "fx": K[0, 0], "fy": K[1, 1], "cx": K[0, 2], "cy": K[1, 2], "width": w, "height": h,
-            "depth_scale": info["depth_scale"]}))
+        K, w, h, dist = cam_first
+        camera = {"fx": K[0, 0], "fy": K[1, 1], "cx": K[0, 2], "cy": K[1, 2], "width": w,
+                  "height": h, "depth_scale": info["depth_scale"]}
+        if dist is not None:
+            camera["dist"] = list(dist)
+        atomic_write(root / "camera.json", dump_json(camera))
     return [root]
 
 

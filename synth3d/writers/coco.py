@@ -37,6 +37,9 @@ def coco_dict(rows: list[dict], info: dict) -> dict:
         image_id = r["index"]
         images.append({"id": image_id, "file_name": r["file_name"], "width": r["width"],
                        "height": r["height"]})
+        cam = r.get("camera") or {}
+        if cam.get("dist") is not None:  # a distorted camera: K and OpenCV's [k1, k2, p1, p2, k3]
+            images[-1]["camera"] = {"K": cam["K"], "dist": cam["dist"]}
         for a in r["annotations"]:
             ann = {"id": image_id * 65536 + a["id"], "image_id": image_id, "instance_id": a["id"],
                    "category_id": a["category_id"], "bbox": a["bbox"], "area": a["area"],

@@ -122,6 +122,8 @@ class FrameFiles:
                    "camera": {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam}}
         if spec.output.split is not None:  # the frame's train/val/test (output.split)
             ann_row["split"] = spec.output.split
+        if spec.camera.distortion is not None:  # OpenCV [k1, k2, p1, p2, k3] next to K
+            ann_row["camera"]["dist"] = list(spec.camera.distortion)
         self.write_format_frame(ann_row)
         return ({"index": spec.index, "seed": spec.seed, "files": files,
                  "attributes": spec.attributes}, ann_row)

@@ -1,0 +1,102 @@
+"""Rendering realism: ground-truth ambient occlusion of the indirect light."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from synth3d.color import srgb_to_linear
+from synth3d.render.renderer import Renderer
+from synth3d.run.frames import Scenes
+
+
+def _crease_template(ao_radius: float = 0.2) -> dict:
+    grey = {"type": "color", "color": [0.6, 0.6, 0.6]}
+    return {
+        "name": "crease", "size": [160, 120],
+        "camera": {"fov_y_deg": 50, "target": [0.0, 0.2, 0.0], "offset": [0.0, -0.35, 0.35]},
+        "environment": {"ambient": [0.5, 0.5, 0.5]},
+        "backdrops": [
+            {"type": "floor", "size": [3, 3], "texture": grey, "roughness": 1.0},
+            # A wall at y = 0.3 facing the origin: a 90° crease with the floor along y = 0.3.
+            {"type": "wall", "size": [3, 1.5], "distance": 0.3, "azimuth_deg": 90,
+             "texture": grey, "roughness": 1.0},
+        ],
+        "realism": {"ao": True, "ao_radius_m": ao_radius},
+    }
+
+
+def _world_points(spec, depth):
+    K, T = spec.camera.K_array(), spec.camera.T_array()
+    h, w = depth.shape
+    v, u = np.mgrid[0:h, 0:w]
+    rays = np.stack([(u - K[0, 2]) / K[0, 0], (v - K[1, 2]) / K[1, 1], np.ones((h, w))], -1)
+    return (rays * depth[..., None]) @ T[:3, :3].T + T[:3, 3]
+
+
+def _hidden_fraction(d: float, radius: float) -> float:
+    """Share of a floor point's cosine-weighted sky hidden by a wall at distance d when only
+    occluders within ``radius`` count: directions reach the wall within the radius iff their
+    horizontal component towards it is ≥ d / radius; cosine-weighted directions project
+    uniformly onto the unit disc (Malley), so the share is a disc segment's area over π."""
+    c = min(d / radius, 1.0)
+    return (math.acos(c) - c * math.sqrt(1 - c * c)) / math.pi
+
+
+def _multi_bounce(v: float, albedo: float) -> float:
+    """Jimenez et al. 2016's fit of light returning from inside the occluded region."""
+    a, b, c = 2.0404 * albedo - 0.3324, -4.7951 * albedo + 0.6417, 2.7552 * albedo + 0.6903
+    return max(v, ((a * v + b) * v + c) * v)
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    r = Renderer(160, 120)
+    yield r
+    r.close()
+
+
+def test_ao_darkens_a_crease_and_leaves_an_open_plane_unchanged(renderer):
+    spec = Scenes(_crease_template()).sample(0, 0)
+    assert spec.realism.ao and spec.realism.ao_radius_m == 0.2
+    on = renderer.render(spec)
+    off = renderer.render(spec.model_copy(update={"realism": spec.realism.model_copy(
+        update={"ao": False})}))
+    assert np.array_equal(on.depth_m, off.depth_m)
+    pts = _world_points(spec, on.depth_m)
+    lum_on = on.rgb @ np.array([0.2126, 0.7152, 0.0722])
+    lum_off = off.rgb @ np.array([0.2126, 0.7152, 0.0722])
+    ratio = lum_on / np.maximum(lum_off, 1e-6)
+    floor = (on.depth_m > 0) & (np.abs(pts[..., 2]) < 1e-3)
+    d_wall = 0.3 - pts[..., 1]
+    # Open floor, farther from the wall than the AO radius (plus the half-resolution blur's
+    # reach): exactly the light it had.
+    open_floor = floor & (d_wall > 0.3)
+    assert open_floor.sum() > 1000
+    assert np.abs(ratio[open_floor] - 1).max() < 0.01
+    # In the crease the floor loses about the share of sky the wall hides within the radius.
+    # (GTAO with 3 slices × 4 steps finds slightly less of the wall near the radius's edge.)
+    for lo, hi, tol in ((0.008, 0.03, 0.08), (0.03, 0.06, 0.08), (0.06, 0.1, 0.14)):
+        band = floor & (d_wall > lo) & (d_wall < hi)
+        assert band.sum() > 30
+        albedo = float(srgb_to_linear(np.array([0.6]))[0])  # the template's grey
+        expect = _multi_bounce(1 - np.mean([_hidden_fraction(d, 0.2) for d in d_wall[band]]),
+                               albedo)
+        got = float(np.median(ratio[band]))
+        assert abs(got - expect) < tol, (lo, hi, got, expect)
+    # Darker nearer the crease.
+    near = floor & (d_wall > 0.008) & (d_wall < 0.03)
+    mid = floor & (d_wall > 0.06) & (d_wall < 0.1)
+    assert np.median(ratio[near]) < 0.8
+    assert np.median(ratio[near]) < np.median(ratio[mid]) - 0.05
+
+
+def test_ao_off_by_template_and_spec_json_unchanged_by_default():
+    t = _crease_template()
+    t["realism"] = {"ao": False}
+    spec = Scenes(t).sample(0, 0)
+    assert not spec.realism.ao
+    assert '"realism"' in spec.to_json()
+    del t["realism"]
+    assert '"realism"' not in Scenes(t).sample(0, 0).to_json()  # defaults are left out
