@@ -61,8 +61,16 @@ def test_categories_from_folders_depth_and_regex():
     for u in objects.rglob("*.urdf"):
         for m in ET.parse(u).getroot().iter("mesh"):
             used.add((u.parent / m.get("filename")).resolve())
+    # Collision meshes shipped next to an asset (lego_vhacd.obj beside lego.obj) are not
+    # objects of their own either.
+    def collision_mesh(p):
+        return p.suffix == ".obj" and any(
+            p.stem.endswith(s) and any(q.stem == p.stem[: -len(s)] for q in p.parent.iterdir())
+            for s in ("_col", "_vhacd", "_collision"))
+
     expect = sorted(p for p in objects.rglob("*") if p.suffix.lower() in (".obj", ".urdf")
-                    and (p.suffix == ".urdf" or p.resolve() not in used))
+                    and (p.suffix == ".urdf" or (p.resolve() not in used
+                                                 and not collision_mesh(p))))
     assert sorted(Path(e.path) for e in cat.sets["objs"]) == expect
 
     # Category by depth below the set's folder, and by a regular expression.

@@ -104,6 +104,8 @@ COLLISION_SUFFIXES = ("_col", "_vhacd", "_collision")
 
 
 def _is_collision_file(p: Path, listed: set[Path]) -> bool:
+    if p.suffix.lower() == ".urdf":  # a URDF is an object (it names its own collision meshes)
+        return False
     for suffix in COLLISION_SUFFIXES:
         if p.stem.endswith(suffix) and len(p.stem) > len(suffix):
             base = p.stem[: -len(suffix)]
