@@ -118,7 +118,10 @@ def test_card_size_per_asset_from_pixel_size_on_the_article_sprites(tmp_path):
         inst = cv2.imread(str(out / "instance" / f"{i:06d}.png"), cv2.IMREAD_UNCHANGED)
         import json
 
-        spec = json.loads((out / "scene" / f"{i:06d}.json").read_text())
+        from synth3d.assets.roots import read_scene
+
+        # the written SceneSpec, its portable @ROOT asset paths resolved to files
+        spec = json.loads(read_scene(out / "scene" / f"{i:06d}.json").to_json())
         for o in spec["objects"]:
             img = cv2.imread(o["asset"], cv2.IMREAD_UNCHANGED)
             # the quad's height on screen: native pixels / 1078 of the frame height
