@@ -332,6 +332,21 @@ def test_folder_with_only_user_files_in_a_data_folder_is_refused(tmp_path, sub):
     assert sorted(p.name for p in out.iterdir()) == [sub]
 
 
+def test_folder_of_a_run_that_failed_before_any_frame_takes_the_corrected_template(tmp_path):
+    from synth3d.run.pipeline import render_dataset
+
+    out = tmp_path / "out"
+    tpl = _small(tmp_path)
+    render_dataset(tpl, out, n=1, seed=1)
+    (out / "manifest.jsonl").write_bytes(b"")  # as a run that died before finishing frame 0
+    r = run_cli("render", tpl, "-n", "1", "-o", out, "--seed", "2", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "dataset.json").read_text())["seed"] == 2
+    # with a finished frame the folder is kept for its own template
+    _one_line_error(run_cli("render", tpl, "-n", "1", "-o", out, "--seed", "3",
+                            "--no-progress"), "holds a dataset with a different seed")
+
+
 def test_foreign_label_lines_in_a_dataset_are_refused(tmp_path):
     from synth3d.run.pipeline import render_dataset
 
