@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REPO, SCENES, run_cli
 
 SMALL = ("name: h\nsize: [64, 48]\nasset_root: {repo}\nassets: {{m: {{path: meshes/mug.glb}}}}\n"
@@ -311,6 +310,11 @@ def test_stylize_into_its_own_source_is_refused(tmp_path):
                                 "--no-progress"), "-o:")
     _one_line_error(run_cli("stylize", src, "--style", "toon", "-o", tmp_path,
                             "--no-progress"), "holds the source dataset")
+    chain = tmp_path / "chain.yaml"
+    chain.write_text("styles:\n  - {pass: toon, pass: sketch}\n")
+    _one_line_error(run_cli("stylize", src, "--style", chain, "-o", tmp_path / "styled",
+                            "--no-progress"), "duplicate key 'pass'")
+    assert not (tmp_path / "styled").exists()
     assert sorted(p.relative_to(src) for p in src.rglob("*")) == before
 
 
@@ -326,6 +330,21 @@ def test_folder_with_only_user_files_in_a_data_folder_is_refused(tmp_path, sub):
     _one_line_error(r, f"holds {sub}/{mine.name} but no synth3d dataset")
     assert mine.read_bytes() == b"my own file"
     assert sorted(p.name for p in out.iterdir()) == [sub]
+
+
+def test_folder_of_a_run_that_failed_before_any_frame_takes_the_corrected_template(tmp_path):
+    from synth3d.run.pipeline import render_dataset
+
+    out = tmp_path / "out"
+    tpl = _small(tmp_path)
+    render_dataset(tpl, out, n=1, seed=1)
+    (out / "manifest.jsonl").write_bytes(b"")  # as a run that died before finishing frame 0
+    r = run_cli("render", tpl, "-n", "1", "-o", out, "--seed", "2", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "dataset.json").read_text())["seed"] == 2
+    # with a finished frame the folder is kept for its own template
+    _one_line_error(run_cli("render", tpl, "-n", "1", "-o", out, "--seed", "3",
+                            "--no-progress"), "holds a dataset with a different seed")
 
 
 def test_foreign_label_lines_in_a_dataset_are_refused(tmp_path):
@@ -426,8 +445,6 @@ def test_asset_roots_confine_every_path(tmp_path):
     assert run_cli("validate", tpl).returncode == 0  # a CLI user may name any readable file
     _one_line_error(run_cli("--asset-roots", str(REPO), "validate", tpl),
                     "assets.s.path:", "is outside the allowed asset roots")
-    link = REPO / "meshes"  # a root may hold links; what counts is where a file really is
-    assert link.is_dir()
     ok = tmp_path / "ok.yaml"
     ok.write_text(SMALL.format(repo=REPO) + "post: {styles: [{pass: transfer, params: "
                   f"{{reference: {outside}}}}}]}}\n")
@@ -435,6 +452,16 @@ def test_asset_roots_confine_every_path(tmp_path):
                     "post.styles[0].params.reference:", "outside the allowed asset roots")
     assert run_cli("--asset-roots", f"{REPO}{os.pathsep}{tmp_path}", "validate",
                    ok).returncode == 0
+    # a link inside a root that points outside it does not get through
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "sneaky.png").symlink_to(outside)
+    linked = tmp_path / "linked.yaml"
+    linked.write_text(f"name: t\nsize: [64, 48]\nassets: {{s: {{path: {root}/*.png}}}}\n"
+                      "objects: [{name: b, assets: s}]\n")
+    assert run_cli("validate", linked).returncode == 0
+    _one_line_error(run_cli("--asset-roots", str(root), "validate", linked),
+                    "assets.s.path:", "sneaky.png' is outside the allowed asset roots")
     env = dict(os.environ, SYNTH3D_ASSET_ROOTS=str(tmp_path / "nowhere"))
     r = subprocess.run([sys.executable, "-m", "synth3d", "validate", str(SCENES / "cards.yaml")],
                        cwd=REPO, capture_output=True, text=True, env=env)

@@ -7,8 +7,8 @@ retried chunks served first.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Iterable, Iterator
 
 
 class PendingFrames:

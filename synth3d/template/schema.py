@@ -16,6 +16,7 @@ from .asset_sets import CATEGORY_FIELDS, AssetSetSpec, NormalizeSpec  # noqa: F4
 from .physics import FailureSpec, ObjectPhysicsSpec, PhysicsSpec
 from .placement import PlacementSpec
 from .optics import DISTORTION_DOC, OPTICS_DOC, DistortionSpec, OpticsSpec, RealismSpec
+from .splits import SplitFractions
 from .styles import step_union
 from .distributions import (
     check_range, ColorDist, FloatDist, IntDist, Model, RandInt, Vec2, Vec3Dist,
@@ -355,12 +356,8 @@ class LabelsSpec(Model):
         "drop", description="An object with no visible pixel: `drop` its label, or `resample` the "
         "frame's layout (same attributes) until every object shows.")
     max_resample: int = Field(20, ge=1, le=1000, description="Resamples before giving up.")
-    polygons: bool = Field(False, description="COCO: polygon outlines replace the RLE in "
-                           "`segmentation` (the RLE moves to `rle`) for masks of one part "
-                           "without holes; masks with holes or several parts keep the exact RLE "
-                           "in `segmentation`, their outlines in `polygons`. (YOLO-seg always "
-                           "gets one polygon per object, parts and holes joined by zero-width "
-                           "bridges.)")
+    polygons: bool = Field(False, description="COCO: a polygon replaces the RLE (moved to `rle`) "
+                           "for masks of one part without holes; others keep RLE + `polygons`.")
     normals: bool = Field(False, description="Write normals/NNNNNN.png: camera-frame normals as "
                           "16-bit RGB, value = (n + 1) / 2 × 65535; 0 where nothing was hit.")
     contours: bool = Field(False, description="Write contours/NNNNNN.png: 255 occluding "
@@ -385,26 +382,9 @@ class OutputSpec(Model):
     webdataset_samples: int = Field(
         1000, ge=1, description="Samples per webdataset tar shard (shard s holds frames "
         "s × n .. (s+1) × n − 1).")
-    split: dict[Literal["train", "val", "test"], float] | None = Field(
-        None, description="Split the frames, e.g. `{train: 0.9, val: 0.1}`: each frame's split "
-        "is drawn from (seed, frame index) with these probabilities (so a frame keeps its split "
-        "whatever the frame count, workers or shards; the counts are close to, not exactly, "
-        "the fractions). Recorded in each SceneSpec (`output.split`); COCO writes "
-        "`annotations/coco_<split>.json` too, YOLO lists `<split>.txt` in dataset.yaml, BOP "
-        "writes `bop/<split>_synth3d/`.")
-
-    @field_validator("split")
-    @classmethod
-    def _split(cls, v):
-        if v is None:
-            return v
-        if not v:
-            raise ValueError("needs at least one split, e.g. {train: 0.9, val: 0.1}")
-        if any(x <= 0 for x in v.values()):
-            raise ValueError("fractions must be > 0")
-        if abs(sum(v.values()) - 1.0) > 1e-6:
-            raise ValueError(f"fractions must sum to 1 (sum to {sum(v.values()):.6g})")
-        return v
+    split: SplitFractions | None = Field(None, description="e.g. `{train: 0.9, val: 0.1}`: each "
+        "frame's split is drawn from (seed, index) (see README, Splits); COCO adds "
+        "`coco_<split>.json`, YOLO `<split>.txt` lists, BOP `bop/<split>_synth3d/`.")
 
 
 class Template(Model):

@@ -135,6 +135,15 @@ class FrameFiles:
             format_writer(f).write_frame(self.out, ann_row)
 
 
+def _has_finished_frame(out: Path) -> bool:
+    """Whether ``out/manifest.jsonl`` holds at least one complete line (a finished frame)."""
+    try:
+        with open(out / "manifest.jsonl", "rb") as f:
+            return b"\n" in f.read(1 << 20)
+    except OSError:
+        return False
+
+
 class DatasetWriter:
     """Writes frames of one run into ``out``; safe to use from several writer threads.
 
@@ -180,6 +189,11 @@ class DatasetWriter:
                 raise DatasetError(str(meta), "exists but is not valid JSON; use a new folder") from None
             for k in self.IDENTITY:
                 if old.get(k) != self.info.get(k):
+                    if not _has_finished_frame(self.out):
+                        # A run that failed before its first frame (e.g. a bad value found
+                        # while rendering): the corrected template may take the folder over.
+                        atomic_write(self.out / "annotations" / "instances.jsonl", b"")
+                        break
                     raise DatasetError(str(self.out), f"holds a dataset with a different {k}; "
                                        "use a new folder (or the same command to resume)")
             self.info["gl_renderer"] = old.get("gl_renderer", self.info.get("gl_renderer"))

@@ -32,7 +32,7 @@ class FolderLock:
         self.path = Path(folder) / LOCK_NAME
         self._fd: int | None = None
 
-    def acquire(self) -> "FolderLock":
+    def acquire(self) -> FolderLock:
         try:
             import fcntl
         except ImportError:  # not POSIX: no lock
