@@ -445,6 +445,17 @@ def test_moved_dataset_and_assets_rerender_identically(tmp_path):
     assert r.returncode == 0, r.stderr
     src_models = json.loads((b / "ds" / "bop" / "models" / "models_source.json").read_text())
     assert all(m["asset"].startswith("@asset_root/objs/") for m in src_models.values())
+    # A stylised copy records the new root, so its frames re-render there without --asset-root.
+    r = run_cli("stylize", b / "ds", "--style", "toon", "-o", b / "toon", "--asset-root",
+                b / "lib", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    info = json.loads((b / "toon" / "dataset.json").read_text())
+    assert info["asset_roots"]["asset_root"] == str((b / "lib").resolve())
+    r = run_cli("rerender", b / "toon" / "scene" / "000001.json", "-o", tmp_path / "re2")
+    assert r.returncode == 0, r.stderr
+    for sub in ("depth", "instance"):  # (its rgb is restyled from rendered, not estimated, normals)
+        assert (tmp_path / "re2" / sub / "000001.png").read_bytes() == \
+            (b / "toon" / sub / "000001.png").read_bytes()
 
 
 def test_old_absolute_paths_relocate_by_prefix():
