@@ -453,6 +453,17 @@ def test_moved_dataset_and_assets_rerender_identically(tmp_path):
     assert r.returncode == 0, r.stderr
     src_models = json.loads((b / "ds" / "bop" / "models" / "models_source.json").read_text())
     assert all(m["asset"].startswith("@asset_root/objs/") for m in src_models.values())
+    # A stylised copy records the new root, so its frames re-render there without --asset-root.
+    r = run_cli("stylize", b / "ds", "--style", "toon", "-o", b / "toon", "--asset-root",
+                b / "lib", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    info = json.loads((b / "toon" / "dataset.json").read_text())
+    assert info["asset_roots"]["asset_root"] == str((b / "lib").resolve())
+    r = run_cli("rerender", b / "toon" / "scene" / "000001.json", "-o", tmp_path / "re2")
+    assert r.returncode == 0, r.stderr
+    for sub in ("depth", "instance"):  # (its rgb is restyled from rendered, not estimated, normals)
+        assert (tmp_path / "re2" / sub / "000001.png").read_bytes() == \
+            (b / "toon" / sub / "000001.png").read_bytes()
 
 
 def test_old_absolute_paths_relocate_by_prefix():
@@ -484,3 +495,76 @@ def test_assets_command_reports_a_library(tmp_path):
 
     sheet = cv2.imread(str(tmp_path / "rep" / "sheet_duck.png"))
     assert sheet.shape[:2] == (48, 48) and sheet.std() > 10
+
+
+def _quad_obj(folder: Path, name: str, mtl_body: str | None) -> Path:
+    """A 0.2 m quad in the xy-plane facing +z, u along +x, v along +y."""
+    lines = ["v -0.1 -0.1 0", "v 0.1 -0.1 0", "v 0.1 0.1 0", "v -0.1 0.1 0",
+             "vt 0 0", "vt 1 0", "vt 1 1", "vt 0 1", "vn 0 0 1"]
+    head = []
+    if mtl_body is not None:
+        (folder / f"{name}.mtl").write_text(f"newmtl m\nKd 1 1 1\n{mtl_body}")
+        head = [f"mtllib {name}.mtl", "usemtl m"]
+    p = folder / f"{name}.obj"
+    p.write_text("\n".join(head + lines + ["f 1/1/1 2/2/1 3/3/1", "f 1/1/1 3/3/1 4/4/1"]) + "\n")
+    return p
+
+
+@pytest.mark.parametrize("axis", ["v", "u"])
+def test_normal_map_shades_like_the_tilted_surface_it_encodes(tmp_path, axis):
+    """A flat quad whose .mtl normal map tilts every normal by 50° about the v (or u) axis is
+    shaded as the same quad tilted by 50° in geometry (same normal, light and view)."""
+    from PIL import Image
+
+    from synth3d.post import finish
+    from synth3d.render.renderer import Renderer
+    from synth3d.run.assets_report import thumbnail_spec
+    from synth3d.spec import LightSpec, MaterialSpec
+
+    th = np.radians(50.0)
+    c, si = np.cos(th), np.sin(th)
+    if axis == "v":   # normal leans towards +u (+x)
+        n, R = np.array([si, 0.0, c]), [[c, 0, si], [0, 1, 0], [-si, 0, c]]
+    else:             # normal leans towards +v (+y)
+        n, R = np.array([0.0, si, c]), [[1, 0, 0], [0, c, si], [0, -si, c]]
+    Image.fromarray(np.full((8, 8, 3), np.round((n * 0.5 + 0.5) * 255), np.uint8)).save(
+        tmp_path / "n.png")
+    flat = _quad_obj(tmp_path, "flat", "")
+    mapped = _quad_obj(tmp_path, "mapped", "norm n.png\n")
+    geom = load_mesh_parts(str(mapped))[0]
+    assert geom.visual.material.normalTexture is not None
+    box = np.array([[-0.1, -0.1, 0.0], [0.1, 0.1, 0.0]])
+    light = LightSpec(type="directional", color=[1.0, 1.0, 1.0], intensity=0.6,
+                      direction=[-0.5, -0.5, 1.0], shadows=False)
+
+    def shade(path, T):
+        spec = thumbnail_spec(T, box, str(path), 64, fov_y_deg=10.0, view=(0.0, -0.001, 1.0))
+        o = spec.objects[0].model_copy(update={"material": MaterialSpec(roughness=1.0)})
+        spec = spec.model_copy(update={"objects": [o], "lights": [light], "environment":
+                                       spec.environment.model_copy(update={"ambient": [0, 0, 0]})})
+        with Renderer(64, 64) as r:
+            frame = r.render(spec)
+        rgb = finish(frame, spec).astype(float)
+        return rgb[frame.instance == 1].mean(0), (frame.instance == 1).sum()
+
+    tilt = np.eye(4)
+    tilt[:3, :3] = R
+    got, npx = shade(mapped, np.eye(4))
+    want, _ = shade(flat, tilt)
+    plain, _ = shade(flat, np.eye(4))
+    assert npx > 500
+    assert np.abs(got - want).max() < 4.0, (got, want, plain)
+    assert np.abs(plain - want).max() > 20.0   # the map matters
+
+
+def test_bump_height_map_becomes_normals(tmp_path):
+    from PIL import Image
+
+    from synth3d.assets.mtl import HEIGHT_STRENGTH, normal_map
+
+    ramp = np.tile(np.linspace(0, 255, 64), (16, 1)).astype(np.uint8)   # height rises along +u
+    Image.fromarray(ramp, "L").save(tmp_path / "h.png")
+    nm = normal_map(str(tmp_path / "h.png"), bump_scale=0.5).astype(float) / 255.0 * 2 - 1
+    slope = HEIGHT_STRENGTH * 0.5 * (1.0 / 63.0)
+    expect = np.array([-slope, 0.0, 1.0]) / np.linalg.norm([-slope, 0.0, 1.0])
+    assert np.allclose(nm[4:-4, 4:-4].reshape(-1, 3), expect, atol=0.01)

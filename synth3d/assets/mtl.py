@@ -37,6 +37,7 @@ class MtlMaterial:
     name: str
     kd: tuple | None = None
     d: float = 1.0
+    bump_scale: float = 1.0
     maps: dict = field(default_factory=dict)  # key → absolute path
     missing: list = field(default_factory=list)
 
@@ -81,6 +82,11 @@ def parse_mtl(path: str) -> dict[str, MtlMaterial]:
                     continue
                 cur.d = v if key == "d" else 1.0 - v
             elif key in _MAP_KEYS:
+                if _MAP_KEYS[key] == "bump" and "-bm" in parts[1:-1]:
+                    try:
+                        cur.bump_scale = float(parts[parts.index("-bm") + 1])
+                    except (ValueError, IndexError):
+                        pass
                 fn = _texture_file(parts[1:]).replace("\\", "/")
                 if not fn:
                     continue
@@ -135,6 +141,30 @@ def _load_rgb(path: str):
         return im.convert("RGBA")
 
 
+HEIGHT_STRENGTH = 8.0
+"""A bump (height) map's slope scale: a full-range height step over one texel tilts the normal by
+atan(8 × -bm) (heights 0..1)."""
+
+
+def normal_map(path: str, bump_scale: float = 1.0) -> np.ndarray:
+    """(H, W, 3) uint8 tangent-space normal map (OpenGL: +y is the texture's up) of a ``norm``
+    or ``bump`` file: a colour image is taken as a normal map; a grey one as a height map, turned
+    into normals from its slopes (× ``bump_scale``, the ``-bm`` option)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        rgb = np.asarray(im.convert("RGB")).astype(np.float32)
+    if np.abs(rgb - rgb.mean(2, keepdims=True)).max() > 8.0:
+        return rgb.astype(np.uint8)
+    h = rgb.mean(2) / 255.0
+    s = HEIGHT_STRENGTH * bump_scale
+    dh_dcol = np.gradient(h, axis=1)
+    dh_drow = np.gradient(h, axis=0)
+    n = np.dstack([-s * dh_dcol, s * dh_drow, np.ones_like(h)])  # rows go down, +v goes up
+    n /= np.linalg.norm(n, axis=2, keepdims=True)
+    return np.round((n * 0.5 + 0.5) * 255.0).astype(np.uint8)
+
+
 def apply_mtl(obj_path: str, parts: list) -> list:
     """Give the parts of a loaded OBJ what trimesh missed of their ``.mtl`` materials
     (see the module doc). Returns the same parts (modified in place where needed)."""
@@ -158,10 +188,13 @@ def apply_mtl(obj_path: str, parts: list) -> list:
             image = _load_rgb(mat.maps["map_kd"])
             tm.image = image
         has_alpha_map = "map_d" in mat.maps and os.path.isfile(mat.maps["map_d"])
-        if mat.d >= 1.0 and not has_alpha_map:
-            continue
+        bump = mat.maps.get("norm") or mat.maps.get("bump")
+        has_normal = bool(bump) and os.path.isfile(bump)
         if getattr(vis, "uv", None) is None:
-            has_alpha_map = False
+            has_alpha_map = has_normal = False
+        blend = mat.d < 1.0 or has_alpha_map
+        if not blend and not has_normal:
+            continue
         from PIL import Image
 
         rgba = None
@@ -180,5 +213,7 @@ def apply_mtl(obj_path: str, parts: list) -> list:
             uv=vis.uv, material=trimesh.visual.material.PBRMaterial(
                 name=mat.name, baseColorFactor=np.round(base * 255).astype(np.uint8),
                 baseColorTexture=Image.fromarray(rgba, "RGBA") if rgba is not None else None,
-                metallicFactor=0.0, roughnessFactor=0.6, alphaMode="BLEND"))
+                normalTexture=Image.fromarray(normal_map(bump, mat.bump_scale), "RGB")
+                if has_normal else None,
+                metallicFactor=0.0, roughnessFactor=0.6, alphaMode="BLEND" if blend else "OPAQUE"))
     return parts

@@ -225,7 +225,8 @@ class GpuAssets:
                 textures = {}
                 for name, attr, srgb in (("base", "baseColorTexture", True),
                                          ("mr", "metallicRoughnessTexture", False),
-                                         ("emissive", "emissiveTexture", True)):
+                                         ("emissive", "emissiveTexture", True),
+                                         ("normal", "normalTexture", False)):
                     t = getattr(mat, attr, None)
                     if t is not None and t.source is not None and prim.texcoord_0 is not None:
                         textures[name] = self.upload(texture_array(t.source), srgb)

@@ -32,6 +32,8 @@ class Draw:
         alpha_mode = 2 if item.blend and part.alpha_mode != 1 else part.alpha_mode
         if kind == "colour":
             features = lights.get("features", ())
+            if "normal" in part.textures:  # tangent-space normal map (glTF, OBJ norm/bump)
+                features = features + ("HAS_NORMAL_MAP",)
         else:  # id/depth variants: a software rasteriser runs every instruction of a shader
             features = (("ALPHA_TEST",) if alpha_mode != 0 else ()) + (
                 ("ID_NORMALS",) if kind == "id" and lights.get("id_normals") else ())
@@ -84,6 +86,10 @@ class Draw:
         prog.vec3("emissive_factor", part.emissive)
         prog.i("unlit", 1 if item.unlit else 0)
         prog.i("shadow_catcher", 1 if item.catcher else 0)
+        if "normal" in part.textures:
+            gl.glActiveTexture(gl.GL_TEXTURE3)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, part.textures["normal"])
+            prog.i("normal_tex", 3)
         for unit, name in ((1, "mr"), (2, "emissive")):
             t = part.textures.get(name)
             gl.glActiveTexture(gl.GL_TEXTURE0 + unit)

@@ -276,6 +276,27 @@ vec3 sh_eval(vec3 n) {
          + sh[7] * 1.092548 * n.x * n.z + sh[8] * 0.546274 * (n.x * n.x - n.y * n.y);
 }
 
+#ifdef HAS_NORMAL_MAP
+// Tangent-space normal map without stored tangents: the tangent frame comes from the screen-space
+// derivatives of position and UV (Schüler's cotangent frame); +v is the texture's up (OpenGL).
+uniform sampler2D normal_tex;
+
+vec3 mapped_normal(vec3 N) {
+    vec3 dp1 = dFdx(v_world), dp2 = dFdy(v_world);
+    vec2 duv1 = dFdx(v_uv), duv2 = dFdy(v_uv);
+    vec3 dp2perp = cross(dp2, N), dp1perp = cross(N, dp1);
+    vec3 T = dp2perp * duv1.x + dp1perp * duv2.x;
+    vec3 B = dp2perp * duv1.y + dp1perp * duv2.y;
+    float m = max(dot(T, T), dot(B, B));
+    if (m <= 1e-20) return N;
+    // The projection flips y (OpenCV camera), which mirrors screen space: T and B come out
+    // negated.
+    float s = -inversesqrt(m);
+    vec3 t = texture(normal_tex, v_uv).xyz * 2.0 - 1.0;
+    return normalize(mat3(T * s, B * s, N) * t);
+}
+#endif
+
 vec3 fresnel(vec3 f0, float c) {
     return f0 + (1.0 - f0) * pow(clamp(1.0 - c, 0.0, 1.0), 5.0);
 }
@@ -360,6 +381,9 @@ void main() {
         metallic = clamp(metallic, 0.0, 1.0);
         vec3 N = normalize(v_normal);
         if (!gl_FrontFacing) N = -N;
+#ifdef HAS_NORMAL_MAP
+        N = mapped_normal(N);
+#endif
         vec3 Vd = normalize(cam_pos - v_world);
         vec3 diff = base.rgb * (1.0 - metallic);
         vec3 f0 = mix(vec3(0.04), base.rgb, metallic);

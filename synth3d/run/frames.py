@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__
 from ..assets.catalog import build_catalog
-from ..assets.roots import portable_spec
+from ..assets.roots import portable_path, portable_spec
 from ..errors import FrameSkipped, PlacementError, Synth3dError
 from ..frame import FrameOutput
 from ..sampling import Sampler
@@ -248,8 +248,13 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
 
     def write(spec: SceneSpec, frame):
         o = process(frame, spec, t.labels)
-        # Written with @ROOT/… asset paths (portable; see synth3d.assets.roots).
-        row, ann_row = files.write(portable_spec(spec, scenes.catalog.roots), o)
+        # SceneSpec and labels are written with @ROOT/… asset paths (portable; see
+        # synth3d.assets.roots).
+        roots = scenes.catalog.roots
+        for lab in o.labels:
+            if "asset" in lab:
+                lab["asset"] = portable_path(lab["asset"], roots)
+        row, ann_row = files.write(portable_spec(spec, roots), o)
         if spec.layout_attempts > 1:
             row["attempts"] = spec.layout_attempts
         return row, ann_row

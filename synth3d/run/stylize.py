@@ -179,8 +179,7 @@ class Stylizer:
         info = {k: v for k, v in info.items() if k not in ("frames", "synth3d_version")}
         info["stylize"] = list(info.get("stylize", [])) + [record]
         if asset_roots:  # the copy's SceneSpecs resolve against the relocated assets
-            info["asset_roots"] = {**(info.get("asset_roots") or {}),
-                                   **{k: v for k, v in asset_roots.items() if not os.path.isabs(k)}}
+            info["asset_roots"] = {**(info.get("asset_roots") or {}), **asset_roots}
         old_meta = out / "dataset.json"
         if old_meta.exists():
             try:
