@@ -54,7 +54,7 @@ def shapes() -> dict[str, trimesh.Trimesh]:
     return s
 
 
-def tray(inner=(0.40, 0.30), height=0.05, wall=0.01, base=0.01):
+def tray(inner=(0.40, 0.30), height=0.08, wall=0.01, base=0.01):
     """Visual tray (one mesh) and its collision mesh (five separate boxes)."""
     w, d = inner
     parts = [box([w + 2 * wall, d + 2 * wall, base], trimesh.transformations.translation_matrix(

@@ -185,12 +185,14 @@ def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True
     need = max(1, int(math.ceil(settings.rest_time / (chunk * settings.timestep))))
     held = 0
     at_rest = not dyn
+    speeds = np.zeros(len(dyn))
     while dyn and data.time < settings.time_limit - 1e-9:
         mujoco.mj_step(model, data, nstep=chunk)
         q = data.qvel
         v = np.sqrt((q[lin_idx].reshape(-1, 3) ** 2).sum(1))
         w = np.sqrt((q[ang_idx].reshape(-1, 3) ** 2).sum(1))
-        speed = float((v + w * radius).max())
+        speeds = v + w * radius
+        speed = float(speeds.max())
         if not np.isfinite(speed):
             return SimResult([], float(data.time), False, "the simulation diverged", masses)
         if speed < settings.rest_speed:
@@ -207,7 +209,11 @@ def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True
         T[:3, :3] = data.xmat[bid].reshape(3, 3)
         T[:3, 3] = data.xpos[bid]
         poses.append(T)
-    failure = None if at_rest else f"not at rest after {settings.time_limit:g} s of simulation"
+    failure = None
+    if not at_rest:
+        k = int(np.argmax(speeds))
+        failure = (f"not at rest after {settings.time_limit:g} s of simulation "
+                   f"({bodies[dyn[k]].name} still moving at {speeds[k] * 1000:.0f} mm/s)")
     if failure is None:
         failure = _check(bodies, poses)
     return SimResult(poses, float(data.time), at_rest, failure, masses)

@@ -81,9 +81,9 @@ class PhysicsSpec(Model):
     ground: bool = Field(True, description="An infinite static plane at z = 0 (the floor of the "
                          "world) even without a floor backdrop.")
     solver_iterations: int = Field(50, ge=1, le=1000, description="Constraint solver iterations.")
-    cone: Literal["pyramidal", "elliptic"] = Field("pyramidal",
-                                                   description="Friction cone model.")
-    impratio: float = Field(1.0, ge=1.0, description="Frictional-to-normal constraint impedance "
+    cone: Literal["pyramidal", "elliptic"] = Field(
+        "elliptic", description="Friction cone model (elliptic: piles stop creeping sooner).")
+    impratio: float = Field(10.0, ge=1.0, description="Frictional-to-normal constraint impedance "
                             "ratio (elliptic cones; higher reduces slip).")
     sleep: bool = Field(True, description="Let bodies at rest sleep (MuJoCo islands): "
                         "about twice as fast for piles.")
