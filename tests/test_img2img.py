@@ -296,3 +296,19 @@ def test_harmonize_changes_objects_only(tmp_path):
         assert out[inst == 1].mean() < 200  # the card moved towards the dark surroundings
         if "poisson" not in params:  # full matching: the card takes the ring's mean colour
             assert np.abs(out[inst == 1].mean(0) - (30, 40, 80)).max() < 6
+
+
+def test_unaligned_pairs_with_variants_write_the_fixed_side_once():
+    from synth3d.run.pairs import PairOptions, encode_pairs, split_of
+
+    opts = PairOptions.parse("unaligned", "source", "styled", "0.6,0.2,0.2")
+    src = np.zeros((8, 10, 3), np.uint8)
+    names = set()
+    for k in range(3):
+        styled = np.full((8, 10, 3), 10 * k, np.uint8)
+        names |= set(encode_pairs(opts, 7, 5, k, 3, {"source": src, "styled": styled}))
+    s = split_of(7, 5, (0.6, 0.2, 0.2))
+    assert names == {f"pairs/{s}A/000005.png"} | {f"pairs/{s}B/000005_{k}.png" for k in range(3)}
+    # the split is a seeded draw: about the asked shares over many images
+    got = [split_of(7, i, (0.6, 0.2, 0.2)) for i in range(3000)]
+    assert abs(got.count("train") / 3000 - 0.6) < 0.03 and abs(got.count("test") / 3000 - 0.2) < 0.03
