@@ -131,36 +131,34 @@ def test_pairs_from_dataset_label_to_image_and_unaligned(tabletop_small, tmp_pat
 
 
 def test_marker_strokes_are_flat_ended_and_snp_export_reproduces_them():
-    from synth3d.post.styles.paint import _ONE, _ribbons, bezier_fit
+    from synth3d.post.styles.paint import _ONE, _marker, _ribbons, bezier_fit
 
-    buf = np.zeros((40, 60), np.uint8)
-    pts = np.array([[[10, 20], [30, 20], [50, 20], [50, 20]]], np.float32)  # tail repeats
-    rib = _ribbons(pts, np.array([3]), 5.0)[0]
-    poly = np.concatenate([rib[:3], rib[-3:]])
-    cv2.fillPoly(buf, [np.rint(poly * _ONE).astype(np.int32)], 255, cv2.LINE_AA, 4)
+    def draw(points, r, n=None, shape=(40, 60)):
+        buf = np.zeros(shape, np.uint8)
+        pts = np.asarray(points, np.float32)[None]
+        n = len(points) if n is None else n
+        _marker([buf], [255], _ribbons(pts, np.array([n]), r)[0],
+                np.rint(pts[0] * _ONE).astype(np.int32), n, int(round(2 * r)))
+        return buf
+
+    buf = draw([[10, 20], [30, 20], [50, 20]], 5.0)
     rows = np.flatnonzero(buf[:, 30] > 127)
     cols = np.flatnonzero(buf[20] > 127)
     assert rows.min() == 15 and rows.max() == 25  # constant width 2r
     assert cols.min() == 5 and cols.max() == 55  # square caps: ends pushed out by r
     # flat ends: the end column is fully covered across the width (a round cap would not be)
     assert (buf[16:25, 6] > 127).all()
-    # a bent stroke keeps its width at the joint (mitred), a one-point stroke is a 2r square
-    buf[:] = 0
-    pts = np.array([[[10, 30], [25, 15], [40, 30]]], np.float32)
-    rib = _ribbons(pts, np.array([3]), 3.0)[0]
-    cv2.fillPoly(buf, [np.rint(np.concatenate([rib[:3], rib[-3:]]) * _ONE).astype(np.int32)],
-                 255, cv2.LINE_AA, 4)
-    col = np.flatnonzero(buf[:, 25] > 127)
-    assert 5.5 <= col.max() - col.min() + 1 <= 2 * 3 * np.sqrt(2) + 2.5  # no pinch, no spike
-    assert buf[15, 25] > 127 and buf[13, 25] > 127  # the apex is covered
-    buf[:] = 0
-    one = np.array([[[20, 20], [20, 20]]], np.float32)
-    rib = _ribbons(one, np.array([1]), 4.0)[0]
-    cv2.fillPoly(buf, [np.rint(np.concatenate([rib[:2], rib[-2:]]) * _ONE).astype(np.int32)],
-                 255, cv2.LINE_AA, 4)
+    # a bent stroke keeps its width round the joint: every pixel within r - 0.5 of the
+    # centreline is covered, none beyond r + 1.5 (away from the square caps)
+    buf = draw([[10, 30], [25, 15], [40, 30]], 3.0)
+    yy, xx = np.mgrid[0:40, 0:60]
+    d = np.minimum(_seg_dist(xx, yy, (10, 30), (25, 15)), _seg_dist(xx, yy, (25, 15), (40, 30)))
+    assert (buf[d <= 2.5] > 127).all()
+    assert not (buf[(d > 4.5) & (xx > 15) & (xx < 35)] > 0).any()
+    one = draw([[20, 20], [20, 20]], 4.0, n=1)  # the painter's tails repeat the last point
     # an 8 × 8 square; OpenCV draws anti-aliased fills half a pixel wider on every side (as the
     # 2r = 10 strip above covers 11 rows)
-    assert abs(buf.sum() / 255 - 81) <= 8
+    assert abs(one.sum() / 255 - 81) <= 8
     # Bézier fit of points on a known quadratic
     P = np.array([[0.0, 0.0], [10.0, 20.0], [20.0, 0.0]])
     t = np.linspace(0, 1, 9)
@@ -171,6 +169,15 @@ def test_marker_strokes_are_flat_ended_and_snp_export_reproduces_them():
     dense = (1 - u) ** 2 * Q[0] + 2 * u * (1 - u) * Q[1] + u * u * Q[2]
     gap = np.linalg.norm(curve[:, None] - dense[None], axis=2).min(1)
     assert gap.max() < 0.5  # the fitted curve passes within half a pixel of every point
+
+
+def _seg_dist(x, y, a, b):
+    """Distance of points (x, y) to the segment a–b."""
+    ax, ay = a
+    bx, by = b
+    t = np.clip(((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2),
+                0, 1)
+    return np.hypot(x - (ax + t * (bx - ax)), y - (ay + t * (by - ay)))
 
 
 def test_snp_export_layout():
@@ -296,3 +303,19 @@ def test_harmonize_changes_objects_only(tmp_path):
         assert out[inst == 1].mean() < 200  # the card moved towards the dark surroundings
         if "poisson" not in params:  # full matching: the card takes the ring's mean colour
             assert np.abs(out[inst == 1].mean(0) - (30, 40, 80)).max() < 6
+
+
+def test_unaligned_pairs_with_variants_write_the_fixed_side_once():
+    from synth3d.run.pairs import PairOptions, encode_pairs, split_of
+
+    opts = PairOptions.parse("unaligned", "source", "styled", "0.6,0.2,0.2")
+    src = np.zeros((8, 10, 3), np.uint8)
+    names = set()
+    for k in range(3):
+        styled = np.full((8, 10, 3), 10 * k, np.uint8)
+        names |= set(encode_pairs(opts, 7, 5, k, 3, {"source": src, "styled": styled}))
+    s = split_of(7, 5, (0.6, 0.2, 0.2))
+    assert names == {f"pairs/{s}A/000005.png"} | {f"pairs/{s}B/000005_{k}.png" for k in range(3)}
+    # the split is a seeded draw: about the asked shares over many images
+    got = [split_of(7, i, (0.6, 0.2, 0.2)) for i in range(3000)]
+    assert abs(got.count("train") / 3000 - 0.6) < 0.03 and abs(got.count("test") / 3000 - 0.2) < 0.03

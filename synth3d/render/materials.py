@@ -77,24 +77,6 @@ def texture_array(src) -> np.ndarray:
     return np.ascontiguousarray(arr[:, :, :4])
 
 
-def bleed_transparent(rgba: np.ndarray) -> np.ndarray:
-    """Give fully transparent texels the colour of the nearest opaque texel, so filtering and
-    mipmaps of a cut-out never pull in the (often black) colour hidden under alpha 0."""
-    import cv2
-
-    a = rgba[:, :, 3]
-    solid = a > 0
-    if solid.all() or not solid.any():
-        return rgba
-    _, labels = cv2.distanceTransformWithLabels((~solid).astype(np.uint8), cv2.DIST_L2, 3,
-                                                labelType=cv2.DIST_LABEL_PIXEL)
-    ys, xs = np.nonzero(solid)  # raster order, the order labels are assigned in
-    out = rgba.copy()
-    lab = labels[~solid] - 1
-    out[~solid, :3] = rgba[ys[lab], xs[lab], :3]
-    return out
-
-
 def smooth_ok(geom) -> bool:
     """Whether a geometry may be smooth-shaded. pyrender's smooth shading shares vertices; with
     UVs trimesh already split seams, so it is safe. Flat-shaded files (many faces meeting at sharp

@@ -306,11 +306,8 @@ class _Painter:
                         edge = (col * (1.0 - 0.35 * self.texture)).tolist()
                         cv2.polylines(tmp[0], [q], True, edge, 1, cv2.LINE_AA, _SHIFT)
                 elif self.brush == "marker":  # flat-ended, constant width: a chisel nib
-                    k2 = max(2, int(layer.n[s]))
-                    q = np.rint((np.concatenate([quads[s, :k2], quads[s, -k2:]])
-                                 - (ox, oy)) * _ONE).astype(np.int32)
-                    cv2.fillPoly(tmp[0], [q], col.tolist(), cv2.LINE_AA, _SHIFT)
-                    cv2.fillPoly(tmp[1 + s % _NCOV], [q], 255, cv2.LINE_AA, _SHIFT)
+                    _marker([tmp[0], tmp[1 + s % _NCOV]], [col.tolist(), 255],
+                            quads[s] - (ox, oy), pts, int(layer.n[s]), thick)
                 else:
                     cv2.polylines(tmp[0], [pts], False, col.tolist(), thick, cv2.LINE_AA, _SHIFT)
                     cv2.polylines(tmp[1 + s % _NCOV], [pts], False, 255, thick, cv2.LINE_AA,
@@ -380,23 +377,15 @@ class _Painter:
 def _ribbons(pts: np.ndarray, n: np.ndarray, r: float) -> np.ndarray:
     """Outlines of constant-width (2r), square-capped strokes: (N, 2L, 2) — the left side of
     each polyline forward in [:, :L], its right side backward in [:, L:]; only the first n[i]
-    points of each side belong to stroke i (``[:, :n]`` then ``[:, 2L-n:]``). Joints are mitred
-    (the offset lengthened by 1 / cos of half the turn, at most 2×), the ends pushed out by r
-    along the stroke; a one-point stroke is a 2r square."""
+    points of each side belong to stroke i (``[:, :n]`` then ``[:, 2L-n:]``). The sides are
+    offset by r along each point's normal, the ends pushed out by r along the stroke; the
+    painter rounds the joints (a 2r polyline through the inner points, whose round caps sit on
+    them). A one-point stroke is a 2r square."""
     N, L, _ = pts.shape
     p = pts.astype(np.float32).copy()
-    idx = np.arange(L)[None, :]
     last = (n - 1)[:, None]
     nrm = _normals(p)  # central differences; tails repeat the last point
-    seg = np.diff(p, axis=1)
-    sl = np.linalg.norm(seg, axis=2, keepdims=True)
-    sn = np.where(sl > 1e-6, np.stack([-seg[..., 1], seg[..., 0]], axis=2)
-                  / np.maximum(sl, 1e-6), 0.0)
-    # miter: the joint's offset must reach the adjacent segment's edge
-    prev = np.concatenate([sn[:, :1], sn], axis=1)
-    cos = np.abs((nrm * prev).sum(2))
-    scale = np.where((idx > 0) & (idx < last) & (cos > 1e-3), 1.0 / np.maximum(cos, 0.5), 1.0)
-    off = nrm * (r * scale)[..., None]
+    off = nrm * r  # joints are rounded by the painter (a polyline over the inner points)
     tang = np.stack([nrm[..., 1], -nrm[..., 0]], axis=2)  # along the stroke
     p[np.arange(N), 0] -= tang[np.arange(N), 0] * r
     le = np.minimum(last[:, 0], L - 1)
@@ -409,6 +398,20 @@ def _ribbons(pts: np.ndarray, n: np.ndarray, r: float) -> np.ndarray:
     left = p + off
     right = (p - off)[:, ::-1]
     return np.concatenate([left, right], axis=1).astype(np.float32)
+
+
+def _marker(bufs: list, colours: list, ribbon: np.ndarray, pts: np.ndarray, n: int,
+            thick: int) -> None:
+    """Draw one marker stroke: its ribbon (:func:`_ribbons`, pixel coordinates in the buffers'
+    frame) filled, and a ``thick`` polyline through its inner points (fixed-point ``pts``) whose
+    round caps round the joints; the ends stay square."""
+    k = max(2, n)
+    q = np.rint(np.concatenate([ribbon[:k], ribbon[-k:]]) * _ONE).astype(np.int32)
+    inner = [pts[1:k - 1]] if k >= 3 else None
+    for b, c in zip(bufs, colours):
+        cv2.fillPoly(b, [q], c, cv2.LINE_AA, _SHIFT)
+        if inner is not None:
+            cv2.polylines(b, inner, False, c, thick, cv2.LINE_AA, _SHIFT)
 
 
 def _normals(pts: np.ndarray) -> np.ndarray:
