@@ -145,6 +145,8 @@ def figure(data: Path, ref: Path, which: str, png: str) -> int:
             print(f"{which} {v}: ꟻLIP {fl:.4f}")
     blank = np.full_like(maps[0], 255)
     grid = np.vstack([np.hstack(tiles + [ref8[..., ::-1]]), np.hstack(maps + [blank])])
+    grid = cv2.resize(grid, (grid.shape[1] * 3 // 4, grid.shape[0] * 3 // 4),
+                      interpolation=cv2.INTER_AREA)  # a small README image
     cv2.imwrite(png, grid, [cv2.IMWRITE_PNG_COMPRESSION, 9])
     return 0
 
@@ -234,7 +236,7 @@ def main(argv=None) -> int:
     finally:
         renderer.close()
     print(f"{len(frames)} frames ({', '.join(sorted({f[0] for f in frames}))})")
-    print(f"{'variant':<22}{'FLIP':>8}{'SSIM':>8}  per set FLIP" + " " * 24 + "darkening ours/Cycles")
+    print(f"{'variant':<22}{'FLIP':>8}{'SSIM':>8}  per set FLIP" + " " * 40 + "darkening ours/Cycles")
     for v in names:
         rows = results[v]["per_frame"].values()
         fl = float(np.mean([r["flip"] for r in rows]))
@@ -249,7 +251,7 @@ def main(argv=None) -> int:
         sets = " ".join(f"{s} {x:.4f}" for s, x in per_set.items())
         dks = (f"{results[v]['darkening']:.3f}/{results[v]['darkening_cycles']:.3f}"
                if dk else "-")
-        print(f"{v:<22}{fl:8.4f}{ss:8.4f}  {sets:<36}{dks}")
+        print(f"{v:<22}{fl:8.4f}{ss:8.4f}  {sets:<52}{dks}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0

@@ -212,10 +212,16 @@ class BackdropSpec(_Spec):
 
 
 class TonemapSpec(_Spec):
+    """``auto_exposure`` meters the log-average luminance to ``auto_exposure_key``, the
+    correction clamped to ``auto_exposure_range_ev`` (both left out of the JSON at their
+    defaults, 0.18 and [−12, 12])."""
+
     operator: Literal["clip", "aces", "reinhard"] = "clip"
     exposure_ev: float = 0.0
     white_balance_k: float | None = None
     auto_exposure: bool = False
+    auto_exposure_key: float = 0.18
+    auto_exposure_range_ev: list[float] = [-12.0, 12.0]
 
 
 class StyleStepSpec(_Spec):
@@ -323,6 +329,9 @@ class SceneSpec(_Spec):
         for o in data["objects"]:  # likewise a card set without matte settings
             if o.get("alpha") and o["alpha"].get("matte") is None:
                 o["alpha"].pop("matte", None)
+        tm = data["post"]["tonemap"]
+        if tm["auto_exposure_key"] == 0.18 and tm["auto_exposure_range_ev"] == [-12.0, 12.0]:
+            del tm["auto_exposure_key"], tm["auto_exposure_range_ev"]  # the defaults
         if data["post"].get("optics") is None:  # frames without optics keep their JSON too
             data["post"].pop("optics", None)
         if data["realism"] == RealismSpec().model_dump(mode="json"):  # the defaults

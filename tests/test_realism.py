@@ -100,3 +100,28 @@ def test_ao_off_by_template_and_spec_json_unchanged_by_default():
     assert '"realism"' in spec.to_json()
     del t["realism"]
     assert '"realism"' not in Scenes(t).sample(0, 0).to_json()  # defaults are left out
+
+
+def test_auto_exposure_key_and_range_keep_a_night_map_night():
+    from synth3d.envmap import load_hdri
+    from synth3d.post.tonemap import auto_exposure_ev
+    from synth3d.template.schema import Template
+
+    from conftest import shared
+
+    night = load_hdri(str(shared("hdri", "moonless_golf_1k.hdr")))[::2, ::2]
+    lum = night @ np.array([0.2126, 0.7152, 0.0722])
+    avg = float(np.exp(np.mean(np.log(np.maximum(lum[::4, ::4], 1e-4)))))
+    # Middle grey would brighten the night map to daylight's average …
+    assert auto_exposure_ev(night) == pytest.approx(math.log2(0.18 / avg))
+    assert auto_exposure_ev(night) > 0.5
+    # … a night key keeps it dark, a clamped range never brightens it.
+    assert auto_exposure_ev(night, key=0.04) == pytest.approx(math.log2(0.04 / avg))
+    assert auto_exposure_ev(night, key=0.04) < auto_exposure_ev(night) - 2.0  # 2.2 stops darker
+    assert auto_exposure_ev(night, range_ev=(-12.0, 0.0)) == 0.0
+    t = Template.model_validate({"post": {"tonemap": {"auto_exposure": True,
+                                                      "auto_exposure_key": 0.04,
+                                                      "auto_exposure_range_ev": [-12, 0]}}})
+    assert t.post.tonemap.auto_exposure_key == 0.04
+    with pytest.raises(Exception, match="min ≤ max"):
+        Template.model_validate({"post": {"tonemap": {"auto_exposure_range_ev": [2, 0]}}})

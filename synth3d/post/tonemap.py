@@ -8,13 +8,15 @@ from ..frame import Frame
 from ..spec import SceneSpec, TonemapSpec
 from .environment import composite
 
-def auto_exposure_ev(rgb: np.ndarray) -> float:
-    """Exposure (EV) that maps the log-average luminance of ``rgb`` to middle grey 0.18
-    (measured on every 4th pixel of every 4th row: a key value needs no more)."""
+def auto_exposure_ev(rgb: np.ndarray, key: float = 0.18,
+                     range_ev: tuple[float, float] = (-12.0, 12.0)) -> float:
+    """Exposure (EV) that maps the log-average luminance of ``rgb`` to the ``key`` value (0.18,
+    middle grey, by default), clamped to ``range_ev`` (measured on every 4th pixel of every 4th
+    row: a log-average needs no more)."""
     sub = rgb[::4, ::4]
     lum = sub[..., 0] * 0.2126 + sub[..., 1] * 0.7152 + sub[..., 2] * 0.0722
-    key = float(np.exp(np.mean(np.log(np.maximum(lum, 1e-4)))))
-    return float(np.clip(np.log2(0.18 / key), -12.0, 12.0))
+    avg = float(np.exp(np.mean(np.log(np.maximum(lum, 1e-4)))))
+    return float(np.clip(np.log2(key / avg), range_ev[0], range_ev[1]))
 
 
 def white_balance_gains(kelvin: float) -> np.ndarray:
@@ -42,7 +44,9 @@ def _white_balance_and_ev(rgb: np.ndarray, spec: TonemapSpec):
     balanced image is only made when needed (white balance on): it is ``rgb`` otherwise."""
     gains = white_balance_gains(spec.white_balance_k) if spec.white_balance_k else None
     wb = rgb if gains is None else rgb * gains
-    ev = spec.exposure_ev + (auto_exposure_ev(wb) if spec.auto_exposure else 0.0)
+    ev = spec.exposure_ev + (auto_exposure_ev(wb, spec.auto_exposure_key,
+                                              spec.auto_exposure_range_ev)
+                             if spec.auto_exposure else 0.0)
     return wb, gains, ev
 
 

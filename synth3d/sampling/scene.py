@@ -84,7 +84,9 @@ class Sampler:
             if self.t.post.styles else []
         return PostSpec(tonemap=TonemapSpec(operator=tm.operator,
                                             exposure_ev=sample_float(tm.exposure_ev, rng),
-                                            auto_exposure=tm.auto_exposure, white_balance_k=wb),
+                                            auto_exposure=tm.auto_exposure, white_balance_k=wb,
+                                            auto_exposure_key=tm.auto_exposure_key,
+                                            auto_exposure_range_ev=tm.auto_exposure_range_ev),
                         styles=styles, optics=sample_optics(self.t.post.optics, rs("optics")))
 
     def _output(self, seed: int, index: int) -> OutputSpec:

@@ -103,3 +103,29 @@ class RealismSpec(Model):
 
     _radius = field_validator("ao_radius_m")(
         classmethod(lambda cls, v: check_range(v, 0.0, 10.0, lo_open=True)))
+
+
+class MeteringSpec(Model):
+    """Automatic exposure's metering (fields of ``post.tonemap``)."""
+
+    auto_exposure_key: float = Field(
+        0.18, description="auto_exposure: the log-average luminance the frame is exposed to "
+        "(0.18 = middle grey; a night template uses ~0.04 so night stays dark).")
+    auto_exposure_range_ev: list[float] = Field(
+        [-12.0, 12.0], min_length=2, max_length=2, description="auto_exposure: the correction "
+        "is clamped to [min, max] EV, as a camera's metering range is (e.g. [-12, 0]: never "
+        "brighten a dark map).")
+
+    @field_validator("auto_exposure_key")
+    @classmethod
+    def _key(cls, v):
+        if not 0.001 <= v <= 1.0:
+            raise ValueError(f"must be within 0.001..1, got {v:g}")
+        return v
+
+    @field_validator("auto_exposure_range_ev")
+    @classmethod
+    def _range(cls, v):
+        if v[0] > v[1]:
+            raise ValueError(f"[min, max] with min ≤ max, got {v}")
+        return v

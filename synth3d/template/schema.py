@@ -15,8 +15,8 @@ from pydantic import Field, field_validator, model_validator
 from .asset_sets import CATEGORY_FIELDS, AssetSetSpec, NormalizeSpec  # noqa: F401 — re-exported
 from .physics import FailureSpec, ObjectPhysicsSpec, PhysicsSpec
 from .placement import PlacementSpec
-from .optics import DISTORTION_DOC, OPTICS_DOC, DistortionSpec, OpticsSpec, RealismSpec
 from .splits import SplitFractions
+from . import optics as _o
 from .styles import step_union
 from .distributions import (
     check_range, ColorDist, FloatDist, IntDist, Model, RandInt, Vec2, Vec3Dist,
@@ -166,7 +166,7 @@ class CameraSpec(Model):
         "inside the image.")
     max_attempts: int = Field(100, ge=1, le=100000,
                               description="Layout attempts for require_all_in_frame.")
-    distortion: DistortionSpec | None = Field(None, description=DISTORTION_DOC)
+    distortion: _o.DistortionSpec | None = Field(None, description=_o.DISTORTION_DOC)
 
     _fov = field_validator("fov_y_deg")(
         classmethod(lambda cls, v: check_range(v, 0.0, 180.0, lo_open=True, hi_open=True)))
@@ -312,7 +312,7 @@ class BackdropSpec(Model):
         classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
 
 
-class TonemapSpec(Model):
+class TonemapSpec(_o.MeteringSpec):
     """Exposure and tonemapping of the linear render into 8-bit sRGB."""
 
     operator: Literal["clip", "aces", "reinhard"] = Field(
@@ -323,8 +323,8 @@ class TonemapSpec(Model):
         None, description="Camera white balance: the colour temperature (K) rendered as neutral "
         "(a 3200 K setting turns daylight blue, 9000 K turns it warm). Unset: no correction.")
     auto_exposure: bool = Field(
-        False, description="First scale the frame so its log-average luminance is middle grey "
-        "(0.18); exposure_ev then offsets from there. Evens out HDRIs of very different levels.")
+        False, description="First scale the frame so its log-average luminance is the key "
+        "(auto_exposure_key); exposure_ev then offsets from there. Evens out HDRI levels.")
 
     _kelvin = field_validator("white_balance_k")(
         classmethod(lambda cls, v: check_range(v, 1000.0, 40000.0)))
@@ -340,7 +340,7 @@ class PostSpec(Model):
         "finished 8-bit frame (after background and tonemap): each `{pass: NAME, p: probability, "
         "params: {...}}`, params taking constants or distributions (see "
         "[Stylisation passes](#stylisation-passes)). Labels are untouched: no pass moves geometry.")
-    optics: OpticsSpec | None = Field(None, description=OPTICS_DOC)
+    optics: _o.OpticsSpec | None = Field(None, description=_o.OPTICS_DOC)
 
 
 class LabelsSpec(Model):
@@ -415,7 +415,7 @@ class Template(Model):
     objects: list[ObjectSpec] = Field(default_factory=list,
                                       description="Foreground object groups (labelled instances).")
     post: PostSpec = Field(default_factory=PostSpec, description="Post passes.")
-    realism: RealismSpec = Field(default_factory=RealismSpec, description="Rendering effects.")
+    realism: _o.RealismSpec = Field(default_factory=_o.RealismSpec, description="Rendering effects.")
     labels: LabelsSpec = Field(default_factory=LabelsSpec, description="Labels and filters.")
     output: OutputSpec = Field(default_factory=OutputSpec, description="Output settings.")
     physics: PhysicsSpec = Field(default_factory=PhysicsSpec,
