@@ -23,6 +23,16 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class VelocitySpec(_Spec):
+    """Instantaneous rigid motion at the frame's time: ``linear_m_s`` is the world velocity of the
+    frame's origin (the asset's origin for an object, the optical centre for the camera),
+    ``angular_rad_s`` the world angular velocity (axis × rate). Motion blur and the flow of the
+    first/last frame extrapolate poses with them (constant velocity)."""
+
+    linear_m_s: list[float]
+    angular_rad_s: list[float]
+
+
 class CameraSpec(_Spec):
     """Pinhole camera.
 
@@ -35,6 +45,7 @@ class CameraSpec(_Spec):
     T_world_cam: Mat
     znear: float
     zfar: float
+    velocity: VelocitySpec | None = None
 
     def K_array(self) -> np.ndarray:
         return np.asarray(self.K, dtype=np.float64)
@@ -93,6 +104,7 @@ class ObjectSpec(_Spec):
     corners_world: list[list[float]] | None = None
     bounds_asset: list[list[float]] = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     keypoints: dict[str, list[float]] = {}
+    velocity: VelocitySpec | None = None
 
     def T_array(self) -> np.ndarray:
         return np.asarray(self.T_world_asset, dtype=np.float64)
@@ -206,6 +218,23 @@ class OutputSpec(_Spec):
     semantic: bool = False
 
 
+class SequenceInfo(_Spec):
+    """Where a frame sits in its sequence: frame ``t`` of sequence ``id`` (``length`` frames at
+    ``fps``), shown at ``time_s`` = t / fps. ``shutter_s`` (0: no motion blur) is the exposure,
+    centred on ``time_s``, integrated with ``subframes`` renders; labels are those of
+    ``time_s``. ``environment_rotation_deg_s`` is the HDRI's turning rate (for the background's
+    flow)."""
+
+    id: int
+    t: int
+    length: int
+    fps: float
+    time_s: float
+    shutter_s: float = 0.0
+    subframes: int = 1
+    environment_rotation_deg_s: float = 0.0
+
+
 class SceneSpec(_Spec):
     """Everything needed to render and label one frame."""
 
@@ -221,6 +250,7 @@ class SceneSpec(_Spec):
     backdrops: list[BackdropSpec] = []
     post: PostSpec = PostSpec()
     output: OutputSpec = OutputSpec()
+    sequence: SequenceInfo | None = None
 
     def to_json(self) -> str:
         """Canonical JSON text (sorted keys, 2-space indent, trailing newline). An empty
@@ -228,6 +258,14 @@ class SceneSpec(_Spec):
         data = self.model_dump(mode="json", by_alias=True)
         if not data["post"]["styles"]:
             del data["post"]["styles"]
+        # Stills keep their JSON of before: motion fields appear only in sequences.
+        if data["sequence"] is None:
+            del data["sequence"]
+        if data["camera"]["velocity"] is None:
+            del data["camera"]["velocity"]
+        for o in data["objects"]:
+            if o["velocity"] is None:
+                del o["velocity"]
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod

@@ -45,6 +45,11 @@ class Scenes:
         self.template = self.loaded.template
         self.catalog = build_catalog(self.loaded)
         self.sampler = Sampler(self.loaded, self.catalog, size)
+        self.sequence = self.template.sequence  # None for stills
+        if self.sequence is not None:  # frame i = frame i % length of sequence i // length
+            from ..sampling.motion import SequenceSampler
+
+            self.sampler = SequenceSampler(self.sampler)
         self.width, self.height = self.sampler.width, self.sampler.height
 
     @property
@@ -197,6 +202,8 @@ def _dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
         "attributes": list(t.attributes),
         "gl_renderer": gl.get("renderer"),
         "synth3d_version": __version__,
+        **({"sequence": {"length": t.sequence.length, "fps": t.sequence.fps}}
+           if t.sequence is not None else {}),
     }
 
 
@@ -222,6 +229,11 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
     the calling thread for every frame whose files are all written, in frame order;
     ``on_start(index)`` just before a frame is rendered (``indices`` are read ahead).
     Raises :class:`FrameFailed` naming the frame when a frame fails."""
+    if getattr(scenes, "sequence", None) is not None:  # whole sequences, with flow and videos
+        from .sequences import render_sequences
+
+        return render_sequences(renderer, scenes, seed, indices, files, on_record,
+                                writer_threads, on_start)
     t = scenes.template
     pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
     ahead = ThreadPoolExecutor(1, thread_name_prefix="synth3d-prepare")
@@ -376,6 +388,12 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
         raise TemplateError("--chunk", f"must be ≥ 1, got {chunk}")
     shard = parse_shard(shard) if isinstance(shard, str) else shard
     frames = shard_frames(start, n, shard, shard_layout)
+    if scenes.sequence is not None:  # sequences are the unit of shards, chunks and resume
+        from . import sequences as sq
+
+        sq.check_range(scenes, start, n)
+        frames = sq.shard_sequences(start, n, scenes.sequence.length, shard, shard_layout)
+        chunk = sq.sequence_chunk(chunk, scenes.sequence.length)
     gpus = list(gpus) if gpus else ([gpu] if gpu is not None else [])
     # Preflight: the first frames are sampled before anything is rendered or written, so
     # impossible placements fail with nothing on disk. (Sampling costs ~2 ms a frame; a rare
@@ -384,6 +402,8 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
         sample_frame(scenes, seed, i)
 
     fmts = list(formats) if formats is not None else list(t.output.formats)
+    if scenes.sequence is not None:
+        fmts += [f for f in ("ytvis", "mot") if f not in fmts]
     if "bop" in fmts and not t.labels.amodal:
         raise TemplateError("labels.amodal", "the bop format needs amodal masks (labels.amodal: "
                             "true)")
@@ -403,6 +423,10 @@ def render_dataset(template, out: str | os.PathLike, n: int | None = None, seed:
         writer = DatasetWriter(out, info, fmts)
         done = writer.done()
         todo = [i for i in frames if i not in done]
+        if scenes.sequence is not None:
+            from .sequences import whole_sequences
+
+            todo = whole_sequences(todo, scenes.sequence.length)
         if on_start:
             on_start(len(todo), len(frames) - len(todo))
         t0 = time.perf_counter()

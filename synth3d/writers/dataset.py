@@ -120,7 +120,8 @@ def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarra
     """Encoded files of one frame: ``{"rgb": (relative path, bytes), "depth": ..., "instance": ...,
     "scene": ..., and any of "normals", "contours", "semantic"}`` (the same bytes for a run and
     for ``rerender``). ``extras["styles"]`` (style artifacts, ``"<pass>.<suffix>"`` → bytes) gives
-    ``"styles:<pass>.<suffix>"`` → ``styles/NNNNNN.<pass>.<suffix>``."""
+    ``"styles:<pass>.<suffix>"`` → ``styles/NNNNNN.<pass>.<suffix>``; an extra given as
+    ``(suffix, bytes)`` is written as is to ``<key>/NNNNNN.<suffix>``."""
     name = frame_name(index)
     ext = "jpg" if rgb_format == "jpg" else "png"
     files = {
@@ -134,6 +135,9 @@ def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarra
         if key == "styles":  # style artifacts: {"<pass>.<suffix>": bytes}
             for fname, data in img.items():
                 files[f"styles:{fname}"] = (f"styles/{name}.{fname}", data)
+            continue
+        if isinstance(img, tuple):  # pre-encoded: (suffix, bytes), e.g. optical flow's .flo
+            files[key] = (f"{key}/{name}.{img[0]}", img[1])
             continue
         files[key] = (f"{key}/{name}.png", encode_png(img, "depth" if key == "normals" else "ids"))
     return files
@@ -167,7 +171,7 @@ def read_rows(out: Path) -> list[dict]:
     return [rows[i] for i in sorted(rows) if i in done]
 
 
-FORMATS = ("coco", "bop", "yolo", "webdataset")
+FORMATS = ("coco", "bop", "yolo", "webdataset", "ytvis", "mot")
 
 
 def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None = None,
@@ -200,6 +204,11 @@ def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None =
                 written += write_coco(out, rows, info)
             elif f == "webdataset":
                 written += write_webdataset(out, rows, info, frames=frames)
+            elif f in ("ytvis", "mot"):  # sequence datasets (see writers/tracks.py)
+                from .tracks import write_mot, write_ytvis
+
+                written += (write_ytvis(out, rows, info) if f == "ytvis"
+                            else write_mot(out, rows, info, frames=frames))
             else:
                 written += {"bop": write_bop, "yolo": write_yolo}[f](out, rows, info, frames=frames)
     except OSError as e:
@@ -230,7 +239,7 @@ class FrameFiles:
         files = {}
         for key, (rel, data) in frame_files(index, scene_json, rgb, depth16, instance16,
                                             rgb_format, jpeg_quality, extras).items():
-            if key in EXTRA_OUTPUTS or key.startswith("styles:"):
+            if key not in ("rgb", "depth", "instance", "scene"):
                 try:
                     (self.out / rel).parent.mkdir(exist_ok=True)
                 except OSError as e:

@@ -1,0 +1,242 @@
+"""Rendering sequences: the unit of work of a ``sequence:`` template.
+
+A worker renders a whole sequence in frame order (its plan is sampled — and simulated — once),
+then computes each frame's optical flow from the G-buffers of it and its neighbours, writes the
+frames' files, the sequence's videos, and only then reports the frames: a sequence is done when
+all its frames are, so a killed run redoes unfinished sequences whole, with the same bytes.
+
+Per frame, besides the usual files (see the README's "Sequences"):
+``flow_fw/NNNNNN.flo`` (to frame t+1) and ``flow_bw/NNNNNN.flo`` (to frame t−1), Middlebury
+format, pixels; ``flow_valid/NNNNNN.png`` (uint8: bit 0 forward valid, bit 1 backward valid);
+``objcoord/NNNNNN.png`` (uint16 RGB object coordinates). The last frame's forward and the first
+frame's backward flow are the motion to one frame interval past the sequence's end (before its
+start) at the frame's constant velocities; that frame is not rendered, so they are marked
+invalid everywhere. Per sequence: ``sequences/SSSSSS/rgb.mp4`` and ``flow.mp4``.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..errors import Synth3dError, TemplateError
+from ..spec import SceneSpec
+
+
+def sequence_name(seq_id: int) -> str:
+    return f"{seq_id:06d}"
+
+
+def check_range(scenes, start: int, n: int) -> None:
+    """Runs of a sequence template cover whole sequences."""
+    L = scenes.sequence.length
+    if start % L or n % L:
+        raise TemplateError("-n" if n % L else "--start",
+                            f"a sequence template renders whole sequences of {L} frames: --start "
+                            f"and -n must be multiples of {L} (got --start {start} -n {n}; e.g. "
+                            f"-n {max(1, round(n / L)) * L} for {max(1, round(n / L))} sequence(s))")
+
+
+def shard_sequences(start: int, n: int, length: int, shard, layout: str) -> list[int]:
+    """Frames of shard K of N when the sequences (not the frames) are split into N parts."""
+    from .pipeline import shard_frames
+
+    seqs = shard_frames(start // length, n // length, shard, layout)
+    return [s * length + t for s in seqs for t in range(length)]
+
+
+def whole_sequences(todo: Iterable[int], length: int) -> list[int]:
+    """Every frame of each sequence that has a frame in ``todo`` (a sequence is redone whole)."""
+    seqs = sorted({i // length for i in todo})
+    return [s * length + t for s in seqs for t in range(length)]
+
+
+def sequence_chunk(chunk: int | None, length: int) -> int:
+    """Chunks for workers and Ray actors: whole sequences (one by default)."""
+    return length * max(1, (chunk or length) // length)
+
+
+def render_blurred(renderer, spec: SceneSpec, amodal: bool = False, normals: bool = False):
+    """Render a frame; with an open shutter (``spec.sequence.shutter_s`` > 0) its colour and
+    coverage are the mean of ``subframes`` renders at times spread evenly across the shutter
+    (sub-frame k at ``time_s + shutter_s · ((k + ½)/n − ½)``, poses at the frame's constant
+    velocities), while depth, ids, normals and amodal masks — everything labels are made of —
+    are those of the shutter's middle. (The HDRI/colour background composited behind the
+    objects is that of the middle too.)"""
+    from ..sampling.motion import advance
+
+    frame = renderer.render(spec, amodal=amodal, normals=normals)
+    seq = spec.sequence
+    if seq is None or seq.shutter_s <= 0 or seq.subframes < 2:
+        return frame
+    n = seq.subframes
+    rgb = np.zeros_like(frame.rgb, dtype=np.float64)
+    alpha = np.zeros_like(frame.alpha, dtype=np.float64)
+    for k in range(n):
+        sub = renderer.render(advance(spec, seq.shutter_s * ((k + 0.5) / n - 0.5)))
+        rgb += sub.rgb
+        alpha += sub.alpha
+    return replace(frame, rgb=(rgb / n).astype(frame.rgb.dtype),
+                   alpha=(alpha / n).astype(frame.alpha.dtype))
+
+
+@dataclass(frozen=True)
+class SequenceFrame:
+    """One rendered frame of a sequence with its motion labels (flow arrays are (H, W, 2)
+    float32 pixels, validity (H, W) bool, object coordinates (H, W, 3) uint16 or None)."""
+
+    spec: SceneSpec
+    frame: object
+    flow_fw: np.ndarray | None
+    flow_bw: np.ndarray | None
+    valid_fw: np.ndarray | None
+    valid_bw: np.ndarray | None
+    objcoord: np.ndarray | None
+
+
+def motion_labels(specs: list[SceneSpec], frames: list, want_flow: bool = True,
+                  want_objcoord: bool = True, t: int | None = None):
+    """Flow (forward, backward, validity) and object coordinates of frame ``t`` (all when None)
+    of a rendered sequence."""
+    from ..annotate.flow import object_coordinates, rigid_flow
+    from ..sampling.motion import advance
+
+    L = len(specs)
+    out = []
+    for k in (range(L) if t is None else [t]):
+        spec, fr = specs[k], frames[k]
+        fw = bw = vf = vb = oc = None
+        if want_flow:
+            dt = 1.0 / spec.sequence.fps
+            if k + 1 < L:
+                fw, vf = rigid_flow(fr.depth_m, fr.instance, spec, specs[k + 1],
+                                    frames[k + 1].depth_m, frames[k + 1].instance)
+            else:
+                fw, vf = rigid_flow(fr.depth_m, fr.instance, spec, advance(spec, dt))
+            if k > 0:
+                bw, vb = rigid_flow(fr.depth_m, fr.instance, spec, specs[k - 1],
+                                    frames[k - 1].depth_m, frames[k - 1].instance)
+            else:
+                bw, vb = rigid_flow(fr.depth_m, fr.instance, spec, advance(spec, -dt))
+        if want_objcoord:
+            oc = object_coordinates(fr.depth_m, fr.instance, spec)
+        out.append(SequenceFrame(spec, fr, fw, bw, vf, vb, oc))
+    return out
+
+
+def render_sequence(renderer, scenes, seed: int, seq_id: int,
+                    on_start: Callable[[int], None] | None = None) -> list[SequenceFrame]:
+    """Render sequence ``seq_id`` in memory: its frames with flow and object coordinates (as the
+    template's ``sequence`` asks)."""
+    from .pipeline import wants_normals
+
+    L = scenes.sequence.length
+    specs, frames = [], []
+    for t in range(L):
+        i = seq_id * L + t
+        if on_start is not None:
+            on_start(i)
+        spec = scenes.sample(seed, i)
+        frames.append(render_blurred(renderer, spec, spec.output.amodal, wants_normals(spec)))
+        specs.append(spec)
+    q = scenes.sequence
+    return motion_labels(specs, frames, q.flow, q.object_coordinates)
+
+
+def render_sequences(renderer, scenes, seed: int, indices: Iterable[int], files,
+                     on_record: Callable[[dict, dict], None], writer_threads: int = 2,
+                     on_start: Callable[[int], None] | None = None) -> None:
+    """:func:`~synth3d.run.pipeline.render_indices` for sequence templates: renders every
+    sequence that has a frame in ``indices``, whole, and reports its frames once all its files
+    (frames and videos) are written."""
+    from ..annotate.flow import encode_flo, flow_to_color
+    from ..writers.dataset import atomic_write
+    from ..writers.video import encode_mp4
+    from .pipeline import FrameFailed, process, wants_normals
+
+    q = scenes.sequence
+    L = q.length
+    labels = scenes.template.labels
+    pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
+
+    def finish(spec, fr, fw, bw, vf, vb, oc):
+        o = process(fr, spec, labels)
+        extras = dict(o.extras)
+        if fw is not None:
+            extras["flow_fw"] = ("flo", encode_flo(fw))
+            extras["flow_bw"] = ("flo", encode_flo(bw))
+            extras["flow_valid"] = (vf.astype(np.uint8) | (vb.astype(np.uint8) << 1))
+        if oc is not None:
+            extras["objcoord"] = oc
+        row, ann_row = files.write(spec.index, seed, spec.to_json(), o.rgb, o.depth16,
+                                   o.instance16, o.labels, spec.attributes,
+                                   spec.output.rgb_format, spec.output.jpeg_quality, extras,
+                                   o.dropped, {"K": spec.camera.K,
+                                               "T_world_cam": spec.camera.T_world_cam})
+        return row, ann_row, o.rgb
+
+    try:
+        for s in sorted({i // L for i in indices}):
+            specs, frames, futs = [], [], []
+            current = s * L
+            try:
+                for t in range(L):
+                    current = s * L + t
+                    if on_start is not None:
+                        on_start(current)
+                    spec = scenes.sample(seed, current)
+                    frames.append(render_blurred(renderer, spec, spec.output.amodal,
+                                                 wants_normals(spec)))
+                    specs.append(spec)
+                    # Frame t−1's labels need frame t's buffers: finish it now.
+                    if t >= 1:
+                        futs.append(pool.submit(_finish_one, finish, specs, frames, q, t - 1))
+                futs.append(pool.submit(_finish_one, finish, specs, frames, q, L - 1))
+                results = []
+                for t, f in enumerate(futs):
+                    current = s * L + t
+                    results.append(f.result())
+            except Synth3dError:
+                raise
+            except Exception as e:
+                raise FrameFailed(current, e) from e
+            rows = [(r[0], r[1]) for r in results]
+            if q.video:
+                try:
+                    d = files.out / "sequences" / sequence_name(s)
+                    d.mkdir(parents=True, exist_ok=True)
+                    rgb_rel = f"sequences/{sequence_name(s)}/rgb.mp4"
+                    atomic_write(files.out / rgb_rel, encode_mp4([r[2] for r in results], q.fps,
+                                                                 q.video_crf))
+                    rows[-1][0]["files"]["video_rgb"] = rgb_rel
+                    if q.flow:
+                        fl = [r[3] for r in results]
+                        top = max(float(np.hypot(f[..., 0], f[..., 1]).max()) for f in fl)
+                        flow_rel = f"sequences/{sequence_name(s)}/flow.mp4"
+                        atomic_write(files.out / flow_rel,
+                                     encode_mp4([flow_to_color(f, top) for f in fl], q.fps,
+                                                q.video_crf))
+                        rows[-1][0]["files"]["video_flow"] = flow_rel
+                except Synth3dError:
+                    raise
+                except Exception as e:
+                    raise FrameFailed(s * L + L - 1, e) from e
+            for row, ann_row in rows:
+                on_record(row, ann_row)
+            del specs, frames, results
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _finish_one(finish, specs, frames, q, t):
+    (m,) = motion_labels(specs[: t + 2], frames[: t + 2], q.flow, q.object_coordinates, t) \
+        if t + 1 < q.length else motion_labels(specs, frames, q.flow, q.object_coordinates, t)
+    row, ann_row, rgb = finish(m.spec, m.frame, m.flow_fw, m.flow_bw, m.valid_fw, m.valid_bw,
+                               m.objcoord)
+    return row, ann_row, rgb, m.flow_fw
+
+
+__all__ = ["SequenceFrame", "check_range", "motion_labels", "render_blurred", "render_sequence",
+           "render_sequences", "shard_sequences", "whole_sequences"]
