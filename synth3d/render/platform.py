@@ -2,7 +2,7 @@
 
 PyOpenGL binds to a platform (EGL, OSMesa, GLX) when ``OpenGL`` is first imported, through the
 ``PYOPENGL_PLATFORM`` environment variable, so the choice has to be made before anything imports it.
-Nothing in synth3d imports OpenGL at module level outside :mod:`synth3d.render.renderer`.
+Nothing in synth3d imports OpenGL at module level: only the functions of :mod:`synth3d.render` do.
 """
 from __future__ import annotations
 

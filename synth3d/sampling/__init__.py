@@ -1,4 +1,5 @@
 """Sampling: the only place randomness is drawn."""
-from .scene import Sampler, intrinsics_from_fov, look_at, project
+from .camera import intrinsics_from_fov, look_at, project
+from .scene import Sampler
 
 __all__ = ["Sampler", "intrinsics_from_fov", "look_at", "project"]

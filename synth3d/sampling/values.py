@@ -138,3 +138,23 @@ def sample_color(d, rng: np.random.Generator) -> list[float]:
     else:
         raise TypeError(f"not a colour distribution: {d!r}")
     return [float(x) for x in srgb_to_linear(srgb)]
+
+
+def choose_weighted(items: list, weights: list[float], rng: np.random.Generator):
+    """One of ``items`` with probability proportional to ``weights``."""
+    w = np.asarray(weights, float)
+    return items[int(rng.choice(len(items), p=w / w.sum()))]
+
+
+def rotation_z(angle: float) -> np.ndarray:
+    """3×3 rotation by ``angle`` radians about z."""
+    c, s = math.cos(angle), math.sin(angle)
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
+
+
+def rt(R: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """4×4 rigid transform from a rotation and a translation."""
+    T = np.eye(4)
+    T[:3, :3] = R
+    T[:3, 3] = t
+    return T
