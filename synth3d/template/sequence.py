@@ -23,8 +23,11 @@ class ObjectMotionSpec(Model):
     turns with it, as on a turntable). ``spline``: a smooth path (Catmull-Rom) through ``keys``
     key poses spread evenly over the sequence; the first is the sampled pose, each later one is
     offset by ``offset`` (m) and turned by ``rotation_deg`` about a random axis through the
-    object's centre (drawn per key). ``thrown``: dropped or thrown with the initial ``velocity``
-    and ``angular_velocity_deg``, simulated by the physics engine (needs ``synth3d[physics]``)."""
+    object's centre (drawn per key). ``thrown``: lifted by ``height``, then dropped or thrown
+    with the initial ``velocity`` and ``angular_velocity_deg`` and simulated (MuJoCo) with its
+    convex hull against the ground (z = 0) and the other thrown and static objects, once per
+    sequence; frame t shows the simulation at t / fps. (Objects with parametric motion do not
+    take part in the simulation.)"""
 
     type: Literal["static", "linear", "orbit", "spline", "thrown"] = Field(
         "static", description="Kind of motion.")
@@ -42,6 +45,11 @@ class ObjectMotionSpec(Model):
                                     "random axis through the object's centre.")
     height: FloatDist = Field(0.0, description="thrown: lift above the sampled pose before the "
                               "throw (m).")
+    density: FloatDist = Field(500.0, description="thrown: density (kg/m³) of the object's "
+                               "convex hull.")
+    friction: FloatDist = Field(0.6, description="thrown: sliding friction coefficient.")
+    restitution: FloatDist = Field(0.3, description="thrown: bounciness 0..1 (ratio of rebound "
+                                   "to impact speed).")
 
 
 class CameraMotionSpec(Model):
