@@ -481,7 +481,12 @@ def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str
     except Exception as e:
         raise DatasetError(str(path), f"not a SceneSpec ({str(e).splitlines()[0][:120]})") from None
     with Renderer(spec.camera.width, spec.camera.height, backend=backend, gpu=gpu) as r:
-        frame = r.render(spec, amodal=spec.output.amodal, normals=wants_normals(spec))
+        if spec.sequence is not None:  # motion blur: the same sub-frames as in the run
+            from .sequences import render_blurred
+
+            frame = render_blurred(r, spec, spec.output.amodal, wants_normals(spec))
+        else:
+            frame = r.render(spec, amodal=spec.output.amodal, normals=wants_normals(spec))
         o = process(frame, spec)
     written = {}
     out = Path(out)
