@@ -81,7 +81,7 @@ def _first_hits(mesh, origin, dirs):
 def reference_flow(spec_a: SceneSpec, spec_b: SceneSpec):
     """Flow a → b by ray casting: the surface point seen at each pixel centre of frame a, moved
     with its object's (or nothing's) motion, projected by camera b. Returns (flow (H, W, 2), ids
-    of a (H, W), visible in both (H, W) bool)."""
+    of a (H, W), visible in both (H, W) bool, 3D motion of the points (H, W, 3) metres)."""
     mesh_a, owner_a = _scene_mesh(spec_a)
     mesh_b, _ = _scene_mesh(spec_b)
     cam = spec_a.camera
@@ -111,7 +111,7 @@ def reference_flow(spec_a: SceneSpec, spec_b: SceneSpec):
     db, _ = _first_hits(mesh_b, Tb[:3, 3], to / np.maximum(n, 1e-12)[:, None])
     inside = (uv[:, 0] > -0.5) & (uv[:, 0] < W - 0.5) & (uv[:, 1] > -0.5) & (uv[:, 1] < H - 0.5)
     vis = hit & inside & (pc[:, 2] > 0) & (np.abs(db - n) < 1e-4 + 1e-4 * n)
-    return flow.reshape(H, W, 2), ids.reshape(H, W), vis.reshape(H, W)
+    return flow.reshape(H, W, 2), ids.reshape(H, W), vis.reshape(H, W), (Q - P).reshape(H, W, 3)
 
 
 @pytest.fixture(scope="module")
@@ -129,14 +129,16 @@ def _render_pair(renderer, tpl: dict, seed: int, t: int = 1):
     sc = Scenes(tpl)
     specs = [sc.sample(seed, t), sc.sample(seed, t + 1)]
     frames = [renderer.render(s) for s in specs]
-    (m,) = motion_labels(specs, frames, t=0)
+    (m,) = motion_labels(specs, frames, t=0, want_scene_flow=True)
     return specs, frames, m
 
 
 def _check_flow(renderer, tpl, seed=3):
     specs, frames, m = _render_pair(renderer, tpl, seed)
-    ref, ids, vis = reference_flow(*specs)
+    ref, ids, vis, sf_ref = reference_flow(*specs)
     sel = vis & (ids == frames[0].instance.astype(int))
+    # scene flow: the same surface points' 3D motion, to a tenth of a millimetre
+    assert np.percentile(np.linalg.norm(m.scene_flow - sf_ref, axis=-1)[sel], 99) < 1e-4
     assert sel.sum() > 0.5 * sel.size  # most of the image is checked
     epe = np.linalg.norm(m.flow_fw - ref, axis=-1)[sel]
     assert np.median(epe) <= 0.05, np.median(epe)
@@ -303,7 +305,7 @@ def seq_template(tmp_path_factory) -> Path:
     t = template({"length": 4, "fps": 8,
                   "objects": {"items": {"type": "linear", "velocity": [0.1, 0.05, 0],
                                         "angular_velocity_deg": [0, 0, 60]}},
-                  "camera": {"type": "orbit", "rate_deg": 30}},
+                  "camera": {"type": "orbit", "rate_deg": 30}, "scene_flow": True},
                  labels={"amodal": True})
     t["size"] = [64, 48]
     p.write_text(yaml.safe_dump(t))
@@ -325,8 +327,10 @@ def test_dataset_files(seq_dataset):
     rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
     assert [r["index"] for r in rows] == list(range(8))
     for r in rows:
-        for k in ("flow_fw", "flow_bw", "flow_valid", "objcoord"):
+        for k in ("flow_fw", "flow_bw", "flow_valid", "objcoord", "sceneflow"):
             assert (out / r["files"][k]).exists()
+        sf = np.load(out / r["files"]["sceneflow"])
+        assert sf.shape == (48, 64, 3) and sf.dtype == np.float32
     assert rows[3]["files"]["video_rgb"] == "sequences/000000/rgb.mp4"
     for s in ("000000", "000001"):
         for name in ("rgb.mp4", "flow.mp4"):
@@ -409,7 +413,7 @@ def test_same_bytes_for_any_layout(seq_template, seq_dataset, tmp_path):
                 "--shard", "1/2")
     assert r.returncode == 0, r.stderr
     ref = {p.relative_to(seq_dataset): p.read_bytes() for p in seq_dataset.rglob("*")
-           if p.is_file() and p.suffix in (".png", ".flo", ".mp4", ".json", ".txt")
+           if p.is_file() and p.suffix in (".png", ".flo", ".mp4", ".json", ".txt", ".npy")
            and p.name != "dataset.json"}
     assert len(ref) > 60
     for rel, data in ref.items():

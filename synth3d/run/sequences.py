@@ -94,13 +94,14 @@ class SequenceFrame:
     valid_fw: np.ndarray | None
     valid_bw: np.ndarray | None
     objcoord: np.ndarray | None
+    scene_flow: np.ndarray | None = None
 
 
 def motion_labels(specs: list[SceneSpec], frames: list, want_flow: bool = True,
-                  want_objcoord: bool = True, t: int | None = None):
-    """Flow (forward, backward, validity) and object coordinates of frame ``t`` (all when None)
-    of a rendered sequence."""
-    from ..annotate.flow import object_coordinates, rigid_flow
+                  want_objcoord: bool = True, t: int | None = None, want_scene_flow: bool = False):
+    """Flow (forward, backward, validity), object coordinates and (optionally) scene flow of
+    frame ``t`` (all frames when None) of a rendered sequence."""
+    from ..annotate.flow import object_coordinates, rigid_flow, scene_motion
     from ..sampling.motion import advance
 
     L = len(specs)
@@ -122,7 +123,12 @@ def motion_labels(specs: list[SceneSpec], frames: list, want_flow: bool = True,
                 bw, vb = rigid_flow(fr.depth_m, fr.instance, spec, advance(spec, -dt))
         if want_objcoord:
             oc = object_coordinates(fr.depth_m, fr.instance, spec)
-        out.append(SequenceFrame(spec, fr, fw, bw, vf, vb, oc))
+        sf = None
+        if want_scene_flow:
+            nxt = specs[k + 1] if k + 1 < L else advance(spec, 1.0 / spec.sequence.fps)
+            P, Q = scene_motion(fr.depth_m, fr.instance, spec, nxt)
+            sf = (Q - P).astype(np.float32)
+        out.append(SequenceFrame(spec, fr, fw, bw, vf, vb, oc, sf))
     return out
 
 
@@ -142,7 +148,8 @@ def render_sequence(renderer, scenes, seed: int, seq_id: int,
         frames.append(render_blurred(renderer, spec, spec.output.amodal, wants_normals(spec)))
         specs.append(spec)
     q = scenes.sequence
-    return motion_labels(specs, frames, q.flow, q.object_coordinates)
+    return motion_labels(specs, frames, q.flow, q.object_coordinates,
+                         want_scene_flow=q.scene_flow)
 
 
 def render_sequences(renderer, scenes, seed: int, indices: Iterable[int], files,
@@ -161,7 +168,7 @@ def render_sequences(renderer, scenes, seed: int, indices: Iterable[int], files,
     labels = scenes.template.labels
     pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
 
-    def finish(spec, fr, fw, bw, vf, vb, oc):
+    def finish(spec, fr, fw, bw, vf, vb, oc, sf):
         o = process(fr, spec, labels)
         extras = dict(o.extras)
         if fw is not None:
@@ -170,6 +177,8 @@ def render_sequences(renderer, scenes, seed: int, indices: Iterable[int], files,
             extras["flow_valid"] = (vf.astype(np.uint8) | (vb.astype(np.uint8) << 1))
         if oc is not None:
             extras["objcoord"] = oc
+        if sf is not None:
+            extras["sceneflow"] = ("npy", _npy(sf))
         row, ann_row = files.write(spec.index, seed, spec.to_json(), o.rgb, o.depth16,
                                    o.instance16, o.labels, spec.attributes,
                                    spec.output.rgb_format, spec.output.jpeg_quality, extras,
@@ -231,11 +240,19 @@ def render_sequences(renderer, scenes, seed: int, indices: Iterable[int], files,
 
 
 def _finish_one(finish, specs, frames, q, t):
-    (m,) = motion_labels(specs[: t + 2], frames[: t + 2], q.flow, q.object_coordinates, t) \
-        if t + 1 < q.length else motion_labels(specs, frames, q.flow, q.object_coordinates, t)
+    n = t + 2 if t + 1 < q.length else len(specs)
+    (m,) = motion_labels(specs[:n], frames[:n], q.flow, q.object_coordinates, t, q.scene_flow)
     row, ann_row, rgb = finish(m.spec, m.frame, m.flow_fw, m.flow_bw, m.valid_fw, m.valid_bw,
-                               m.objcoord)
+                               m.objcoord, m.scene_flow)
     return row, ann_row, rgb, m.flow_fw
+
+
+def _npy(a: np.ndarray) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    return buf.getvalue()
 
 
 __all__ = ["SequenceFrame", "check_range", "motion_labels", "render_blurred", "render_sequence",

@@ -106,6 +106,9 @@ class SequenceSpec(Model):
                                          description="Lighting changes over time.")
     flow: bool = Field(True, description="Write forward/backward optical flow (.flo) and its "
                        "validity mask per frame.")
+    scene_flow: bool = Field(False, description="Write sceneflow/NNNNNN.npy: each pixel's "
+                             "surface point's 3D motion to frame t+1 (float32 H×W×3, metres, "
+                             "world axes; 0 where nothing was hit).")
     object_coordinates: bool = Field(True, description="Write objcoord/NNNNNN.png: each pixel's "
                                      "point in its asset's box, normalised to 0..65535.")
     video: bool = Field(True, description="Write sequences/SSSSSS/rgb.mp4 and flow.mp4 (H.264).")
