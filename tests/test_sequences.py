@@ -453,3 +453,23 @@ def test_bad_input_fails_before_rendering(seq_template, tmp_path):
     assert r.returncode == 2
     assert "sequence.objects.chairs: no object group of that name (known: items)" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_report_and_preview_show_sequences(seq_template, seq_dataset, tmp_path):
+    import re
+
+    from PIL import Image
+
+    r = run_cli("report", str(seq_dataset), "-o", str(tmp_path / "report"))
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "report" / "index.html").read_text()
+    srcs = re.findall(r'<video src="([^"]+)"', page)
+    assert len(srcs) == 4  # two sequences × (rgb, flow)
+    for s in srcs:
+        assert (tmp_path / "report" / s).resolve().exists()
+    r = run_cli("preview", str(seq_template), "-n", "2", "--width", "48", "-o",
+                str(tmp_path / "pv.png"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == str(tmp_path / "pv.gif")
+    im = Image.open(tmp_path / "pv.gif")
+    assert im.n_frames == 4 and abs(im.info["duration"] - 125) <= 10  # 4 frames at 8 fps (GIF: 10 ms steps)
