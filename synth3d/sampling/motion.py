@@ -331,8 +331,8 @@ def make_plan(sampler, seed: int, seq_id: int, simulate=None) -> SequencePlan:
         if simulate is None:
             from ..errors import TemplateError
 
-            raise TemplateError("sequence.objects", "motion type 'thrown' needs the physics "
-                                "engine, which this build does not have")
+            raise TemplateError("sequence.objects", "motion type 'thrown' needs the MuJoCo "
+                                "physics engine: pip install mujoco")
         simulate(plan, thrown, seed)
     return plan
 
@@ -377,6 +377,8 @@ class SequenceSampler:
 def _simulator():
     """The physics hook for ``thrown`` objects, or None when the engine is not available."""
     try:
+        import mujoco  # noqa: F401
+
         from .thrown import simulate_thrown
     except ImportError:
         return None
