@@ -59,6 +59,8 @@ class _Clock:
 def stages(scenes, seed: int) -> dict[str, tuple[float, float]]:
     """(wall, CPU) seconds of each stage for one sequence, one after the other in this thread
     (the GL driver's own threads count in the CPU figure)."""
+    from dataclasses import replace
+
     import numpy as np
 
     from synth3d.annotate.flow import encode_flo, flow_to_color
@@ -86,7 +88,7 @@ def stages(scenes, seed: int) -> dict[str, tuple[float, float]]:
         extras = {"flow_fw": ("flo", encode_flo(m.flow_fw)), "flow_bw": ("flo", encode_flo(m.flow_bw)),
                   "flow_valid": m.valid_fw.astype(np.uint8) | (m.valid_bw.astype(np.uint8) << 1),
                   "objcoord": m.objcoord}
-        frame_files(s.index, s.to_json(), o.rgb, o.depth16, o.instance16, extras=extras)
+        frame_files(s, replace(o, extras=extras))
     clock("encode files (PNG, .flo, JSON)")
     encode_mp4([o.rgb for o in outs], scenes.sequence.fps)
     top = max(float(np.hypot(m.flow_fw[..., 0], m.flow_fw[..., 1]).max()) for m in labs)

@@ -131,23 +131,24 @@ def render(
     Running the same command again finishes an interrupted run."""
     from rich.console import Console
 
+    from .run.options import Progress, RenderOptions
     from .run.pipeline import Scenes, render_dataset
 
     console = Console(stderr=True)
     task: dict = {}
     try:
-        fmts = _formats(formats) if formats else None
+        opts = RenderOptions.from_kwargs(
+            n=n, seed=seed, start=start, formats=_formats(formats) if formats else None,
+            backend=gl, gpu=gpu, gpus=_gpus(gpus) or (), workers=workers, shard=shard,
+            shard_layout=shard_layout, executor=executor, ray_address=ray_address, chunk=chunk,
+            retries=retries)
         scenes = Scenes(template, set_ or [], _size(size))
         bar, task, on_start, on_frame = _progress(console, "rendering", progress)
         with bar:
-            summary = render_dataset(scenes, out, n=n, seed=seed, start=start, gpu=gpu, backend=gl,
-                                     formats=fmts, on_start=on_start, on_frame=on_frame,
-                                     workers=workers, gpus=_gpus(gpus), shard=shard,
-                                     shard_layout=shard_layout, executor=executor,
-                                     ray_address=ray_address, chunk=chunk, retries=retries,
-                                     on_message=lambda m: console.print(m, markup=False,
-                                                                        highlight=False,
-                                                                        soft_wrap=True))
+            summary = render_dataset(scenes, out, opts, Progress(
+                on_start=on_start, on_frame=on_frame,
+                on_message=lambda m: console.print(m, markup=False, highlight=False,
+                                                   soft_wrap=True)))
     except Synth3dError as e:
         _fail(e)
     except KeyboardInterrupt:
@@ -239,7 +240,7 @@ def stylize(
 
 
 def _formats(values: List[str]) -> list[str]:
-    from .writers.dataset import FORMATS
+    from .writers.formats import FORMATS
 
     out = [f.strip().lower() for v in values for f in v.split(",") if f.strip()]
     for f in out:
@@ -279,7 +280,7 @@ def preview(
 
     Instance outlines, boxes and category names are drawn over each frame; nothing else is
     written."""
-    from .inspect.preview import preview as _preview
+    from .run.preview import preview as _preview
 
     if n < 1 or width < 8:
         _fail(Synth3dError("-n/--width", "need at least one frame of at least 8 px"))

@@ -20,8 +20,27 @@ from functools import lru_cache
 
 import numpy as np
 
+from .errors import AssetError
+
 SH_BAND_FACTORS = np.array([math.pi] + [2 * math.pi / 3] * 3 + [math.pi / 4] * 5)
 """Â_l of the clamped-cosine kernel per SH coefficient (Ramamoorthi & Hanrahan 2001)."""
+
+
+@lru_cache(maxsize=8)
+def load_hdri(path: str) -> np.ndarray:
+    """(H, W, 3) float32 linear RGB equirectangular image (cached; at most 8 per process)."""
+    import cv2
+
+    img = cv2.imread(path, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
+    if img is None:
+        raise AssetError(path, "cannot read HDRI (missing, corrupt or unsupported; .hdr and .exr)")
+    img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32)
+    h, w = img.shape[:2]
+    if abs(w - 2 * h) > 2:
+        raise AssetError(path, f"HDRI must be equirectangular (width = 2 × height), got {w}×{h}")
+    if not np.all(np.isfinite(img)):
+        img = np.nan_to_num(img, nan=0.0, posinf=65504.0, neginf=0.0)
+    return np.maximum(img, 0.0)
 
 
 def directions_to_uv(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,8 +105,6 @@ def _analysis(path: str, width: int = 128):
     """Downsampled map split into a dominant light and the rest (cached per file)."""
     import cv2
 
-    from .assets.catalog import load_hdri
-
     env = load_hdri(path)
     small = cv2.resize(env, (width, width // 2), interpolation=cv2.INTER_AREA).astype(np.float64)
     d, dw = pixel_directions(width, width // 2)
@@ -131,8 +148,6 @@ def environment_lighting(path: str, rotation_deg: float, exposure_ev: float) -> 
 @lru_cache(maxsize=16)
 def _level(path: str, width: int) -> np.ndarray:
     import cv2
-
-    from .assets.catalog import load_hdri
 
     env = load_hdri(path)
     if width >= env.shape[1]:
@@ -198,8 +213,6 @@ def _padded_level(path: str, width: int) -> np.ndarray:
 
 
 def load_width(path: str) -> int:
-    from .assets.catalog import load_hdri
-
     return load_hdri(path).shape[1]
 
 
@@ -263,8 +276,6 @@ def prefiltered_environment(path: str, width: int = 512) -> tuple[np.ndarray, ..
     directional light instead): level k (width >> k) is the map blurred for GGX roughness
     k / (SPECULAR_LEVELS − 1). Linear RGB float32; cached per file."""
     import cv2
-
-    from .assets.catalog import load_hdri
 
     env = load_hdri(path)
     base = cv2.resize(env, (width, width // 2), interpolation=cv2.INTER_AREA) if \

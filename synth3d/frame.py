@@ -50,3 +50,32 @@ class Frame:
     @property
     def width(self) -> int:
         return self.depth_m.shape[1]
+
+
+@dataclass(frozen=True)
+class FrameOutput:
+    """What gets written for one frame, after post and annotate.
+
+    Attributes
+    ----------
+    rgb : (H, W, 3) uint8
+        sRGB image as written (style chain applied).
+    depth16 : (H, W) uint16
+        Depth PNG values (millimetres × ``depth_scale``; 0 = no hit).
+    instance16 : (H, W) uint16
+        Instance ids.
+    labels : list of dict
+        Labels of the objects that pass the filters (see :func:`synth3d.annotate.object_labels`).
+    dropped : list of int
+        Ids of the objects that do not.
+    extras : dict
+        Optional images (``normals``, ``contours``, ``semantic``); ``styles`` holds the style
+        passes' artifacts, ``"<pass>.<suffix>"`` → bytes.
+    """
+
+    rgb: np.ndarray
+    depth16: np.ndarray
+    instance16: np.ndarray
+    labels: list
+    dropped: list
+    extras: dict

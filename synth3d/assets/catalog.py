@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..envmap import load_hdri  # noqa: F401 — part of this module's API (asset files by kind)
 from ..errors import AssetError, TemplateError
 from ..template.loading import LoadedTemplate
 from ..template.schema import AssetSetSpec
@@ -223,23 +224,6 @@ def load_card_rgba(path: str, mode: str, key_color: tuple, key_threshold: float)
         background = np.isin(labels, border[border > 0]) & close
         alpha[background] = 0
     return np.dstack([rgb, alpha])
-
-
-@lru_cache(maxsize=8)
-def load_hdri(path: str) -> np.ndarray:
-    """(H, W, 3) float32 linear RGB equirectangular image (cached; at most 8 per process)."""
-    import cv2
-
-    img = cv2.imread(path, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
-    if img is None:
-        raise AssetError(path, "cannot read HDRI (missing, corrupt or unsupported; .hdr and .exr)")
-    img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32)
-    h, w = img.shape[:2]
-    if abs(w - 2 * h) > 2:
-        raise AssetError(path, f"HDRI must be equirectangular (width = 2 × height), got {w}×{h}")
-    if not np.all(np.isfinite(img)):
-        img = np.nan_to_num(img, nan=0.0, posinf=65504.0, neginf=0.0)
-    return np.maximum(img, 0.0)
 
 
 # ---------------------------------------------------------------------------------------------

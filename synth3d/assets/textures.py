@@ -60,7 +60,7 @@ def procedural_texture(t) -> np.ndarray:
         c0, c1 = cols.astype(np.float32)
         return _to_rgba8(c0 + (c1 - c0) * w)
     if t.type in ("marble", "wood"):
-        from .procedural import make_marble, make_wood
+        from .noise import make_marble, make_wood
 
         make = make_marble if t.type == "marble" else make_wood
         srgb = make(np.random.Generator(np.random.PCG64(int(t.seed))), n)

@@ -169,7 +169,8 @@ def build_report(dataset: str | Path, out: str | Path | None = None, thumb_width
     sub = html.escape(f"{len(manifest)} frames of {W}×{H}, seed {info.get('seed')}, "
                       f"{summary['instances']} labelled instances"
                       + (f"; showing the first {max_frames}" if len(manifest) > max_frames else ""))
-    page = (PAGE.replace("__TITLE__", title).replace("__SEQUENCES__", _sequences(dataset, out)).replace("__SUBTITLE__", sub)
+    page = (PAGE.replace("__TITLE__", title).replace("__SUBTITLE__", sub)
+            .replace("__SEQUENCES__", _sequences(dataset, out))
             .replace("__W__", str(tw)).replace("__H__", str(th)).replace("__PLOTS__", plots)
             .replace("__SUMMARY__", html.escape(summary["text"]))
             .replace("__DATA__", json.dumps(data).replace("</", "<\\/")))

@@ -40,11 +40,26 @@ def check_range(scenes, start: int, n: int) -> None:
 
 
 def shard_sequences(start: int, n: int, length: int, shard, layout: str) -> list[int]:
-    """Frames of shard K of N when the sequences (not the frames) are split into N parts."""
-    from .pipeline import shard_frames
-
-    seqs = shard_frames(start // length, n // length, shard, layout)
+    """Frames of shard K of N when the sequences (not the frames) are split into N parts, as
+    ``--shard-layout`` says (contiguous blocks, or every N-th sequence)."""
+    seqs = list(range(start // length, (start + n) // length))
+    if shard is not None:
+        k, parts = shard
+        if layout == "interleaved":
+            seqs = seqs[k::parts]
+        else:
+            m = len(seqs)
+            seqs = seqs[(k * m) // parts:((k + 1) * m) // parts]
     return [s * length + t for s in seqs for t in range(length)]
+
+
+def sequence_run(scenes, n: int, opts):
+    """The frames of a run of a sequence template (whole sequences of its shard) and its
+    options with chunks of whole sequences."""
+    L = scenes.sequence.length
+    check_range(scenes, opts.start, n)
+    frames = shard_sequences(opts.start, n, L, opts.shard, opts.shard_layout)
+    return frames, opts.replace(chunk=sequence_chunk(opts.chunk, L))
 
 
 def whole_sequences(todo: Iterable[int], length: int) -> list[int]:
@@ -136,7 +151,7 @@ def render_sequence(renderer, scenes, seed: int, seq_id: int,
                     on_start: Callable[[int], None] | None = None) -> list[SequenceFrame]:
     """Render sequence ``seq_id`` in memory: its frames with flow and object coordinates (as the
     template's ``sequence`` asks)."""
-    from .pipeline import wants_normals
+    from .frames import wants_normals
 
     L = scenes.sequence.length
     specs, frames = [], []
@@ -155,96 +170,102 @@ def render_sequence(renderer, scenes, seed: int, seq_id: int,
 def render_sequences(renderer, scenes, seed: int, indices: Iterable[int], files,
                      on_record: Callable[[dict, dict], None], writer_threads: int = 2,
                      on_start: Callable[[int], None] | None = None) -> None:
-    """:func:`~synth3d.run.pipeline.render_indices` for sequence templates: renders every
-    sequence that has a frame in ``indices``, whole, and reports its frames once all its files
-    (frames and videos) are written."""
-    from ..annotate.flow import encode_flo, flow_to_color
-    from ..writers.dataset import atomic_write
-    from ..writers.video import encode_mp4
-    from .pipeline import FrameFailed, process, wants_normals
-
-    q = scenes.sequence
-    L = q.length
-    labels = scenes.template.labels
+    """:func:`~synth3d.run.frames.render_indices` for sequence templates: renders every sequence
+    that has a frame in ``indices``, whole and in frame order, and reports its frames (in order)
+    once all its files — frames and videos — are written."""
     pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
-
-    def finish(spec, fr, fw, bw, vf, vb, oc, sf):
-        o = process(fr, spec, labels)
-        extras = dict(o.extras)
-        if fw is not None:
-            extras["flow_fw"] = ("flo", encode_flo(fw))
-            extras["flow_bw"] = ("flo", encode_flo(bw))
-            extras["flow_valid"] = (vf.astype(np.uint8) | (vb.astype(np.uint8) << 1))
-        if oc is not None:
-            extras["objcoord"] = oc
-        if sf is not None:
-            extras["sceneflow"] = ("npy", _npy(sf))
-        row, ann_row = files.write(spec.index, seed, spec.to_json(), o.rgb, o.depth16,
-                                   o.instance16, o.labels, spec.attributes,
-                                   spec.output.rgb_format, spec.output.jpeg_quality, extras,
-                                   o.dropped, {"K": spec.camera.K,
-                                               "T_world_cam": spec.camera.T_world_cam})
-        return row, ann_row, o.rgb
-
     try:
-        for s in sorted({i // L for i in indices}):
-            specs, frames, futs = [], [], []
-            current = s * L
-            try:
-                for t in range(L):
-                    current = s * L + t
-                    if on_start is not None:
-                        on_start(current)
-                    spec = scenes.sample(seed, current)
-                    frames.append(render_blurred(renderer, spec, spec.output.amodal,
-                                                 wants_normals(spec)))
-                    specs.append(spec)
-                    # Frame t−1's labels need frame t's buffers: finish it now.
-                    if t >= 1:
-                        futs.append(pool.submit(_finish_one, finish, specs, frames, q, t - 1))
-                futs.append(pool.submit(_finish_one, finish, specs, frames, q, L - 1))
-                results = []
-                for t, f in enumerate(futs):
-                    current = s * L + t
-                    results.append(f.result())
-            except Synth3dError:
-                raise
-            except Exception as e:
-                raise FrameFailed(current, e) from e
+        for s in sorted({i // scenes.sequence.length for i in indices}):
+            results = _render_one(renderer, scenes, seed, s, files, pool, on_start)
             rows = [(r[0], r[1]) for r in results]
-            if q.video:
-                try:
-                    d = files.out / "sequences" / sequence_name(s)
-                    d.mkdir(parents=True, exist_ok=True)
-                    rgb_rel = f"sequences/{sequence_name(s)}/rgb.mp4"
-                    atomic_write(files.out / rgb_rel, encode_mp4([r[2] for r in results], q.fps,
-                                                                 q.video_crf))
-                    rows[-1][0]["files"]["video_rgb"] = rgb_rel
-                    if q.flow:
-                        fl = [r[3] for r in results]
-                        top = max(float(np.hypot(f[..., 0], f[..., 1]).max()) for f in fl)
-                        flow_rel = f"sequences/{sequence_name(s)}/flow.mp4"
-                        atomic_write(files.out / flow_rel,
-                                     encode_mp4([flow_to_color(f, top) for f in fl], q.fps,
-                                                q.video_crf))
-                        rows[-1][0]["files"]["video_flow"] = flow_rel
-                except Synth3dError:
-                    raise
-                except Exception as e:
-                    raise FrameFailed(s * L + L - 1, e) from e
+            _write_videos(scenes.sequence, s, results, files.out, rows[-1][0])
             for row, ann_row in rows:
                 on_record(row, ann_row)
-            del specs, frames, results
     finally:
         pool.shutdown(wait=True)
 
 
-def _finish_one(finish, specs, frames, q, t):
+def _render_one(renderer, scenes, seed: int, s: int, files, pool, on_start) -> list[tuple]:
+    """Render sequence ``s`` and write its frames' files; frame t is finished (labels, flow,
+    encoding) in ``pool`` as soon as frame t+1 is rendered. Returns per frame (manifest row,
+    label row, uint8 rgb, forward flow)."""
+    from .frames import FrameFailed, wants_normals
+
+    q = scenes.sequence
+    L = q.length
+    specs, frames, futs = [], [], []
+    current = s * L
+    try:
+        for t in range(L):
+            current = s * L + t
+            if on_start is not None:
+                on_start(current)
+            spec = scenes.sample(seed, current)
+            frames.append(render_blurred(renderer, spec, spec.output.amodal, wants_normals(spec)))
+            specs.append(spec)
+            if t >= 1:  # frame t−1's flow needs frame t's buffers
+                futs.append(pool.submit(_finish_one, scenes, files, specs, frames, t - 1))
+        futs.append(pool.submit(_finish_one, scenes, files, specs, frames, L - 1))
+        results = []
+        for t, f in enumerate(futs):
+            current = s * L + t
+            results.append(f.result())
+        return results
+    except Synth3dError:
+        raise
+    except Exception as e:
+        raise FrameFailed(current, e) from e
+
+
+def _finish_one(scenes, files, specs, frames, t: int) -> tuple:
+    """Labels, flow and files of frame t (its neighbours rendered)."""
+    from ..annotate.flow import encode_flo
+    from .frames import process
+
+    q = scenes.sequence
     n = t + 2 if t + 1 < q.length else len(specs)
     (m,) = motion_labels(specs[:n], frames[:n], q.flow, q.object_coordinates, t, q.scene_flow)
-    row, ann_row, rgb = finish(m.spec, m.frame, m.flow_fw, m.flow_bw, m.valid_fw, m.valid_bw,
-                               m.objcoord, m.scene_flow)
-    return row, ann_row, rgb, m.flow_fw
+    o = process(m.frame, m.spec, scenes.template.labels)
+    extras = dict(o.extras)
+    if m.flow_fw is not None:
+        extras["flow_fw"] = ("flo", encode_flo(m.flow_fw))
+        extras["flow_bw"] = ("flo", encode_flo(m.flow_bw))
+        extras["flow_valid"] = m.valid_fw.astype(np.uint8) | (m.valid_bw.astype(np.uint8) << 1)
+    if m.objcoord is not None:
+        extras["objcoord"] = m.objcoord
+    if m.scene_flow is not None:
+        extras["sceneflow"] = ("npy", _npy(m.scene_flow))
+    row, ann_row = files.write(m.spec, replace(o, extras=extras))
+    return row, ann_row, o.rgb, m.flow_fw
+
+
+def _write_videos(q, s: int, results: list[tuple], out, last_row: dict) -> None:
+    """The sequence's RGB and flow MP4s; listed in its last frame's manifest row, so the
+    sequence counts as done only with them."""
+    from ..annotate.flow import flow_to_color
+    from ..writers.files import atomic_write
+    from ..writers.video import encode_mp4
+    from .frames import FrameFailed
+
+    if not q.video:
+        return
+    try:
+        d = out / "sequences" / sequence_name(s)
+        d.mkdir(parents=True, exist_ok=True)
+        rel = f"sequences/{sequence_name(s)}/rgb.mp4"
+        atomic_write(out / rel, encode_mp4([r[2] for r in results], q.fps, q.video_crf))
+        last_row["files"]["video_rgb"] = rel
+        if q.flow:
+            flows = [r[3] for r in results]
+            top = max(float(np.hypot(f[..., 0], f[..., 1]).max()) for f in flows)
+            rel = f"sequences/{sequence_name(s)}/flow.mp4"
+            atomic_write(out / rel, encode_mp4([flow_to_color(f, top) for f in flows], q.fps,
+                                               q.video_crf))
+            last_row["files"]["video_flow"] = rel
+    except Synth3dError:
+        raise
+    except Exception as e:
+        raise FrameFailed(s * q.length + q.length - 1, e) from e
 
 
 def _npy(a: np.ndarray) -> bytes:
@@ -256,4 +277,4 @@ def _npy(a: np.ndarray) -> bytes:
 
 
 __all__ = ["SequenceFrame", "check_range", "motion_labels", "render_blurred", "render_sequence",
-           "render_sequences", "shard_sequences", "whole_sequences"]
+           "render_sequences", "sequence_run", "shard_sequences", "whole_sequences"]

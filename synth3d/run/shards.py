@@ -35,7 +35,7 @@ def formats_of(path: Path) -> list[str]:
 def _place(src: Path, dst: Path, copy: bool) -> None:
     """Link (or copy) a shard's file into the merged folder; an identical file already there
     (a resumed merge) is kept."""
-    from ..writers.dataset import link_or_copy
+    from ..writers.files import link_or_copy
 
     if not src.exists():
         raise DatasetError(str(src), "is listed in the manifest but missing")
@@ -56,7 +56,8 @@ def merge(inputs: list[str | os.PathLike], out: str | os.PathLike,
     ``formats`` defaults to those the first input holds. Files are hard-linked where possible
     (``copy`` forces copies). Returns {"frames", "merged", "out"}.
     """
-    from ..writers.dataset import DatasetWriter, _read_jsonl
+    from ..writers.dataset import DatasetWriter
+    from ..writers.files import read_jsonl
 
     if not inputs:
         raise DatasetError("merge", "give at least one dataset to merge")
@@ -91,8 +92,8 @@ def merge(inputs: list[str | os.PathLike], out: str | os.PathLike,
     merged = 0
     try:
         for p in paths:
-            anns = {r["index"]: r for r in _read_jsonl(p / "annotations" / "instances.jsonl")}
-            for row in _read_jsonl(p / "manifest.jsonl"):
+            anns = {r["index"]: r for r in read_jsonl(p / "annotations" / "instances.jsonl")}
+            for row in read_jsonl(p / "manifest.jsonl"):
                 i = row["index"]
                 if i in done or i not in anns:
                     continue

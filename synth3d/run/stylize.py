@@ -112,7 +112,7 @@ def _read_image(path: Path) -> np.ndarray:
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
-    from ..writers.dataset import link_or_copy
+    from ..writers.files import link_or_copy
 
     link_or_copy(src, dst)
 
@@ -142,7 +142,7 @@ def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, dept
     from ..post.styles import apply_chain
     from ..sampling.rng import stream
     from ..sampling.styles import sample_styles
-    from ..writers.dataset import encode_jpeg, encode_png, frame_name
+    from ..writers.files import encode_jpeg, encode_png, frame_name
 
     files = row["files"]
     index = int(row["index"])
@@ -193,7 +193,7 @@ class Stylizer:
                  sets: Iterable[str] = (), p: float | None = None, seed: int = 0):
         from ..sampling.rng import stream
         from ..sampling.styles import sample_styles
-        from ..writers.dataset import _read_jsonl
+        from ..writers.files import read_jsonl
 
         src = Path(dataset)
         if not src.is_dir():
@@ -207,8 +207,8 @@ class Stylizer:
         if out.resolve() == src.resolve():
             raise DatasetError("-o", "must be a new folder, not the dataset itself (stylize "
                                "writes a stylised copy)")
-        self.rows = {int(r["index"]): r for r in _read_jsonl(src / "manifest.jsonl")}
-        self.anns = {int(r["index"]): r for r in _read_jsonl(src / "annotations" / "instances.jsonl")}
+        self.rows = {int(r["index"]): r for r in read_jsonl(src / "manifest.jsonl")}
+        self.anns = {int(r["index"]): r for r in read_jsonl(src / "annotations" / "instances.jsonl")}
         self.frames = [i for i in sorted(self.rows) if i in self.anns
                        and all((src / f).exists() for f in self.rows[i]["files"].values())]
         if not self.frames:
@@ -240,7 +240,8 @@ class Stylizer:
         skipped, seconds, images_per_s, out."""
         import time
 
-        from ..writers.dataset import DatasetWriter, atomic_write
+        from ..writers.dataset import DatasetWriter
+        from ..writers.files import atomic_write
 
         src, out = self.src, self.out
         writer = DatasetWriter(out, self.info, _source_formats(src))

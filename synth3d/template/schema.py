@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .sequence import SequenceSpec
+from .sequence import SequenceSpec, check_sequence
 from .styles import step_union
 from .distributions import (
     check_range, ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
@@ -585,10 +585,7 @@ class Template(Model):
                 at = f"backdrops[{i}].texture" + (f"[{j}]" if isinstance(b.texture, list) else "")
                 need_set(f"{at}.image", tx.image, ("image",))
                 need_attr(f"{at}.attribute", tx.attribute)
-        if self.sequence is not None:
-            from .sequence import check_sequence
-
-            errors += check_sequence(self)
+        errors += check_sequence(self) if self.sequence is not None else []
         if errors:
             # One line per problem would be nicer, but the CLI prints the first; report it precisely.
             raise ValueError(errors[0])

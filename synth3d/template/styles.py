@@ -18,9 +18,11 @@ from pydantic import (
     create_model, field_validator, model_validator,
 )
 
+from .messages import STYLE_TAG_PREFIX, validation_error_line
+from .style_params import get, names
 from .distributions import Choice, FloatDist, IntDist, Model, _dist_tag, check_range
 
-TAG_PREFIX = "style:"
+TAG_PREFIX = STYLE_TAG_PREFIX
 """Prefix of the union tags of style steps (dropped from error paths)."""
 
 NoneType = type(None)
@@ -144,8 +146,6 @@ def _is_const(v) -> bool:
 @lru_cache(maxsize=None)
 def step_model(pass_name: str) -> type:
     """The template model of one pass's steps: ``{pass: NAME, p, params: {...}}``."""
-    from ..post.styles import get
-
     mod = get(pass_name)
     P = mod.Params
     fields: dict[str, Any] = {}
@@ -207,8 +207,6 @@ def _step_input(v: Any) -> Any:
 @lru_cache(maxsize=None)
 def step_union() -> Any:
     """The annotation of one ``post.styles`` item: a union of the passes' step models."""
-    from ..post.styles import names
-
     known = names()
     if not known:
         return Annotated[StyleStepBase, BeforeValidator(_step_input)]
@@ -226,7 +224,6 @@ def validate_steps(data: Any, label: str = "styles") -> list:
     """Validate a list of steps given as plain data (``synth3d stylize`` presets); raises
     :class:`~synth3d.errors.TemplateError` with the path of the first problem."""
     from ..errors import TemplateError
-    from .loading import validation_error_line
 
     try:
         return TypeAdapter(list[step_union()]).validate_python(data)

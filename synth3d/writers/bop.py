@@ -99,7 +99,7 @@ def _model_info(key: tuple, vertices: np.ndarray) -> dict:
 def _mask_png(rle: dict) -> bytes:
     from pycocotools import mask as mask_util
 
-    from .dataset import encode_png
+    from .files import encode_png
 
     m = mask_util.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")})
     return encode_png((m * 255).astype(np.uint8), "ids")
@@ -128,7 +128,7 @@ def write_bop_frame(out: Path, row: dict) -> None:
     """The per-frame files of one labelled frame: rgb/depth links and the mask PNGs (run in the
     writer threads during rendering, so the end of a run only writes the JSON files)."""
     from ..errors import DatasetError
-    from .dataset import atomic_write
+    from .files import atomic_write
 
     out = Path(out)
     sdir, im_id = _frame_dir(out, row["index"])
@@ -158,7 +158,7 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
 
     ``frames``: ``all`` (re)writes every frame's masks and links; ``missing`` only those of
     frames whose files are not there yet (after a run that wrote them as it went)."""
-    from .dataset import atomic_write, dump_json
+    from .files import atomic_write, dump_json
 
     out = Path(out)
     root = out / "bop"
@@ -212,3 +212,8 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
             "fx": K[0, 0], "fy": K[1, 1], "cx": K[0, 2], "cy": K[1, 2], "width": w, "height": h,
             "depth_scale": info["depth_scale"]}))
     return [root]
+
+
+# The format registry's entry points (synth3d.writers.formats).
+write = write_bop
+write_frame = write_bop_frame

@@ -61,9 +61,14 @@ def coco_dict(rows: list[dict], info: dict) -> dict:
 
 def write_coco(out: Path, rows: list[dict], info: dict) -> list[Path]:
     """Write ``annotations/coco.json``; returns the files written."""
-    from .dataset import atomic_write, dump_json
+    from .files import atomic_write, dump_json
 
     path = Path(out) / "annotations" / "coco.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, dump_json(coco_dict(rows, info)))
     return [path]
+
+
+def write(out: Path, rows: list[dict], info: dict, frames: str = "all") -> list[Path]:
+    """The format registry's entry point (COCO has no per-frame files)."""
+    return write_coco(out, rows, info)

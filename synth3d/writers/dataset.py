@@ -16,122 +16,38 @@ import csv
 import io
 import json
 import os
-import re
 import threading
-from contextlib import contextmanager
 from pathlib import Path
-
-import numpy as np
 
 from .. import __version__
 from ..errors import DatasetError
-
-FRAME_DIGITS = 6
-
-
-def frame_name(index: int) -> str:
-    return f"{index:0{FRAME_DIGITS}d}"
-
-
-@contextmanager
-def atomic_path(path: Path):
-    """Yield a temporary path next to ``path``; on leaving, rename it to ``path`` — so nothing
-    half-written is ever visible under the final name. An OSError becomes a one-line
-    DatasetError naming ``path`` (the temporary file is removed)."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}-{threading.get_ident()}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise DatasetError(str(path), f"cannot write ({e.strerror or e})") from None
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
-
-
-def link_or_copy(src: Path, dst: Path, copy: bool = False) -> None:
-    """``dst`` = ``src``'s bytes, atomically: a hard link where possible (synth3d never writes a
-    file in place, so a link cannot change behind a dataset's back), else (or with ``copy``) a
-    copy."""
-    import shutil
-
-    with atomic_path(dst) as tmp:
-        if copy:
-            shutil.copyfile(src, tmp)
-        else:
-            try:
-                os.link(src, tmp)
-            except OSError:  # another file system, or links not allowed
-                shutil.copyfile(src, tmp)
-
-
-# PNG settings per kind of content (zlib level 1 throughout), measured on 640×480 tabletop frames
-# against libpng's default of trying every row filter: one fixed filter keeps the files within
-# 10 % of that size at half the encoding time or less.
-#   image: RLE strategy + Sub filter   (5.0 ms instead of 9.3 ms; +9 % size)
-#   depth: default strategy + Sub      (1.6 ms instead of 3.4 ms; same size)
-#   ids:   RLE strategy + Up filter    (1.0 ms instead of 3.3 ms; masks and label maps)
-PNG_KINDS = {"image": ("RLE", "SUB"), "depth": ("DEFAULT", "SUB"), "ids": ("RLE", "UP")}
-
-
-def encode_png(img: np.ndarray, kind: str = "image", compression: int = 1) -> bytes:
-    """PNG bytes of an (H, W) / (H, W, 3) / (H, W, 4) uint8 RGB(A) or uint16 image.
-
-    ``kind`` (a key of :data:`PNG_KINDS`: ``image``, ``depth`` or ``ids``) picks the zlib strategy
-    and row filter that suit the content; the decoded pixels are the same for every kind."""
-    import cv2
-
-    if img.ndim == 3:
-        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR if img.shape[2] == 3 else cv2.COLOR_RGBA2BGRA)
-    strategy, row_filter = PNG_KINDS[kind]
-    params = [cv2.IMWRITE_PNG_COMPRESSION, compression,
-              cv2.IMWRITE_PNG_STRATEGY, getattr(cv2, f"IMWRITE_PNG_STRATEGY_{strategy}")]
-    if hasattr(cv2, "IMWRITE_PNG_FILTER"):  # OpenCV ≥ 4.10
-        params += [cv2.IMWRITE_PNG_FILTER, getattr(cv2, f"IMWRITE_PNG_FILTER_{row_filter}")]
-    ok, buf = cv2.imencode(".png", img, params)
-    if not ok:
-        raise DatasetError("png", "encoding failed")
-    return buf.tobytes()
-
-
-def encode_jpeg(img: np.ndarray, quality: int) -> bytes:
-    import cv2
-
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img[:, :, :3], cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-    if not ok:
-        raise DatasetError("jpeg", "encoding failed")
-    return buf.tobytes()
-
+from ..frame import FrameOutput
+from ..spec import SceneSpec
+from .files import (atomic_write, dump_json, encode_jpeg, encode_png, frame_name, read_jsonl,
+                    remove_stale_temp_files)
+from .formats import format_writer
 
 EXTRA_OUTPUTS = ("normals", "contours", "semantic")
 
 
-def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarray,
-                instance16: np.ndarray, rgb_format: str = "png", jpeg_quality: int = 95,
-                extras: dict | None = None) -> dict[str, tuple[str, bytes]]:
+def frame_files(spec: SceneSpec, output: FrameOutput) -> dict[str, tuple[str, bytes]]:
     """Encoded files of one frame: ``{"rgb": (relative path, bytes), "depth": ..., "instance": ...,
     "scene": ..., and any of "normals", "contours", "semantic"}`` (the same bytes for a run and
-    for ``rerender``). ``extras["styles"]`` (style artifacts, ``"<pass>.<suffix>"`` → bytes) gives
-    ``"styles:<pass>.<suffix>"`` → ``styles/NNNNNN.<pass>.<suffix>``; an extra given as
-    ``(suffix, bytes)`` is written as is to ``<key>/NNNNNN.<suffix>``."""
-    name = frame_name(index)
-    ext = "jpg" if rgb_format == "jpg" else "png"
+    for ``rerender``). ``output.extras["styles"]`` (style artifacts, ``"<pass>.<suffix>"`` →
+    bytes) gives ``"styles:<pass>.<suffix>"`` → ``styles/NNNNNN.<pass>.<suffix>``; an extra given
+    as ``(suffix, bytes)`` is written as is to ``<key>/NNNNNN.<suffix>``."""
+    name = frame_name(spec.index)
+    fmt = spec.output
+    ext = "jpg" if fmt.rgb_format == "jpg" else "png"
+    rgb = output.rgb
     files = {
         "rgb": (f"rgb/{name}.{ext}",
-                encode_jpeg(rgb, jpeg_quality) if ext == "jpg" else encode_png(rgb)),
-        "depth": (f"depth/{name}.png", encode_png(depth16, "depth")),
-        "instance": (f"instance/{name}.png", encode_png(instance16, "ids")),
-        "scene": (f"scene/{name}.json", scene_json.encode()),
+                encode_jpeg(rgb, fmt.jpeg_quality) if ext == "jpg" else encode_png(rgb)),
+        "depth": (f"depth/{name}.png", encode_png(output.depth16, "depth")),
+        "instance": (f"instance/{name}.png", encode_png(output.instance16, "ids")),
+        "scene": (f"scene/{name}.json", spec.to_json().encode()),
     }
-    for key, img in (extras or {}).items():
+    for key, img in (output.extras or {}).items():
         if key == "styles":  # style artifacts: {"<pass>.<suffix>": bytes}
             for fname, data in img.items():
                 files[f"styles:{fname}"] = (f"styles/{name}.{fname}", data)
@@ -143,35 +59,11 @@ def frame_files(index: int, scene_json: str, rgb: np.ndarray, depth16: np.ndarra
     return files
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    """Complete lines of an append-only JSON-lines file (a torn last line from a kill is dropped)."""
-    if not path.exists():
-        return []
-    rows = []
-    with open(path, "rb") as f:
-        for line in f:
-            if not line.endswith(b"\n"):
-                break
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                break
-    return rows
-
-
-def dump_json(obj) -> bytes:
-    """Canonical JSON bytes (sorted keys, 2-space indent, trailing newline)."""
-    return (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode()
-
-
 def read_rows(out: Path) -> list[dict]:
     """Label rows (annotations/instances.jsonl) of the finished frames of a dataset, by index."""
-    done = {r["index"] for r in _read_jsonl(out / "manifest.jsonl")}
-    rows = {r["index"]: r for r in _read_jsonl(out / "annotations" / "instances.jsonl")}
+    done = {r["index"] for r in read_jsonl(out / "manifest.jsonl")}
+    rows = {r["index"]: r for r in read_jsonl(out / "annotations" / "instances.jsonl")}
     return [rows[i] for i in sorted(rows) if i in done]
-
-
-FORMATS = ("coco", "bop", "yolo", "webdataset", "ytvis", "mot")
 
 
 def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None = None,
@@ -181,15 +73,8 @@ def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None =
     ``frames="missing"`` keeps per-frame format files (BOP masks, YOLO labels) already written
     during a run.
     Raises DatasetError for an unknown format or a folder that is not a synth3d dataset."""
-    from .bop import write_bop
-    from .coco import write_coco
-    from .webdataset import write_webdataset
-    from .yolo import write_yolo
-
     out = Path(out)
-    for f in formats:
-        if f not in FORMATS:
-            raise DatasetError("--format", f"unknown format '{f}' (choose {', '.join(FORMATS)})")
+    writers = [format_writer(f) for f in formats]
     if info is None:
         try:
             info = json.loads((out / "dataset.json").read_text())
@@ -199,18 +84,8 @@ def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None =
         rows = read_rows(out)
     written = []
     try:
-        for f in formats:
-            if f == "coco":
-                written += write_coco(out, rows, info)
-            elif f == "webdataset":
-                written += write_webdataset(out, rows, info, frames=frames)
-            elif f in ("ytvis", "mot"):  # sequence datasets (see writers/tracks.py)
-                from .tracks import write_mot, write_ytvis
-
-                written += (write_ytvis(out, rows, info) if f == "ytvis"
-                            else write_mot(out, rows, info, frames=frames))
-            else:
-                written += {"bop": write_bop, "yolo": write_yolo}[f](out, rows, info, frames=frames)
+        for w in writers:
+            written += w.write(out, rows, info, frames=frames)
     except OSError as e:
         raise DatasetError(str(getattr(e, "filename", None) or out),
                            f"cannot write ({e.strerror or e})") from None
@@ -227,18 +102,12 @@ class FrameFiles:
         self.out = Path(out)
         self.formats = list(formats)
 
-    def write(self, index: int, seed: int, scene_json: str, rgb: np.ndarray,
-              depth16: np.ndarray, instance16: np.ndarray, annotations: list[dict],
-              attributes: dict, rgb_format: str = "png", jpeg_quality: int = 95,
-              extras: dict | None = None, dropped: list[int] = (),
-              camera: dict | None = None) -> tuple[dict, dict]:
-        """Encode and write one frame's files; returns (manifest row, label row).
-
-        ``camera`` ({"K", "T_world_cam"}) is kept with the labels so format writers need not
-        read the SceneSpec back."""
+    def write(self, spec: SceneSpec, output: FrameOutput) -> tuple[dict, dict]:
+        """Encode and write one frame's files; returns (manifest row, label row). The frame's
+        camera ({"K", "T_world_cam"}) is kept with the labels so format writers need not read
+        the SceneSpec back."""
         files = {}
-        for key, (rel, data) in frame_files(index, scene_json, rgb, depth16, instance16,
-                                            rgb_format, jpeg_quality, extras).items():
+        for key, (rel, data) in frame_files(spec, output).items():
             if key not in ("rgb", "depth", "instance", "scene"):
                 try:
                     (self.out / rel).parent.mkdir(exist_ok=True)
@@ -246,43 +115,19 @@ class FrameFiles:
                     raise DatasetError(str(self.out / key), f"cannot create ({e.strerror})") from None
             atomic_write(self.out / rel, data)
             files[key] = rel
-        h, w = depth16.shape
-        ann_row = {"index": index, "file_name": files["rgb"], "width": w, "height": h,
-                   "annotations": annotations, "dropped": list(dropped)}
-        if camera is not None:
-            ann_row["camera"] = camera
+        h, w = output.depth16.shape
+        ann_row = {"index": spec.index, "file_name": files["rgb"], "width": w, "height": h,
+                   "annotations": output.labels, "dropped": list(output.dropped),
+                   "camera": {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam}}
         self.write_format_frame(ann_row)
-        return {"index": index, "seed": seed, "files": files, "attributes": attributes}, ann_row
+        return ({"index": spec.index, "seed": spec.seed, "files": files,
+                 "attributes": spec.attributes}, ann_row)
 
     def write_format_frame(self, ann_row: dict) -> None:
         """Per-frame files of the dataset formats that have them (BOP masks, YOLO labels),
         written before the frame's manifest line so a finished frame never lacks them."""
-        if "bop" in self.formats:
-            from .bop import write_bop_frame
-
-            write_bop_frame(self.out, ann_row)
-        if "yolo" in self.formats:
-            from .yolo import write_yolo_frame
-
-            write_yolo_frame(self.out, ann_row)
-
-
-_TMP_NAME = re.compile(r"^\..+\.tmp\d+-\d+$")
-
-
-def remove_stale_temp_files(out: Path) -> int:
-    """Delete temporary files left by a killed run (``.NAME.tmpPID-TID``; never a final name).
-    Returns how many were removed."""
-    n = 0
-    for root, _dirs, names in os.walk(out):
-        for name in names:
-            if name.startswith(".") and _TMP_NAME.match(name):
-                try:
-                    os.unlink(os.path.join(root, name))
-                    n += 1
-                except OSError:
-                    pass
-    return n
+        for f in self.formats:
+            format_writer(f).write_frame(self.out, ann_row)
 
 
 class DatasetWriter:
@@ -333,7 +178,7 @@ class DatasetWriter:
             self.info["gl_renderer"] = old.get("gl_renderer", self.info.get("gl_renderer"))
         # Rows are not kept in memory (a long run would grow by every frame's labels): the
         # append-only files on disk are the record, read back by done() and finalize().
-        self._write_info(len({r["index"] for r in _read_jsonl(self.out / "manifest.jsonl")}))
+        self._write_info(len({r["index"] for r in read_jsonl(self.out / "manifest.jsonl")}))
         # Reopen in append mode after trimming any torn last line, so new lines start cleanly.
         self._manifest = self._open_append(self.out / "manifest.jsonl")
         self._instances = self._open_append(self.out / "annotations" / "instances.jsonl")
@@ -354,20 +199,14 @@ class DatasetWriter:
 
     def done(self) -> set[int]:
         """Indices whose manifest line exists and whose files are all present."""
-        rows = {r["index"]: r for r in _read_jsonl(self.out / "manifest.jsonl")}
+        rows = {r["index"]: r for r in read_jsonl(self.out / "manifest.jsonl")}
         return {i for i, row in rows.items()
                 if all((self.out / f).exists() for f in row["files"].values())}
 
-    def write_frame(self, index: int, seed: int, scene_json: str, rgb: np.ndarray,
-                    depth16: np.ndarray, instance16: np.ndarray, annotations: list[dict],
-                    attributes: dict, rgb_format: str = "png", jpeg_quality: int = 95,
-                    extras: dict | None = None, dropped: list[int] = (),
-                    camera: dict | None = None) -> dict:
+    def write_frame(self, spec: SceneSpec, output: FrameOutput) -> dict:
         """Encode and write one frame's files, then its label and manifest lines (see
         :meth:`FrameFiles.write` and :meth:`commit`)."""
-        row, ann_row = self.files.write(index, seed, scene_json, rgb, depth16, instance16,
-                                        annotations, attributes, rgb_format, jpeg_quality,
-                                        extras, dropped, camera)
+        row, ann_row = self.files.write(spec, output)
         self.commit(row, ann_row)
         return row
 
@@ -400,12 +239,12 @@ class DatasetWriter:
         with self._lock:
             self._manifest.close()
             self._instances.close()
-            by_index = {r["index"]: r for r in _read_jsonl(self.out / "manifest.jsonl")}
+            by_index = {r["index"]: r for r in read_jsonl(self.out / "manifest.jsonl")}
             rows = [by_index[i] for i in sorted(by_index)]
             atomic_write(self.out / "manifest.jsonl",
                          b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in rows))
             ann_by_index = {r["index"]: r for r in
-                            _read_jsonl(self.out / "annotations" / "instances.jsonl")}
+                            read_jsonl(self.out / "annotations" / "instances.jsonl")}
             anns = [ann_by_index[i] for i in sorted(ann_by_index) if i in by_index]
             atomic_write(self.out / "annotations" / "instances.jsonl",
                          b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in anns))

@@ -65,7 +65,7 @@ def ytvis_dict(rows: list[dict], info: dict) -> dict:
 
 
 def write_ytvis(out: Path, rows: list[dict], info: dict) -> list[Path]:
-    from .dataset import atomic_write, dump_json
+    from .files import atomic_write, dump_json
 
     path = Path(out) / "annotations" / "ytvis.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +89,7 @@ def mot_lines(frames: list[dict]) -> str:
 
 
 def write_mot(out: Path, rows: list[dict], info: dict, frames: str = "all") -> list[Path]:
-    from .dataset import atomic_write, link_or_copy
+    from .files import atomic_write, link_or_copy
 
     out = Path(out)
     written = []

@@ -69,7 +69,7 @@ def _sample_files(out: Path, manifest_row: dict, ann_row: dict, info: dict) -> l
 
 def write_shard(path: Path, out: Path, samples: list[tuple[dict, dict]], info: dict) -> None:
     """Write one tar atomically (streamed into a temporary file, then renamed)."""
-    from .dataset import atomic_path
+    from .files import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "wb") as f, \
             tarfile.open(fileobj=f, mode="w", format=tarfile.USTAR_FORMAT) as tar:
@@ -83,13 +83,13 @@ def write_webdataset(out: Path, rows: list[dict], info: dict, manifest: list[dic
     """Write the tar shards of a dataset's finished frames (``rows``: label rows, ``manifest``:
     manifest rows; read from disk when None). ``frames="missing"`` keeps shards whose recorded
     frames are unchanged."""
-    from .dataset import _read_jsonl, atomic_write, dump_json
+    from .files import atomic_write, dump_json, read_jsonl
 
     out = Path(out)
     root = out / "webdataset"
     root.mkdir(parents=True, exist_ok=True)
     if manifest is None:
-        manifest = _read_jsonl(out / "manifest.jsonl")
+        manifest = read_jsonl(out / "manifest.jsonl")
     by_index = {r["index"]: r for r in manifest}
     per = samples_per_shard(info)
     groups: dict[int, list[tuple[dict, dict]]] = {}
@@ -117,3 +117,7 @@ def write_webdataset(out: Path, rows: list[dict], info: dict, manifest: list[dic
         "samples_per_shard": per, "samples": sum(s["samples"] for s in listing),
         "shards": listing}))
     return [root]
+
+
+# The format registry's entry point (synth3d.writers.formats).
+write = write_webdataset

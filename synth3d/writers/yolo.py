@@ -28,7 +28,7 @@ def write_yolo_frame(out: Path, row: dict) -> None:
     from pycocotools import mask as mask_util
 
     from ..annotate.labels import mask_polygons
-    from .dataset import atomic_write
+    from .files import atomic_write
 
     out = Path(out)
     det, seg = _roots(out)
@@ -76,7 +76,7 @@ def _make_dirs(*roots: Path) -> None:
 def write_yolo(out: Path, rows: list[dict], info: dict, frames: str = "all") -> list[Path]:
     """Write ``OUT/yolo`` and ``OUT/yolo-seg``; returns both folders. ``frames="missing"`` only
     writes label files not written during the run."""
-    from .dataset import atomic_write
+    from .files import atomic_write
 
     out = Path(out)
     det, seg = _roots(out)
@@ -93,3 +93,8 @@ def write_yolo(out: Path, rows: list[dict], info: dict, frames: str = "all") -> 
         lines += [f"  {k}: {v}" for k, v in sorted(names.items())]
         atomic_write(root / "dataset.yaml", ("\n".join(lines) + "\n").encode())
     return [det, seg]
+
+
+# The format registry's entry points (synth3d.writers.formats).
+write = write_yolo
+write_frame = write_yolo_frame

@@ -20,8 +20,7 @@ import numpy as np
 
 from .base import GBuffers, PassParams, StyleResult
 
-# Order of the passes in docs and listings (others found in the package follow, sorted).
-ORDER = ("sketch", "paint", "transfer", "toon", "pixel", "halftone", "augment")
+from ...template.style_params import ORDER
 
 _REGISTRY: dict[str, ModuleType] | None = None
 

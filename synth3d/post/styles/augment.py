@@ -25,14 +25,9 @@ import cv2
 import numpy as np
 from pydantic import Field, field_validator
 
-from .base import GBuffers, PassParams, StyleResult
+from ...template.style_params.augment import NAME, USES_NORMALS, Effect, ORDER, Params  # noqa: F401
+from .base import GBuffers, StyleResult
 
-NAME = "augment"
-USES_NORMALS = False
-
-Effect = Literal["chromatic", "defocus", "motion", "vignette", "noise", "color", "gamma", "jpeg"]
-ORDER: tuple[str, ...] = ("chromatic", "defocus", "motion", "vignette", "noise", "color",
-                          "gamma", "jpeg")
 
 # Maximum strength of each corruption per severity 1..5.
 _CHROMA_PX = (0.2, 0.35, 0.5, 0.75, 1.0)        # R/B displacement at the image corner, px
@@ -47,24 +42,6 @@ _SATUR = (0.1, 0.2, 0.35, 0.5, 0.7)             # ± relative
 _HUE = (3.0, 6.0, 10.0, 15.0, 22.0)             # ± degrees
 _GAMMA = (0.08, 0.15, 0.25, 0.35, 0.5)          # ± log gamma
 _JPEG_Q = (70, 50, 35, 22, 10)                  # quality at full strength (factor 1)
-
-
-class Params(PassParams):
-    severity: int = Field(
-        3, ge=1, le=5, description="How strong every corruption is, 1 (mild) to 5 (severe).")
-    effects: list[Effect] = Field(
-        list(ORDER), min_length=1, description="Corruptions that may be drawn: chromatic, "
-        "defocus, motion, vignette, noise, color, gamma, jpeg.")
-    count: int = Field(
-        2, ge=1, le=8, description="How many different corruptions are drawn per frame from "
-        "`effects` (all of them when there are fewer).")
-
-    @field_validator("effects")
-    @classmethod
-    def _unique(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("effects must not repeat")
-        return v
 
 
 def plan(p: Params, rng: np.random.Generator) -> list[tuple[str, dict]]:

@@ -17,13 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
-
-class PassParams(BaseModel):
-    """Base of every pass's ``Params``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from ...template.style_params.base import PassParams  # noqa: F401 — the passes' Params base
 
 
 @dataclass

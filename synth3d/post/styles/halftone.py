@@ -20,20 +20,8 @@ import cv2
 import numpy as np
 from pydantic import Field
 
-from .base import GBuffers, PassParams, StyleResult
-
-NAME = "halftone"
-USES_NORMALS = False
-
-
-class Params(PassParams):
-    cell: float = Field(
-        6.0, ge=2.0, le=64.0, description="Screen period: the distance between dot centres, px.")
-    angle_deg: float = Field(
-        45.0, ge=-90.0, le=90.0, description="Screen angle of the black (mono) dots, degrees; "
-        "in cmyk, cyan and magenta are at ±30° from it and yellow at −45°.")
-    mode: Literal["mono", "cmyk"] = Field(
-        "cmyk", description="mono: black dots on white; cmyk: four overprinted colour screens.")
+from ...template.style_params.halftone import NAME, USES_NORMALS, Params  # noqa: F401
+from .base import GBuffers, StyleResult
 
 
 def _radius_table(n: int = 512) -> tuple[np.ndarray, np.ndarray]:

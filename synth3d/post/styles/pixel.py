@@ -29,10 +29,9 @@ import cv2
 import numpy as np
 from pydantic import Field
 
-from .base import GBuffers, PassParams, StyleResult
+from ...template.style_params.pixel import NAME, USES_NORMALS, Params  # noqa: F401
+from .base import GBuffers, StyleResult
 
-NAME = "pixel"
-USES_NORMALS = False
 
 PALETTES = {
     # PICO-8's fixed palette (16 colours).
@@ -44,20 +43,6 @@ PALETTES = {
 
 _BAYER4 = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]],
                     np.float32) + 0.5) / 16.0 - 0.5
-
-
-class Params(PassParams):
-    pixel_size: int = Field(
-        4, ge=1, le=64, description="Side of one big pixel (block), in image pixels. Object "
-        "edges move by up to a block.")
-    colors: int = Field(
-        16, ge=2, le=64, description="Palette size for the adaptive and grayscale palettes.")
-    palette: Literal["adaptive", "pico8", "gameboy", "grayscale"] = Field(
-        "adaptive", description="adaptive: k-means colours of the frame; pico8: PICO-8's 16 "
-        "colours; gameboy: the Game Boy's 4 greens (by lightness); grayscale: `colors` greys.")
-    dither: Literal["none", "bayer", "floyd"] = Field(
-        "none", description="Dithering of the palette mapping: none, ordered 4x4 Bayer, or "
-        "Floyd-Steinberg error diffusion.")
 
 
 def _hex(colors: list[str]) -> np.ndarray:

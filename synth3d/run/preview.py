@@ -4,6 +4,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from ..inspect.overlay import contact_sheet, draw_labels
+from ..template.loading import load_template
+from ..writers.files import atomic_write, encode_png
+from .frames import Scenes, gbuffers, sample_frame, wants_normals
 
 
 def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
@@ -17,12 +21,8 @@ def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
     Returns the sheet's path."""
     from ..annotate.labels import object_labels
     from ..post import finish
+    from ..post.styles import apply_chain
     from ..render.renderer import Renderer
-    from ..run.pipeline import Scenes, gbuffers, sample_frame, wants_normals
-    from ..writers.dataset import atomic_write, encode_png
-    from .overlay import contact_sheet, draw_labels
-
-    from ..template.loading import load_template
 
     loaded = load_template(template, list(overrides))
     w0, h0 = loaded.template.size
@@ -41,8 +41,6 @@ def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
             boxes = [(a["id"], names[a["id"]], a["bbox"]) for a in labels]
             img = finish(frame, spec)
             if any(s.applied for s in spec.post.styles):  # the frame as written: styled
-                from ..post.styles import apply_chain
-
                 img = apply_chain(img, spec.post.styles, gbuffers(frame, spec))[0]
             tiles.append(draw_labels(img, frame.instance, boxes))
     sheet = contact_sheet(tiles, columns=max(1, math.ceil(math.sqrt(n))))
@@ -61,9 +59,7 @@ def _preview_sequences(scenes, out, n: int, seed: int, size, backend) -> Path:
     from ..annotate.labels import object_labels
     from ..post import finish
     from ..render.renderer import Renderer
-    from ..run.sequences import render_blurred
-    from ..writers.dataset import atomic_write
-    from .overlay import contact_sheet, draw_labels
+    from .sequences import render_blurred
 
     L = scenes.sequence.length
     per_t: list[list] = [[] for _ in range(L)]
