@@ -423,6 +423,16 @@ def test_same_bytes_for_any_layout(seq_template, seq_dataset, tmp_path):
     assert len(shard_files) == 14  # 4 rgb + 4 flow + 4 objcoord + 2 videos of sequence 1
     for p in shard_files:
         assert p.read_bytes() == (seq_dataset / p.relative_to(sh)).read_bytes()
+    # the other shard, then `synth3d merge`: the whole dataset's bytes, track labels included
+    sh0 = tmp_path / "shard0"
+    r = run_cli("render", str(seq_template), "-n", "8", "-o", str(sh0), "--seed", "5",
+                "--shard", "0/2")
+    assert r.returncode == 0, r.stderr
+    merged = tmp_path / "merged"
+    r = run_cli("merge", str(sh0), str(sh), "-o", str(merged))
+    assert r.returncode == 0, r.stderr
+    for rel, data in ref.items():
+        assert (merged / rel).read_bytes() == data, rel
 
 
 def test_resume_redoes_a_sequence_whole(seq_template, seq_dataset, tmp_path):
