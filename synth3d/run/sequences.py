@@ -176,9 +176,8 @@ def render_sequences(renderer, scenes, seed: int, indices: Iterable[int], files,
     pool = ThreadPoolExecutor(max(1, writer_threads), thread_name_prefix="synth3d-writer")
     try:
         for s in sorted({i // scenes.sequence.length for i in indices}):
-            results = _render_one(renderer, scenes, seed, s, files, pool, on_start)
-            rows = [(r[0], r[1]) for r in results]
-            _write_videos(scenes.sequence, s, results, files.out, rows[-1][0])
+            rows = _render_one(renderer, scenes, seed, s, files, pool, on_start)
+            _write_videos(scenes.sequence, s, rows, files.out)
             for row, ann_row in rows:
                 on_record(row, ann_row)
     finally:
@@ -187,8 +186,9 @@ def render_sequences(renderer, scenes, seed: int, indices: Iterable[int], files,
 
 def _render_one(renderer, scenes, seed: int, s: int, files, pool, on_start) -> list[tuple]:
     """Render sequence ``s`` and write its frames' files; frame t is finished (labels, flow,
-    encoding) in ``pool`` as soon as frame t+1 is rendered. Returns per frame (manifest row,
-    label row, uint8 rgb, forward flow)."""
+    encoding) in ``pool`` as soon as frame t+1 is rendered, and its G-buffers are let go once
+    its neighbours are finished (memory stays flat over long sequences). Returns per frame
+    (manifest row, label row)."""
     from .frames import FrameFailed, wants_normals
 
     q = scenes.sequence
@@ -205,6 +205,10 @@ def _render_one(renderer, scenes, seed: int, s: int, files, pool, on_start) -> l
             specs.append(spec)
             if t >= 1:  # frame t−1's flow needs frame t's buffers
                 futs.append(pool.submit(_finish_one, scenes, files, specs, frames, t - 1))
+            if t >= 3:  # frames t−4 and before are no longer needed by any finish
+                futs[t - 3].result()
+                if t >= 4:
+                    frames[t - 4] = None
         futs.append(pool.submit(_finish_one, scenes, files, specs, frames, L - 1))
         results = []
         for t, f in enumerate(futs):
@@ -235,33 +239,39 @@ def _finish_one(scenes, files, specs, frames, t: int) -> tuple:
         extras["objcoord"] = m.objcoord
     if m.scene_flow is not None:
         extras["sceneflow"] = ("npy", _npy(m.scene_flow))
-    row, ann_row = files.write(m.spec, replace(o, extras=extras))
-    return row, ann_row, o.rgb, m.flow_fw
+    return files.write(m.spec, replace(o, extras=extras))
 
 
-def _write_videos(q, s: int, results: list[tuple], out, last_row: dict) -> None:
-    """The sequence's RGB and flow MP4s; listed in its last frame's manifest row, so the
-    sequence counts as done only with them."""
-    from ..annotate.flow import flow_to_color
+def _write_videos(q, s: int, rows: list[tuple], out) -> None:
+    """The sequence's RGB and flow MP4s, made from the frames' files as written; listed in its
+    last frame's manifest row, so the sequence counts as done only with them."""
+    import cv2
+
+    from ..annotate.flow import decode_flo, flow_to_color
     from ..writers.files import atomic_write
     from ..writers.video import encode_mp4
     from .frames import FrameFailed
 
     if not q.video:
         return
+    last = rows[-1][0]["files"]
     try:
         d = out / "sequences" / sequence_name(s)
         d.mkdir(parents=True, exist_ok=True)
+        rgb = (cv2.cvtColor(cv2.imread(str(out / r["files"]["rgb"]), cv2.IMREAD_COLOR),
+                            cv2.COLOR_BGR2RGB) for r, _a in rows)
         rel = f"sequences/{sequence_name(s)}/rgb.mp4"
-        atomic_write(out / rel, encode_mp4([r[2] for r in results], q.fps, q.video_crf))
-        last_row["files"]["video_rgb"] = rel
+        atomic_write(out / rel, encode_mp4(rgb, q.fps, q.video_crf))
+        last["video_rgb"] = rel
         if q.flow:
-            flows = [r[3] for r in results]
-            top = max(float(np.hypot(f[..., 0], f[..., 1]).max()) for f in flows)
+            def flow(r):
+                return decode_flo((out / r["files"]["flow_fw"]).read_bytes())
+
+            top = max(float(np.hypot(*np.moveaxis(flow(r), -1, 0)).max()) for r, _a in rows)
             rel = f"sequences/{sequence_name(s)}/flow.mp4"
-            atomic_write(out / rel, encode_mp4([flow_to_color(f, top) for f in flows], q.fps,
-                                               q.video_crf))
-            last_row["files"]["video_flow"] = rel
+            atomic_write(out / rel, encode_mp4((flow_to_color(flow(r), top) for r, _a in rows),
+                                               q.fps, q.video_crf))
+            last["video_flow"] = rel
     except Synth3dError:
         raise
     except Exception as e:

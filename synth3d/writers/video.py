@@ -7,6 +7,7 @@ repeating the last column/row (yuv420p needs even sizes).
 from __future__ import annotations
 
 import io
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -14,16 +15,19 @@ import numpy as np
 from ..errors import DatasetError
 
 
-def encode_mp4(frames: list[np.ndarray], fps: float, crf: int = 18) -> bytes:
-    """MP4 bytes (H.264, yuv420p, one frame per image at ``fps``) of (H, W, 3) uint8 RGB frames."""
+def encode_mp4(frames, fps: float, crf: int = 18) -> bytes:
+    """MP4 bytes (H.264, yuv420p, one frame per image at ``fps``) of (H, W, 3) uint8 RGB frames
+    (any iterable: a generator keeps one frame in memory at a time)."""
     try:
         import av
     except ImportError:
         raise DatasetError("sequence.video", "writing MP4 needs PyAV: pip install av (or set "
                            "sequence.video: false)") from None
-    if not frames:
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
         raise DatasetError("video", "no frames to encode")
-    H, W = frames[0].shape[:2]
+    H, W = first.shape[:2]
     H2, W2 = H + H % 2, W + W % 2
     rate = Fraction(fps).limit_denominator(1001)
     buf = io.BytesIO()
@@ -34,7 +38,7 @@ def encode_mp4(frames: list[np.ndarray], fps: float, crf: int = 18) -> bytes:
         st.codec_context.thread_count = 1
         st.codec_context.time_base = 1 / rate
         st.options = {"crf": str(int(crf)), "preset": "veryfast", "threads": "1"}
-        for img in frames:
+        for img in itertools.chain([first], frames):
             img = np.ascontiguousarray(img[:, :, :3])
             if (H2, W2) != (H, W):
                 img = np.pad(img, ((0, H2 - H), (0, W2 - W), (0, 0)), mode="edge")
