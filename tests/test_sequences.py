@@ -203,6 +203,17 @@ def test_thrown_objects_fall_and_rest_on_the_ground():
     first, last = sc.sample(4, 0), sc.sample(4, 29)
     assert Scenes(template({"length": 30, "fps": 10, "objects": {"items": THROWN}})
                   ).sample(4, 29).to_json() == last.to_json()  # deterministic
+    # and in another process (workers and shards simulate their sequences themselves)
+    import subprocess
+    import sys
+
+    code = ("import json, sys; sys.path.insert(0, 'tests'); from synth3d.run.pipeline import Scenes; "
+            "t = json.loads(sys.stdin.read()); print(Scenes(t).sample(4, 29).to_json(), end='')")
+    tpl = template({"length": 30, "fps": 10, "objects": {"items": THROWN}})
+    r = subprocess.run([sys.executable, "-c", code], input=json.dumps(tpl), cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == last.to_json()
     for a, b in zip(first.objects, last.objects):
         v = load_mesh(a.asset).vertices
         za = (v @ a.T_array()[:3, :3].T + a.T_array()[:3, 3])[:, 2].min()
