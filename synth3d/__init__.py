@@ -40,6 +40,8 @@ _LAZY = {
     "finish": ("synth3d.post", "finish"),
     "Scenes": ("synth3d.run.pipeline", "Scenes"),
     "render_dataset": ("synth3d.run.pipeline", "render_dataset"),
+    "RenderOptions": ("synth3d.run.options", "RenderOptions"),
+    "Progress": ("synth3d.run.options", "Progress"),
     "rerender": ("synth3d.run.pipeline", "rerender"),
     "stylize_dataset": ("synth3d.run.stylize", "stylize_dataset"),
     "render_sequence": ("synth3d.run.sequences", "render_sequence"),

@@ -116,10 +116,10 @@ def build_report(dataset: str | Path, out: str | Path | None = None, thumb_width
     import cv2
 
     from .overlay import instance_colour
-    from .stats import _load, dataset_stats
+    from .stats import load_dataset, dataset_stats
 
     dataset = Path(dataset)
-    info, manifest, rows = _load(dataset)
+    info, manifest, rows = load_dataset(dataset)
     out = Path(out) if out else dataset / "report"
     for sub in ("thumbs", "masks", "depth"):
         (out / sub).mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ FLAG_P = 1e-3
 """Attribute distributions whose chi-square p-value falls below this are flagged."""
 
 
-def _load(dataset: Path) -> tuple[dict, list[dict], list[dict]]:
+def load_dataset(dataset: Path) -> tuple[dict, list[dict], list[dict]]:
     from ..writers.dataset import read_rows
     from ..writers.files import read_jsonl
 
@@ -190,7 +190,7 @@ def dataset_stats(dataset: str | Path, out: str | Path | None = None,
     summary as a dict: frames, instances, per-category counts, per-attribute observed and expected
     frequencies with a chi-square p-value and a ``flagged`` list."""
     dataset = Path(dataset)
-    info, manifest, rows = _load(dataset)
+    info, manifest, rows = load_dataset(dataset)
     out = Path(out) if out else dataset / "stats"
     out.mkdir(parents=True, exist_ok=True)
     summary: dict = {"dataset": str(dataset), "frames": len(manifest), "flagged": [],

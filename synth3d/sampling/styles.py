@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from ..errors import AssetError, TemplateError
 from ..spec import StyleStepSpec
 from ..template import distributions as D
-from .values import _choice, sample_float, sample_int
+from .values import draw_choice, sample_float, sample_int
 
 PATH_PARAMS = ("reference",)
 """Parameter names holding a file path (resolved against the template's ``asset_root``)."""
@@ -32,7 +32,7 @@ def _draw(value: Any, annotation, rng: np.random.Generator) -> Any:
     if value is None or not isinstance(value, D.Model):
         return value
     if isinstance(value, D.Choice):
-        return _choice(value, rng)
+        return draw_choice(value, rng)
     if annotation is int or (isinstance(value, D.RandInt) and annotation is not float):
         return sample_int(value, rng)
     return sample_float(value, rng)

@@ -10,7 +10,7 @@ from ..color import hsv_to_rgb, srgb_to_linear
 from ..template import distributions as D
 
 
-def _choice(d: D.Choice, rng: np.random.Generator):
+def draw_choice(d: D.Choice, rng: np.random.Generator):
     if d.weights is None:
         return d.values[int(rng.integers(len(d.values)))]
     w = np.asarray(d.weights, float)
@@ -30,7 +30,7 @@ def sample_float(d, rng: np.random.Generator) -> float:
     if isinstance(d, D.RandInt):
         return float(rng.integers(d.min, d.max + 1))
     if isinstance(d, D.Choice):
-        return float(_choice(d, rng))
+        return float(draw_choice(d, rng))
     raise TypeError(f"not a scalar distribution: {d!r}")
 
 
@@ -40,7 +40,7 @@ def sample_int(d, rng: np.random.Generator) -> int:
     if isinstance(d, D.RandInt):
         return int(rng.integers(d.min, d.max + 1))
     if isinstance(d, D.Choice):
-        return int(_choice(d, rng))
+        return int(draw_choice(d, rng))
     raise TypeError(f"not an integer distribution: {d!r}")
 
 
@@ -87,7 +87,7 @@ def sample_vec(d, rng: np.random.Generator) -> np.ndarray:
             x = np.minimum(x, d.max)
         return x
     if isinstance(d, D.Choice):
-        return np.asarray(_choice(d, rng), float)
+        return np.asarray(draw_choice(d, rng), float)
     if isinstance(d, D.SphereDir):
         v = rng.normal(size=3)
         return _unit(v) * _radius(d.radius, rng)
@@ -118,7 +118,7 @@ def sample_rotation(d, rng: np.random.Generator) -> np.ndarray:
         ang = math.radians(sample_float(d.angle_deg, rng))
         return Rotation.from_rotvec(_unit(d.axis) * ang).as_matrix()
     if isinstance(d, D.Choice):
-        return euler_deg_to_matrix(_choice(d, rng))
+        return euler_deg_to_matrix(draw_choice(d, rng))
     raise TypeError(f"not a rotation distribution: {d!r}")
 
 
@@ -134,7 +134,7 @@ def sample_color(d, rng: np.random.Generator) -> list[float]:
     elif isinstance(d, D._UniformVec):
         srgb = rng.uniform(np.asarray(d.min), np.asarray(d.max)).tolist()
     elif isinstance(d, D.Choice):
-        srgb = D.parse_color(_choice(d, rng))
+        srgb = D.parse_color(draw_choice(d, rng))
     else:
         raise TypeError(f"not a colour distribution: {d!r}")
     return [float(x) for x in srgb_to_linear(srgb)]

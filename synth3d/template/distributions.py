@@ -36,7 +36,7 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
-def _dist_tag(value: Any) -> str:
+def dist_tag(value: Any) -> str:
     if isinstance(value, dict):
         tag = value.get("dist")
         return str(tag) if tag is not None else "<missing dist>"
@@ -156,7 +156,7 @@ FloatDist = Annotated[
         Annotated[RandInt, Tag("randint")],
         Annotated[FloatChoice, Tag("choice")],
     ],
-    Discriminator(_dist_tag),
+    Discriminator(dist_tag),
 ]
 """A real number: constant, uniform, normal, randint or choice."""
 
@@ -181,7 +181,7 @@ IntDist = Annotated[
         Annotated[RandInt, Tag("randint")],
         Annotated[IntChoice, Tag("choice")],
     ],
-    Discriminator(_dist_tag),
+    Discriminator(dist_tag),
 ]
 """An integer: constant, randint or choice."""
 
@@ -345,7 +345,7 @@ Vec3Dist = Annotated[
         Annotated[HemisphereDir, Tag("hemisphere")],
         Annotated[ConeDir, Tag("cone")],
     ],
-    Discriminator(_dist_tag),
+    Discriminator(dist_tag),
 ]
 """A 3-vector: constant, uniform box, normal, choice, or a direction (sphere/hemisphere/cone)
 times a radius."""
@@ -357,7 +357,7 @@ Vec2Dist = Annotated[
         Annotated[NormalVec2, Tag("normal")],
         Annotated[Vec2Choice, Tag("choice")],
     ],
-    Discriminator(_dist_tag),
+    Discriminator(dist_tag),
 ]
 """A 2-vector: constant, uniform box, normal or choice."""
 
@@ -402,7 +402,7 @@ RotationDist = Annotated[
         Annotated[AxisAngle, Tag("axis_angle")],
         Annotated[RotationChoice, Tag("choice")],
     ],
-    Discriminator(_dist_tag),
+    Discriminator(dist_tag),
 ]
 """A rotation: constant XYZ Euler angles in degrees (extrinsic, applied x then y then z), ``so3``,
 ``axis_angle`` or a choice of Euler triples."""
@@ -494,7 +494,7 @@ ColorDist = Annotated[
         Annotated[HSV, Tag("hsv")],
         Annotated[ColorChoice, Tag("choice")],
     ],
-    Discriminator(_dist_tag),
+    Discriminator(dist_tag),
 ]
 """A colour: ``[r, g, b]`` in 0..1 or ``"#rrggbb"`` (sRGB, as colour pickers show), uniform box,
 ``hsv`` box or a choice of colours."""

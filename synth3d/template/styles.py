@@ -20,7 +20,7 @@ from pydantic import (
 
 from .messages import STYLE_TAG_PREFIX, validation_error_line
 from .style_params import get, names
-from .distributions import Choice, FloatDist, IntDist, Model, _dist_tag, check_range
+from .distributions import Choice, FloatDist, IntDist, Model, dist_tag, check_range
 
 TAG_PREFIX = STYLE_TAG_PREFIX
 """Prefix of the union tags of style steps (dropped from error paths)."""
@@ -98,7 +98,7 @@ def _const_checker(annotation, metadata) -> Any:
 def _with_choice(const_type, choice_cls) -> Any:
     return Annotated[
         Union[Annotated[const_type, Tag("const")], Annotated[choice_cls, Tag("choice")]],
-        Discriminator(_dist_tag),
+        Discriminator(dist_tag),
     ]
 
 
