@@ -157,6 +157,10 @@ def render(
         raise typer.Exit(130)
     typer.echo(f"wrote {summary['rendered']} frame(s) to {out} "
                f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done)")
+    from .run.layouts import layout_lines
+
+    for line in layout_lines(summary):
+        typer.echo(line)
 
 
 def _gpus(text: Optional[str]) -> Optional[list[int]]:

@@ -28,6 +28,21 @@ class PlacementError(Synth3dError):
     """A placement constraint could not be satisfied within the allowed attempts."""
 
 
+class LayoutFailed(PlacementError):
+    """One layout attempt of a frame failed (no collision-free start, an object off its
+    support or region, a pile not at rest in time); the template's ``failure`` policy decides
+    what follows."""
+
+
+class FrameSkipped(PlacementError):
+    """Every layout attempt of a frame failed and the ``failure`` policy skips the frame
+    (``attempts``: layouts tried). Runs record the skip and go on."""
+
+    def __init__(self, where: str, message: str, attempts: int = 1):
+        self.attempts = attempts
+        super().__init__(where, message)
+
+
 class RenderError(Synth3dError):
     """The GL stack could not be set up or a frame could not be rendered."""
 

@@ -77,6 +77,27 @@ class ImageAlphaSpec(_Spec):
     key_threshold: float = 0.08
 
 
+class ObjectPhysicsSpec(_Spec):
+    """The physical properties drawn for an object (``mass_kg`` of its collision shape, sliding
+    ``friction``, ``restitution``) and its role: ``dynamic`` (dropped or settled) or ``static``
+    (a support)."""
+
+    role: Literal["dynamic", "static"]
+    mass_kg: float | None = None
+    friction: float
+    restitution: float
+
+
+class PhysicsRecord(_Spec):
+    """How a frame's layout was simulated: the engine and its version, the simulated seconds and
+    whether every body came to rest."""
+
+    engine: str
+    sim_time_s: float
+    at_rest: bool
+    timestep: float
+
+
 class ObjectSpec(_Spec):
     """One instance.
 
@@ -87,7 +108,9 @@ class ObjectSpec(_Spec):
     *before* ``T_world_asset``; ``corners_world`` lists the quad's world corners in image order
     (top-left, top-right, bottom-right, bottom-left). ``bounds_asset`` is the axis-aligned box
     [[min], [max]] of the asset in its own coordinates (the quad for a card), ``keypoints`` the
-    named points its asset set declares, in the same coordinates.
+    named points its asset set declares, in the same coordinates. ``labelled`` false marks a
+    distractor: rendered and in depth, but id 0 in the instance image and absent from labels.
+    ``physics`` records what was drawn for a simulated object or a static support.
     """
 
     id: int
@@ -105,6 +128,8 @@ class ObjectSpec(_Spec):
     bounds_asset: list[list[float]] = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     keypoints: dict[str, list[float]] = {}
     velocity: VelocitySpec | None = None
+    labelled: bool = True
+    physics: ObjectPhysicsSpec | None = None
 
     def T_array(self) -> np.ndarray:
         return np.asarray(self.T_world_asset, dtype=np.float64)
@@ -251,10 +276,13 @@ class SceneSpec(_Spec):
     post: PostSpec = PostSpec()
     output: OutputSpec = OutputSpec()
     sequence: SequenceInfo | None = None
+    physics: PhysicsRecord | None = None
+    layout_attempts: int = 1
 
     def to_json(self) -> str:
         """Canonical JSON text (sorted keys, 2-space indent, trailing newline). An empty
-        ``post.styles`` is left out, so frames without styles keep their JSON of before."""
+        ``post.styles`` is left out, so frames without styles keep their JSON of before; so are
+        ``physics: null``, ``layout_attempts: 1`` and ``labelled: true``."""
         data = self.model_dump(mode="json", by_alias=True)
         if not data["post"]["styles"]:
             del data["post"]["styles"]
@@ -266,6 +294,15 @@ class SceneSpec(_Spec):
         for o in data["objects"]:
             if o["velocity"] is None:
                 del o["velocity"]
+        if data["physics"] is None:
+            del data["physics"]
+        if data["layout_attempts"] == 1:
+            del data["layout_attempts"]
+        for o in data["objects"]:
+            if o["labelled"]:
+                del o["labelled"]
+            if o["physics"] is None:
+                del o["physics"]
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod

@@ -135,6 +135,8 @@ def object_labels(frame, spec: SceneSpec, min_pixels: int = 1, min_visible_fract
     labels, dropped = [], []
     has_amodal = frame.amodal is not None
     for k, o in enumerate(spec.objects):
+        if not o.labelled:  # a distractor: its pixels are 0 in the instance image
+            continue
         area = int(counts[o.id]) if o.id < len(counts) else 0
         amodal_area = int(frame.amodal[k].sum()) if has_amodal else None
         vf = (area / amodal_area if amodal_area else 0.0) if has_amodal else None
@@ -181,5 +183,5 @@ def semantic_mask(instance: np.ndarray, spec: SceneSpec) -> np.ndarray:
     """(H, W) uint16 category ids (0 = background)."""
     lut = np.zeros(max([o.id for o in spec.objects], default=0) + 1, np.uint16)
     for o in spec.objects:
-        lut[o.id] = o.category_id
+        lut[o.id] = o.category_id if o.labelled else 0
     return lut[instance]

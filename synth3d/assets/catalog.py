@@ -124,14 +124,32 @@ def resolve_paths(spec: AssetSetSpec, root: Path, where: str) -> list[Path]:
             out.append(p)
         else:
             raise AssetError(f"{where}.path", f"'{p}' not found")
+    # A collision mesh shipped next to its asset (mug_col.obj, duck_vhacd.obj) is collision data,
+    # not an object of its own, when a glob or folder picks it up with its asset.
+    listed = {p.resolve() for p in out}
     seen: set[Path] = set()
     unique = []
     for p in out:
+        if _is_collision_file(p, listed):
+            continue
         rp = p.resolve()
         if rp not in seen:
             seen.add(rp)
             unique.append(rp)
     return unique
+
+
+COLLISION_SUFFIXES = ("_col", "_vhacd", "_collision")
+"""File-name endings of collision meshes shipped next to their asset (``mug_col.obj``)."""
+
+
+def _is_collision_file(p: Path, listed: set[Path]) -> bool:
+    for suffix in COLLISION_SUFFIXES:
+        if p.stem.endswith(suffix) and len(p.stem) > len(suffix):
+            base = p.stem[: -len(suffix)]
+            if any(q.parent == p.resolve().parent and q.stem == base for q in listed):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------

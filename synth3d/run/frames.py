@@ -16,11 +16,12 @@ import numpy as np
 
 from .. import __version__
 from ..assets.catalog import build_catalog
-from ..errors import PlacementError, Synth3dError
+from ..errors import FrameSkipped, PlacementError, Synth3dError
 from ..frame import FrameOutput
 from ..sampling import Sampler
 from ..spec import SceneSpec
 from ..template.loading import LoadedTemplate, load_template
+from .layouts import physics_info, skip_row
 
 # post and annotate import OpenCV: they load when a frame is finished, so that `synth3d validate`
 # (which builds Scenes) stays quick.
@@ -77,7 +78,11 @@ class Scenes:
         try:
             i = start
             while True:
-                spec, frame = render_frame(r, self, seed, i)
+                try:
+                    spec, frame = render_frame(r, self, seed, i)
+                except FrameSkipped:  # the template's failure policy skips this frame
+                    i += 1
+                    continue
                 yield spec, process(frame, spec, self.template.labels)
                 i += 1
         finally:
@@ -92,6 +97,8 @@ def sample_frame(scenes: Scenes, seed: int, index: int, resample: int = 0) -> Sc
     """``scenes.sample`` with the frame index added to placement errors."""
     try:
         return scenes.sample(seed, index, resample)
+    except FrameSkipped as e:
+        raise FrameSkipped(f"frame {index}: {e.where}", e.message, e.attempts) from None
     except PlacementError as e:
         raise PlacementError(f"frame {index}: {e.where}", e.message) from None
 
@@ -127,7 +134,8 @@ def render_frame(renderer, scenes: Scenes, seed: int, index: int,
         spec = first if attempt == 0 and first is not None else sample_frame(scenes, seed, index,
                                                                              attempt)
         frame = renderer.render(spec, amodal=spec.output.amodal, normals=wants_normals(spec))
-        if tries == 1 or {o.id for o in spec.objects} <= set(np.unique(frame.instance).tolist()):
+        if tries == 1 or {o.id for o in spec.objects if o.labelled} <= set(
+                np.unique(frame.instance).tolist()):
             return spec, frame
     raise PlacementError("labels.hidden", f"frame {index}: an object stayed fully hidden in "
                          f"{tries} layouts (loosen the placement or use hidden: drop)")
@@ -139,8 +147,10 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
     The image is finished (background, tonemap) and then run through the frame's style chain
     (``spec.post.styles``); labels come from the geometry alone."""
     from ..annotate import contour_map, depth_to_png16, object_labels, semantic_mask
+    from ..annotate.distractors import hide_distractors
     from ..post import finish
 
+    frame = hide_distractors(frame, spec)  # unlabelled objects are id 0 from here on
     kw = {} if labels is None else dict(min_pixels=labels.min_pixels,
                                         min_visible_fraction=labels.min_visible_fraction,
                                         polygons=labels.polygons)
@@ -186,7 +196,16 @@ def dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
         "synth3d_version": __version__,
         **({"sequence": {"length": t.sequence.length, "fps": t.sequence.fps}}
            if t.sequence is not None else {}),
+        **physics_info(scenes.sampler),
     }
+
+
+def _done(value):
+    from concurrent.futures import Future
+
+    f = Future()
+    f.set_result(value)
+    return f
 
 
 class FrameFailed(Exception):
@@ -232,7 +251,10 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
 
     def write(spec: SceneSpec, frame):
         o = process(frame, spec, t.labels)
-        return files.write(spec, o)
+        row, ann_row = files.write(spec, o)
+        if spec.layout_attempts > 1:
+            row["attempts"] = spec.layout_attempts
+        return row, ann_row
 
     def drain(limit: int):
         while len(pending) > limit:
@@ -255,6 +277,10 @@ def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], 
             refill()
             try:
                 spec, frame = render_frame(renderer, scenes, seed, i, first.result())
+            except FrameSkipped as e:  # recorded in the manifest, in frame order
+                pending.append((i, _done((skip_row(scenes.sampler, seed, i, e), None))))
+                drain(2 * max(1, writer_threads))
+                continue
             except Synth3dError:
                 raise
             except Exception as e:

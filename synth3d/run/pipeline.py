@@ -19,6 +19,7 @@ from ..writers.files import atomic_write
 from .executors import Job, make_executor
 from .frames import (PREFLIGHT_FRAMES, FrameFailed, Scenes, dataset_info, gbuffers, process,
                      render_frame, render_indices, sample_frame, wants_normals)
+from .layouts import LayoutLog, preflight
 from .options import EXECUTORS, Progress, RenderOptions, parse_shard
 
 
@@ -100,8 +101,7 @@ def render_dataset(template, out: str | os.PathLike, options: RenderOptions | No
     # Preflight: the first frames are sampled before anything is rendered or written, so
     # impossible placements fail with nothing on disk. (Sampling costs ~2 ms a frame; a rare
     # failure in a later frame stops the run there, naming the frame.)
-    for i in frames[:PREFLIGHT_FRAMES]:
-        sample_frame(scenes, seed, i)
+    preflight(scenes.sampler, frames, lambda i: sample_frame(scenes, seed, i), PREFLIGHT_FRAMES)
     job = Job(scenes, seed, str(out), tuple(fmts), opts,
               progress.on_message or (lambda _m: None))
     executor = make_executor(job)
@@ -128,8 +128,11 @@ def _run(job: Job, executor, frames: list[int], n: int, progress: Progress) -> d
         progress.on_start(len(todo), len(frames) - len(todo))
     t0 = time.perf_counter()
 
-    def on_record(row: dict, ann_row: dict):
+    layouts = LayoutLog()
+
+    def on_record(row: dict, ann_row: dict | None):
         writer.commit(row, ann_row)
+        layouts.add(row)
         if progress.on_frame:
             progress.on_frame(row["index"])
 
@@ -144,8 +147,10 @@ def _run(job: Job, executor, frames: list[int], n: int, progress: Progress) -> d
             writer.info["gl_renderer"] = gl.get("renderer")
         writer.finalize()
     secs = time.perf_counter() - t0
-    return {"rendered": len(todo), "skipped": len(frames) - len(todo), "seconds": secs,
-            "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(job.out)}
+    made = len(todo) - len(layouts.skipped)
+    return {"rendered": made, "skipped": len(frames) - len(todo), "seconds": secs,
+            "images_per_s": made / secs if secs > 0 else 0.0, "out": str(job.out),
+            **layouts.summary(job.scenes.sampler)}
 
 
 def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str | None = None,

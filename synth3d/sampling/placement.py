@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..assets.catalog import AssetEntry, Catalog
-from ..errors import PlacementError
+from ..errors import LayoutFailed
 from ..spec import ObjectSpec
 from ..template import schema as S
 from .camera import project
 from .materials import sample_card_alpha, sample_material
+from .settling import drop_start
 from .values import (choose_weighted, rotation_z, rt, sample_float, sample_int, sample_rotation,
                      sample_vec)
 
@@ -35,6 +36,19 @@ class Placed:
     footprint: np.ndarray | None  # [x0, y0, x1, y1] on the floor
     non_overlap: bool
     spec: ObjectSpec
+    T_wo: np.ndarray | None = None  # object frame → world (rigid)
+    hull_obj: np.ndarray | None = None  # hull points in the object frame
+    T_obj_asset: np.ndarray | None = None
+
+    def moved(self, T_wo: np.ndarray, physics=None) -> "Placed":
+        """This object at a new object pose (settled by physics), with its physics record."""
+        hull_w = self.hull_obj @ T_wo[:3, :3].T + T_wo[:3, 3]
+        upd = {"T_world_asset": (T_wo @ self.T_obj_asset).tolist(), "physics": physics}
+        if self.spec.kind == "card":
+            upd["corners_world"] = hull_w.tolist()
+        return Placed(self.group, self.mode, hull_w, self.box2d, self.footprint,
+                      self.non_overlap, self.spec.model_copy(update=upd), T_wo, self.hull_obj,
+                      self.T_obj_asset)
 
 
 @dataclass
@@ -144,7 +158,7 @@ class Placer:
         kind = o.kind or ("card" if entry.kind == "image" else "mesh")
         for _ in range(pl.max_attempts):
             shape = self._shape(o, kind, entry, rng, view, ref)
-            T_wo = self._pose(pl, shape, rng, view, ref)
+            T_wo = self._pose(pl, shape, rng, view, ref, placed)
             hull_w = shape.hull @ T_wo[:3, :3].T + T_wo[:3, 3]
             uv, z = project(view.K, view.T_wc, hull_w)
             box = None
@@ -157,12 +171,13 @@ class Placer:
             if not (pl.non_overlap and _collides(pl.mode, box, foot, placed)):
                 break
         else:
-            raise PlacementError(
+            raise LayoutFailed(
                 f"objects[{gi}].placement",
                 f"could not place '{o.name}' instance {k + 1} without overlapping other objects in "
                 f"{pl.max_attempts} attempts (enlarge the region, or lower count/scale)")
         spec = self._object_spec(o, entry, shape, T_wo, hull_w, mrng, oid)
-        return Placed(o.name, pl.mode, hull_w, box, foot, pl.non_overlap, spec)
+        return Placed(o.name, pl.mode, hull_w, box, foot, pl.non_overlap, spec, T_wo, shape.hull,
+                      shape.T_obj_asset)
 
     def _shape(self, o, kind: str, entry: AssetEntry, rng, view: _View, ref) -> _Shape:
         """Draw the instance's scale (and a card's size and mirroring): its local geometry."""
@@ -188,9 +203,11 @@ class Placer:
         mirror = bool(rng.random() < o.mirror) if o.mirror > 0 else False
         return _Shape(kind, hull, np.eye(4), depth=depth, mirror=mirror, size=(w, h))
 
-    def _pose(self, pl, shape: _Shape, rng, view: _View, ref) -> np.ndarray:
+    def _pose(self, pl, shape: _Shape, rng, view: _View, ref, placed=()) -> np.ndarray:
         """``T_world_obj`` of the instance under its placement mode."""
         card = shape.kind == "card"
+        if pl.mode == "drop":
+            return drop_start(pl, shape.hull, rng, placed, _STAND_UP if card else None)
         if pl.mode == "floor":
             if pl.rotation is not None:
                 R = sample_rotation(pl.rotation, rng)
@@ -256,6 +273,7 @@ class Placer:
                           else shape.info.bounds_file.tolist()),
             keypoints={k: list(map(float, v)) for k, v in
                        set_spec.keypoints.get(entry.stem, {}).items()},
+            labelled=o.labelled,
         )
 
 

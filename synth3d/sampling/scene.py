@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..assets.catalog import Catalog
-from ..errors import PlacementError
+from ..errors import FrameSkipped, LayoutFailed, PlacementError
 from ..spec import CameraSpec, OutputSpec, PostSpec, SceneSpec, TonemapSpec
 from ..template.loading import LoadedTemplate
 from .backdrops import sample_backdrops
@@ -20,6 +20,7 @@ from .camera import all_in_frame, sample_camera
 from .lighting import sample_environment, sample_lights
 from .placement import Placer
 from .rng import stream
+from .settling import prepare_collision, settle_layout, uses_physics
 from .styles import check_style_assets, sample_styles
 from .values import sample_float
 
@@ -90,21 +91,52 @@ class Sampler:
                           normals=t.labels.normals, contours=t.labels.contours,
                           crease_deg=t.labels.crease_deg, semantic=t.labels.semantic)
 
+    @property
+    def uses_physics(self) -> bool:
+        """Whether any object group is dropped or settled (then frames are simulated)."""
+        return uses_physics(self.t)
+
+    def prepare_collision(self) -> None:
+        """Build (or read from the disk cache) the collision shapes of every mesh a simulated
+        or static group may draw — part of the preflight, so frames never decompose meshes."""
+        prepare_collision(self.t, self.placer)
+
     def sample(self, seed: int, index: int, resample: int = 0) -> SceneSpec:
         """The SceneSpec of frame ``index`` under root seed ``seed``.
 
         ``resample`` > 0 draws everything but the attributes again from fresh streams (used when
-        a rendered frame is rejected, e.g. an object ended up fully hidden).
+        a rendered frame is rejected, e.g. an object ended up fully hidden). A failed layout is
+        handled by the template's ``failure`` policy: laid out again (layout attempt *a* > 0
+        draws from streams suffixed ``#a``), skipped, or stopping the run.
 
         Raises
         ------
+        FrameSkipped
+            When the policy skips the frame (a PlacementError naming the last failure).
         PlacementError
-            When a placement or the in-frame constraint cannot be met within its attempts.
+            When the policy is ``stop`` and no layout worked.
         """
+        f = self.t.failure
+        tries = 1 if f.policy == "skip" else f.max_attempts
+        last: LayoutFailed | None = None
+        for layout in range(tries):
+            try:
+                spec = self._sample_layout(seed, index, resample, layout)
+                return spec if layout == 0 else spec.model_copy(
+                    update={"layout_attempts": layout + 1})
+            except LayoutFailed as e:
+                last = e
+        if f.policy == "stop":
+            raise PlacementError(last.where, f"{last.message} (in each of {tries} layouts)")
+        raise FrameSkipped(last.where, f"{last.message} (frame skipped after {tries} "
+                           f"layout{'s' if tries > 1 else ''})", attempts=tries)
+
+    def _sample_layout(self, seed: int, index: int, resample: int, layout: int) -> SceneSpec:
         attrs = self.attributes(seed, index)
 
         def rs(name: str):
-            return stream(seed, index, f"{name}@{resample}" if resample else name)
+            name = f"{name}@{resample}" if resample else name
+            return stream(seed, index, f"{name}#{layout}" if layout else name)
 
         crng = rs("camera")
         cam = self.t.camera
@@ -115,10 +147,15 @@ class Sampler:
                     K, T_wc, [p.hull_world for p in placed], self.width, self.height):
                 break
         else:
-            raise PlacementError(
+            raise LayoutFailed(
                 "camera.require_all_in_frame",
                 f"no camera/object layout kept every object inside the frame in {cam.max_attempts} "
                 "attempts (move the camera back, widen fov_y_deg or shrink the placement region)")
+        backdrops = sample_backdrops(self.t.backdrops, rs, cam, K, T_wc, target, attrs,
+                                     self.catalog, self.width, self.height)
+        record = None
+        if self.uses_physics:
+            placed, record = settle_layout(self.t, placed, backdrops, rs)
         return SceneSpec(
             template=self.t.name, seed=int(seed), index=int(index), attributes=attrs,
             camera=CameraSpec(width=self.width, height=self.height, K=K.tolist(),
@@ -126,8 +163,8 @@ class Sampler:
             objects=[p.spec for p in placed],
             lights=sample_lights(self.t.lights, rs("lights")),
             environment=sample_environment(self.t.environment, self.catalog, rs("environment")),
-            backdrops=sample_backdrops(self.t.backdrops, rs, cam, K, T_wc, target, attrs,
-                                       self.catalog, self.width, self.height),
+            backdrops=backdrops,
             post=self._post(rs),
             output=self._output(),
+            physics=record,
         )

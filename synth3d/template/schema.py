@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .sequence import SequenceSpec, check_sequence
+from .physics import FailureSpec, ObjectPhysicsSpec, PhysicsSpec
+from .placement import PlacementSpec
 from .styles import step_union
 from .distributions import (
     check_range, ColorConst, ColorDist, FloatDist, IntDist, Model, RandInt, RotationDist, Vec2, Vec2Dist, Vec3, Vec3Dist,
@@ -134,61 +136,6 @@ class MaterialSpec(Model):
         classmethod(lambda cls, v: check_range(v, 0.0, 1.0)))
 
 
-class PlacementSpec(Model):
-    """Where an object goes.
-
-    - ``floor``: upright on the floor (z = 0) at a uniform point of ``region``, turned about z by
-      ``rotation`` (default: uniform 0–360°).
-    - ``world``: at ``position`` with ``rotation``.
-    - ``screen``: at normalised image point ``point`` (``[0, 0]`` top-left, ``[1, 1]``
-      bottom-right) and ``distance`` metres from the camera, facing the camera; ``anchor`` is the
-      part of the object that sits on the point.
-    - ``relative``: next to the object named ``to`` — ``side`` is ``left``/``right`` (along the
-      camera's x axis), ``above``/``below`` (camera's up), ``on_top`` (world z), ``front``/``behind``
-      (towards/away from the camera) — with ``gap`` metres between them; bottoms aligned for
-      left/right.
-    """
-
-    mode: Literal["floor", "world", "screen", "relative"] = Field(
-        "floor", description="Placement mode (see above).")
-    region: dict[Literal["x", "y"], Vec2] = Field(
-        default_factory=lambda: {"x": [-0.3, 0.3], "y": [-0.3, 0.3]},
-        description="floor: x and y ranges in metres.")
-    position: Vec3Dist = Field([0.0, 0.0, 0.0], description="world: position of the origin (m).")
-    rotation: RotationDist | None = Field(
-        None, description="world/floor: rotation (floor default: uniform about z).")
-    point: Vec2Dist = Field([0.5, 0.5], description="screen: normalised image point.")
-    distance: FloatDist = Field(2.0, description="screen: distance from the camera along its axis (m).")
-    anchor: Literal["center", "bottom", "top", "left", "right"] = Field(
-        "center", description="screen: which point of the object sits on `point`.")
-    roll_deg: FloatDist = Field(0.0, description="screen/relative cards: rotation in the image plane.")
-    to: str | None = Field(None, description="relative: name of an earlier object.")
-    side: Literal["left", "right", "above", "below", "on_top", "front", "behind"] = Field(
-        "right", description="relative: which side of `to` (see above).")
-    gap: FloatDist = Field(0.0, description="relative: gap between the two objects (m).")
-    non_overlap: bool = Field(False, description="Resample until this object overlaps no other "
-                              "non-overlapping object (floor: footprints; others: image boxes).")
-    max_attempts: int = Field(100, ge=1, le=100000, description="Attempts before giving up.")
-
-    _distance = field_validator("distance")(classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, r):
-        for k in ("x", "y"):
-            if k not in r:
-                raise ValueError(f"needs both x and y ranges (missing {k})")
-            if r[k][1] < r[k][0]:
-                raise ValueError(f"{k}: max must be ≥ min")
-        return r
-
-    @model_validator(mode="after")
-    def _relative_needs_to(self):
-        if self.mode == "relative" and not self.to:
-            raise ValueError("mode 'relative' needs `to: <object name>`")
-        return self
-
-
 class ObjectSpec(Model):
     """A group of foreground objects (instances, with category ids and masks)."""
 
@@ -215,6 +162,12 @@ class ObjectSpec(Model):
         "`lit` shades by lights and environment (default for meshes).")
     material: MaterialSpec | None = Field(None, description="Material randomisation.")
     placement: PlacementSpec = Field(default_factory=PlacementSpec, description="Where it goes.")
+    labelled: bool = Field(
+        True, description="false: a distractor — rendered, casting shadows, occluding and in "
+        "depth, but id 0 in the masks and in no label file.")
+    physics: ObjectPhysicsSpec | None = Field(
+        None, description="Physical properties (for drop/settle placements and static "
+        "supports; defaults apply when unset).")
 
     _positive = field_validator("scale", "height", "screen_height")(
         classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
@@ -225,6 +178,9 @@ class ObjectSpec(Model):
         lo = c if isinstance(c, int) else (c.min if isinstance(c, RandInt) else min(c.values))
         if lo < 0:
             raise ValueError("count must be ≥ 0")
+        if self.physics is not None and self.physics.static and (
+                self.placement.mode == "drop" or self.placement.settle):
+            raise ValueError("physics.static: a static support cannot be dropped or settled")
         return self
 
 
@@ -504,6 +460,10 @@ class Template(Model):
     output: OutputSpec = Field(default_factory=OutputSpec, description="Output settings.")
     sequence: SequenceSpec | None = Field(None, description="Render animated sequences (videos) "
                                           "instead of independent stills.")
+    physics: PhysicsSpec = Field(default_factory=PhysicsSpec,
+                                 description="Rigid-body simulation settings.")
+    failure: FailureSpec = Field(default_factory=FailureSpec,
+                                 description="What to do with a frame whose layout fails.")
 
     @field_validator("size")
     @classmethod

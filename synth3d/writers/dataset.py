@@ -216,8 +216,9 @@ class DatasetWriter:
         owns this writer commits."""
         with self._lock:
             try:
-                self._instances.write((json.dumps(ann_row, sort_keys=True) + "\n").encode())
-                self._instances.flush()
+                if ann_row is not None:  # None: a frame skipped by the failure policy
+                    self._instances.write((json.dumps(ann_row, sort_keys=True) + "\n").encode())
+                    self._instances.flush()
                 self._manifest.write((json.dumps(row, sort_keys=True) + "\n").encode())
                 self._manifest.flush()
             except OSError as e:
@@ -254,6 +255,8 @@ class DatasetWriter:
             wr.writerow(["index", "seed", "rgb", "depth", "instance", "scene"] + attr_names)
             for r in rows:
                 f = r["files"]
+                if not f:  # skipped by the failure policy: no files
+                    continue
                 wr.writerow([r["index"], r["seed"], f["rgb"], f["depth"], f["instance"], f["scene"]]
                             + [r["attributes"].get(a, "") for a in attr_names])
             atomic_write(self.out / "manifest.csv", buf.getvalue().encode())

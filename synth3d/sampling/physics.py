@@ -1,0 +1,247 @@
+"""The physics engine adapter (MuJoCo): start poses in, settled poses out.
+
+Called from placement while a frame is sampled. Bodies are rigid; each is a set of convex pieces
+(:mod:`synth3d.assets.collision`) given in the body's frame, already scaled. Static supports are
+the ground plane, box-shaped backdrops and static bodies. The simulation is deterministic: the
+same bodies and settings give the same poses (MuJoCo is deterministic for a given build and
+model; no randomness is drawn here).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ENGINE = "mujoco"
+TORSION = 0.005
+"""Torsional friction (m): spinning contacts come to rest."""
+ROLLING = 0.002
+"""Rolling friction (m): round objects stop rolling within centimetres instead of metres."""
+CONTACT_TIME = 2.0
+"""Contact stiffness: the time constant of contacts in time steps (MuJoCo's smallest stable
+value), so resting objects sink well under a millimetre into their supports."""
+SOLIMP = [0.95, 0.99, 0.001, 0.5, 2]
+"""Contact impedance (MuJoCo solimp): stiff from the first 0.1 mm of penetration."""
+
+
+def engine_version() -> str:
+    """``"mujoco X.Y.Z"``."""
+    import mujoco
+
+    return f"{ENGINE} {mujoco.__version__}"
+
+
+@dataclass
+class Body:
+    """One rigid body.
+
+    Attributes
+    ----------
+    name : str
+    pieces : list of (N, 3) float arrays
+        Convex pieces in the body frame (metres).
+    T_world_body : (4, 4) float
+        Start pose (rotation and translation only).
+    dynamic : bool
+        Simulated (True) or a fixed support (False).
+    mass, density : float
+        ``mass`` (kg) when given, else ``density`` (kg/m³) of the pieces' volume.
+    friction, restitution : float
+    region : (x0, x1, y0, y1) or None
+        Dropped bodies: the region they must stay above (their centre within it, widened by
+        their radius).
+    max_sink : float or None
+        Settled bodies: how far (m) their lowest point may sink below its start.
+    """
+
+    name: str
+    pieces: list
+    T_world_body: np.ndarray
+    dynamic: bool = True
+    mass: float | None = None
+    density: float = 500.0
+    friction: float = 0.8
+    restitution: float = 0.0
+    region: tuple | None = None
+    max_sink: float | None = None
+
+
+@dataclass
+class Box:
+    """A static box support: ``T_world_box`` (rigid) and ``half`` sizes (m)."""
+
+    T_world_box: np.ndarray
+    half: tuple
+
+
+@dataclass
+class SimResult:
+    """Poses (4×4 rigid, world ← body) of every body in input order; ``failure`` says why the
+    layout fails (None when it is fine)."""
+
+    poses: list
+    sim_time_s: float
+    at_rest: bool
+    failure: str | None = None
+    masses: list = field(default_factory=list)
+
+
+def _quat_wxyz(R: np.ndarray) -> list[float]:
+    from scipy.spatial.transform import Rotation
+
+    x, y, z, w = Rotation.from_matrix(R).as_quat()
+    return [float(w), float(x), float(y), float(z)]
+
+
+def _dampratio(restitution: float) -> float:
+    # A damped contact spring rebounds with e = exp(−ζπ/√(1−ζ²)): invert for ζ (e = 0 → 1).
+    if restitution <= 1e-6:
+        return 1.0
+    ln = math.log(restitution)
+    return -ln / math.sqrt(math.pi ** 2 + ln ** 2)
+
+
+def _volume(pieces) -> float:
+    from scipy.spatial import ConvexHull
+
+    return float(sum(ConvexHull(p).volume for p in pieces))
+
+
+def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True) -> SimResult:
+    """Simulate until every dynamic body is at rest or ``settings.time_limit`` passes.
+
+    Parameters
+    ----------
+    bodies : list of Body
+    boxes : list of Box
+        Static box supports (backdrops).
+    settings : synth3d.template.physics.PhysicsSpec
+    ground : bool
+        Add an infinite plane at z = 0.
+    """
+    import mujoco
+
+    spec = mujoco.MjSpec()
+    spec.modelname = "synth3d"
+    opt = spec.option
+    opt.timestep = settings.timestep
+    opt.gravity = list(map(float, settings.gravity))
+    opt.iterations = settings.solver_iterations
+    opt.cone = (mujoco.mjtCone.mjCONE_ELLIPTIC if settings.cone == "elliptic"
+                else mujoco.mjtCone.mjCONE_PYRAMIDAL)
+    opt.impratio = settings.impratio
+    if getattr(settings, "sleep", False) and hasattr(mujoco.mjtEnableBit, "mjENBL_SLEEP"):
+        opt.enableflags |= int(mujoco.mjtEnableBit.mjENBL_SLEEP)
+    world = spec.worldbody
+    margin = settings.margin
+    if ground:
+        world.add_geom(type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0, 0, 1], margin=margin,
+                       friction=[0.8, TORSION, ROLLING], condim=6,
+                       solref=[CONTACT_TIME * settings.timestep, 1.0], solimp=SOLIMP)
+    for b in boxes:
+        T = np.asarray(b.T_world_box, float)
+        world.add_geom(type=mujoco.mjtGeom.mjGEOM_BOX, size=list(map(float, b.half)),
+                       pos=T[:3, 3].tolist(), quat=_quat_wxyz(T[:3, :3]), margin=margin,
+                       friction=[0.8, TORSION, ROLLING], condim=6,
+                       solref=[CONTACT_TIME * settings.timestep, 1.0], solimp=SOLIMP)
+    masses = []
+    for i, b in enumerate(bodies):
+        T = np.asarray(b.T_world_body, float)
+        body = world.add_body(name=f"b{i}", pos=T[:3, 3].tolist(), quat=_quat_wxyz(T[:3, :3]))
+        if b.dynamic:
+            body.add_freejoint()
+        volume = _volume(b.pieces)
+        density = b.density if b.mass is None else b.mass / max(volume, 1e-12)
+        masses.append(density * volume if b.dynamic else None)
+        solref = [CONTACT_TIME * settings.timestep, _dampratio(b.restitution)]
+        for j, p in enumerate(b.pieces):
+            name = f"b{i}p{j}"
+            mesh = spec.add_mesh(name=name)
+            mesh.uservert = np.asarray(p, np.float64).ravel().tolist()
+            body.add_geom(type=mujoco.mjtGeom.mjGEOM_MESH, meshname=name, density=density,
+                          friction=[b.friction, TORSION, ROLLING], condim=6, margin=margin,
+                          solref=solref)
+    model = spec.compile()
+    data = mujoco.MjData(model)
+    # Velocity damping (rate settings.damping, 1/s) on every free body's 6 dofs.
+    if settings.damping > 0:
+        for i, b in enumerate(bodies):
+            if not b.dynamic:
+                continue
+            bid = model.body(f"b{i}").id
+            adr = model.body_dofadr[bid]
+            m = model.body_mass[bid]
+            inertia = model.body_inertia[bid]
+            model.dof_damping[adr:adr + 3] = settings.damping * m
+            model.dof_damping[adr + 3:adr + 6] = settings.damping * inertia
+    dyn = [i for i, b in enumerate(bodies) if b.dynamic]
+    dof = np.array([model.body_dofadr[model.body(f"b{i}").id] for i in dyn], int)
+    lin_idx = (dof[:, None] + np.arange(3)).ravel() if len(dyn) else np.zeros(0, int)
+    ang_idx = (dof[:, None] + np.arange(3, 6)).ravel() if len(dyn) else np.zeros(0, int)
+    # A body is at rest when its fastest point is slower than rest_speed: |v| + |ω|·radius.
+    radius = np.array([np.linalg.norm(np.vstack(bodies[i].pieces), axis=1).max() for i in dyn])
+    chunk = max(1, int(round(0.01 / settings.timestep)))
+    need = max(1, int(math.ceil(settings.rest_time / (chunk * settings.timestep))))
+    held = 0
+    at_rest = not dyn
+    speeds = np.zeros(len(dyn))
+    while dyn and data.time < settings.time_limit - 1e-9:
+        mujoco.mj_step(model, data, nstep=chunk)
+        q = data.qvel
+        v = np.sqrt((q[lin_idx].reshape(-1, 3) ** 2).sum(1))
+        w = np.sqrt((q[ang_idx].reshape(-1, 3) ** 2).sum(1))
+        speeds = v + w * radius
+        speed = float(speeds.max())
+        if not np.isfinite(speed):
+            return SimResult([], float(data.time), False, "the simulation diverged", masses)
+        if speed < settings.rest_speed:
+            held += 1
+            if held >= need:
+                at_rest = True
+                break
+        else:
+            held = 0
+    poses = []
+    for i in range(len(bodies)):
+        bid = model.body(f"b{i}").id
+        T = np.eye(4)
+        T[:3, :3] = data.xmat[bid].reshape(3, 3)
+        T[:3, 3] = data.xpos[bid]
+        poses.append(T)
+    failure = None
+    if not at_rest:
+        k = int(np.argmax(speeds))
+        failure = (f"not at rest after {settings.time_limit:g} s of simulation "
+                   f"({bodies[dyn[k]].name} still moving at {speeds[k] * 1000:.0f} mm/s)")
+    if failure is None:
+        failure = _check(bodies, poses)
+    return SimResult(poses, float(data.time), at_rest, failure, masses)
+
+
+def _world_points(b: Body, T: np.ndarray) -> np.ndarray:
+    pts = np.vstack(b.pieces)
+    return pts @ T[:3, :3].T + T[:3, 3]
+
+
+def _check(bodies: list[Body], poses: list) -> str | None:
+    for b, T in zip(bodies, poses):
+        if not b.dynamic:
+            continue
+        end = _world_points(b, T)
+        start = _world_points(b, np.asarray(b.T_world_body, float))
+        if b.region is not None:
+            x0, x1, y0, y1 = b.region
+            c = (end.min(0) + end.max(0)) / 2
+            r = 0.5 * float(np.linalg.norm(end.max(0)[:2] - end.min(0)[:2]))
+            if not (x0 - r <= c[0] <= x1 + r and y0 - r <= c[1] <= y1 + r):
+                return f"{b.name} left its region (came to rest at x={c[0]:.3f}, y={c[1]:.3f})"
+        if b.max_sink is not None and end[:, 2].min() < start[:, 2].min() - b.max_sink:
+            return (f"{b.name} fell off its support (sank "
+                    f"{start[:, 2].min() - end[:, 2].min():.3f} m)")
+        if end[:, 2].max() < -0.5:
+            return f"{b.name} fell below the world"
+    return None
+
+
+__all__ = ["Body", "Box", "ENGINE", "SimResult", "engine_version", "simulate"]
