@@ -32,7 +32,9 @@ BASE = {
                                "colors": [[0.8, 0.8, 0.8], [0.2, 0.2, 0.2]]}}],
     "objects": [{"name": "items", "assets": ["mug", "toy"], "count": 3,
                  "placement": {"mode": "floor", "region": {"x": [-0.15, 0.15], "y": [-0.15, 0.15]},
-                               "non_overlap": True}}],
+                               "non_overlap": True},
+                 # thrown objects collide as convex hulls here (no decomposition to build)
+                 "physics": {"collision": {"method": "hull"}}}],
     "labels": {"amodal": False},
 }
 

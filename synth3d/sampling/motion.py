@@ -333,7 +333,7 @@ def make_plan(sampler, seed: int, seq_id: int, simulate=None) -> SequencePlan:
 
             raise TemplateError("sequence.objects", "motion type 'thrown' needs the MuJoCo "
                                 "physics engine: pip install mujoco")
-        simulate(plan, thrown, seed)
+        simulate(plan, thrown, seed, sampler.t)
     return plan
 
 

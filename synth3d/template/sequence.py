@@ -25,9 +25,11 @@ class ObjectMotionSpec(Model):
     offset by ``offset`` (m) and turned by ``rotation_deg`` about a random axis through the
     object's centre (drawn per key). ``thrown``: lifted by ``height``, then dropped or thrown
     with the initial ``velocity`` and ``angular_velocity_deg`` and simulated (MuJoCo) with its
-    convex hull against the ground (z = 0) and the other thrown and static objects, once per
-    sequence; frame t shows the simulation at t / fps. (Objects with parametric motion do not
-    take part in the simulation.)"""
+    collision shape against the floor and the other thrown and static objects, once per
+    sequence; frame t shows the simulation at t / fps. Collision shape and material (density or
+    mass, friction, restitution) come from the object group's ``physics:``, engine settings from
+    the template's ``physics:``. (Objects with parametric motion do not take part in the
+    simulation.)"""
 
     type: Literal["static", "linear", "orbit", "spline", "thrown"] = Field(
         "static", description="Kind of motion.")
@@ -45,11 +47,6 @@ class ObjectMotionSpec(Model):
                                     "random axis through the object's centre.")
     height: FloatDist = Field(0.0, description="thrown: lift above the sampled pose before the "
                               "throw (m).")
-    density: FloatDist = Field(500.0, description="thrown: density (kg/m³) of the object's "
-                               "convex hull.")
-    friction: FloatDist = Field(0.6, description="thrown: sliding friction coefficient.")
-    restitution: FloatDist = Field(0.3, description="thrown: bounciness 0..1 (ratio of rebound "
-                                   "to impact speed).")
 
 
 class CameraMotionSpec(Model):
