@@ -9,12 +9,11 @@ import cv2
 import numpy as np
 import pytest
 import trimesh
+from conftest import run_cli, shared
 
 from synth3d.assets.catalog import load_mesh
 from synth3d.run.pipeline import Scenes
 from synth3d.spec import SceneSpec
-
-from conftest import run_cli, shared
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,9 +15,9 @@ invalid everywhere. Per sequence: ``sequences/SSSSSS/rgb.mp4`` and ``flow.mp4``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
 
 import numpy as np
 

@@ -299,7 +299,8 @@ def motion_for(seq: Q.SequenceSpec, group: str) -> Q.ObjectMotionSpec | None:
 
 def make_plan(sampler, seed: int, seq_id: int, simulate=None) -> SequencePlan:
     """Sample sequence ``seq_id``: its scene (the sampler's still for index ``seq_id``) and its
-    motion. ``simulate(base, motions, rngs, plan)`` fills in ``thrown`` paths (physics)."""
+    motion. ``simulate(plan, thrown, seed, template)`` (see :mod:`.thrown`) fills in the
+    ``thrown`` paths."""
     seq = sampler.t.sequence
     base = sampler.sample(seed, seq_id)
     duration = (seq.length - 1) / seq.fps

@@ -183,7 +183,7 @@ def simulate_thrown(plan, thrown: list, seed: int, template) -> None:
                              "diverged")
     objs = list(base.objects)
     at_rest = True
-    for j, (k, _name, s) in enumerate(bodies):
+    for j, (k, _name, _s) in enumerate(bodies):
         a, b = rec[j, -2], rec[j, -1]
         w = np.linalg.norm(Rotation.from_matrix(b[:3, :3] @ a[:3, :3].T).as_rotvec()) / dt
         r = radius[k]
