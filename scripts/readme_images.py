@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/readme_images.py           # all of them
     .venv/bin/python scripts/readme_images.py styles    # only the stylisation contact sheet
+    .venv/bin/python scripts/readme_images.py sequences # only the movi sequences sheet
 """
 from __future__ import annotations
 
@@ -282,14 +283,38 @@ def img2img_sheets(out_dir: Path) -> list[Path]:
     return [looks_path, comp_path, pair_path]
 
 
+def sequences_sheet(out_dir: Path) -> Path:
+    """docs/images/sequences.png: frames 0, 6, 12 and 23 of two scenes/movi.yaml sequences (one
+    with a still camera, one orbiting) over their forward optical flow (colour-wheel coding,
+    one scale per sequence)."""
+    from synth3d.annotate.flow import flow_to_color
+
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        render_dataset(REPO / "scenes" / "movi.yaml", Path(d) / "movi", n=48, seed=0)
+        for s in (0, 1):
+            ts = (0, 6, 12, 23)
+            flows = [cv2.readOpticalFlow(str(Path(d) / "movi" / f"flow_fw/{s * 24 + t:06d}.flo"))
+                     for t in ts]
+            top = max(float(np.hypot(f[..., 0], f[..., 1]).max()) for f in flows)
+            rows.append(np.hstack([cv2.imread(str(Path(d) / "movi" / f"rgb/{s * 24 + t:06d}.png"))
+                                   for t in ts]))
+            rows.append(np.hstack([cv2.cvtColor(flow_to_color(f, top), cv2.COLOR_RGB2BGR)
+                                   for f in flows]))
+    path = out_dir / "sequences.png"
+    cv2.imwrite(str(path), np.vstack(rows), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    return path
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["styles"]:
-        print(f"wrote {styles_sheet(REPO / 'docs' / 'images')}")
-    elif sys.argv[1:] == ["img2img"]:
-        print("wrote", *img2img_sheets(REPO / "docs" / "images"))
+    sheets = {"styles": lambda d: [styles_sheet(d)], "img2img": img2img_sheets,
+              "sequences": lambda d: [sequences_sheet(d)]}
+    out = REPO / "docs" / "images"
+    if sys.argv[1:] and sys.argv[1] in sheets and len(sys.argv) == 2:
+        print("wrote", *sheets[sys.argv[1]](out))
     elif sys.argv[1:]:
-        raise SystemExit("usage: readme_images.py [styles | img2img]")
+        raise SystemExit(f"usage: readme_images.py [{' | '.join(sheets)}]")
     else:
         main()
-        print(f"wrote {styles_sheet(REPO / 'docs' / 'images')}")
-        print("wrote", *img2img_sheets(REPO / "docs" / "images"))
+        for make in sheets.values():
+            print("wrote", *make(out))

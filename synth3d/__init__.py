@@ -11,6 +11,9 @@ Public API (imported lazily so that ``import synth3d`` stays cheap and GL-free):
         image = synth3d.finish(frame, spec)       # uint8 sRGB as written to rgb/
     synth3d.render_dataset("scenes/tabletop.yaml", "out", n=10, seed=0)
     synth3d.stylize_dataset("out", "out-sketch", "sketch")   # the same labels, drawn
+    movi = synth3d.Scenes("scenes/movi.yaml")     # a sequence template
+    with synth3d.Renderer(movi.width, movi.height) as r:
+        frames = synth3d.render_sequence(r, movi, seed=0, seq_id=0)  # frames with flow
 """
 from __future__ import annotations
 
@@ -42,6 +45,9 @@ _LAZY = {
     "Progress": ("synth3d.run.options", "Progress"),
     "rerender": ("synth3d.run.pipeline", "rerender"),
     "stylize_dataset": ("synth3d.run.stylize", "stylize_dataset"),
+    "render_sequence": ("synth3d.run.sequences", "render_sequence"),
+    "rigid_flow": ("synth3d.annotate.flow", "rigid_flow"),
+    "flow_to_color": ("synth3d.annotate.flow", "flow_to_color"),
     "Synth3dError": ("synth3d.errors", "Synth3dError"),
 }
 

@@ -23,6 +23,16 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class VelocitySpec(_Spec):
+    """Instantaneous rigid motion at the frame's time: ``linear_m_s`` is the world velocity of the
+    frame's origin (the asset's origin for an object, the optical centre for the camera),
+    ``angular_rad_s`` the world angular velocity (axis × rate). Motion blur and the flow of the
+    first/last frame extrapolate poses with them (constant velocity)."""
+
+    linear_m_s: list[float]
+    angular_rad_s: list[float]
+
+
 class CameraSpec(_Spec):
     """Pinhole camera.
 
@@ -38,6 +48,7 @@ class CameraSpec(_Spec):
     distortion: list[float] | None = None
     """OpenCV Brown–Conrady ``[k1, k2, p1, p2, k3]`` applied after rendering through ``K``
     (see :mod:`synth3d.lens`); None or all zero: a pinhole camera."""
+    velocity: VelocitySpec | None = None
 
     def K_array(self) -> np.ndarray:
         return np.asarray(self.K, dtype=np.float64)
@@ -137,6 +148,7 @@ class ObjectSpec(_Spec):
     corners_world: list[list[float]] | None = None
     bounds_asset: list[list[float]] = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     keypoints: dict[str, list[float]] = {}
+    velocity: VelocitySpec | None = None
     labelled: bool = True
     physics: ObjectPhysicsSpec | None = None
 
@@ -289,6 +301,23 @@ class OutputSpec(_Spec):
     split: str | None = None  # the frame's split (train/val/test) when the template splits
 
 
+class SequenceInfo(_Spec):
+    """Where a frame sits in its sequence: frame ``t`` of sequence ``id`` (``length`` frames at
+    ``fps``), shown at ``time_s`` = t / fps. ``shutter_s`` (0: no motion blur) is the exposure,
+    centred on ``time_s``, integrated with ``subframes`` renders; labels are those of
+    ``time_s``. ``environment_rotation_deg_s`` is the HDRI's turning rate (for the background's
+    flow)."""
+
+    id: int
+    t: int
+    length: int
+    fps: float
+    time_s: float
+    shutter_s: float = 0.0
+    subframes: int = 1
+    environment_rotation_deg_s: float = 0.0
+
+
 class SceneSpec(_Spec):
     """Everything needed to render and label one frame."""
 
@@ -304,6 +333,7 @@ class SceneSpec(_Spec):
     backdrops: list[BackdropSpec] = []
     post: PostSpec = PostSpec()
     output: OutputSpec = OutputSpec()
+    sequence: SequenceInfo | None = None
     physics: PhysicsRecord | None = None
     layout_attempts: int = 1
     realism: RealismSpec = RealismSpec()
@@ -317,6 +347,14 @@ class SceneSpec(_Spec):
             del data["post"]["styles"]
         if data["output"].get("split") is None:  # unsplit frames keep their JSON of before
             data["output"].pop("split", None)
+        # Stills keep their JSON of before: motion fields appear only in sequences.
+        if data["sequence"] is None:
+            del data["sequence"]
+        if data["camera"]["velocity"] is None:
+            del data["camera"]["velocity"]
+        for o in data["objects"]:
+            if o["velocity"] is None:
+                del o["velocity"]
         if data["physics"] is None:
             del data["physics"]
         if data["layout_attempts"] == 1:

@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, SCENES
 
 GOLDEN = REPO / "tests" / "golden"
-TEMPLATES = ["tabletop", "cards", "sprites", "stylised"]
+TEMPLATES = ["tabletop", "cards", "sprites", "stylised", "movi"]
 FRAMES = 5
 
 

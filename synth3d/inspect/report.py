@@ -36,6 +36,7 @@ body.show-masks .view .mask, body.show-depth .view .depth { display: block; }
   <span id="count" class="muted"></span>
 </div>
 <div id="gallery"></div>
+__SEQUENCES__
 <h2>Statistics</h2>
 <div id="plots">__PLOTS__</div>
 <pre class="muted">__SUMMARY__</pre>
@@ -181,9 +182,29 @@ def build_report(dataset: str | Path, out: str | Path | None = None, thumb_width
                       f"{summary['instances']} labelled instances"
                       + (f"; showing the first {max_frames}" if len(manifest) > max_frames else ""))
     page = (PAGE.replace("__TITLE__", title).replace("__SUBTITLE__", sub)
+            .replace("__SEQUENCES__", _sequences(dataset, out))
             .replace("__W__", str(tw)).replace("__H__", str(th)).replace("__PLOTS__", plots)
             .replace("__SUMMARY__", html.escape(summary["text"]))
             .replace("__DATA__", json.dumps(data).replace("</", "<\\/")))
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _sequences(dataset: Path, out: Path, limit: int = 50) -> str:
+    """HTML of a sequence dataset's videos (RGB and flow MP4 side by side, looping)."""
+    import os
+
+    seqs = sorted(p for p in (dataset / "sequences").glob("*") if (p / "rgb.mp4").exists())
+    if not seqs:
+        return ""
+    rows = []
+    for p in seqs[:limit]:
+        vids = "".join(
+            f'<video src="{html.escape(os.path.relpath(p / name, out))}" autoplay loop muted '
+            f'playsinline width="256"></video> ' for name in ("rgb.mp4", "flow.mp4")
+            if (p / name).exists())
+        rows.append(f'<div class="card"><b>sequence {int(p.name)}</b><br>{vids}</div>')
+    more = f"<p class=muted>first {limit} of {len(seqs)}</p>" if len(seqs) > limit else ""
+    return ("<h2>Sequences</h2><div style=\"display:flex;flex-wrap:wrap;gap:10px\">"
+            + "".join(rows) + "</div>" + more)

@@ -48,6 +48,11 @@ class Scenes:
         self.template = self.loaded.template
         self.catalog = build_catalog(self.loaded)
         self.sampler = Sampler(self.loaded, self.catalog, size)
+        self.sequence = self.template.sequence  # None for stills
+        if self.sequence is not None:  # frame i = frame i % length of sequence i // length
+            from ..sampling.motion import SequenceSampler
+
+            self.sampler = SequenceSampler(self.sampler)
         self.width, self.height = self.sampler.width, self.sampler.height
 
     @property
@@ -193,6 +198,8 @@ def dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
         "gl_renderer": gl.get("renderer"),
         "synth3d_version": __version__,
         "asset_roots": scenes.catalog.roots,
+        **({"sequence": {"length": t.sequence.length, "fps": t.sequence.fps}}
+           if t.sequence is not None else {}),
         **physics_info(scenes.sampler),
     }
 

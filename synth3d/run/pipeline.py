@@ -54,6 +54,8 @@ def _resolve(template, opts: RenderOptions) -> tuple[Scenes, int, int, list[str]
     if n < 1:
         raise TemplateError("-n", f"must be ≥ 1, got {n}")
     fmts = list(opts.formats) if opts.formats is not None else list(t.output.formats)
+    if scenes.sequence is not None:  # track labels of the sequences
+        fmts += [f for f in ("ytvis", "mot") if f not in fmts]
     if "bop" in fmts and not t.labels.amodal:
         raise TemplateError("labels.amodal", "the bop format needs amodal masks (labels.amodal: "
                             "true)")
@@ -94,6 +96,10 @@ def render_dataset(template, out: str | os.PathLike, options: RenderOptions | No
         opts = options.replace(**kwargs) if kwargs else options
     scenes, seed, n, fmts = _resolve(template, opts)
     frames = shard_frames(opts.start, n, opts.shard, opts.shard_layout)
+    if scenes.sequence is not None:  # whole sequences are the unit of shards, chunks and resume
+        from . import sequences as sq
+
+        frames, opts = sq.sequence_run(scenes, n, opts)
     # Preflight: the first frames are sampled before anything is rendered or written, so
     # impossible placements fail with nothing on disk. (Sampling costs ~2 ms a frame; a rare
     # failure in a later frame stops the run there, naming the frame.)
@@ -118,6 +124,10 @@ def _run(job: Job, executor, frames: range, n: int, progress: Progress) -> dict:
         job.log(f"resume: {note}")
     done = writer.done()
     todo = PendingFrames(frames, done)  # lazy: -n may be huge
+    if job.scenes.sequence is not None:  # an unfinished sequence is rendered again, whole
+        from .sequences import whole_sequences
+
+        todo = whole_sequences(todo, job.scenes.sequence.length)
     if progress.on_start:
         progress.on_start(len(todo), len(frames) - len(todo))
     t0 = time.perf_counter()
@@ -169,7 +179,12 @@ def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str
         raise DatasetError(str(path), f"not a SceneSpec ({str(e).splitlines()[0][:120]})") from None
     here = resolve_spec(spec, dataset_roots(path.resolve().parent.parent, asset_roots))
     with Renderer(spec.camera.width, spec.camera.height, backend=backend, gpu=gpu) as r:
-        frame = r.render(here, amodal=spec.output.amodal, normals=wants_normals(spec))
+        if here.sequence is not None:  # motion blur: the same sub-frames as in the run
+            from .sequences import render_blurred
+
+            frame = render_blurred(r, here, here.output.amodal, wants_normals(here))
+        else:
+            frame = r.render(here, amodal=here.output.amodal, normals=wants_normals(here))
         o = process(frame, here)
     written = {}
     out = Path(out)

@@ -15,6 +15,9 @@ def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
     """Render ``n`` frames of a template at ``width`` px wide (height from the template's aspect)
     in memory and write one contact sheet with instance outlines, boxes and category names.
 
+    For a sequence template the tiles are ``n`` sequences and the sheet is an animated GIF of
+    them (``out`` with the suffix ``.gif``), one sheet per frame time at the template's fps.
+
     Returns the sheet's path."""
     from ..annotate.labels import object_labels
     from ..post import finish
@@ -30,6 +33,8 @@ def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
         from ..errors import TemplateError
 
         raise TemplateError("--seed", f"must be ≥ 0, got {seed}")
+    if scenes.sequence is not None:
+        return _preview_sequences(scenes, out, n, seed, size, backend)
     tiles = []
     with Renderer(*size, backend=backend) as r:
         for i in range(n):
@@ -46,4 +51,37 @@ def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, encode_png(sheet))
+    return out
+
+
+def _preview_sequences(scenes, out, n: int, seed: int, size, backend) -> Path:
+    """Animated GIF: n sequences side by side, every frame labelled, played at their fps."""
+    import io
+
+    from PIL import Image
+
+    from ..annotate.labels import object_labels
+    from ..post import finish
+    from ..render.renderer import Renderer
+    from .sequences import render_blurred
+
+    L = scenes.sequence.length
+    per_t: list[list] = [[] for _ in range(L)]
+    with Renderer(*size, backend=backend) as r:
+        for s in range(n):
+            for t in range(L):
+                spec = scenes.sample(seed, s * L + t)
+                frame = render_blurred(r, spec)
+                labels, _ = object_labels(frame, spec)
+                names = {o.id: o.category for o in spec.objects}
+                boxes = [(a["id"], names[a["id"]], a["bbox"]) for a in labels]
+                per_t[t].append(draw_labels(finish(frame, spec), frame.instance, boxes))
+    cols = max(1, math.ceil(math.sqrt(n)))
+    sheets = [Image.fromarray(contact_sheet(tiles, columns=cols)) for tiles in per_t]
+    buf = io.BytesIO()
+    sheets[0].save(buf, format="GIF", save_all=True, append_images=sheets[1:], loop=0,
+                   duration=max(20, int(round(1000 / scenes.sequence.fps))))
+    out = Path(out).with_suffix(".gif")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, buf.getvalue())
     return out

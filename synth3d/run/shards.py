@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import DatasetError
 
 _FORMAT_MARKERS = {"coco": "annotations/coco.json", "bop": "bop", "yolo": "yolo",
-                   "webdataset": "webdataset"}
+                   "webdataset": "webdataset", "ytvis": "annotations/ytvis.json", "mot": "mot"}
 
 
 def _info(path: Path) -> dict:

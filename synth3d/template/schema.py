@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .asset_sets import CATEGORY_FIELDS, AssetSetSpec, NormalizeSpec  # noqa: F401 — re-exported
+from .sequence import SequenceSpec, check_sequence
 from .physics import FailureSpec, ObjectPhysicsSpec, PhysicsSpec
 from .placement import PlacementSpec
 from .splits import SplitFractions
@@ -418,6 +419,8 @@ class Template(Model):
     realism: _o.RealismSpec = Field(default_factory=_o.RealismSpec, description="Rendering effects.")
     labels: LabelsSpec = Field(default_factory=LabelsSpec, description="Labels and filters.")
     output: OutputSpec = Field(default_factory=OutputSpec, description="Output settings.")
+    sequence: SequenceSpec | None = Field(None, description="Render animated sequences (videos) "
+                                          "instead of independent stills.")
     physics: PhysicsSpec = Field(default_factory=PhysicsSpec,
                                  description="Rigid-body simulation settings.")
     failure: FailureSpec = Field(default_factory=FailureSpec,
@@ -503,6 +506,7 @@ class Template(Model):
                 at = f"backdrops[{i}].texture" + (f"[{j}]" if isinstance(b.texture, list) else "")
                 need_set(f"{at}.image", tx.image, ("image",))
                 need_attr(f"{at}.attribute", tx.attribute)
+        errors += check_sequence(self) if self.sequence is not None else []
         if errors:
             # One line per problem would be nicer, but the CLI prints the first; report it precisely.
             raise ValueError(errors[0])

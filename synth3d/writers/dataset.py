@@ -35,7 +35,8 @@ def frame_files(spec: SceneSpec, output: FrameOutput) -> dict[str, tuple[str, by
     """Encoded files of one frame: ``{"rgb": (relative path, bytes), "depth": ..., "instance": ...,
     "scene": ..., and any of "normals", "contours", "semantic"}`` (the same bytes for a run and
     for ``rerender``). ``output.extras["styles"]`` (style artifacts, ``"<pass>.<suffix>"`` →
-    bytes) gives ``"styles:<pass>.<suffix>"`` → ``styles/NNNNNN.<pass>.<suffix>``."""
+    bytes) gives ``"styles:<pass>.<suffix>"`` → ``styles/NNNNNN.<pass>.<suffix>``; an extra given
+    as ``(suffix, bytes)`` is written as is to ``<key>/NNNNNN.<suffix>``."""
     name = frame_name(spec.index)
     fmt = spec.output
     ext = "jpg" if fmt.rgb_format == "jpg" else "png"
@@ -51,6 +52,9 @@ def frame_files(spec: SceneSpec, output: FrameOutput) -> dict[str, tuple[str, by
         if key == "styles":  # style artifacts: {"<pass>.<suffix>": bytes}
             for fname, data in img.items():
                 files[f"styles:{fname}"] = (f"styles/{name}.{fname}", data)
+            continue
+        if isinstance(img, tuple):  # pre-encoded: (suffix, bytes), e.g. optical flow's .flo
+            files[key] = (f"{key}/{name}.{img[0]}", img[1])
             continue
         files[key] = (f"{key}/{name}.png", encode_png(img, "depth" if key == "normals" else "ids"))
     return files
@@ -109,7 +113,7 @@ class FrameFiles:
         the SceneSpec back."""
         files = {}
         for key, (rel, data) in frame_files(spec, output).items():
-            if key in EXTRA_OUTPUTS or key.startswith("styles:"):
+            if key not in ("rgb", "depth", "instance", "scene"):
                 try:
                     (self.out / rel).parent.mkdir(exist_ok=True)
                 except OSError as e:

@@ -21,6 +21,8 @@ REGISTRY = {
     "bop": "synth3d.writers.bop",
     "yolo": "synth3d.writers.yolo",
     "webdataset": "synth3d.writers.webdataset",
+    "ytvis": "synth3d.writers.ytvis",  # sequences (see writers/tracks.py)
+    "mot": "synth3d.writers.mot",
 }
 FORMATS = tuple(REGISTRY)
 

@@ -45,6 +45,18 @@ class WorkerError(Synth3dError):
     """A worker process (or Ray actor) failed beyond its retries."""
 
 
+def render_units(renderer, scenes: Scenes, seed: int, indices, files, on_record: OnRecord,
+                 writer_threads: int = 2, on_start=None) -> None:
+    """What every executor runs on its renderer: :func:`~synth3d.run.frames.render_indices`,
+    or for a sequence template :func:`~synth3d.run.sequences.render_sequences` (whole sequences,
+    the unit of work)."""
+    if scenes.sequence is not None:
+        from ..sequences import render_sequences as render
+    else:
+        from ..frames import render_indices as render
+    render(renderer, scenes, seed, indices, files, on_record, writer_threads, on_start)
+
+
 def default_chunk(todo: int, workers: int) -> int:
     """Chunk size: small enough to balance the workers' load and lose little on a crash, large
     enough that handing out chunks costs nothing (4..32 frames)."""

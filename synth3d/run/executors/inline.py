@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from ...render.renderer import Renderer
 from ...writers.dataset import FrameFiles
-from ..frames import render_indices
-from .base import Job, OnRecord
+from .base import Job, OnRecord, render_units
 
 
 class InlineExecutor:
@@ -19,9 +18,9 @@ class InlineExecutor:
 
     def run(self, todo: list[int], on_record: OnRecord) -> dict:
         job = self.job
-        render_indices(self.renderer, job.scenes, job.seed, todo,
-                       FrameFiles(job.out, list(job.formats)), on_record,
-                       job.options.writer_threads)
+        render_units(self.renderer, job.scenes, job.seed, todo,
+                     FrameFiles(job.out, list(job.formats)), on_record,
+                     job.options.writer_threads)
         return self.gl_info()
 
     def close(self) -> None:

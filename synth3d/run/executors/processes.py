@@ -54,7 +54,8 @@ def worker_main(conn, loaded, size, out: str, formats: list[str], seed: int, bac
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     from ...render.renderer import Renderer
     from ...writers.dataset import FrameFiles
-    from ..frames import FrameFailed, Scenes, render_indices
+    from ..frames import FrameFailed, Scenes
+    from .base import render_units
 
     current = {"index": None}
     fault = fault_hook()
@@ -82,8 +83,8 @@ def worker_main(conn, loaded, size, out: str, formats: list[str], seed: int, bac
             if msg is None:
                 break
             try:
-                render_indices(renderer, scenes, seed, msg, files, on_record, writer_threads,
-                               on_start)
+                render_units(renderer, scenes, seed, msg, files, on_record, writer_threads,
+                             on_start)
                 conn.send(("chunk_done",))
             except FrameFailed as e:
                 conn.send(("error", e.index, False, describe(e.error),

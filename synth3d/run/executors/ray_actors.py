@@ -52,7 +52,8 @@ class _RenderActor:
         """Render a chunk. Returns ("ok", [(row, ann_row), ...]) or, when a frame fails,
         ("fatal" | "error", frame, message, records so far) — plain values, so nothing depends
         on exceptions surviving Ray's serialisation."""
-        from ..frames import FrameFailed, render_indices
+        from ..frames import FrameFailed
+        from .base import render_units
 
         records = []
         current = {"index": None}
@@ -63,9 +64,9 @@ class _RenderActor:
                 self.fault(i)
 
         try:
-            render_indices(self.renderer, self.scenes, self.seed, indices, self.files,
-                           lambda row, ann: records.append((row, ann)), self.writer_threads,
-                           on_start)
+            render_units(self.renderer, self.scenes, self.seed, indices, self.files,
+                         lambda row, ann: records.append((row, ann)), self.writer_threads,
+                         on_start)
         except FrameFailed as e:
             return ("error", e.index, f"{type(e.error).__name__}: {e.error}", records,
                     "".join(traceback.format_exception(e.error)))
