@@ -124,8 +124,8 @@ def figure(data: Path, ref: Path, which: str, png: str) -> int:
     """One frame as the README shows it: synth3d before (baseline) and after (all), Cycles;
     below, the ꟻLIP error maps of before and after (magma, 0 = black … 1 = white)."""
     import cv2
-
     from reference_cycles import finish_reference
+
     from synth3d.post.tonemap import finish
     from synth3d.render.renderer import Renderer
     from synth3d.spec import SceneSpec
@@ -166,8 +166,8 @@ def make_sets(data: Path, ref: Path, samples: int, blender_python: str) -> None:
 
 def main(argv=None) -> int:
     import cv2
-
     from reference_cycles import finish_reference
+
     from synth3d.post.tonemap import finish
     from synth3d.render.renderer import Renderer
     from synth3d.spec import SceneSpec

@@ -7,11 +7,16 @@ import math
 import cv2
 import numpy as np
 import pytest
-
 from geometry import raycast
+
 from synth3d.lens import project, remap, source_map
-from synth3d.post.optics import (apply_optics, circle_of_confusion_px, depth_of_field,
-                                 sensor_noise, vignetting_gain)
+from synth3d.post.optics import (
+    apply_optics,
+    circle_of_confusion_px,
+    depth_of_field,
+    sensor_noise,
+    vignetting_gain,
+)
 from synth3d.render.renderer import Renderer
 from synth3d.run.frames import Scenes, process
 from synth3d.run.pipeline import render_dataset
@@ -221,9 +226,8 @@ def test_noise_is_added_after_exposure_before_the_tonemap():
 
 
 def test_bad_distortion_is_one_clear_error(tmp_path):
-    from conftest import run_cli
-
     import yaml
+    from conftest import run_cli
 
     t = _template()
     t["camera"]["distortion"] = {"k1": 5.0}

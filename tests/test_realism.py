@@ -103,11 +103,11 @@ def test_ao_off_by_template_and_spec_json_unchanged_by_default():
 
 
 def test_auto_exposure_key_and_range_keep_a_night_map_night():
+    from conftest import shared
+
     from synth3d.envmap import load_hdri
     from synth3d.post.tonemap import auto_exposure_ev
     from synth3d.template.schema import Template
-
-    from conftest import shared
 
     night = load_hdri(str(shared("hdri", "moonless_golf_1k.hdr")))[::2, ::2]
     lum = night @ np.array([0.2126, 0.7152, 0.0722])

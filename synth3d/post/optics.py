@@ -8,7 +8,7 @@ vignetting move no pixel, so labels are those of the render; distortion moves pi
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -9,7 +9,6 @@ from pydantic import Field, field_validator
 
 from .distributions import FloatDist, Model, check_range
 
-
 DISTORTION_DOC = ("Lens distortion (OpenCV k1, k2, p1, p2, k3) applied after rendering; labels "
                   "follow it.")
 OPTICS_DOC = "Camera optics and sensor on the linear image: depth of field, vignetting, noise."
