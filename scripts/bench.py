@@ -54,8 +54,9 @@ sys.path.insert(0, str(ROOT))  # a source checkout works without installing
 
 # synth3d first, as the CLI does: its import sets thread defaults (OPENBLAS_NUM_THREADS) that
 # must be in place before numpy loads. Both loops below run under the same settings.
-import synth3d  # noqa: E402,F401
 import numpy as np  # noqa: E402
+
+import synth3d  # noqa: E402,F401
 
 CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
 OVERRIDES: list[str] = []  # --set values, used by every measurement

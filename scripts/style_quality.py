@@ -166,7 +166,7 @@ def main(argv=None) -> int:
     sketch_f, paint_psnr, transfer_red = [], [], []
     base_f = []
     per = {}
-    for k, (name, rgb8, g) in enumerate(frames):
+    for k, (_name, rgb8, g) in enumerate(frames):
         h, w = rgb8.shape[:2]
         tol = TOL * np.hypot(w, h)
         ol = outline(g.instance)
@@ -219,8 +219,11 @@ def main(argv=None) -> int:
             elif pname == "paint":
                 brush_psnr.setdefault(params["brush"], []).append(psnr(out, rgb8))
             elif pname == "texture":
-                from synth3d.post.styles.texture import (gram_distance, texture_distance,
-                                                         texture_gram_distance)
+                from synth3d.post.styles.texture import (
+                    gram_distance,
+                    texture_distance,
+                    texture_gram_distance,
+                )
 
                 ref_img = cv2.imread(params["reference"])[..., ::-1].copy()
                 colour_only, _ = run_pass("transfer", rgb8, g, seed=k,

@@ -5,7 +5,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -86,7 +86,7 @@ ASSET_ROOT_HELP = ("Where the assets are now, if they moved: DIR (the template's
                    "(old datasets with absolute paths). Repeatable.")
 
 
-def _relocation(values: Optional[List[str]]) -> Optional[dict]:
+def _relocation(values: Optional[list[str]]) -> Optional[dict]:
     from .assets.roots import parse_relocation
 
     try:
@@ -100,8 +100,14 @@ def _progress(console, verb: str, enabled: bool):
     counts the frames finished in this run."""
     import time
 
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(TextColumn(f"[bold]{verb}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
@@ -133,10 +139,10 @@ def render(
     start: int = typer.Option(0, "--start", help="Index of the first frame; frame i depends only on "
                               "(template, seed, i)."),
     size: Optional[str] = typer.Option(None, "--size", help="Image size WIDTHxHEIGHT."),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     gpu: Optional[int] = typer.Option(None, "--gpu", help="EGL device index to render on."),
     gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
-    formats: Optional[List[str]] = typer.Option(
+    formats: Optional[list[str]] = typer.Option(
         None, "--format", help="Dataset format(s) to write: coco, bop, yolo, webdataset "
         "(repeatable or "
         "comma-separated; default: the template's output.formats)."),
@@ -190,7 +196,7 @@ def render(
     except KeyboardInterrupt:
         typer.echo(f"interrupted: {task.get('n', 0)} new frame(s) written to {out}; run the same "
                    "command again to finish", err=True)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     typer.echo(f"wrote {summary['rendered']} frame(s) to {out} "
                f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done"
                + (f"; {summary['assets_skipped']} bad asset(s) skipped"
@@ -212,11 +218,11 @@ def _gpus(text: Optional[str]) -> Optional[list[int]]:
 
 @app.command()
 def merge(
-    inputs: List[Path] = typer.Argument(..., help="Shard datasets (folders written by `render "
+    inputs: list[Path] = typer.Argument(..., help="Shard datasets (folders written by `render "
                                         "--shard K/N`)."),
     out: Path = typer.Option(..., "-o", "--out", help="Merged dataset folder (created; a merge "
                              "started before is resumed)."),
-    formats: Optional[List[str]] = typer.Option(None, "--format", help="Formats to write "
+    formats: Optional[list[str]] = typer.Option(None, "--format", help="Formats to write "
                                                 "(default: those of the first input)."),
     copy: bool = typer.Option(False, "--copy", help="Copy files instead of hard-linking them."),
     partial: bool = typer.Option(False, "--partial", help="Merge even when some of the N shards "
@@ -247,7 +253,7 @@ def stylize(
                               "(a chain, as in a template's post.styles)."),
     out: Path = typer.Option(..., "-o", "--out", help="Output dataset folder (created; an existing "
                              "run of the same command is resumed)."),
-    set_: Optional[List[str]] = typer.Option(
+    set_: Optional[list[str]] = typer.Option(
         None, "--set", help="A pass parameter: PARAM=VALUE, VALUE is YAML, so distributions work "
         "(--set brush=oil, --set 'levels={dist: randint, min: 3, max: 5}'); with a YAML chain, "
         "a path into it (styles[1].params.levels=4). Repeatable."),
@@ -255,7 +261,7 @@ def stylize(
                                       "frame (default 1)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the drawn parameters (frame i's are drawn "
                              "from (seed, i))."),
-    asset_root: Optional[List[str]] = typer.Option(None, "--asset-root", help=ASSET_ROOT_HELP),
+    asset_root: Optional[list[str]] = typer.Option(None, "--asset-root", help=ASSET_ROOT_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
     variants: int = typer.Option(1, "--variants", help="Stylisations per image, each with its "
                                  "own drawn parameters (variant K>0: variants/NNNNNN.K.png)."),
@@ -294,12 +300,12 @@ def stylize(
     except KeyboardInterrupt:
         typer.echo(f"interrupted: {task.get('n', 0)} new frame(s) written to {out}; run the same "
                    "command again to finish", err=True)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     typer.echo(f"wrote {summary['stylized']} frame(s) to {out} "
                f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done)")
 
 
-def _formats(values: List[str]) -> list[str]:
+def _formats(values: list[str]) -> list[str]:
     from .writers.formats import FORMATS
 
     out = [f.strip().lower() for v in values for f in v.split(",") if f.strip()]
@@ -312,9 +318,9 @@ def _formats(values: List[str]) -> list[str]:
 @app.command()
 def export(
     dataset: Path = typer.Argument(..., help="A dataset folder written by `synth3d render`."),
-    formats: List[str] = typer.Option(..., "--format", help="coco, bop, yolo or webdataset "
+    formats: list[str] = typer.Option(..., "--format", help="coco, bop, yolo or webdataset "
                                       "(repeatable or comma-separated)."),
-    asset_root: Optional[List[str]] = typer.Option(None, "--asset-root", help=ASSET_ROOT_HELP),
+    asset_root: Optional[list[str]] = typer.Option(None, "--asset-root", help=ASSET_ROOT_HELP),
 ):
     """Write dataset formats (COCO, BOP, YOLO, webdataset) from a rendered dataset, without
     rendering."""
@@ -335,7 +341,7 @@ def preview(
     out: Path = typer.Option(Path("preview.png"), "-o", "--out", help="Sheet to write (PNG)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Root seed (default: the template's)."),
     width: int = typer.Option(256, "--width", help="Width of each frame in pixels."),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
 ):
     """Render a labelled contact sheet of a few low-resolution frames; prints its path.
@@ -408,7 +414,7 @@ def report(
 @app.command()
 def validate(
     template: Path = typer.Argument(..., help="Scene template (YAML)."),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     frames: int = typer.Option(1, "--frames", help="Also sample this many SceneSpecs (placement "
                                "constraints) without rendering."),
 ):
@@ -485,7 +491,7 @@ def rerender(
                              help="Folder for the files (same relative names as in the dataset)."),
     gpu: Optional[int] = typer.Option(None, "--gpu", help="EGL device index to render on."),
     gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
-    asset_root: Optional[List[str]] = typer.Option(None, "--asset-root", help=ASSET_ROOT_HELP),
+    asset_root: Optional[list[str]] = typer.Option(None, "--asset-root", help=ASSET_ROOT_HELP),
 ):
     """Render one frame again from its SceneSpec (byte for byte the same files)."""
     from .run.pipeline import rerender as _rerender
@@ -511,7 +517,7 @@ def assets(
     units: Optional[str] = typer.Option(None, "--units", help="For a folder: m, cm, mm or in."),
     thumbnails: int = typer.Option(24, "--thumbnails", help="Thumbnails per category (0: none)."),
     thumb_size: int = typer.Option(96, "--thumb-size", help="Thumbnail size in pixels."),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help=SET_HELP),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     gl: Optional[str] = typer.Option(None, "--gl", help=GL_HELP),
 ):
     """Describe an asset library: categories and counts, sizes, files that fail to load and

@@ -379,5 +379,5 @@ class SceneSpec(_Spec):
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> "SceneSpec":
+    def from_json(cls, text: str) -> SceneSpec:
         return cls.model_validate_json(text)

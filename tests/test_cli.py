@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SCENES, run_cli, shared
 
 FRAME_FILES = ("rgb", "depth", "instance", "scene")

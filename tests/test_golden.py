@@ -11,7 +11,6 @@ import difflib
 import os
 
 import pytest
-
 from conftest import REPO, SCENES
 
 GOLDEN = REPO / "tests" / "golden"

@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 import trimesh
-from pycocotools import mask as mask_util
-
 from conftest import SCENES, run_cli
 from geometry import boundary
+from pycocotools import mask as mask_util
+
 from synth3d.spec import SceneSpec
 
 

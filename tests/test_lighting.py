@@ -7,8 +7,8 @@ import math
 import cv2
 import numpy as np
 import pytest
-
 from conftest import REPO, shared
+
 from synth3d.envmap import environment_lighting
 
 
@@ -141,10 +141,11 @@ def test_background_is_the_documented_equirect_lookup(tmp_path, name, rotation):
 def test_sun_shadow_falls_away_from_the_sun(tmp_path):
     """On a shadow catcher under the project's clear-sky HDRI, the box's shadow lies on the
     side opposite the sun's azimuth, and the sun is where the background shows it."""
+    import trimesh
+
+    from synth3d.frame import Frame  # noqa: F401
     from synth3d.run.pipeline import render_dataset
     from synth3d.spec import SceneSpec
-    from synth3d.frame import Frame  # noqa: F401
-    import trimesh
 
     box = tmp_path / "post.obj"
     trimesh.creation.box(extents=[0.05, 0.05, 0.3]).export(box)

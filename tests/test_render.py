@@ -1,13 +1,12 @@
 """Rendered buffers checked against independent geometry and pixel invariants."""
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 import pytest
-
 from conftest import SCENES, shared
 from geometry import boundary, raycast
+
 from synth3d.spec import SceneSpec
 
 
@@ -205,10 +204,10 @@ def test_textures_prepared_ahead_render_the_same_frame():
     """Renderer.prepare (the look-ahead thread's half) makes a frame's new textures without GL;
     render() then uploads exactly those pixels: the frame equals one rendered without it, and
     nothing stays staged."""
+    import yaml
+
     from synth3d.render.renderer import Renderer
     from synth3d.run.pipeline import Scenes
-
-    import yaml
 
     tpl = yaml.safe_load((SCENES / "tabletop.yaml").read_text())
     tpl["asset_root"] = str(SCENES.parent)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import SCENES
+
 from synth3d.errors import PlacementError
 from synth3d.run.pipeline import Scenes
 from synth3d.sampling import project
-from synth3d.template import distributions as D
 from synth3d.sampling.values import sample_color, sample_rotation, sample_vec
+from synth3d.template import distributions as D
 
 
 @pytest.fixture(scope="module")

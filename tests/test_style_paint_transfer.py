@@ -11,10 +11,10 @@ import xml.etree.ElementTree as ET
 import cv2
 import numpy as np
 import pytest
+from conftest import REPO, SCENES, shared
 from PIL import Image
 from pydantic import ValidationError
 
-from conftest import REPO, SCENES, shared
 from synth3d.errors import AssetError
 from synth3d.post.styles import paint, transfer
 from synth3d.post.styles.base import GBuffers

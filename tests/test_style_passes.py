@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 import cv2
 import numpy as np
 import pytest
+from conftest import SCENES, shared
 from pydantic import ValidationError
 
-from conftest import SCENES, shared
 from synth3d.annotate.contours import OCCLUDING, contour_map
 from synth3d.post.styles import augment, halftone, pixel, sketch, toon
 from synth3d.post.styles.base import GBuffers

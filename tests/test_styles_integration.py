@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from conftest import REPO, SCENES, run_cli
+
 from synth3d.post.styles import apply_step, names, to_float, to_uint8
 from synth3d.spec import StyleStepSpec
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import SCENES
+
 from synth3d.errors import TemplateError
 from synth3d.template import json_schema, load_template
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 
-
 def depth_to_png16(depth_m: np.ndarray, depth_scale: float) -> np.ndarray:
     """Metres → uint16 with ``value × depth_scale = millimetres``; 0 stays 0 (no hit), values past
     the range saturate at 65535, and a hit never rounds down to 0."""

@@ -19,10 +19,9 @@ import numpy as np
 from ..asset_paths import register_roots
 from ..envmap import load_hdri  # noqa: F401 — part of this module's API (asset files by kind)
 from ..errors import AssetError, AssetWarning, TemplateError
-from . import card_sizes
-from .images import check_image_pixels
 from ..template.loading import LoadedTemplate
 from ..template.schema import AssetSetSpec
+from . import card_sizes
 from .facts import (  # noqa: F401 — re-exported
     UP_ROTATIONS,
     LazyMeshInfo,
@@ -32,6 +31,7 @@ from .facts import (  # noqa: F401 — re-exported
     mesh_facts,
     object_frame,
 )
+from .images import check_image_pixels
 from .layouts import (  # noqa: F401 — re-exported
     COLLISION_SUFFIXES,
     HDRI_EXT,

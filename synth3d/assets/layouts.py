@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from ..errors import AssetError
-from .confine import check_confined
 from ..template.schema import AssetSetSpec
+from .confine import check_confined
 
 MESH_EXT = {".obj", ".glb", ".gltf", ".ply", ".stl", ".off", ".urdf"}
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}

@@ -128,7 +128,7 @@ def build_report(dataset: str | Path, out: str | Path | None = None, thumb_width
     import cv2
 
     from .overlay import instance_colour
-    from .stats import load_dataset, dataset_stats
+    from .stats import dataset_stats, load_dataset
 
     dataset = Path(dataset)
     info, manifest, rows = load_dataset(dataset)

@@ -68,7 +68,7 @@ def _attribute_stats(template: dict, manifest: list[dict], summary: dict, plots:
     """Each attribute's observed frequencies against the template's, with a chi-square test."""
     from scipy.stats import chisquare
 
-    attr_names = list((template.get("attributes") or {}))
+    attr_names = list(template.get("attributes") or {})
     if not attr_names:
         return
     indices = [r["index"] for r in manifest]

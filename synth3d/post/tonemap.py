@@ -8,6 +8,7 @@ from ..frame import Frame
 from ..spec import SceneSpec, TonemapSpec
 from .environment import composite
 
+
 def auto_exposure_ev(rgb: np.ndarray, key: float = 0.18,
                      range_ev: tuple[float, float] = (-12.0, 12.0)) -> float:
     """Exposure (EV) that maps the log-average luminance of ``rgb`` to the ``key`` value (0.18,

@@ -2,7 +2,7 @@
 around the casters, with normal-offset bias and 4-tap PCF in the colour shader."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

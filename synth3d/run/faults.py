@@ -8,8 +8,8 @@ hook and nothing runs per frame.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ENV = "SYNTH3D_TEST_FAULT"
 

@@ -9,8 +9,8 @@ neither.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable
 
 import numpy as np
 

@@ -3,8 +3,8 @@ pipeline to the executors, instead of long parameter lists."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..errors import TemplateError
 
@@ -96,7 +96,7 @@ class RenderOptions:
             fix(self, "shard", tuple(self.shard))
 
     @classmethod
-    def from_kwargs(cls, gpu: int | None = None, **kw) -> "RenderOptions":
+    def from_kwargs(cls, gpu: int | None = None, **kw) -> RenderOptions:
         """Options from keyword arguments, accepting ``gpu=N`` (one device) as ``gpus=(N,)``."""
         if gpu is not None and not kw.get("gpus"):
             kw["gpus"] = (gpu,)
@@ -106,7 +106,7 @@ class RenderOptions:
             raise TypeError(f"unknown render option(s): {', '.join(unknown)}")
         return cls(**kw)
 
-    def replace(self, **kw) -> "RenderOptions":
+    def replace(self, **kw) -> RenderOptions:
         return dataclasses.replace(self, **kw)
 
     def check(self) -> None:

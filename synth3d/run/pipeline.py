@@ -17,10 +17,20 @@ from ..spec import SceneSpec
 from ..writers.dataset import DatasetWriter, frame_files
 from ..writers.files import atomic_write
 from .executors import Job, make_executor
-from .frames import (PREFLIGHT_FRAMES, FrameFailed, Scenes, dataset_info, gbuffers, process,
-                     render_frame, render_indices, sample_frame, wants_normals)
-from .lazy import PendingFrames
+from .frames import (
+    PREFLIGHT_FRAMES,
+    FrameFailed,
+    Scenes,
+    dataset_info,
+    gbuffers,
+    process,
+    render_frame,
+    render_indices,
+    sample_frame,
+    wants_normals,
+)
 from .layouts import LayoutLog, preflight
+from .lazy import PendingFrames
 from .options import EXECUTORS, Progress, RenderOptions, parse_shard
 
 

@@ -10,8 +10,15 @@ from ..assets.catalog import Catalog
 from ..errors import PlacementError
 from ..spec import BackdropSpec, TextureSpec
 from .placement import FACE_CAMERA
-from .values import (choose_weighted, rotation_z, rt, sample_color, sample_float, sample_int,
-                     sample_vec)
+from .values import (
+    choose_weighted,
+    rotation_z,
+    rt,
+    sample_color,
+    sample_float,
+    sample_int,
+    sample_vec,
+)
 
 
 def _texture_choice(b, rng):

@@ -15,8 +15,15 @@ from ..template import schema as S
 from .camera import project
 from .materials import sample_card_alpha, sample_material
 from .settling import drop_start
-from .values import (choose_weighted, rotation_z, rt, sample_float, sample_int, sample_rotation,
-                     sample_vec)
+from .values import (
+    choose_weighted,
+    rotation_z,
+    rt,
+    sample_float,
+    sample_int,
+    sample_rotation,
+    sample_vec,
+)
 
 # OpenCV camera axes → a card/plane facing the camera: local x → camera x, local y (up) → −camera y,
 # local normal +z → −camera z (towards the camera).
@@ -40,7 +47,7 @@ class Placed:
     hull_obj: np.ndarray | None = None  # hull points in the object frame
     T_obj_asset: np.ndarray | None = None
 
-    def moved(self, T_wo: np.ndarray, physics=None) -> "Placed":
+    def moved(self, T_wo: np.ndarray, physics=None) -> Placed:
         """This object at a new object pose (settled by physics), with its physics record."""
         hull_w = self.hull_obj @ T_wo[:3, :3].T + T_wo[:3, 3]
         upd = {"T_world_asset": (T_wo @ self.T_obj_asset).tolist(), "physics": physics}

@@ -21,8 +21,8 @@ from .lighting import sample_environment, sample_lights
 from .optics import sample_distortion, sample_optics, sample_realism
 from .placement import Placer
 from .rng import stream
-from .splits import draw_split
 from .settling import asset_physics, prepare_collision, settle_layout, uses_physics
+from .splits import draw_split
 from .styles import check_style_assets, sample_styles
 from .values import sample_float
 

@@ -8,8 +8,9 @@ removing or changing a step never shifts the draws of another step or of the sce
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from pydantic import ValidationError

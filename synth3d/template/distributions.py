@@ -17,10 +17,17 @@ These classes only describe distributions; values are drawn in :mod:`synth3d.sam
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, WithJsonSchema, field_validator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -151,13 +158,7 @@ class FloatChoice(Choice):
 
 
 FloatDist = Annotated[
-    Union[
-        Annotated[float, Tag("const")],
-        Annotated[UniformScalar, Tag("uniform")],
-        Annotated[NormalScalar, Tag("normal")],
-        Annotated[RandInt, Tag("randint")],
-        Annotated[FloatChoice, Tag("choice")],
-    ],
+    Annotated[float, Tag("const")] | Annotated[UniformScalar, Tag("uniform")] | Annotated[NormalScalar, Tag("normal")] | Annotated[RandInt, Tag("randint")] | Annotated[FloatChoice, Tag("choice")],
     Discriminator(dist_tag),
 ]
 """A real number: constant, uniform, normal, randint or choice."""
@@ -178,11 +179,7 @@ class IntChoice(Choice):
 
 
 IntDist = Annotated[
-    Union[
-        Annotated[int, Tag("const")],
-        Annotated[RandInt, Tag("randint")],
-        Annotated[IntChoice, Tag("choice")],
-    ],
+    Annotated[int, Tag("const")] | Annotated[RandInt, Tag("randint")] | Annotated[IntChoice, Tag("choice")],
     Discriminator(dist_tag),
 ]
 """An integer: constant, randint or choice."""
@@ -338,27 +335,14 @@ class Vec2Choice(Choice):
 
 
 Vec3Dist = Annotated[
-    Union[
-        Annotated[Vec3, Tag("const")],
-        Annotated[UniformVec3, Tag("uniform")],
-        Annotated[NormalVec3, Tag("normal")],
-        Annotated[Vec3Choice, Tag("choice")],
-        Annotated[SphereDir, Tag("sphere")],
-        Annotated[HemisphereDir, Tag("hemisphere")],
-        Annotated[ConeDir, Tag("cone")],
-    ],
+    Annotated[Vec3, Tag("const")] | Annotated[UniformVec3, Tag("uniform")] | Annotated[NormalVec3, Tag("normal")] | Annotated[Vec3Choice, Tag("choice")] | Annotated[SphereDir, Tag("sphere")] | Annotated[HemisphereDir, Tag("hemisphere")] | Annotated[ConeDir, Tag("cone")],
     Discriminator(dist_tag),
 ]
 """A 3-vector: constant, uniform box, normal, choice, or a direction (sphere/hemisphere/cone)
 times a radius."""
 
 Vec2Dist = Annotated[
-    Union[
-        Annotated[Vec2, Tag("const")],
-        Annotated[UniformVec2, Tag("uniform")],
-        Annotated[NormalVec2, Tag("normal")],
-        Annotated[Vec2Choice, Tag("choice")],
-    ],
+    Annotated[Vec2, Tag("const")] | Annotated[UniformVec2, Tag("uniform")] | Annotated[NormalVec2, Tag("normal")] | Annotated[Vec2Choice, Tag("choice")],
     Discriminator(dist_tag),
 ]
 """A 2-vector: constant, uniform box, normal or choice."""
@@ -398,12 +382,7 @@ class RotationChoice(Choice):
 
 
 RotationDist = Annotated[
-    Union[
-        Annotated[Vec3, Tag("const")],
-        Annotated[SO3, Tag("so3")],
-        Annotated[AxisAngle, Tag("axis_angle")],
-        Annotated[RotationChoice, Tag("choice")],
-    ],
+    Annotated[Vec3, Tag("const")] | Annotated[SO3, Tag("so3")] | Annotated[AxisAngle, Tag("axis_angle")] | Annotated[RotationChoice, Tag("choice")],
     Discriminator(dist_tag),
 ]
 """A rotation: constant XYZ Euler angles in degrees (extrinsic, applied x then y then z), ``so3``,
@@ -490,12 +469,7 @@ ColorConst = Annotated[
 ]
 
 ColorDist = Annotated[
-    Union[
-        Annotated[ColorConst, Tag("const")],
-        Annotated[UniformColor, Tag("uniform")],
-        Annotated[HSV, Tag("hsv")],
-        Annotated[ColorChoice, Tag("choice")],
-    ],
+    Annotated[ColorConst, Tag("const")] | Annotated[UniformColor, Tag("uniform")] | Annotated[HSV, Tag("hsv")] | Annotated[ColorChoice, Tag("choice")],
     Discriminator(dist_tag),
 ]
 """A colour: ``[r, g, b]`` in 0..1 or ``"#rrggbb"`` (sRGB, as colour pickers show), uniform box,

@@ -99,7 +99,8 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     try:
         parsed = yaml.safe_load(value) if value.strip() else ""
     except yaml.YAMLError as e:
-        raise TemplateError("--set", f"{key}: value is not valid YAML ({e.__class__.__name__})")
+        raise TemplateError("--set", f"{key}: value is not valid YAML ({e.__class__.__name__})"
+                            ) from None
     return path, parsed
 
 
@@ -160,14 +161,14 @@ def load_template(source: str | os.PathLike | dict, overrides: list[str] = ()) -
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            raise TemplateError(label, f"cannot read ({e.__class__.__name__})")
+            raise TemplateError(label, f"cannot read ({e.__class__.__name__})") from None
         try:
             data = safe_load_unique(text)
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-            raise TemplateError(label, f"invalid YAML: {at}{problem}")
+            raise TemplateError(label, f"invalid YAML: {at}{problem}") from None
         if data is None:
             raise TemplateError(label, "the template is empty")
         if not isinstance(data, dict):

@@ -12,16 +12,23 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from . import optics as _o
 from .asset_sets import CATEGORY_FIELDS, AssetSetSpec, NormalizeSpec  # noqa: F401 — re-exported
-from .sequence import SequenceSpec, check_sequence
+from .distributions import (
+    ColorDist,
+    FloatDist,
+    IntDist,
+    Model,
+    RandInt,
+    Vec2,
+    Vec3Dist,
+    check_range,
+)
 from .physics import FailureSpec, ObjectPhysicsSpec, PhysicsSpec
 from .placement import PlacementSpec
+from .sequence import SequenceSpec, check_sequence
 from .splits import SplitFractions
-from . import optics as _o
 from .styles import step_union
-from .distributions import (
-    check_range, ColorDist, FloatDist, IntDist, Model, RandInt, Vec2, Vec3Dist,
-)
 
 StyleStep = step_union()
 """One ``post.styles`` step: a union of the passes' step models, on ``pass``."""

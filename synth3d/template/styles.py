@@ -10,17 +10,25 @@ path, before anything renders. The steps form a discriminated union on ``pass``.
 from __future__ import annotations
 
 import types
-from functools import lru_cache
+from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
-    BeforeValidator, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError,
-    create_model, field_validator, model_validator,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
 )
 
+from .distributions import Choice, FloatDist, IntDist, Model, check_range, dist_tag
 from .messages import STYLE_TAG_PREFIX, validation_error_line
 from .style_params import get, names
-from .distributions import Choice, FloatDist, IntDist, Model, dist_tag, check_range
 
 TAG_PREFIX = STYLE_TAG_PREFIX
 """Prefix of the union tags of style steps (dropped from error paths)."""
@@ -97,7 +105,7 @@ def _const_checker(annotation, metadata) -> Any:
 
 def _with_choice(const_type, choice_cls) -> Any:
     return Annotated[
-        Union[Annotated[const_type, Tag("const")], Annotated[choice_cls, Tag("choice")]],
+        Annotated[const_type, Tag("const")] | Annotated[choice_cls, Tag("choice")],
         Discriminator(dist_tag),
     ]
 
@@ -135,7 +143,7 @@ def template_field(pass_name: str, name: str, finfo) -> tuple[Any, Any, list]:
         const = Annotated[(ann, *meta)] if meta and get_origin(ann) is not Literal else ann
         tp = _with_choice(const, choice)
     if optional:
-        tp = Union[tp, None]
+        tp = Union[tp, None]  # noqa: UP007 — built at run time from a type object
     return tp, finfo.get_default(call_default_factory=True), validators
 
 
@@ -143,7 +151,7 @@ def _is_const(v) -> bool:
     return not isinstance(v, Model)
 
 
-@lru_cache(maxsize=None)
+@cache
 def step_model(pass_name: str) -> type:
     """The template model of one pass's steps: ``{pass: NAME, p, params: {...}}``."""
     mod = get(pass_name)
@@ -204,7 +212,7 @@ def _step_input(v: Any) -> Any:
     return v
 
 
-@lru_cache(maxsize=None)
+@cache
 def step_union() -> Any:
     """The annotation of one ``post.styles`` item: a union of the passes' step models."""
     known = names()
@@ -212,7 +220,7 @@ def step_union() -> Any:
         return Annotated[StyleStepBase, BeforeValidator(_step_input)]
     members = tuple(Annotated[step_model(n), Tag(f"{TAG_PREFIX}{n}")] for n in known)
     return Annotated[
-        Union[members] if len(members) > 1 else members[0],
+        members if len(members) > 1 else members[0],
         Discriminator(_step_tag, custom_error_type="unknown_style",
                       custom_error_message=f"unknown pass (known: {', '.join(known)})",
                       custom_error_context={"known": ", ".join(known)}),

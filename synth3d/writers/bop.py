@@ -185,9 +185,8 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
 
     ``frames``: ``all`` (re)writes every frame's masks and links; ``missing`` only those of
     frames whose files are not there yet (after a run that wrote them as it went)."""
-    from .files import atomic_write, dump_json
-
     from ..assets.roots import portable_path, relocation_map, resolve_path
+    from .files import atomic_write, dump_json
 
     out = Path(out)
     root = out / "bop"
@@ -219,7 +218,7 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
             s["camera"][str(im_id)]["cam_dist"] = list(cam["dist"])
         cam_first = cam_first or (K, r["width"], r["height"], cam.get("dist"))
         gts, infos = [], []
-        for gt_id, lab in enumerate(r["annotations"]):
+        for _gt_id, lab in enumerate(r["annotations"]):
             obj_id = models[_model_key(lab)]
             gts.append({"cam_R_m2c": np.asarray(lab["R_m2c"]).ravel().tolist(),
                         "cam_t_m2c": (np.asarray(lab["t_m2c"]) * 1000).tolist(), "obj_id": obj_id})

@@ -23,8 +23,15 @@ from .. import __version__
 from ..errors import DatasetError
 from ..frame import FrameOutput
 from ..spec import SceneSpec
-from .files import (atomic_write, dump_json, encode_jpeg, encode_png, frame_name, read_jsonl,
-                    remove_stale_temp_files)
+from .files import (
+    atomic_write,
+    dump_json,
+    encode_jpeg,
+    encode_png,
+    frame_name,
+    read_jsonl,
+    remove_stale_temp_files,
+)
 from .folder import FolderLock, check_jsonl, check_new_folder, check_no_links
 from .formats import format_writer
 

@@ -9,9 +9,9 @@ format is one new module and one line in :data:`REGISTRY`.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import DatasetError
 

@@ -11,9 +11,8 @@ normalised.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import os
+from pathlib import Path
 
 
 def _fmt(v: float) -> str:

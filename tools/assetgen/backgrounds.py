@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -10,7 +10,7 @@ from scipy.ndimage import gaussian_filter, gaussian_filter1d
 
 from synth3d.assets.noise import fbm_1d, fbm_2d, mix, smoothstep, to_u8, value_noise_2d
 
-from .sprites import Pen, WHITE, curve_points, shade_color
+from .sprites import WHITE, Pen, curve_points, shade_color
 
 
 def _sky(h: int, w: int, top, horizon, y_horizon: float) -> np.ndarray:

@@ -14,7 +14,6 @@ from .meshes import make_bottle, make_chair, make_mug, make_toy, make_vase, vert
 from .skies import locate_sun, make_clear_sky, make_overcast_sky, make_studio, read_hdr, write_hdr
 from .sprites import CHARACTERS, OBJECTS
 
-
 #: Mesh builders, output file and whether the file must keep a UV texture.
 MESH_FILES = (
     ("mug", "meshes/mug.glb", False),

@@ -1,14 +1,13 @@
 """Mesh building blocks: revolved profiles, boxes, tubes, spheres, materials."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import trimesh
 from PIL import Image
 from trimesh.visual import TextureVisuals
 from trimesh.visual.material import PBRMaterial
-
 
 
 class MeshPart:
@@ -35,19 +34,19 @@ class MeshPart:
         self.uv = None if uv is None else np.asarray(uv, dtype=np.float64)
         self.colors = None if colors is None else np.asarray(colors, dtype=np.uint8)
 
-    def transformed(self, matrix: np.ndarray) -> "MeshPart":
+    def transformed(self, matrix: np.ndarray) -> MeshPart:
         """Return a copy moved by a 4x4 rigid transform (normals rotated)."""
         m = np.asarray(matrix, dtype=float)
         v = self.vertices @ m[:3, :3].T + m[:3, 3]
         n = self.normals @ m[:3, :3].T
         return MeshPart(v, self.faces, n, self.uv, self.colors)
 
-    def with_uv(self, uv) -> "MeshPart":
+    def with_uv(self, uv) -> MeshPart:
         """Return a copy with all vertices using ``uv`` (scalar pair or array)."""
         uv = np.broadcast_to(np.asarray(uv, dtype=float), (len(self.vertices), 2))
         return MeshPart(self.vertices, self.faces, self.normals, uv.copy(), self.colors)
 
-    def with_color(self, rgba) -> "MeshPart":
+    def with_color(self, rgba) -> MeshPart:
         """Return a copy with one uniform vertex colour ``rgba`` (uint8)."""
         c = np.broadcast_to(np.asarray(rgba, dtype=np.uint8), (len(self.vertices), 4))
         return MeshPart(self.vertices, self.faces, self.normals, self.uv, c.copy())

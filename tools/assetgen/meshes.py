@@ -10,7 +10,17 @@ from trimesh.visual import ColorVisuals
 from synth3d.assets.noise import to_u8, value_noise_2d
 
 from .common import star_points
-from .mesh_parts import MeshPart, box_part, make_mesh, pbr_material, revolve, round_profile, rounded_cylinder, sphere_part, tube_part
+from .mesh_parts import (
+    MeshPart,
+    box_part,
+    make_mesh,
+    pbr_material,
+    revolve,
+    round_profile,
+    rounded_cylinder,
+    sphere_part,
+    tube_part,
+)
 
 
 def make_mug() -> trimesh.Trimesh:

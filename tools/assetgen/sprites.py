@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from .common import star_points
-
 
 OUTLINE = (38, 28, 40, 255)  # cartoon ink colour
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+from collections.abc import Iterable
 from types import ModuleType
-from typing import Iterable
 
 import numpy as np
 
-from .base import GBuffers, PassParams, StyleResult
-
 from ...template.style_params import ORDER
+from .base import GBuffers, PassParams, StyleResult
 
 _REGISTRY: dict[str, ModuleType] | None = None
 

@@ -19,13 +19,11 @@ same noise.
 """
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 
-from ...template.style_params.augment import NAME, USES_NORMALS, Effect, ORDER, Params  # noqa: F401
+from ...template.style_params.augment import NAME, ORDER, USES_NORMALS, Effect, Params  # noqa: F401
 from .base import GBuffers, StyleResult
-
 
 # Maximum strength of each corruption per severity 1..5.
 _CHROMA_PX = (0.2, 0.35, 0.5, 0.75, 1.0)        # R/B displacement at the image corner, px

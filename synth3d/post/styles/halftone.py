@@ -14,7 +14,6 @@ The pass has no randomness.
 """
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 

@@ -23,13 +23,11 @@ content as a whole does not move.
 """
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 
 from ...template.style_params.pixel import NAME, USES_NORMALS, Params  # noqa: F401
 from .base import GBuffers, StyleResult
-
 
 PALETTES = {
     # PICO-8's fixed palette (16 colours).

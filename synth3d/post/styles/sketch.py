@@ -20,7 +20,6 @@ dark pixels and the contour ground truth at a tolerance of 0.75 % of the image d
 """
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 
@@ -28,7 +27,6 @@ from synth3d.annotate.contours import CREASE, OCCLUDING, contour_map
 
 from ...template.style_params.sketch import NAME, Params  # noqa: F401
 from .base import GBuffers, StyleResult
-
 
 _SS = 2  # supersampling of the stroke canvas (stroke widths in steps of 1/_SS px)
 _SHIFT = 3  # fractional bits of the point coordinates given to cv2.polylines

@@ -9,13 +9,12 @@ The pass has no randomness.
 """
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 
 from synth3d.annotate.contours import contour_map
 
-from ...template.style_params.toon import NAME, USES_NORMALS, _Unit, Params  # noqa: F401
+from ...template.style_params.toon import NAME, USES_NORMALS, Params, _Unit  # noqa: F401
 from .base import GBuffers, StyleResult
 
 

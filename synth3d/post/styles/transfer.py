@@ -46,7 +46,6 @@ from ...errors import AssetError
 from ...template.style_params.transfer import NAME, USES_NORMALS, Params  # noqa: F401
 from .base import GBuffers, StyleResult
 
-
 _REF_SIDE = 512  # references are kept at most this long side
 _N_SAMPLES = 4096  # samples of the reference and of the frame the mappings are learnt from
 _N_QUANT = 257  # quantiles of a 1-D distribution match

@@ -2,8 +2,9 @@
 for chunking frames and reporting failures."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from ...errors import Synth3dError
 from ..frames import Scenes

@@ -30,8 +30,7 @@ from pathlib import Path
 from ...errors import Synth3dError
 from ..faults import fault_hook
 from ..lazy import ChunkQueue
-from .base import (Job, OnRecord, WorkerError, default_chunk, describe, error_from_text,
-                   span)
+from .base import Job, OnRecord, WorkerError, default_chunk, describe, error_from_text, span
 
 # Ask the kernel to SIGKILL a worker when its parent dies (Linux; elsewhere workers notice
 # the closed pipe at their next message).
