@@ -33,6 +33,7 @@ Usage::
     python scripts/bench.py [--template scenes/tabletop.yaml] [--size 640x480] [-n 100]
                             [--warmup 3] [--seed S] [--repeat 3] [--json out.json]
 """
+
 from __future__ import annotations
 
 import os
@@ -120,8 +121,9 @@ def warm_up_end_to_end(template: str, size, n: int, warmup: int, seed: int) -> f
         return 0.0
     with tempfile.TemporaryDirectory(prefix="synth3d-bench-warm-") as d:
         t = time.perf_counter()
-        render_dataset(template, d, n=warmup, seed=seed, start=n, size=size, backend="egl",
-                       overrides=OVERRIDES)
+        render_dataset(
+            template, d, n=warmup, seed=seed, start=n, size=size, backend="egl", overrides=OVERRIDES
+        )
         return time.perf_counter() - t
 
 
@@ -145,12 +147,20 @@ def thread_cpu() -> dict:
             comm = Path(f"/proc/self/task/{tid}/comm").read_text().strip()
         except OSError:  # the thread ended
             continue
-        f = stat[stat.rindex(")") + 2:].split()
+        f = stat[stat.rindex(")") + 2 :].split()
         cpu = (int(f[11]) + int(f[12])) / hz
         name = roles.get(int(tid), "")
-        role = ("gl" if int(tid) == main else "rasteriser" if comm.startswith("llvmpipe")
-                else "writers" if name.startswith("synth3d-writer")
-                else "look-ahead" if name.startswith("synth3d-prepare") else "other")
+        role = (
+            "gl"
+            if int(tid) == main
+            else "rasteriser"
+            if comm.startswith("llvmpipe")
+            else "writers"
+            if name.startswith("synth3d-writer")
+            else "look-ahead"
+            if name.startswith("synth3d-prepare")
+            else "other"
+        )
         out[(int(tid), role)] = cpu
     return out
 
@@ -168,8 +178,9 @@ def _cpu_with_children() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: bool,
-                     workers: int = 1) -> dict:
+def bench_end_to_end(
+    template: str, size, n: int, seed: int, skip: int, check: bool, workers: int = 1
+) -> dict:
     """One timed render_dataset call (frames 0..n-1) into a fresh temporary folder, rendering in
     this process (workers = 1) or in that many spawned worker processes."""
     from synth3d.run.pipeline import render_dataset
@@ -189,9 +200,18 @@ def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: b
     with tempfile.TemporaryDirectory(prefix="synth3d-bench-e2e-") as d:
         c0 = _cpu_with_children()
         t0 = time.perf_counter()
-        summary = render_dataset(template, d, n=n, seed=seed, size=size, backend="egl",
-                                 overrides=OVERRIDES, on_start=on_start, on_frame=on_frame,
-                                 workers=workers)
+        summary = render_dataset(
+            template,
+            d,
+            n=n,
+            seed=seed,
+            size=size,
+            backend="egl",
+            overrides=OVERRIDES,
+            on_start=on_start,
+            on_frame=on_frame,
+            workers=workers,
+        )
         t1 = time.perf_counter()
         cpu = _cpu_with_children() - c0  # worker processes are joined by now
         dataset = inspect_dataset(Path(d), n) if check else None
@@ -213,8 +233,10 @@ def bench_end_to_end(template: str, size, n: int, seed: int, skip: int, check: b
     if workers == 1 and marks.get("threads0") and marks.get("threads1"):
         res["cpu_ms_by_thread"] = cpu_by_role(marks["threads0"], marks["threads1"], n)
     if marks.get("todo") != n:
-        raise BenchError(f"end-to-end: render_dataset planned {marks.get('todo')} frames, expected {n} "
-                         "(was the temporary folder not fresh?)")
+        raise BenchError(
+            f"end-to-end: render_dataset planned {marks.get('todo')} frames, expected {n} "
+            "(was the temporary folder not fresh?)"
+        )
     if len(fr) != n:
         raise BenchError(f"end-to-end: on_frame fired {len(fr)} times for {n} frames")
     # on_frame fires when the main thread collects a finished frame: while rendering it keeps
@@ -268,11 +290,13 @@ def inspect_dataset(out: Path, n: int) -> dict:
     except (OSError, ValueError):
         pass
     coco = json.loads((out / "annotations" / "coco.json").read_text())
-    return {"object_pixel_fraction": float(np.mean(coverage)),
-            "visible_objects_per_frame": float(np.mean(visible)),
-            "coco_images": len(coco.get("images", [])),
-            "coco_annotations": len(coco.get("annotations", [])),
-            "gl_renderer": gl}
+    return {
+        "object_pixel_fraction": float(np.mean(coverage)),
+        "visible_objects_per_frame": float(np.mean(visible)),
+        "coco_images": len(coco.get("images", [])),
+        "coco_annotations": len(coco.get("annotations", [])),
+        "gl_renderer": gl,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -296,9 +320,14 @@ def bench_synth3d_render(specs, size, warmup: int) -> dict:
             times.append(time.perf_counter() - t)
             cpu += time.process_time() - c
     tot = sum(times)
-    return {"gl": info, "render_s": tot, "images_per_s": len(specs) / tot if tot > 0 else None,
-            "cpu_ms_per_image": 1000 * cpu / len(specs),
-            "ms_median": 1000 * float(np.median(times)), "ms_max": 1000 * float(np.max(times))}
+    return {
+        "gl": info,
+        "render_s": tot,
+        "images_per_s": len(specs) / tot if tot > 0 else None,
+        "cpu_ms_per_image": 1000 * cpu / len(specs),
+        "ms_median": 1000 * float(np.median(times)),
+        "ms_max": 1000 * float(np.max(times)),
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -334,9 +363,9 @@ class BareBuilder:
 
         self.pr = pyrender
         self.resident = resident
-        self.meshes: dict = {}       # asset path -> pyrender.Mesh
-        self.textures: dict = {}     # key -> pyrender.Texture
-        self.quads: list = []        # every quad mesh made (backdrops, cards)
+        self.meshes: dict = {}  # asset path -> pyrender.Mesh
+        self.textures: dict = {}  # key -> pyrender.Texture
+        self.quads: list = []  # every quad mesh made (backdrops, cards)
         self.stats = {"nodes": [], "objects": [], "triangles": []}
 
     # -- resources --------------------------------------------------------------------------
@@ -360,7 +389,9 @@ class BareBuilder:
         t = self.textures.get(key)
         if t is None:
             rgba = np.ascontiguousarray(make())
-            t = self.pr.Texture(source=rgba, source_channels="RGBA" if rgba.shape[2] == 4 else "RGB")
+            t = self.pr.Texture(
+                source=rgba, source_channels="RGBA" if rgba.shape[2] == 4 else "RGB"
+            )
             self.textures[key] = t
         return t
 
@@ -370,12 +401,21 @@ class BareBuilder:
         if uv_xform is not None:
             uv = uv @ np.asarray(uv_xform)[:, :2].T + np.asarray(uv_xform)[:, 2]
         mat = self.pr.MetallicRoughnessMaterial(
-            baseColorFactor=np.ones(4), baseColorTexture=texture, metallicFactor=metallic,
-            roughnessFactor=roughness, alphaMode="BLEND" if blend else "OPAQUE", doubleSided=True)
-        prim = self.pr.Primitive(positions=pos, normals=np.tile([0, 0, 1.0], (4, 1)).astype(np.float32),
-                                 texcoord_0=uv.astype(np.float32),
-                                 indices=np.array([[0, 1, 2], [0, 2, 3]], np.uint32),
-                                 material=mat, mode=4)
+            baseColorFactor=np.ones(4),
+            baseColorTexture=texture,
+            metallicFactor=metallic,
+            roughnessFactor=roughness,
+            alphaMode="BLEND" if blend else "OPAQUE",
+            doubleSided=True,
+        )
+        prim = self.pr.Primitive(
+            positions=pos,
+            normals=np.tile([0, 0, 1.0], (4, 1)).astype(np.float32),
+            texcoord_0=uv.astype(np.float32),
+            indices=np.array([[0, 1, 2], [0, 2, 3]], np.uint32),
+            material=mat,
+            mode=4,
+        )
         m = self.pr.Mesh([prim])
         m._bench_tris = 2
         self.quads.append(m)
@@ -396,8 +436,9 @@ class BareBuilder:
 
         a = o.alpha
         key = ("card", o.asset, a.mode, tuple(a.key_color), a.key_threshold)
-        return self.texture(key, lambda: load_card_rgba(o.asset, a.mode, tuple(a.key_color),
-                                                        a.key_threshold))
+        return self.texture(
+            key, lambda: load_card_rgba(o.asset, a.mode, tuple(a.key_color), a.key_threshold)
+        )
 
     # -- scenes -----------------------------------------------------------------------------
 
@@ -414,7 +455,8 @@ class BareBuilder:
             if lit.sun_direction is not None:
                 sun = (lit.sun_direction, lit.sun_intensity)
         scene = (ResidentScene if self.resident else pr.Scene)(
-            bg_color=np.zeros(4), ambient_light=np.clip(ambient, 0, None))
+            bg_color=np.zeros(4), ambient_light=np.clip(ambient, 0, None)
+        )
         seg = {}
         tris = 0
         for o in spec.objects:
@@ -430,14 +472,20 @@ class BareBuilder:
             tris += mesh._bench_tris
         for b in spec.backdrops:
             w, h = b.size
-            mesh = self.quad(self.backdrop_texture(b.texture), uv_xform=b.texture.uv_transform,
-                             roughness=b.roughness, metallic=b.metallic)
+            mesh = self.quad(
+                self.backdrop_texture(b.texture),
+                uv_xform=b.texture.uv_transform,
+                roughness=b.roughness,
+                metallic=b.metallic,
+            )
             scene.add(mesh, pose=np.asarray(b.T_world_plane) @ np.diag([w, h, 1.0, 1.0]))
             tris += 2
         cam = spec.camera
         K = cam.K_array()
-        scene.add(pr.IntrinsicsCamera(K[0, 0], K[1, 1], K[0, 2], K[1, 2], znear=cam.znear,
-                                      zfar=cam.zfar), pose=cam.T_array() @ CV_TO_GL)
+        scene.add(
+            pr.IntrinsicsCamera(K[0, 0], K[1, 1], K[0, 2], K[1, 2], znear=cam.znear, zfar=cam.zfar),
+            pose=cam.T_array() @ CV_TO_GL,
+        )
         if sun is not None:
             c, i = _color_intensity(sun[1])
             scene.add(pr.DirectionalLight(color=c, intensity=i), pose=_look_z(sun[0]))
@@ -452,8 +500,12 @@ class BareBuilder:
             else:
                 P = _look_z(-np.asarray(L.direction, float))
                 P[:3, 3] = L.position
-                scene.add(pr.SpotLight(color=c, intensity=i,
-                                       outer_cone_angle=np.radians(L.cone_deg or 45.0)), pose=P)
+                scene.add(
+                    pr.SpotLight(
+                        color=c, intensity=i, outer_cone_angle=np.radians(L.cone_deg or 45.0)
+                    ),
+                    pose=P,
+                )
         self.stats["objects"].append(len(spec.objects))
         self.stats["nodes"].append(len(scene.mesh_nodes))
         self.stats["triangles"].append(tris)
@@ -535,20 +587,29 @@ def bench_bare(built, size, warmup: int, stats: bool) -> dict:
         r.delete()
     tot = sum(t_col) + sum(t_seg)
     n = len(scenes)
-    out = {"render_s": tot, "images_per_s": n / tot if tot > 0 else None,
-           "cpu_ms_per_image": 1000 * cpu / n,
-           "colour_depth_ms": 1000 * float(np.mean(t_col)), "seg_ms": 1000 * float(np.mean(t_seg)),
-           "cpu_ms_by_thread": by_thread}
+    out = {
+        "render_s": tot,
+        "images_per_s": n / tot if tot > 0 else None,
+        "cpu_ms_per_image": 1000 * cpu / n,
+        "colour_depth_ms": 1000 * float(np.mean(t_col)),
+        "seg_ms": 1000 * float(np.mean(t_seg)),
+        "cpu_ms_by_thread": by_thread,
+    }
     if stats:
-        out.update({
-            "resident": b.resident, "build_s": b.build_s,
-            "objects_per_frame": float(np.mean(b.stats["objects"])),
-            "mesh_nodes_per_frame": float(np.mean(b.stats["nodes"])),
-            "triangles_per_frame": float(np.mean(b.stats["triangles"])),
-            "object_pixel_fraction": float(np.mean(cover)),
-            "visible_objects_per_frame": float(np.mean(vis)),
-            "depth_hit_fraction": float(np.mean(depth_ok)),
-            "distinct_meshes": len(b.meshes), "distinct_textures": len(b.textures)})
+        out.update(
+            {
+                "resident": b.resident,
+                "build_s": b.build_s,
+                "objects_per_frame": float(np.mean(b.stats["objects"])),
+                "mesh_nodes_per_frame": float(np.mean(b.stats["nodes"])),
+                "triangles_per_frame": float(np.mean(b.stats["triangles"])),
+                "object_pixel_fraction": float(np.mean(cover)),
+                "visible_objects_per_frame": float(np.mean(vis)),
+                "depth_hit_fraction": float(np.mean(depth_ok)),
+                "distinct_meshes": len(b.meshes),
+                "distinct_textures": len(b.textures),
+            }
+        )
     return out
 
 
@@ -564,8 +625,8 @@ def cpu_snapshot() -> tuple | None:
         hz = os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
-    idle = f[3] + (f[4] if len(f) > 4 else 0)          # idle + iowait
-    busy = sum(f[:8]) - idle                            # user nice system idle iowait irq softirq steal
+    idle = f[3] + (f[4] if len(f) > 4 else 0)  # idle + iowait
+    busy = sum(f[:8]) - idle  # user nice system idle iowait irq softirq steal
     t = os.times()
     return time.perf_counter(), busy / hz, t.user + t.system + t.children_user + t.children_system
 
@@ -582,34 +643,63 @@ def summarize(rounds: list[dict], key: str = "images_per_s") -> dict | None:
     if not vals:
         return None
     cpu = [r["cpu_ms_per_image"] for r in rounds if r and r.get("cpu_ms_per_image")]
-    return {"images_per_s": float(np.median(vals)), "min": float(min(vals)), "max": float(max(vals)),
-            "rounds": len(vals), "cpu_ms_per_image": float(np.median(cpu)) if cpu else None}
+    return {
+        "images_per_s": float(np.median(vals)),
+        "min": float(min(vals)),
+        "max": float(max(vals)),
+        "rounds": len(vals),
+        "cpu_ms_per_image": float(np.median(cpu)) if cpu else None,
+    }
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--template", default=str(ROOT / "scenes" / "tabletop.yaml"))
     ap.add_argument("--size", type=parse_size, default=(640, 480), metavar="WxH")
     ap.add_argument("-n", type=int, default=100, help="timed frames (default 100)")
     ap.add_argument("--warmup", type=int, default=3, help="warm-up frames (default 3)")
     ap.add_argument("--seed", type=int, default=None, help="default: the template's seed")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="rounds of every measurement, interleaved; medians are reported (default 3)")
-    ap.add_argument("--skip", type=int, default=5,
-                    help="first frames left out of the steady-state rate (default 5)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of every measurement, interleaved; medians are reported (default 3)",
+    )
+    ap.add_argument(
+        "--skip",
+        type=int,
+        default=5,
+        help="first frames left out of the steady-state rate (default 5)",
+    )
     ap.add_argument("--json", metavar="PATH", help="also save the numbers as JSON")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="template override, as for `synth3d render --set` (repeatable); e.g. "
-                         "environment.shadows=false environment.reflections=false for the same "
-                         "lighting features as the bare loop")
-    ap.add_argument("--workers", default="1,2", metavar="N[,N...]",
-                    help="end-to-end with these numbers of worker processes (default 1,2; "
-                         "1 renders in the benchmark's own process)")
-    ap.add_argument("--no-render-only", action="store_true",
-                    help="skip the synth3d Renderer.render-only diagnostic row")
-    ap.add_argument("--bare-stock", action="store_true",
-                    help="also time stock pyrender scene switching (re-uploads per frame)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="template override, as for `synth3d render --set` (repeatable); e.g. "
+        "environment.shadows=false environment.reflections=false for the same "
+        "lighting features as the bare loop",
+    )
+    ap.add_argument(
+        "--workers",
+        default="1,2",
+        metavar="N[,N...]",
+        help="end-to-end with these numbers of worker processes (default 1,2; "
+        "1 renders in the benchmark's own process)",
+    )
+    ap.add_argument(
+        "--no-render-only",
+        action="store_true",
+        help="skip the synth3d Renderer.render-only diagnostic row",
+    )
+    ap.add_argument(
+        "--bare-stock",
+        action="store_true",
+        help="also time stock pyrender scene switching (re-uploads per frame)",
+    )
     args = ap.parse_args(argv)
     if args.n < 2:
         ap.error("-n must be ≥ 2")
@@ -634,10 +724,20 @@ def main(argv=None) -> int:
         return 2
 
     W, H = args.size
-    res: dict = {"template": str(args.template), "size": [W, H], "n": args.n,
-                 "warmup": args.warmup, "repeat": args.repeat, "errors": {}}
-    machine = {"cpu": cpu_model(), "cores": cores(), "python": _pyplatform.python_version(),
-               "LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS")}
+    res: dict = {
+        "template": str(args.template),
+        "size": [W, H],
+        "n": args.n,
+        "warmup": args.warmup,
+        "repeat": args.repeat,
+        "errors": {},
+    }
+    machine = {
+        "cpu": cpu_model(),
+        "cores": cores(),
+        "python": _pyplatform.python_version(),
+        "LP_NUM_THREADS": os.environ.get("LP_NUM_THREADS"),
+    }
     res["machine"] = machine
 
     def step(name, fn):
@@ -667,12 +767,16 @@ def main(argv=None) -> int:
     res["seed"] = seed
     res["objects_per_frame"] = float(np.mean([len(s.objects) for s in specs]))
 
-    res["warmup_call_s"] = step("end-to-end warm-up call",
-                                lambda: warm_up_end_to_end(args.template, (W, H), args.n,
-                                                           args.warmup, seed))
+    res["warmup_call_s"] = step(
+        "end-to-end warm-up call",
+        lambda: warm_up_end_to_end(args.template, (W, H), args.n, args.warmup, seed),
+    )
     built = step("building bare pyrender scenes", lambda: build_bare(specs, resident=True))
-    built_stock = (step("building stock pyrender scenes", lambda: build_bare(specs, resident=False))
-                   if args.bare_stock else None)
+    built_stock = (
+        step("building stock pyrender scenes", lambda: build_bare(specs, resident=False))
+        if args.bare_stock
+        else None
+    )
 
     rows: dict[str, list] = {"end_to_end": [], "synth3d_render": [], "bare": [], "bare_stock": []}
     for w in workers:
@@ -684,29 +788,53 @@ def main(argv=None) -> int:
         if res["warmup_call_s"] is not None:
             for w in workers:
                 key = "end_to_end" if w == 1 else f"end_to_end_w{w}"
-                rows[key].append(step(f"end-to-end render_dataset, workers={w}" + tag,
-                                      lambda: bench_end_to_end(args.template, (W, H), args.n, seed,
-                                                               args.skip, check=(r == 0),
-                                                               workers=w)))
+                rows[key].append(
+                    step(
+                        f"end-to-end render_dataset, workers={w}" + tag,
+                        lambda: bench_end_to_end(
+                            args.template,
+                            (W, H),
+                            args.n,
+                            seed,
+                            args.skip,
+                            check=(r == 0),
+                            workers=w,
+                        ),
+                    )
+                )
         if not args.no_render_only:
-            rows["synth3d_render"].append(step("synth3d Renderer.render only" + tag,
-                                               lambda: bench_synth3d_render(specs, (W, H), args.warmup)))
+            rows["synth3d_render"].append(
+                step(
+                    "synth3d Renderer.render only" + tag,
+                    lambda: bench_synth3d_render(specs, (W, H), args.warmup),
+                )
+            )
         if built is not None:
-            rows["bare"].append(step("bare pyrender loop" + tag,
-                                     lambda: bench_bare(built, (W, H), args.warmup, stats=(r == 0))))
+            rows["bare"].append(
+                step(
+                    "bare pyrender loop" + tag,
+                    lambda: bench_bare(built, (W, H), args.warmup, stats=(r == 0)),
+                )
+            )
         if built_stock is not None:
-            rows["bare_stock"].append(step("bare pyrender loop, stock scenes" + tag, lambda: bench_bare(
-                built_stock, (W, H), args.warmup, stats=(r == 0))))
+            rows["bare_stock"].append(
+                step(
+                    "bare pyrender loop, stock scenes" + tag,
+                    lambda: bench_bare(built_stock, (W, H), args.warmup, stats=(r == 0)),
+                )
+            )
     machine["other_processes_cores"] = other_load(snap0, cpu_snapshot())
     res["rounds"] = rows
 
     gl = next((x.pop("gl") for x in rows["synth3d_render"] if x and "gl" in x), None)
     if gl is None:
+
         def gl_info():
             from synth3d.render.renderer import Renderer
 
             with Renderer(W, H, backend="egl") as rr:
                 return rr.gl_info()
+
         gl = step("GL info", gl_info)
     for x in rows["synth3d_render"]:
         if x:
@@ -722,12 +850,16 @@ def main(argv=None) -> int:
         for w in workers:
             if w != 1 and summary.get(f"end_to_end_w{w}"):
                 res[f"ratio_end_to_end_w{w}_over_bare"] = (
-                    summary[f"end_to_end_w{w}"]["images_per_s"] / bare["images_per_s"])
+                    summary[f"end_to_end_w{w}"]["images_per_s"] / bare["images_per_s"]
+                )
         if summary["end_to_end_steady"]:
-            res["ratio_steady_over_bare"] = (summary["end_to_end_steady"]["images_per_s"]
-                                             / bare["images_per_s"])
+            res["ratio_steady_over_bare"] = (
+                summary["end_to_end_steady"]["images_per_s"] / bare["images_per_s"]
+            )
         if e2e["cpu_ms_per_image"] and bare["cpu_ms_per_image"]:
-            res["cpu_ratio_end_to_end_over_bare"] = e2e["cpu_ms_per_image"] / bare["cpu_ms_per_image"]
+            res["cpu_ratio_end_to_end_over_bare"] = (
+                e2e["cpu_ms_per_image"] / bare["cpu_ms_per_image"]
+            )
 
     report(res)
     if args.json:
@@ -749,32 +881,50 @@ def report(res: dict) -> None:
     rounds = res.get("rounds", {})
     first = {k: next((x for x in v if x), None) for k, v in rounds.items()}
     print()
-    print(f"synth3d benchmark — {Path(res['template']).name} at {res['size'][0]}×{res['size'][1]}, "
-          f"seed {res.get('seed')}, n={res['n']} frames, warm-up {res['warmup']}, "
-          f"{res['repeat']} round(s) (medians)")
-    print(f"machine: {m['cpu']}, {c.get('usable', c['logical'])} cores; GL: {gl.get('renderer', '?')}"
-          f"{' (software)' if gl.get('software') else ''}, {gl.get('version', '')}")
+    print(
+        f"synth3d benchmark — {Path(res['template']).name} at {res['size'][0]}×{res['size'][1]}, "
+        f"seed {res.get('seed')}, n={res['n']} frames, warm-up {res['warmup']}, "
+        f"{res['repeat']} round(s) (medians)"
+    )
+    print(
+        f"machine: {m['cpu']}, {c.get('usable', c['logical'])} cores; GL: {gl.get('renderer', '?')}"
+        f"{' (software)' if gl.get('software') else ''}, {gl.get('version', '')}"
+    )
     print(f"objects/frame (SceneSpec mean): {res.get('objects_per_frame', float('nan')):.2f}")
     print()
-    print(f"{'measurement':44s} {'img/s':>7s} {'(min–max)':>15s} {'ms/img':>7s} {'CPU ms/img':>10s}")
+    print(
+        f"{'measurement':44s} {'img/s':>7s} {'(min–max)':>15s} {'ms/img':>7s} {'CPU ms/img':>10s}"
+    )
     print("-" * 87)
     e = first.get("end_to_end")
     labels = [("end_to_end", "end-to-end, workers=1 (whole call)")]
     if e and e.get("steady_skip") is not None:
-        labels.append(("end_to_end_steady",
-                       f"  steady state (frames {e['steady_skip']}..{e['steady_last']})"))
-    labels += [(k, f"end-to-end, workers={k[len('end_to_end_w'):]} (whole call)")
-               for k in rounds if k.startswith("end_to_end_w")]
-    labels += [("synth3d_render", "synth3d Renderer.render only (no post/write)"),
-               ("bare", "bare pyrender: colour+depth, seg passes"),
-               ("bare_stock", "bare pyrender, stock scene switching")]
+        labels.append(
+            ("end_to_end_steady", f"  steady state (frames {e['steady_skip']}..{e['steady_last']})")
+        )
+    labels += [
+        (k, f"end-to-end, workers={k[len('end_to_end_w') :]} (whole call)")
+        for k in rounds
+        if k.startswith("end_to_end_w")
+    ]
+    labels += [
+        ("synth3d_render", "synth3d Renderer.render only (no post/write)"),
+        ("bare", "bare pyrender: colour+depth, seg passes"),
+        ("bare_stock", "bare pyrender, stock scene switching"),
+    ]
     for key, label in labels:
         s = S.get(key)
         if not s:
             continue
         rng = f"({s['min']:.2f}–{s['max']:.2f})" if s["rounds"] > 1 else ""
-        cpu = f"{s['cpu_ms_per_image']:10.1f}" if s.get("cpu_ms_per_image") and key != "end_to_end_steady" else ""
-        print(f"{label:44s} {s['images_per_s']:7.2f} {rng:>15s} {1000 / s['images_per_s']:7.1f} {cpu}")
+        cpu = (
+            f"{s['cpu_ms_per_image']:10.1f}"
+            if s.get("cpu_ms_per_image") and key != "end_to_end_steady"
+            else ""
+        )
+        print(
+            f"{label:44s} {s['images_per_s']:7.2f} {rng:>15s} {1000 / s['images_per_s']:7.1f} {cpu}"
+        )
     print("-" * 87)
     if "ratio_end_to_end_over_bare" in res:
         r = res["ratio_end_to_end_over_bare"]
@@ -784,49 +934,75 @@ def report(res: dict) -> None:
         print(line)
         for k in sorted(res):
             if k.startswith("ratio_end_to_end_w"):
-                w = k[len("ratio_end_to_end_w"):].split("_")[0]
+                w = k[len("ratio_end_to_end_w") :].split("_")[0]
                 print(f"ratio end-to-end with {w} workers / bare: {res[k]:.3f}")
         if "cpu_ratio_end_to_end_over_bare" in res:
-            print(f"CPU time per image, end-to-end / bare: {res['cpu_ratio_end_to_end_over_bare']:.2f}×")
+            print(
+                f"CPU time per image, end-to-end / bare: {res['cpu_ratio_end_to_end_over_bare']:.2f}×"
+            )
     if e:
-        print(f"end-to-end call (round 1): {e['call_s']:.2f} s = setup {e['setup_s']:.2f} s (template, "
-              f"GL context, writer) + frames + {e['finalize_s']:.2f} s after the last frame "
-              f"(finalize, close); warm-up call {res.get('warmup_call_s') or 0:.2f} s")
+        print(
+            f"end-to-end call (round 1): {e['call_s']:.2f} s = setup {e['setup_s']:.2f} s (template, "
+            f"GL context, writer) + frames + {e['finalize_s']:.2f} s after the last frame "
+            f"(finalize, close); warm-up call {res.get('warmup_call_s') or 0:.2f} s"
+        )
         by = e.get("cpu_ms_by_thread")
         if by:
             order = ["rasteriser", "gl", "writers", "look-ahead", "other"]
-            print("  CPU ms per image by thread (round 1): " + ", ".join(
-                f"{k} {by[k]:.1f}" for k in order if k in by and by[k] >= 0.05))
+            print(
+                "  CPU ms per image by thread (round 1): "
+                + ", ".join(f"{k} {by[k]:.1f}" for k in order if k in by and by[k] >= 0.05)
+            )
         d = e.get("dataset")
         if d:
-            print(f"  dataset: {d['coco_images']} images, {d['coco_annotations']} COCO annotations, "
-                  f"{d['visible_objects_per_frame']:.2f} visible objects/frame, "
-                  f"object pixels {100 * d['object_pixel_fraction']:.1f}%")
+            print(
+                f"  dataset: {d['coco_images']} images, {d['coco_annotations']} COCO annotations, "
+                f"{d['visible_objects_per_frame']:.2f} visible objects/frame, "
+                f"object pixels {100 * d['object_pixel_fraction']:.1f}%"
+            )
     s = first.get("synth3d_render")
     if s:
-        print(f"synth3d render (round 1): median {s['ms_median']:.1f} ms, max {s['ms_max']:.1f} ms per frame")
+        print(
+            f"synth3d render (round 1): median {s['ms_median']:.1f} ms, max {s['ms_max']:.1f} ms per frame"
+        )
     b = first.get("bare")
     if b:
-        print(f"bare: {b['objects_per_frame']:.2f} objects/frame ({b['mesh_nodes_per_frame']:.2f} mesh "
-              f"nodes with backdrops, {b['triangles_per_frame']:.0f} triangles), "
-              f"{b['visible_objects_per_frame']:.2f} visible, object pixels "
-              f"{100 * b['object_pixel_fraction']:.1f}%, depth hits {100 * b['depth_hit_fraction']:.1f}%")
-        print(f"  per frame (round 1): colour+depth {b['colour_depth_ms']:.1f} ms + seg "
-              f"{b['seg_ms']:.1f} ms; {b['distinct_meshes']} meshes, {b['distinct_textures']} "
-              f"textures, resident; scenes built in {b['build_s']:.2f} s (untimed)")
+        print(
+            f"bare: {b['objects_per_frame']:.2f} objects/frame ({b['mesh_nodes_per_frame']:.2f} mesh "
+            f"nodes with backdrops, {b['triangles_per_frame']:.0f} triangles), "
+            f"{b['visible_objects_per_frame']:.2f} visible, object pixels "
+            f"{100 * b['object_pixel_fraction']:.1f}%, depth hits {100 * b['depth_hit_fraction']:.1f}%"
+        )
+        print(
+            f"  per frame (round 1): colour+depth {b['colour_depth_ms']:.1f} ms + seg "
+            f"{b['seg_ms']:.1f} ms; {b['distinct_meshes']} meshes, {b['distinct_textures']} "
+            f"textures, resident; scenes built in {b['build_s']:.2f} s (untimed)"
+        )
         by = b.get("cpu_ms_by_thread") or {}
         if by:
-            print("  CPU ms per image by thread (round 1): " + ", ".join(
-                f"{k} {v:.1f}" for k, v in sorted(by.items(), key=lambda kv: -kv[1]) if v >= 0.05))
+            print(
+                "  CPU ms per image by thread (round 1): "
+                + ", ".join(
+                    f"{k} {v:.1f}"
+                    for k, v in sorted(by.items(), key=lambda kv: -kv[1])
+                    if v >= 0.05
+                )
+            )
     other = m.get("other_processes_cores")
-    spread = max((s["max"] / s["min"] for s in S.values() if s and s["rounds"] > 1 and s["min"] > 0),
-                 default=1.0)
+    spread = max(
+        (s["max"] / s["min"] for s in S.values() if s and s["rounds"] > 1 and s["min"] > 0),
+        default=1.0,
+    )
     if other is not None:
-        print(f"other processes kept {other:.2f} of {c.get('usable', c['logical'])} cores busy "
-              f"during the measurements")
+        print(
+            f"other processes kept {other:.2f} of {c.get('usable', c['logical'])} cores busy "
+            f"during the measurements"
+        )
     if (other is not None and other > 0.2) or spread > 1.3:
-        print(f"warning: noisy measurement (other processes used {other if other is None else round(other, 2)} "
-              f"cores; rounds differ up to {spread:.2f}×); rerun on a quiet machine")
+        print(
+            f"warning: noisy measurement (other processes used {other if other is None else round(other, 2)} "
+            f"cores; rounds differ up to {spread:.2f}×); rerun on a quiet machine"
+        )
     if res["errors"]:
         print("errors:")
         for k, v in res["errors"].items():

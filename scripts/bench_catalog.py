@@ -11,6 +11,7 @@ category folders ``cat_XX/item_XXXXX/item_XXXXX.obj``), then prints
     .venv/bin/python scripts/bench_catalog.py                 # 10,000 assets
     .venv/bin/python scripts/bench_catalog.py -n 2000 --frames 10
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,10 +74,16 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=10000, help="assets in the generated library")
     ap.add_argument("--frames", type=int, default=20, help="frames rendered from it")
     ap.add_argument("--size", default="160x120")
-    ap.add_argument("--work", default=None, help="folder for the library, cache and dataset "
-                    "(default: a temporary folder, removed)")
-    ap.add_argument("--reuse-cache", action="store_true", help="keep the index cache of an "
-                    "earlier run in --work (the first run is then cached too)")
+    ap.add_argument(
+        "--work",
+        default=None,
+        help="folder for the library, cache and dataset (default: a temporary folder, removed)",
+    )
+    ap.add_argument(
+        "--reuse-cache",
+        action="store_true",
+        help="keep the index cache of an earlier run in --work (the first run is then cached too)",
+    )
     a = ap.parse_args()
     w, h = (int(x) for x in a.size.split("x"))
     tmp = tempfile.TemporaryDirectory() if a.work is None else None
@@ -104,25 +111,38 @@ def main() -> None:
     cat = build_catalog(loaded, cache=IndexCache(str(cache / "catalog.sqlite")))
     first = time.perf_counter() - t0
     n = len(cat.sets["library"])
-    print(f"catalog, first run:  {first:7.2f} s  ({n} assets, {len(cat.categories)} categories, "
-          f"{cat.index['misses']} opened; {first / max(n, 1) * 1000:.1f} ms per asset)")
+    print(
+        f"catalog, first run:  {first:7.2f} s  ({n} assets, {len(cat.categories)} categories, "
+        f"{cat.index['misses']} opened; {first / max(n, 1) * 1000:.1f} ms per asset)"
+    )
     t0 = time.perf_counter()
     cat = build_catalog(loaded, cache=IndexCache(str(cache / "catalog.sqlite")))
     cached = time.perf_counter() - t0
-    print(f"catalog, cached run: {cached:7.2f} s  ({cat.index['hits']} from the cache, "
-          f"{cat.index['misses']} opened) — target ≤ 2 s for 10,000")
+    print(
+        f"catalog, cached run: {cached:7.2f} s  ({cat.index['hits']} from the cache, "
+        f"{cat.index['misses']} opened) — target ≤ 2 s for 10,000"
+    )
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "synth3d", "validate", str(tpl)], cwd=REPO,
-                       capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    r = subprocess.run(
+        [sys.executable, "-m", "synth3d", "validate", str(tpl)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
     whole = time.perf_counter() - t0
-    print(f"`synth3d validate` in a fresh process, cached: {whole:.2f} s (imports included; "
-          f"{'ok' if r.returncode == 0 else 'FAILED: ' + r.stderr.strip()})")
+    print(
+        f"`synth3d validate` in a fresh process, cached: {whole:.2f} s (imports included; "
+        f"{'ok' if r.returncode == 0 else 'FAILED: ' + r.stderr.strip()})"
+    )
 
     from synth3d.run.pipeline import render_dataset
 
     s = render_dataset(tpl, work / "ds", n=a.frames, size=(w, h), formats=[])
-    print(f"render: {s['rendered']} frames at {w}x{h}, 3 objects each: "
-          f"{s['images_per_s']:.2f} images/s (start-up excluded)")
+    print(
+        f"render: {s['rendered']} frames at {w}x{h}, 3 objects each: "
+        f"{s['images_per_s']:.2f} images/s (start-up excluded)"
+    )
     if tmp is not None:
         tmp.cleanup()
 

@@ -4,6 +4,7 @@ RGB + depth + instance only (no amodal pass, no formats) against every label and
 
     .venv/bin/python scripts/bench_labels.py [-n 40] [--repeat 3]
 """
+
 from __future__ import annotations
 
 import argparse

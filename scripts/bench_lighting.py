@@ -4,6 +4,7 @@ no shadows) against reflections + shadow maps.
 
     .venv/bin/python scripts/bench_lighting.py [-n 30] [--repeat 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,13 +32,18 @@ def main():
         "+ shadows": ["environment.reflections=false"],
         "+ reflections + shadows": [],
     }
-    specs = {k: [Scenes(ROOT / "scenes" / "tabletop.yaml", v, (640, 480)).sample(0, i)
-                 for i in range(a.n)] for k, v in variants.items()}
+    specs = {
+        k: [
+            Scenes(ROOT / "scenes" / "tabletop.yaml", v, (640, 480)).sample(0, i)
+            for i in range(a.n)
+        ]
+        for k, v in variants.items()
+    }
     times = {k: [] for k in variants}
     with Renderer(640, 480) as r:
         info = r.gl_info()
         for k in variants:  # warm caches: meshes, textures, prefiltered maps
-            for s in specs[k][:a.n]:
+            for s in specs[k][: a.n]:
                 r.render(s)
         for _ in range(a.repeat):
             for k in variants:

@@ -11,6 +11,7 @@ Usage::
     python scripts/bench_memory.py [-n 5000] [--size 320x240] [--template scenes/tabletop.yaml]
                                    [--workers 1] [--after 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,25 +62,35 @@ def main(argv=None) -> int:
         k = len(samples) + 1
         if k == 1 or k % 50 == 0 or k == args.n:
             pids = [me] if args.workers == 1 else children(me)
-            samples.append((k, sum(rss_mb(p) for p in pids if Path(f"/proc/{p}").exists()),
-                            time.perf_counter() - t0))
+            samples.append(
+                (
+                    k,
+                    sum(rss_mb(p) for p in pids if Path(f"/proc/{p}").exists()),
+                    time.perf_counter() - t0,
+                )
+            )
         else:
             samples.append((k, float("nan"), 0.0))
 
     with tempfile.TemporaryDirectory(prefix="synth3d-mem-") as d:
-        render_dataset(args.template, d, n=args.n, size=(w, h), workers=args.workers,
-                       on_frame=on_frame)
+        render_dataset(
+            args.template, d, n=args.n, size=(w, h), workers=args.workers, on_frame=on_frame
+        )
     pts = [(k, m, t) for k, m, t in samples if m == m]
-    print(f"RSS of {'this process' if args.workers == 1 else f'{args.workers} workers'} "
-          f"({args.template}, {w}×{h}, {args.n} frames):")
+    print(
+        f"RSS of {'this process' if args.workers == 1 else f'{args.workers} workers'} "
+        f"({args.template}, {w}×{h}, {args.n} frames):"
+    )
     for k, m, t in pts:
         if k in (1, args.after, args.n) or k % 500 == 0:
             print(f"  frame {k:6d}: {m:8.1f} MB   ({t:6.0f} s)")
     base = min(pts, key=lambda p: abs(p[0] - args.after))
     peak = max(m for k, m, _ in pts if k >= base[0])
     growth = pts[-1][1] - base[1]
-    print(f"growth from frame {base[0]} to {pts[-1][0]}: {growth:+.1f} MB (peak after the "
-          f"baseline {peak - base[1]:+.1f} MB); goal ≤ 50 MB: {'PASS' if growth <= 50 else 'FAIL'}")
+    print(
+        f"growth from frame {base[0]} to {pts[-1][0]}: {growth:+.1f} MB (peak after the "
+        f"baseline {peak - base[1]:+.1f} MB); goal ≤ 50 MB: {'PASS' if growth <= 50 else 'FAIL'}"
+    )
     return 0 if growth <= 50 else 1
 
 

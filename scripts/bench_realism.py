@@ -10,6 +10,7 @@ time, does not grow when other programs share the cores. ``baseline`` has every 
 ``default`` is what a template gets without a ``realism`` section; ``all`` has every rendering
 feature on; the optics rows add one post pass each to ``all``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,13 @@ def main(argv=None) -> int:
         return spec.model_copy(update={"realism": spec.realism.model_copy(update=kw)})
 
     def optics(spec, dist=None, **kw):
-        s = spec.model_copy(update={"post": spec.post.model_copy(update={
-            "optics": OpticsSpec(seed=1, **kw) if kw else None})})
+        s = spec.model_copy(
+            update={
+                "post": spec.post.model_copy(
+                    update={"optics": OpticsSpec(seed=1, **kw) if kw else None}
+                )
+            }
+        )
         if dist is not None:
             s = s.model_copy(update={"camera": s.camera.model_copy(update={"distortion": dist})})
         return s
@@ -62,9 +68,14 @@ def main(argv=None) -> int:
         "all + depth of field": lambda s: optics(on(s), dof_f_number=2.0),
         "all + vignetting": lambda s: optics(on(s), vignetting=0.8),
         "all + sensor noise": lambda s: optics(on(s), noise_full_well_e=1000.0, noise_read_e=3.0),
-        "all + every optic": lambda s: optics(on(s), dist=[-0.2, 0.05, 0.001, 0.001, 0.0],
-                                              dof_f_number=2.0, vignetting=0.8,
-                                              noise_full_well_e=1000.0, noise_read_e=3.0),
+        "all + every optic": lambda s: optics(
+            on(s),
+            dist=[-0.2, 0.05, 0.001, 0.001, 0.0],
+            dof_f_number=2.0,
+            vignetting=0.8,
+            noise_full_well_e=1000.0,
+            noise_read_e=3.0,
+        ),
     }
     r = Renderer(w, h)
     times: dict[str, list[float]] = {}
@@ -87,8 +98,9 @@ def main(argv=None) -> int:
     finally:
         r.close()
     base = float(np.median(times["baseline"]))
-    print(f"{args.n} tabletop frames at {w}×{h}, CPU per frame for render + finish + labels "
-          "(median):")
+    print(
+        f"{args.n} tabletop frames at {w}×{h}, CPU per frame for render + finish + labels (median):"
+    )
     for name, per in times.items():
         ms = float(np.median(per)) * 1000
         print(f"  {name:<24}{ms:8.1f} ms   {100 * (ms / 1000 / base - 1):+6.1f} %")

@@ -9,6 +9,7 @@ Prints wall seconds per sequence, CPU seconds per sequence (this process and its
 threads) and the load average around the run (other jobs on a shared machine slow the wall
 clock, not the CPU figure).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,9 +86,12 @@ def stages(scenes, seed: int) -> dict[str, tuple[float, float]]:
     outs = [process(f, s, scenes.template.labels) for s, f in zip(specs, frames)]
     clock("finish + instance labels (RLE, boxes, poses)")
     for s, o, m in zip(specs, outs, labs):
-        extras = {"flow_fw": ("flo", encode_flo(m.flow_fw)), "flow_bw": ("flo", encode_flo(m.flow_bw)),
-                  "flow_valid": m.valid_fw.astype(np.uint8) | (m.valid_bw.astype(np.uint8) << 1),
-                  "objcoord": m.objcoord}
+        extras = {
+            "flow_fw": ("flo", encode_flo(m.flow_fw)),
+            "flow_bw": ("flo", encode_flo(m.flow_bw)),
+            "flow_valid": m.valid_fw.astype(np.uint8) | (m.valid_bw.astype(np.uint8) << 1),
+            "objcoord": m.objcoord,
+        }
         frame_files(s, replace(o, extras=extras))
     clock("encode files (PNG, .flo, JSON)")
     encode_mp4([o.rgb for o in outs], scenes.sequence.fps)
@@ -108,18 +112,24 @@ def main():
     size = tuple(int(v) for v in a.size.split("x")) if a.size else None
     scenes = Scenes(a.template, size=size)
     L = scenes.sequence.length
-    print(f"{Path(a.template).name}: {L} frames at {scenes.width}×{scenes.height} per sequence, "
-          f"{os.cpu_count()} CPUs, workers={a.workers}")
+    print(
+        f"{Path(a.template).name}: {L} frames at {scenes.width}×{scenes.height} per sequence, "
+        f"{os.cpu_count()} CPUs, workers={a.workers}"
+    )
     wall, cpu, (l0, l1) = end_to_end(scenes, a.sequences, a.workers, a.seed)
-    print(f"  end to end, {a.sequences} sequences: {wall:6.2f} s wall per sequence "
-          f"({L / wall:.2f} frames/s), {cpu:6.2f} s CPU per sequence; load average "
-          f"{l0:.1f} → {l1:.1f}")
+    print(
+        f"  end to end, {a.sequences} sequences: {wall:6.2f} s wall per sequence "
+        f"({L / wall:.2f} frames/s), {cpu:6.2f} s CPU per sequence; load average "
+        f"{l0:.1f} → {l1:.1f}"
+    )
     print("  one sequence, stage by stage (one thread):           wall s    CPU s")
     st = stages(scenes, a.seed)
     for k, (w, c) in st.items():
         print(f"    {k:48s} {w:7.2f}  {c:7.2f}")
-    print(f"    {'total':48s} {sum(v[0] for v in st.values()):7.2f}  "
-          f"{sum(v[1] for v in st.values()):7.2f}")
+    print(
+        f"    {'total':48s} {sum(v[0] for v in st.values()):7.2f}  "
+        f"{sum(v[1] for v in st.values()):7.2f}"
+    )
 
 
 if __name__ == "__main__":

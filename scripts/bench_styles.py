@@ -10,6 +10,7 @@ processes' load) and the machine's load::
 
     python scripts/bench_styles.py [--runs 12] [--size 512] [--json out.json] [--only paint,texture]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,14 +31,25 @@ from synth3d.post.styles import apply_chain, names  # noqa: E402
 from synth3d.spec import StyleStepSpec  # noqa: E402
 
 VARIANTS = [
-    ("sketch", {}), ("sketch", {"look": "ink"}), ("sketch", {"export_svg": True}),
-    ("paint", {}), ("paint", {"brush": "watercolour"}), ("paint", {"brush": "marker"}),
+    ("sketch", {}),
+    ("sketch", {"look": "ink"}),
+    ("sketch", {"export_svg": True}),
+    ("paint", {}),
+    ("paint", {"brush": "watercolour"}),
+    ("paint", {"brush": "marker"}),
     ("paint", {"brush": "tape"}),
-    ("transfer", {}), ("texture", {}),
+    ("transfer", {}),
+    ("texture", {}),
     ("paint", {"brush": "marker", "export_snp": True}),
-    ("harmonize", {}), ("harmonize", {"poisson": "normal"}),
-    ("toon", {}), ("pixel", {}), ("pixel", {"dither": "floyd"}), ("halftone", {}),
-    ("halftone", {"mode": "mono"}), ("augment", {}), ("augment", {"severity": 5, "count": 8}),
+    ("harmonize", {}),
+    ("harmonize", {"poisson": "normal"}),
+    ("toon", {}),
+    ("pixel", {}),
+    ("pixel", {"dither": "floyd"}),
+    ("halftone", {}),
+    ("halftone", {"mode": "mono"}),
+    ("augment", {}),
+    ("augment", {"severity": 5, "count": 8}),
 ]
 GOAL_MS = {"paint": 1000.0, "texture": 3000.0, "harmonize": 1000.0}
 DEFAULT_GOAL_MS = 150.0
@@ -69,11 +81,15 @@ def main(argv=None) -> int:
     fr = frames(4, args.size)
     reference = ROOT / "cutouts" / "backgrounds" / "street.jpg"
     load0 = os.getloadavg()
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"{args.size}×{args.size}, {args.runs} runs after 2 warm-up; load average "
-          f"{load0[0]:.2f}")
-    print(f"{'pass':10s} {'params':34s} {'median ms':>10s} {'p90 ms':>8s} {'CPU ms':>7s} "
-          f"{'goal':>7s}  result")
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{args.size}×{args.size}, {args.runs} runs after 2 warm-up; load average "
+        f"{load0[0]:.2f}"
+    )
+    print(
+        f"{'pass':10s} {'params':34s} {'median ms':>10s} {'p90 ms':>8s} {'CPU ms':>7s} "
+        f"{'goal':>7s}  result"
+    )
     rows, ok_all = [], True
     only = set(args.only.split(",")) if args.only else None
     for name, params in VARIANTS:
@@ -101,16 +117,31 @@ def main(argv=None) -> int:
         ok_all &= ok
         shown = {k: v for k, v in params.items() if k != "reference"}
         label = ", ".join(f"{k}={v}" for k, v in shown.items()) or "defaults"
-        print(f"{name:10s} {label:34s} {med:10.1f} {p90:8.1f} {cpu_med:7.0f} {goal:7.0f}  "
-              f"{'PASS' if ok else 'FAIL'}")
-        rows.append({"pass": name, "params": shown, "median_ms": med, "p90_ms": p90,
-                     "cpu_ms": cpu_med,
-                     "goal_ms": goal, "pass_goal": ok})
+        print(
+            f"{name:10s} {label:34s} {med:10.1f} {p90:8.1f} {cpu_med:7.0f} {goal:7.0f}  "
+            f"{'PASS' if ok else 'FAIL'}"
+        )
+        rows.append(
+            {
+                "pass": name,
+                "params": shown,
+                "median_ms": med,
+                "p90_ms": p90,
+                "cpu_ms": cpu_med,
+                "goal_ms": goal,
+                "pass_goal": ok,
+            }
+        )
     load1 = os.getloadavg()
     print(f"load average after: {load1[0]:.2f}")
     if args.json:
-        args.json.write_text(json.dumps({"size": args.size, "runs": args.runs, "rows": rows,
-                                         "load": [load0[0], load1[0]]}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {"size": args.size, "runs": args.runs, "rows": rows, "load": [load0[0], load1[0]]},
+                indent=2,
+            )
+            + "\n"
+        )
     return 0 if ok_all else 1
 
 

@@ -13,6 +13,7 @@ Usage::
     python scripts/gen_reference.py --stdout     # print instead of writing
     python scripts/gen_reference.py --undocumented   # list fields/models lacking descriptions
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,23 +81,52 @@ CONST_EXAMPLES: dict[str, list[Any]] = {
 # that alias type and the value must validate; both are checked when generating.
 DIST_EXAMPLES: dict[str, tuple[str, str, dict]] = {
     "UniformScalar": ("scale", "FloatDist", {"dist": "uniform", "min": 0.8, "max": 1.2}),
-    "NormalScalar": ("distance", "FloatDist",
-                     {"dist": "normal", "mean": 2.0, "std": 0.3, "min": 1.0, "max": 3.0}),
+    "NormalScalar": (
+        "distance",
+        "FloatDist",
+        {"dist": "normal", "mean": 2.0, "std": 0.3, "min": 1.0, "max": 3.0},
+    ),
     "RandInt": ("count", "IntDist", {"dist": "randint", "min": 1, "max": 4}),
-    "Choice": ("scale", "FloatDist", {"dist": "choice", "values": [0.5, 1.0, 2.0], "weights": [1, 2, 1]}),
-    "UniformVec3": ("position", "Vec3Dist",
-                    {"dist": "uniform", "min": [-0.5, -0.5, 0], "max": [0.5, 0.5, 0]}),
+    "Choice": (
+        "scale",
+        "FloatDist",
+        {"dist": "choice", "values": [0.5, 1.0, 2.0], "weights": [1, 2, 1]},
+    ),
+    "UniformVec3": (
+        "position",
+        "Vec3Dist",
+        {"dist": "uniform", "min": [-0.5, -0.5, 0], "max": [0.5, 0.5, 0]},
+    ),
     "UniformVec2": ("point", "Vec2Dist", {"dist": "uniform", "min": [0.2, 0.2], "max": [0.8, 0.8]}),
     "NormalVec3": ("target", "Vec3Dist", {"dist": "normal", "mean": [0, 0, 0.1], "std": 0.05}),
-    "NormalVec2": ("point", "Vec2Dist", {"dist": "normal", "mean": [0.5, 0.5], "std": [0.1, 0.05],
-                                         "min": [0, 0], "max": [1, 1]}),
+    "NormalVec2": (
+        "point",
+        "Vec2Dist",
+        {"dist": "normal", "mean": [0.5, 0.5], "std": [0.1, 0.05], "min": [0, 0], "max": [1, 1]},
+    ),
     "SphereDir": ("offset", "Vec3Dist", {"dist": "sphere", "radius": [1.0, 2.0]}),
     "HemisphereDir": ("direction", "Vec3Dist", {"dist": "hemisphere", "axis": [0, 0, 1]}),
-    "ConeDir": ("offset", "Vec3Dist", {"dist": "cone", "axis": [0, 0, 1], "angle_deg": 70,
-                                       "min_angle_deg": 20, "radius": [1.0, 2.0]}),
+    "ConeDir": (
+        "offset",
+        "Vec3Dist",
+        {
+            "dist": "cone",
+            "axis": [0, 0, 1],
+            "angle_deg": 70,
+            "min_angle_deg": 20,
+            "radius": [1.0, 2.0],
+        },
+    ),
     "SO3": ("rotation", "RotationDist", {"dist": "so3"}),
-    "AxisAngle": ("rotation", "RotationDist", {"dist": "axis_angle", "axis": [0, 0, 1],
-                                               "angle_deg": {"dist": "uniform", "min": 0, "max": 360}}),
+    "AxisAngle": (
+        "rotation",
+        "RotationDist",
+        {
+            "dist": "axis_angle",
+            "axis": [0, 0, 1],
+            "angle_deg": {"dist": "uniform", "min": 0, "max": 360},
+        },
+    ),
     "HSV": ("color", "ColorDist", {"dist": "hsv", "h": [0, 360], "s": [0.3, 0.8], "v": [0.5, 1.0]}),
 }
 
@@ -229,17 +259,29 @@ def _attribute_docstrings(module) -> dict[str, str]:
     tree = ast.parse(inspect.getsource(module))
     docs = {}
     for a, b in zip(tree.body, tree.body[1:]):
-        if (isinstance(a, ast.Assign) and len(a.targets) == 1 and isinstance(a.targets[0], ast.Name)
-                and isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant)
-                and isinstance(b.value.value, str)):
+        if (
+            isinstance(a, ast.Assign)
+            and len(a.targets) == 1
+            and isinstance(a.targets[0], ast.Name)
+            and isinstance(b, ast.Expr)
+            and isinstance(b.value, ast.Constant)
+            and isinstance(b.value.value, str)
+        ):
             docs[a.targets[0].id] = rst_to_md(inspect.cleandoc(b.value.value))
     return docs
 
 
 _order = _source_order(D)
-ALIASES: dict[str, Any] = dict(sorted(
-    ((name, obj) for name, obj in vars(D).items() if not name.startswith("_") and _is_dist_alias(obj)),
-    key=lambda kv: _order.get(kv[0], 10**9)))
+ALIASES: dict[str, Any] = dict(
+    sorted(
+        (
+            (name, obj)
+            for name, obj in vars(D).items()
+            if not name.startswith("_") and _is_dist_alias(obj)
+        ),
+        key=lambda kv: _order.get(kv[0], 10**9),
+    )
+)
 ALIAS_DOCS = _attribute_docstrings(D)
 
 
@@ -294,8 +336,13 @@ def canonical_dist_class(cls: type) -> type:
 
 
 SCALARS = {float: "number", int: "integer", str: "string", bool: "boolean", Any: "value"}
-PLURAL = {"number": "numbers", "integer": "integers", "string": "strings", "boolean": "booleans",
-          "value": "values"}
+PLURAL = {
+    "number": "numbers",
+    "integer": "integers",
+    "string": "strings",
+    "boolean": "booleans",
+    "value": "values",
+}
 
 
 def _constraints(meta) -> dict[str, Any]:
@@ -336,8 +383,9 @@ def render_type(tp: Any, meta: tuple = (), vec_n: int | None = None) -> str:
     if origin is Annotated:
         base, *extra = args
         return render_type(base, tuple(meta) + tuple(extra), vec_n)
-    if any(isinstance(m, BeforeValidator) and m.func is getattr(D, "_color_const", None)
-           for m in meta):
+    if any(
+        isinstance(m, BeforeValidator) and m.func is getattr(D, "_color_const", None) for m in meta
+    ):
         return "colour"
     c = _constraints(meta)
     if origin is Union or origin is types.UnionType:
@@ -450,8 +498,10 @@ def model_section(m: type) -> list[str]:
     out += ["| Field | Type | Default | Description |", "|---|---|---|---|"]
     for name, f in m.model_fields.items():
         t = render_type(f.annotation, tuple(f.metadata))
-        out.append(f"| `{field_key(name, f)}` | {cell(t)} | {cell(render_default(f))} | "
-                   f"{cell(field_description(f))} |")
+        out.append(
+            f"| `{field_key(name, f)}` | {cell(t)} | {cell(render_default(f))} | "
+            f"{cell(field_description(f))} |"
+        )
     return out + [""]
 
 
@@ -504,10 +554,14 @@ def distributions_section(models: list[type]) -> list[str]:
     classes = dist_classes()
     used = where_used(models)
     out = ["## Distributions", ""]
-    out += [rst_blocks_to_md(own_doc(D).split("\n\n", 1)[-1]), "",
-            "The parameters of a distribution are constants, except where their type below says "
-            "otherwise. A `choice` takes values of the field's own constant form (numbers, "
-            "integers, vectors, colours, Euler triples).", ""]
+    out += [
+        rst_blocks_to_md(own_doc(D).split("\n\n", 1)[-1]),
+        "",
+        "The parameters of a distribution are constants, except where their type below says "
+        "otherwise. A `choice` takes values of the field's own constant form (numbers, "
+        "integers, vectors, colours, Euler triples).",
+        "",
+    ]
 
     # Matrix: which types accept which tags.
     tags: list[str] = []
@@ -519,9 +573,12 @@ def distributions_section(models: list[type]) -> list[str]:
     for cls, uses in classes:
         for alias, member in uses:
             cls_by_alias_tag[(alias, dist_tag(member))] = cls
-    out += ["### Which fields accept which distributions", "",
-            "| `dist:` | " + " | ".join(link(a) for a in ALIASES) + " |",
-            "|---|" + "---|" * len(ALIASES)]
+    out += [
+        "### Which fields accept which distributions",
+        "",
+        "| `dist:` | " + " | ".join(link(a) for a in ALIASES) + " |",
+        "|---|" + "---|" * len(ALIASES),
+    ]
     for tag in tags:
         row = []
         for alias in ALIASES:
@@ -546,15 +603,28 @@ def distributions_section(models: list[type]) -> list[str]:
                 TypeAdapter(ALIASES[alias]).validate_python(e)
             ex = " or ".join(f"`{flow(e)}`" for e in examples)
             noun, form = alias_noun(alias), render_type(const)
-            out.append(f"- Constant (no `dist:`): {noun}" + (f" ({form})" if form != noun else "")
-                       + (f", e.g. {ex}" if ex else "") + ".")
-        dists = [(tag, cls_by_alias_tag[(alias, tag)]) for tag, _, _ in alias_members(alias)
-                 if (alias, tag) in cls_by_alias_tag]
-        out.append("- Distributions: " + ", ".join(
-            f"[`{tag}`]({anchor(c.__name__)})" for tag, c in dists) + ".")
+            out.append(
+                f"- Constant (no `dist:`): {noun}"
+                + (f" ({form})" if form != noun else "")
+                + (f", e.g. {ex}" if ex else "")
+                + "."
+            )
+        dists = [
+            (tag, cls_by_alias_tag[(alias, tag)])
+            for tag, _, _ in alias_members(alias)
+            if (alias, tag) in cls_by_alias_tag
+        ]
+        out.append(
+            "- Distributions: "
+            + ", ".join(f"[`{tag}`]({anchor(c.__name__)})" for tag, c in dists)
+            + "."
+        )
         if used[alias]:
-            out.append("- Used by: " + ", ".join(
-                f"[`{u}`]({anchor(u.split('.')[0])})" for u in used[alias]) + ".")
+            out.append(
+                "- Used by: "
+                + ", ".join(f"[`{u}`]({anchor(u.split('.')[0])})" for u in used[alias])
+                + "."
+            )
         out.append("")
 
     if "ColorDist" in ALIASES and own_doc(D.parse_color):
@@ -568,7 +638,9 @@ def distributions_section(models: list[type]) -> list[str]:
             out += [doc, ""]
         accepted = []
         for alias, member in uses:
-            accepted.append(link(alias) + (f" (as `{member.__name__}`)" if member is not cls else ""))
+            accepted.append(
+                link(alias) + (f" (as `{member.__name__}`)" if member is not cls else "")
+            )
         out += ["Accepted by: " + ", ".join(accepted) + ".", ""]
         private = getattr(cls, "__private_attributes__", {})
         vec_n = private["_n"].default if "_n" in private else None
@@ -647,8 +719,12 @@ def _style_param_type(name: str, f: FieldInfo, meta) -> str:
     elif get_origin(ann) is list and get_args(ann) and get_origin(get_args(ann)[0]) is Literal:
         c = _constraints(meta)
         vals = [f"`{flow(a)}`" for a in get_args(get_args(ann)[0])]
-        t = ("non-empty list" if c.get("min_length") == 1 else "list") + " of " + \
-            ", ".join(vals) + ", or a `choice` of such lists"
+        t = (
+            ("non-empty list" if c.get("min_length") == 1 else "list")
+            + " of "
+            + ", ".join(vals)
+            + ", or a `choice` of such lists"
+        )
     elif get_origin(ann) is tuple and get_args(ann) and Ellipsis not in get_args(ann):
         items = get_args(ann)
 
@@ -693,8 +769,10 @@ def styles_section() -> list[str]:
         for pname, f in mod.Params.model_fields.items():
             t = _style_param_type(pname, f, f.metadata)
             default = f"`{flow(f.get_default(call_default_factory=True))}`"
-            out.append(f"| `{pname}` | {cell(t)} | {cell(default)} | "
-                       f"{cell(rst_to_md(f.description or ''))} |")
+            out.append(
+                f"| `{pname}` | {cell(t)} | {cell(default)} | "
+                f"{cell(rst_to_md(f.description or ''))} |"
+            )
         out.append("")
     return out
 
@@ -703,9 +781,15 @@ def generate() -> str:
     models = template_models()
     lines = [HEADER]
     lines += ["## Contents", ""]
-    lines += [f"- {link(m.__name__)}" + (f" — {first_sentence(own_doc(m))}" if own_doc(m) else "")
-              for m in models]
-    lines += ["- [Stylisation passes](#stylisation-passes)", "- [Distributions](#distributions)", ""]
+    lines += [
+        f"- {link(m.__name__)}" + (f" — {first_sentence(own_doc(m))}" if own_doc(m) else "")
+        for m in models
+    ]
+    lines += [
+        "- [Stylisation passes](#stylisation-passes)",
+        "- [Distributions](#distributions)",
+        "",
+    ]
     for m in models:
         lines += model_section(m)
     lines += styles_section()
@@ -742,12 +826,20 @@ def undocumented() -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true",
-                    help="exit 1 if the file on disk differs from what would be generated")
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the file on disk differs from what would be generated",
+    )
     ap.add_argument("--stdout", action="store_true", help="print instead of writing")
-    ap.add_argument("--undocumented", action="store_true",
-                    help="list models without docstrings and fields without descriptions")
-    ap.add_argument("-o", "--output", type=Path, default=OUT, help=f"default: {OUT.relative_to(ROOT)}")
+    ap.add_argument(
+        "--undocumented",
+        action="store_true",
+        help="list models without docstrings and fields without descriptions",
+    )
+    ap.add_argument(
+        "-o", "--output", type=Path, default=OUT, help=f"default: {OUT.relative_to(ROOT)}"
+    )
     args = ap.parse_args(argv)
 
     if args.undocumented:

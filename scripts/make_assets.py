@@ -1,5 +1,6 @@
 """Regenerate synth3d's bundled procedural assets into the repository root (or a folder given as
 the first argument): the generators live in ``tools/assetgen``."""
+
 import sys
 from pathlib import Path
 

@@ -6,6 +6,7 @@ way asset libraries ship V-HACD pieces).
 
 Deterministic (no randomness); small files (OBJ, metres, z up, a few hundred triangles each).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,22 +58,39 @@ def shapes() -> dict[str, trimesh.Trimesh]:
 def tray(inner=(0.40, 0.30), height=0.08, wall=0.01, base=0.01):
     """Visual tray (one mesh) and its collision mesh (five separate boxes)."""
     w, d = inner
-    parts = [box([w + 2 * wall, d + 2 * wall, base], trimesh.transformations.translation_matrix(
-        [0, 0, base / 2]))]
+    parts = [
+        box(
+            [w + 2 * wall, d + 2 * wall, base],
+            trimesh.transformations.translation_matrix([0, 0, base / 2]),
+        )
+    ]
     for sx in (-1, 1):
-        parts.append(box([wall, d + 2 * wall, height],
-                         trimesh.transformations.translation_matrix(
-                             [sx * (w / 2 + wall / 2), 0, height / 2])))
+        parts.append(
+            box(
+                [wall, d + 2 * wall, height],
+                trimesh.transformations.translation_matrix(
+                    [sx * (w / 2 + wall / 2), 0, height / 2]
+                ),
+            )
+        )
     for sy in (-1, 1):
-        parts.append(box([w, wall, height], trimesh.transformations.translation_matrix(
-            [0, sy * (d / 2 + wall / 2), height / 2])))
+        parts.append(
+            box(
+                [w, wall, height],
+                trimesh.transformations.translation_matrix(
+                    [0, sy * (d / 2 + wall / 2), height / 2]
+                ),
+            )
+        )
     col = trimesh.util.concatenate(parts)
     return col.copy(), col
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "meshes" / "clutter"))
+    ap.add_argument(
+        "--out", default=str(Path(__file__).resolve().parents[1] / "meshes" / "clutter")
+    )
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -80,14 +98,23 @@ def main() -> None:
         m = m.copy()
         m.apply_translation([0, 0, -m.bounds[0][2]])  # stands on z = 0
         m.merge_vertices()
-        (out / f"{name}.obj").write_text(trimesh.exchange.obj.export_obj(
-            m, include_normals=False, include_texture=False, header=None))
+        (out / f"{name}.obj").write_text(
+            trimesh.exchange.obj.export_obj(
+                m, include_normals=False, include_texture=False, header=None
+            )
+        )
     vis, col = tray()
     (out.parent / "tray").mkdir(exist_ok=True)
-    (out.parent / "tray" / "tray.obj").write_text(trimesh.exchange.obj.export_obj(
-        vis, include_normals=False, include_texture=False, header=None))
-    (out.parent / "tray" / "tray_col.obj").write_text(trimesh.exchange.obj.export_obj(
-        col, include_normals=False, include_texture=False, header=None))
+    (out.parent / "tray" / "tray.obj").write_text(
+        trimesh.exchange.obj.export_obj(
+            vis, include_normals=False, include_texture=False, header=None
+        )
+    )
+    (out.parent / "tray" / "tray_col.obj").write_text(
+        trimesh.exchange.obj.export_obj(
+            col, include_normals=False, include_texture=False, header=None
+        )
+    )
     print(f"wrote {len(shapes())} meshes to {out} and the tray to {out.parent / 'tray'}")
 
 

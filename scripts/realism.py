@@ -24,6 +24,7 @@ open floor (more than 15 cm away), in linear radiance, for synth3d and for Cycle
 Variants (see :func:`variant`): ``baseline`` (every realism feature off: the renderer before
 them), ``default``, ``all`` and one ``no_<feature>`` per feature (all on but that one).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,13 +90,20 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
 def flip_error(ref8: np.ndarray, test8: np.ndarray) -> tuple[float, np.ndarray]:
     import flip_evaluator as flip
 
-    emap, mean, _ = flip.evaluate(ref8.astype(np.float32) / 255.0, test8.astype(np.float32) / 255.0,
-                                  "LDR", applyMagma=False)
+    emap, mean, _ = flip.evaluate(
+        ref8.astype(np.float32) / 255.0, test8.astype(np.float32) / 255.0, "LDR", applyMagma=False
+    )
     return float(mean), np.asarray(emap, np.float32).reshape(ref8.shape[:2])
 
 
-def floor_darkening(lin: np.ndarray, depth_m: np.ndarray, instance: np.ndarray, spec,
-                    near_m: float = 0.03, open_m: float = 0.15) -> float:
+def floor_darkening(
+    lin: np.ndarray,
+    depth_m: np.ndarray,
+    instance: np.ndarray,
+    spec,
+    near_m: float = 0.03,
+    open_m: float = 0.15,
+) -> float:
     """1 − (mean luminance of floor pixels within ``near_m`` of an object) / (mean luminance of
     floor pixels farther than ``open_m``), on linear radiance. Distances are measured on the
     floor plane (z = 0) between each floor pixel's world point and the nearest object pixel's
@@ -140,13 +148,15 @@ def figure(data: Path, ref: Path, which: str, png: str) -> int:
             img = finish(r.render(spec), spec)
             fl, emap = flip_error(ref8, img)
             tiles.append(img[..., ::-1])
-            maps.append(cv2.applyColorMap(np.clip(emap * 255, 0, 255).astype(np.uint8),
-                                          cv2.COLORMAP_MAGMA))
+            maps.append(
+                cv2.applyColorMap(np.clip(emap * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_MAGMA)
+            )
             print(f"{which} {v}: ꟻLIP {fl:.4f}")
     blank = np.full_like(maps[0], 255)
     grid = np.vstack([np.hstack(tiles + [ref8[..., ::-1]]), np.hstack(maps + [blank])])
-    grid = cv2.resize(grid, (grid.shape[1] * 3 // 4, grid.shape[0] * 3 // 4),
-                      interpolation=cv2.INTER_AREA)  # a small README image
+    grid = cv2.resize(
+        grid, (grid.shape[1] * 3 // 4, grid.shape[0] * 3 // 4), interpolation=cv2.INTER_AREA
+    )  # a small README image
     cv2.imwrite(png, grid, [cv2.IMWRITE_PNG_COMPRESSION, 9])
     return 0
 
@@ -157,11 +167,34 @@ def make_sets(data: Path, ref: Path, samples: int, blender_python: str) -> None:
             continue
         out = data / name
         if not (out / "manifest.jsonl").exists():
-            subprocess.check_call([sys.executable, "-m", "synth3d", "render", str(template), "-n",
-                                   str(n), "--size", f"{SIZE[0]}x{SIZE[1]}", "-o", str(out)])
-        subprocess.check_call([sys.executable, str(ROOT / "scripts" / "reference_cycles.py"),
-                               str(out), "-o", str(ref / name), "--samples", str(samples),
-                               "--blender-python", blender_python])
+            subprocess.check_call(
+                [
+                    sys.executable,
+                    "-m",
+                    "synth3d",
+                    "render",
+                    str(template),
+                    "-n",
+                    str(n),
+                    "--size",
+                    f"{SIZE[0]}x{SIZE[1]}",
+                    "-o",
+                    str(out),
+                ]
+            )
+        subprocess.check_call(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "reference_cycles.py"),
+                str(out),
+                "-o",
+                str(ref / name),
+                "--samples",
+                str(samples),
+                "--blender-python",
+                blender_python,
+            ]
+        )
 
 
 def main(argv=None) -> int:
@@ -177,11 +210,18 @@ def main(argv=None) -> int:
     ap.add_argument("--ref", default="/tmp/realism/ref", help="folder of the Cycles references")
     ap.add_argument("--maps", help="write per-frame images: ours | Cycles | ꟻLIP error (magma)")
     ap.add_argument("--json", help="write the scores here")
-    ap.add_argument("--variants", default=None,
-                    help="comma list (default: all, baseline and no_<feature> for each feature)")
-    ap.add_argument("--figure", nargs=2, metavar=("SET/INDEX", "PNG"),
-                    help="write a README figure of one frame: baseline, all, Cycles and their "
-                    "ꟻLIP maps (e.g. overcast/000001 docs/images/realism.png)")
+    ap.add_argument(
+        "--variants",
+        default=None,
+        help="comma list (default: all, baseline and no_<feature> for each feature)",
+    )
+    ap.add_argument(
+        "--figure",
+        nargs=2,
+        metavar=("SET/INDEX", "PNG"),
+        help="write a README figure of one frame: baseline, all, Cycles and their "
+        "ꟻLIP maps (e.g. overcast/000001 docs/images/realism.png)",
+    )
     ap.add_argument("--make", action="store_true", help="render the sets and references first")
     ap.add_argument("--samples", type=int, default=128)
     ap.add_argument("--blender-python", default=str(ROOT / ".venv-ref" / "bin" / "python"))
@@ -190,8 +230,11 @@ def main(argv=None) -> int:
     if args.make:
         make_sets(data, ref, args.samples, args.blender_python)
     feats = list(_features())
-    names = (args.variants.split(",") if args.variants
-             else ["baseline", "default", "all"] + [f"no_{f}" for f in feats])
+    names = (
+        args.variants.split(",")
+        if args.variants
+        else ["baseline", "default", "all"] + [f"no_{f}" for f in feats]
+    )
     frames = []
     for name in SETS:
         for p in sorted((data / name / "scene").glob("*.json")) if (data / name).exists() else []:
@@ -220,37 +263,53 @@ def main(argv=None) -> int:
                 fl, emap = flip_error(ref8, ours)
                 row = {"set": set_name, "flip": fl, "ssim": ssim(ref8, ours), "seconds": secs}
                 if set_name == "overcast":
-                    row["darkening"] = floor_darkening(frame.rgb, frame.depth_m, frame.instance, spec)
-                    row["darkening_cycles"] = floor_darkening(z["rgba"], frame.depth_m,
-                                                              frame.instance, spec)
+                    row["darkening"] = floor_darkening(
+                        frame.rgb, frame.depth_m, frame.instance, spec
+                    )
+                    row["darkening_cycles"] = floor_darkening(
+                        z["rgba"], frame.depth_m, frame.instance, spec
+                    )
                 results[v]["per_frame"][f"{set_name}/{p.stem}"] = row
                 if args.maps:
                     if cmap is None:
                         Path(args.maps).mkdir(parents=True, exist_ok=True)
-                    em8 = cv2.applyColorMap(np.clip(emap * 255, 0, 255).astype(np.uint8),
-                                            cv2.COLORMAP_MAGMA)
-                    img = np.hstack([cv2.cvtColor(ours, cv2.COLOR_RGB2BGR),
-                                     cv2.cvtColor(ref8, cv2.COLOR_RGB2BGR), em8])
+                    em8 = cv2.applyColorMap(
+                        np.clip(emap * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_MAGMA
+                    )
+                    img = np.hstack(
+                        [
+                            cv2.cvtColor(ours, cv2.COLOR_RGB2BGR),
+                            cv2.cvtColor(ref8, cv2.COLOR_RGB2BGR),
+                            em8,
+                        ]
+                    )
                     cv2.imwrite(str(Path(args.maps) / f"{set_name}_{p.stem}_{v}.png"), img)
                     cmap = True
     finally:
         renderer.close()
     print(f"{len(frames)} frames ({', '.join(sorted({f[0] for f in frames}))})")
-    print(f"{'variant':<22}{'FLIP':>8}{'SSIM':>8}  per set FLIP" + " " * 40 + "darkening ours/Cycles")
+    print(
+        f"{'variant':<22}{'FLIP':>8}{'SSIM':>8}  per set FLIP" + " " * 40 + "darkening ours/Cycles"
+    )
     for v in names:
         rows = results[v]["per_frame"].values()
         fl = float(np.mean([r["flip"] for r in rows]))
         ss = float(np.mean([r["ssim"] for r in rows]))
-        per_set = {s: float(np.mean([r["flip"] for r in rows if r["set"] == s]))
-                   for s in sorted({r["set"] for r in rows})}
+        per_set = {
+            s: float(np.mean([r["flip"] for r in rows if r["set"] == s]))
+            for s in sorted({r["set"] for r in rows})
+        }
         dk = [(r["darkening"], r["darkening_cycles"]) for r in rows if "darkening" in r]
         dk = [d for d in dk if np.isfinite(d[0]) and np.isfinite(d[1])]
-        results[v].update(flip=fl, ssim=ss, per_set=per_set,
-                          darkening=float(np.mean([d[0] for d in dk])) if dk else None,
-                          darkening_cycles=float(np.mean([d[1] for d in dk])) if dk else None)
+        results[v].update(
+            flip=fl,
+            ssim=ss,
+            per_set=per_set,
+            darkening=float(np.mean([d[0] for d in dk])) if dk else None,
+            darkening_cycles=float(np.mean([d[1] for d in dk])) if dk else None,
+        )
         sets = " ".join(f"{s} {x:.4f}" for s, x in per_set.items())
-        dks = (f"{results[v]['darkening']:.3f}/{results[v]['darkening_cycles']:.3f}"
-               if dk else "-")
+        dks = f"{results[v]['darkening']:.3f}/{results[v]['darkening_cycles']:.3f}" if dk else "-"
         print(f"{v:<22}{fl:8.4f}{ss:8.4f}  {sets:<52}{dks}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))

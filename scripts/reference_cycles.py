@@ -29,6 +29,7 @@ Set up once (bpy 5.0.1 is the newest build for Python 3.11 and wants numpy < 2):
 Cycles at 64–128 samples with OpenImageDenoise is a stable reference at 320 × 240 (about a
 minute a frame on 2 cores).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------------------------------------
 # Main-venv half: SceneSpec → bundle
 # ---------------------------------------------------------------------------------------------
+
 
 def _save_png(rgba: np.ndarray, folder: Path) -> str:
     import cv2
@@ -80,14 +82,21 @@ def _mesh_parts(path: str, tex_dir: Path, cache: dict) -> list[dict]:
             mat = prim.material
             base, metallic, rough, mode = R.file_material(geom, mat)
             tex = {}
-            for name, attr in (("base", "baseColorTexture"), ("mr", "metallicRoughnessTexture"),
-                               ("emissive", "emissiveTexture"), ("normal", "normalTexture"),
-                               ("occlusion", "occlusionTexture")):
+            for name, attr in (
+                ("base", "baseColorTexture"),
+                ("mr", "metallicRoughnessTexture"),
+                ("emissive", "emissiveTexture"),
+                ("normal", "normalTexture"),
+                ("occlusion", "occlusionTexture"),
+            ):
                 t = getattr(mat, attr, None)
                 if t is not None and t.source is not None and prim.texcoord_0 is not None:
                     tex[name] = str(tex_dir / _save_png(R.texture_array(t.source), tex_dir))
-            idx = (np.asarray(prim.indices, np.int32).reshape(-1, 3) if prim.indices is not None
-                   else np.arange(len(prim.positions), dtype=np.int32).reshape(-1, 3))
+            idx = (
+                np.asarray(prim.indices, np.int32).reshape(-1, 3)
+                if prim.indices is not None
+                else np.arange(len(prim.positions), dtype=np.int32).reshape(-1, 3)
+            )
             arrays = {"positions": np.asarray(prim.positions, np.float32), "indices": idx}
             if prim.normals is not None:
                 arrays["normals"] = np.asarray(prim.normals, np.float32)
@@ -101,12 +110,21 @@ def _mesh_parts(path: str, tex_dir: Path, cache: dict) -> list[dict]:
                     c = np.hstack([c, np.ones((len(c), 1))])
                 c[:, :3] = srgb_to_linear(c[:, :3])
                 arrays["colors"] = c.astype(np.float32)
-            emissive = np.asarray(mat.emissiveFactor if mat.emissiveFactor is not None
-                                  else np.zeros(3), float)
-            parts.append({"arrays": arrays, "base": [float(v) for v in base],
-                          "metallic": float(metallic), "roughness": float(rough),
-                          "alpha_mode": int(mode), "alpha_cutoff": float(mat.alphaCutoff or 0.5),
-                          "emissive": emissive.tolist(), "textures": tex})
+            emissive = np.asarray(
+                mat.emissiveFactor if mat.emissiveFactor is not None else np.zeros(3), float
+            )
+            parts.append(
+                {
+                    "arrays": arrays,
+                    "base": [float(v) for v in base],
+                    "metallic": float(metallic),
+                    "roughness": float(rough),
+                    "alpha_mode": int(mode),
+                    "alpha_cutoff": float(mat.alphaCutoff or 0.5),
+                    "emissive": emissive.tolist(),
+                    "textures": tex,
+                }
+            )
     cache[path] = parts
     return parts
 
@@ -139,11 +157,14 @@ def export_bundle(spec, folder: Path, mesh_cache: dict) -> Path:
         _key, make, _srgb, _clamp = src
         return str(tex_dir / _save_png(make(), tex_dir))
 
-    quad = {"positions": np.array([[-.5, -.5, 0], [.5, -.5, 0], [.5, .5, 0], [-.5, .5, 0]],
-                                  np.float32),
-            "normals": np.tile(np.array([0, 0, 1], np.float32), (4, 1)),
-            "uv": np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32),
-            "indices": np.array([[0, 1, 2], [0, 2, 3]], np.int32)}
+    quad = {
+        "positions": np.array(
+            [[-0.5, -0.5, 0], [0.5, -0.5, 0], [0.5, 0.5, 0], [-0.5, 0.5, 0]], np.float32
+        ),
+        "normals": np.tile(np.array([0, 0, 1], np.float32), (4, 1)),
+        "uv": np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32),
+        "indices": np.array([[0, 1, 2], [0, 2, 3]], np.int32),
+    }
     n_arr = 0
 
     def put(arrays: dict) -> str:
@@ -163,12 +184,23 @@ def export_bundle(spec, folder: Path, mesh_cache: dict) -> Path:
             if o.mirror:
                 arrays["uv"] = np.array([[1, 0], [0, 0], [0, 1], [1, 1]], np.float32)
             base = m.base_color if m.base_color is not None else [1, 1, 1, 1]
-            items.append({"id": o.id, "matrix": M.tolist(), "arrays": put(arrays),
-                          "base": list(base), "metallic": m.metallic or 0.0,
-                          "roughness": m.roughness if m.roughness is not None else 0.8,
-                          "alpha_mode": 2, "alpha_cutoff": 0.5, "emissive": [0, 0, 0],
-                          "textures": {"base": tex_of(next(sources))}, "use_vcolor": False,
-                          "unlit": m.unlit, "clamp": True})
+            items.append(
+                {
+                    "id": o.id,
+                    "matrix": M.tolist(),
+                    "arrays": put(arrays),
+                    "base": list(base),
+                    "metallic": m.metallic or 0.0,
+                    "roughness": m.roughness if m.roughness is not None else 0.8,
+                    "alpha_mode": 2,
+                    "alpha_cutoff": 0.5,
+                    "emissive": [0, 0, 0],
+                    "textures": {"base": tex_of(next(sources))},
+                    "use_vcolor": False,
+                    "unlit": m.unlit,
+                    "clamp": True,
+                }
+            )
             continue
         override = tex_of(next(sources)) if m.texture else None
         for part in _mesh_parts(o.asset, tex_dir, mesh_cache):
@@ -183,44 +215,82 @@ def export_bundle(spec, folder: Path, mesh_cache: dict) -> Path:
             if "base" in tex and "uv" not in arrays:
                 uv, tri = _box_uv(arrays["positions"], arrays["indices"])
                 flat = arrays["indices"].ravel()
-                arrays = {"positions": arrays["positions"][flat], "indices": tri, "uv": uv,
-                          **({"normals": arrays["normals"][flat]} if "normals" in arrays else {}),
-                          **({"colors": arrays["colors"][flat]} if "colors" in arrays else {})}
+                arrays = {
+                    "positions": arrays["positions"][flat],
+                    "indices": tri,
+                    "uv": uv,
+                    **({"normals": arrays["normals"][flat]} if "normals" in arrays else {}),
+                    **({"colors": arrays["colors"][flat]} if "colors" in arrays else {}),
+                }
             blend = part["alpha_mode"] == 2 or (m.base_color is not None and m.base_color[3] < 1)
-            items.append({"id": o.id, "matrix": T.tolist(), "arrays": put(arrays), "base": base,
-                          "metallic": m.metallic if m.metallic is not None else part["metallic"],
-                          "roughness": m.roughness if m.roughness is not None
-                          else part["roughness"],
-                          "alpha_mode": 2 if blend and part["alpha_mode"] != 1
-                          else part["alpha_mode"],
-                          "alpha_cutoff": part["alpha_cutoff"], "emissive": part["emissive"],
-                          "textures": tex, "use_vcolor": not overridden, "unlit": m.unlit,
-                          "clamp": False})
+            items.append(
+                {
+                    "id": o.id,
+                    "matrix": T.tolist(),
+                    "arrays": put(arrays),
+                    "base": base,
+                    "metallic": m.metallic if m.metallic is not None else part["metallic"],
+                    "roughness": m.roughness if m.roughness is not None else part["roughness"],
+                    "alpha_mode": 2 if blend and part["alpha_mode"] != 1 else part["alpha_mode"],
+                    "alpha_cutoff": part["alpha_cutoff"],
+                    "emissive": part["emissive"],
+                    "textures": tex,
+                    "use_vcolor": not overridden,
+                    "unlit": m.unlit,
+                    "clamp": False,
+                }
+            )
     for b in spec.backdrops:
         w, h = b.size
         uvT = np.asarray(b.texture.uv_transform, float)
         if b.type == "sweep":
             pos, nrm, uv, tri = sweep_mesh(w, h, *b.sweep)
-            arrays = {"positions": np.asarray(pos, np.float32), "normals": np.asarray(nrm, np.float32),
-                      "uv": np.asarray(uv, np.float32), "indices": np.asarray(tri, np.int32).reshape(-1, 3)}
+            arrays = {
+                "positions": np.asarray(pos, np.float32),
+                "normals": np.asarray(nrm, np.float32),
+                "uv": np.asarray(uv, np.float32),
+                "indices": np.asarray(tri, np.int32).reshape(-1, 3),
+            }
             M = np.asarray(b.T_world_plane)
         else:
             arrays, M = dict(quad), np.asarray(b.T_world_plane) @ np.diag([w, h, 1.0, 1.0])
         arrays["uv"] = (arrays["uv"] @ uvT[:, :2].T + uvT[:, 2]).astype(np.float32)
-        items.append({"id": 0, "matrix": M.tolist(), "arrays": put(arrays),
-                      "base": list(b.tint) + [1.0], "metallic": b.metallic,
-                      "roughness": b.roughness, "alpha_mode": 0, "alpha_cutoff": 0.5,
-                      "emissive": [0, 0, 0], "textures": {"base": tex_of(next(sources))},
-                      "use_vcolor": False, "unlit": b.unlit, "clamp": b.type == "background"})
+        items.append(
+            {
+                "id": 0,
+                "matrix": M.tolist(),
+                "arrays": put(arrays),
+                "base": list(b.tint) + [1.0],
+                "metallic": b.metallic,
+                "roughness": b.roughness,
+                "alpha_mode": 0,
+                "alpha_cutoff": 0.5,
+                "emissive": [0, 0, 0],
+                "textures": {"base": tex_of(next(sources))},
+                "use_vcolor": False,
+                "unlit": b.unlit,
+                "clamp": b.type == "background",
+            }
+        )
     env = spec.environment
     lights = [L.model_dump() for L in spec.lights]
     bundle = {
-        "width": cam.width, "height": cam.height, "K": cam.K, "T_world_cam": cam.T_world_cam,
-        "znear": cam.znear, "zfar": cam.zfar, "items": items, "lights": lights,
-        "env": {"hdri": str(Path(env.hdri).resolve()) if env.hdri else None,
-                "rotation_deg": env.rotation_deg, "exposure_ev": env.exposure_ev,
-                "lighting": env.lighting, "ambient": list(env.ambient),
-                "shadow_catcher": env.shadow_catcher},
+        "width": cam.width,
+        "height": cam.height,
+        "K": cam.K,
+        "T_world_cam": cam.T_world_cam,
+        "znear": cam.znear,
+        "zfar": cam.zfar,
+        "items": items,
+        "lights": lights,
+        "env": {
+            "hdri": str(Path(env.hdri).resolve()) if env.hdri else None,
+            "rotation_deg": env.rotation_deg,
+            "exposure_ev": env.exposure_ev,
+            "lighting": env.lighting,
+            "ambient": list(env.ambient),
+            "shadow_catcher": env.shadow_catcher,
+        },
     }
     (folder / "bundle.json").write_text(json.dumps(bundle))
     return folder
@@ -233,9 +303,12 @@ def finish_reference(rgba: np.ndarray, spec) -> np.ndarray:
     from synth3d.post.tonemap import finish
 
     h, w = rgba.shape[:2]
-    frame = Frame(rgb=np.ascontiguousarray(rgba[..., :3], np.float32),
-                  alpha=np.ascontiguousarray(np.clip(rgba[..., 3], 0, 1), np.float32),
-                  depth_m=np.zeros((h, w), np.float32), instance=np.zeros((h, w), np.uint16))
+    frame = Frame(
+        rgb=np.ascontiguousarray(rgba[..., :3], np.float32),
+        alpha=np.ascontiguousarray(np.clip(rgba[..., 3], 0, 1), np.float32),
+        depth_m=np.zeros((h, w), np.float32),
+        instance=np.zeros((h, w), np.uint16),
+    )
     return finish(frame, spec)
 
 
@@ -268,8 +341,16 @@ def main_side(args) -> int:
         spec = SceneSpec.from_json(p.read_text())
         todo.append(str(export_bundle(spec, out / "bundles" / p.stem, cache)))
     if todo:
-        cmd = [args.blender_python, str(Path(__file__).resolve()), "--render-bundles", *todo,
-               "--samples", str(args.samples), "--threads", str(args.threads)]
+        cmd = [
+            args.blender_python,
+            str(Path(__file__).resolve()),
+            "--render-bundles",
+            *todo,
+            "--samples",
+            str(args.samples),
+            "--threads",
+            str(args.threads),
+        ]
         print("cycles:", len(todo), "frames", flush=True)
         rc = subprocess.call(cmd)
         if rc:
@@ -286,14 +367,17 @@ def main_side(args) -> int:
     (out / "alignment.json").write_text(json.dumps(align, indent=1))
     ious = [v for d in align.values() for v in d.values()]
     if ious:
-        print(f"alignment: {len(ious)} objects, IoU min {min(ious):.4f} mean "
-              f"{float(np.mean(ious)):.4f}")
+        print(
+            f"alignment: {len(ious)} objects, IoU min {min(ious):.4f} mean "
+            f"{float(np.mean(ious)):.4f}"
+        )
     return 0
 
 
 # ---------------------------------------------------------------------------------------------
 # bpy half: bundle → Cycles render
 # ---------------------------------------------------------------------------------------------
+
 
 def _bpy_material(bpy, item: dict, name: str):
     mat = bpy.data.materials.new(name)
@@ -350,8 +434,11 @@ def _bpy_material(bpy, item: dict, name: str):
         attr.layer_name = "Col"
         col_socket = multiply(col_socket, attr.outputs["Color"])
         va = attr.outputs["Alpha"]
-        alpha_socket = mathop("MULTIPLY", va, base_a) if alpha_socket is None else \
-            mathop("MULTIPLY", alpha_socket, va)
+        alpha_socket = (
+            mathop("MULTIPLY", va, base_a)
+            if alpha_socket is None
+            else mathop("MULTIPLY", alpha_socket, va)
+        )
     if item.get("unlit"):
         emit = nodes.new("ShaderNodeEmission")
         links.new(col_socket, emit.inputs["Color"])
@@ -483,8 +570,11 @@ def render_bundles(paths: list[str], samples: int, threads: int) -> int:
             tex.image.colorspace_settings.name = "Linear Rec.709"
             mapping = wn.new("ShaderNodeMapping")
             coord = wn.new("ShaderNodeTexCoord")
-            mapping.inputs["Rotation"].default_value = (0.0, 0.0,
-                                                        -math.radians(env["rotation_deg"]))
+            mapping.inputs["Rotation"].default_value = (
+                0.0,
+                0.0,
+                -math.radians(env["rotation_deg"]),
+            )
             world.node_tree.links.new(coord.outputs["Generated"], mapping.inputs["Vector"])
             world.node_tree.links.new(mapping.outputs[0], tex.inputs["Vector"])
             world.node_tree.links.new(tex.outputs["Color"], bg.inputs["Color"])
@@ -505,8 +595,9 @@ def render_bundles(paths: list[str], samples: int, threads: int) -> int:
             objs.append((ob, item))
         if env["shadow_catcher"]:
             me = bpy.data.meshes.new("catcher")
-            me.from_pydata([(-100, -100, 0), (100, -100, 0), (100, 100, 0), (-100, 100, 0)], [],
-                           [(0, 1, 2, 3)])
+            me.from_pydata(
+                [(-100, -100, 0), (100, -100, 0), (100, 100, 0), (-100, 100, 0)], [], [(0, 1, 2, 3)]
+            )
             ob = bpy.data.objects.new("catcher", me)
             ob.is_shadow_catcher = True
             # synth3d's catcher only darkens the background: objects still see the HDRI's own
@@ -590,8 +681,11 @@ def render_bundles(paths: list[str], samples: int, threads: int) -> int:
         scene.render.filepath = str(folder / "ids.exr")
         bpy.ops.render.render(write_still=True)
         ids = np.round(_read_exr(bpy, str(folder / "ids.exr"))[..., 0] * 255.0)
-        np.savez_compressed(folder.parent.parent / f"{folder.name}.linear.npz",
-                            rgba=rgba.astype(np.float32), ids=ids.astype(np.uint16))
+        np.savez_compressed(
+            folder.parent.parent / f"{folder.name}.linear.npz",
+            rgba=rgba.astype(np.float32),
+            ids=ids.astype(np.uint16),
+        )
         print("rendered", folder.name, flush=True)
     return 0
 
@@ -614,7 +708,9 @@ def _read_exr(bpy, path: str) -> np.ndarray:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dataset", nargs="?", help="a synth3d dataset folder (with scene/*.json)")
-    ap.add_argument("-o", "--out", help="folder for the reference renders (keep it outside the repo)")
+    ap.add_argument(
+        "-o", "--out", help="folder for the reference renders (keep it outside the repo)"
+    )
     ap.add_argument("--frames", help="comma-separated frame indices (default: all)")
     ap.add_argument("--samples", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)

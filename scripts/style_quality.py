@@ -35,6 +35,7 @@ Prints a table with PASS/FAIL per goal and exits 1 when a goal fails::
 
     python scripts/style_quality.py [--frames 6] [--size 512] [--json out.json] [--onnx M.onnx]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,9 +57,11 @@ from synth3d.post.styles import apply_step, names, to_float, to_uint8  # noqa: E
 from synth3d.spec import StyleStepSpec  # noqa: E402
 
 TOL = 0.0075  # × image diagonal
-REFERENCES = [ROOT / "cutouts" / "backgrounds" / "street.jpg",
-              ROOT / "cutouts" / "backgrounds" / "room.jpg",
-              ROOT / "textures" / "wood.png"]
+REFERENCES = [
+    ROOT / "cutouts" / "backgrounds" / "street.jpg",
+    ROOT / "cutouts" / "backgrounds" / "room.jpg",
+    ROOT / "textures" / "wood.png",
+]
 
 
 def render(template: str, n: int, size: int, seed: int = 0):
@@ -72,8 +75,13 @@ def render(template: str, n: int, size: int, seed: int = 0):
         for i in range(n):
             spec, _ = render_frame(r, scenes, seed, i)
             frame = r.render(spec, amodal=False, normals=True)
-            out.append((f"{Path(template).stem}/{i}", process(frame, spec).rgb[..., :3],
-                        gbuffers(frame, spec)))
+            out.append(
+                (
+                    f"{Path(template).stem}/{i}",
+                    process(frame, spec).rgb[..., :3],
+                    gbuffers(frame, spec),
+                )
+            )
     return out
 
 
@@ -104,23 +112,29 @@ def xcorr_shift(a: np.ndarray, b: np.ndarray, radius: int = 6) -> tuple[float, f
     c = np.fft.irfft2(np.fft.rfft2(fa) * np.conj(np.fft.rfft2(fb)), s=fa.shape)
     c = np.fft.fftshift(c)
     cy, cx = c.shape[0] // 2, c.shape[1] // 2
-    win = c[cy - radius:cy + radius + 1, cx - radius:cx + radius + 1]
+    win = c[cy - radius : cy + radius + 1, cx - radius : cx + radius + 1]
     py, px = np.unravel_index(np.argmax(win), win.shape)
 
     def sub(m1, m0, p1):
         den = m1 - 2 * m0 + p1
         return 0.0 if den == 0 else 0.5 * (m1 - p1) / den
 
-    dy = py - radius + (sub(win[py - 1, px], win[py, px], win[py + 1, px])
-                        if 0 < py < 2 * radius else 0.0)
-    dx = px - radius + (sub(win[py, px - 1], win[py, px], win[py, px + 1])
-                        if 0 < px < 2 * radius else 0.0)
+    dy = (
+        py
+        - radius
+        + (sub(win[py - 1, px], win[py, px], win[py + 1, px]) if 0 < py < 2 * radius else 0.0)
+    )
+    dx = (
+        px
+        - radius
+        + (sub(win[py, px - 1], win[py, px], win[py, px + 1]) if 0 < px < 2 * radius else 0.0)
+    )
     return float(dx), float(dy)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
 def run_pass(name: str, rgb8: np.ndarray, g, seed: int, **params) -> tuple[np.ndarray, float]:
@@ -135,30 +149,56 @@ def main(argv=None) -> int:
     ap.add_argument("--frames", type=int, default=6, help="frames per template (default 6)")
     ap.add_argument("--size", type=int, default=512, help="frame width = height (default 512)")
     ap.add_argument("--json", type=Path, help="also save the numbers here")
-    ap.add_argument("--onnx", type=Path, help="also measure this ONNX style network (onnx pass, "
-                    "NCHW, 0..1)")
+    ap.add_argument(
+        "--onnx", type=Path, help="also measure this ONNX style network (onnx pass, NCHW, 0..1)"
+    )
     args = ap.parse_args(argv)
 
     known = names()
-    frames = render("tabletop.yaml", args.frames, args.size) + \
-        render("cards.yaml", max(2, args.frames * 2 // 3), args.size)
-    print(f"{len(frames)} frames ({args.frames} tabletop, {len(frames) - args.frames} cards) at "
-          f"{args.size}×{args.size}; passes: {', '.join(known)}")
+    frames = render("tabletop.yaml", args.frames, args.size) + render(
+        "cards.yaml", max(2, args.frames * 2 // 3), args.size
+    )
+    print(
+        f"{len(frames)} frames ({args.frames} tabletop, {len(frames) - args.frames} cards) at "
+        f"{args.size}×{args.size}; passes: {', '.join(known)}"
+    )
     goals: list[tuple[str, str, float, str, bool]] = []  # (figure, value text, value, goal, ok)
     results: dict = {"frames": [f[0] for f in frames], "size": args.size}
 
-    variants = [("sketch", {}), ("toon", {}), ("paint", {}), ("transfer", {}), ("halftone", {}),
-                ("pixel", {}), ("augment", {"severity": 1}), ("augment", {}),
-                ("paint", {"brush": "watercolour"}), ("paint", {"brush": "marker"}),
-                ("paint", {"brush": "tape"}), ("texture", {}), ("harmonize", {}),
-                ("harmonize", {"poisson": "normal"})]
+    variants = [
+        ("sketch", {}),
+        ("toon", {}),
+        ("paint", {}),
+        ("transfer", {}),
+        ("halftone", {}),
+        ("pixel", {}),
+        ("augment", {"severity": 1}),
+        ("augment", {}),
+        ("paint", {"brush": "watercolour"}),
+        ("paint", {"brush": "marker"}),
+        ("paint", {"brush": "tape"}),
+        ("texture", {}),
+        ("harmonize", {}),
+        ("harmonize", {"poisson": "normal"}),
+    ]
     if args.onnx:
         variants.append(("onnx", {"model": str(args.onnx.resolve())}))
     # (Poisson blending fades outlines into the background by design: its edges are not held
     # to the F ratio; its labels stay exact since no pixel moves)
-    preserving = {"sketch", "toon", "paint", "transfer", "halftone", "augment (severity 1)",
-                  "paint (watercolour)", "paint (marker)", "paint (tape)", "texture",
-                  "harmonize", "onnx"}
+    preserving = {
+        "sketch",
+        "toon",
+        "paint",
+        "transfer",
+        "halftone",
+        "augment (severity 1)",
+        "paint (watercolour)",
+        "paint (marker)",
+        "paint (tape)",
+        "texture",
+        "harmonize",
+        "onnx",
+    }
     paintings = reference_paintings(args.size)
     brush_psnr: dict[str, list[float]] = {}
     texture_gram, texture_gram_whole, texture_lbp = [], [], []
@@ -211,8 +251,9 @@ def main(argv=None) -> int:
                 from synth3d.post.styles.sketch import boundary_f_score, darkness
 
                 gt = contour_map(g.depth_m, g.instance, g.normals(), 45.0) > 0
-                sketch_f.append(boundary_f_score(darkness(out.astype(np.float32) / 255) > 0.25,
-                                                 gt, tol)[0])
+                sketch_f.append(
+                    boundary_f_score(darkness(out.astype(np.float32) / 255) > 0.25, gt, tol)[0]
+                )
             elif pname == "paint" and "brush" not in params:
                 paint_psnr.append(psnr(out, rgb8))
                 brush_psnr.setdefault("oil", []).append(paint_psnr[-1])
@@ -226,14 +267,20 @@ def main(argv=None) -> int:
                 )
 
                 ref_img = cv2.imread(params["reference"])[..., ::-1].copy()
-                colour_only, _ = run_pass("transfer", rgb8, g, seed=k,
-                                          reference=params["reference"])
-                texture_gram.append(1.0 - texture_gram_distance(out, ref_img)
-                                    / texture_gram_distance(colour_only, ref_img))
-                texture_gram_whole.append(1.0 - gram_distance(out, ref_img)
-                                          / gram_distance(colour_only, ref_img))
-                texture_lbp.append(1.0 - texture_distance(out, ref_img)
-                                   / texture_distance(colour_only, ref_img))
+                colour_only, _ = run_pass(
+                    "transfer", rgb8, g, seed=k, reference=params["reference"]
+                )
+                texture_gram.append(
+                    1.0
+                    - texture_gram_distance(out, ref_img)
+                    / texture_gram_distance(colour_only, ref_img)
+                )
+                texture_gram_whole.append(
+                    1.0 - gram_distance(out, ref_img) / gram_distance(colour_only, ref_img)
+                )
+                texture_lbp.append(
+                    1.0 - texture_distance(out, ref_img) / texture_distance(colour_only, ref_img)
+                )
             elif pname == "transfer":
                 ref_img = cv2.imread(str(ref))[..., ::-1].copy()
                 before = lab_hist_distance(rgb8, ref_img)
@@ -242,29 +289,66 @@ def main(argv=None) -> int:
 
     if sketch_f:
         v = float(np.mean(sketch_f))
-        goals.append(("sketch vs contour labels, boundary F (mean; min)",
-                      f"{v:.3f} ({min(sketch_f):.3f})", v, "≥ 0.9", v >= 0.9))
+        goals.append(
+            (
+                "sketch vs contour labels, boundary F (mean; min)",
+                f"{v:.3f} ({min(sketch_f):.3f})",
+                v,
+                "≥ 0.9",
+                v >= 0.9,
+            )
+        )
     if paint_psnr:
         v = float(np.mean(paint_psnr))
-        goals.append(("paint PSNR vs the frame, dB (mean; min)",
-                      f"{v:.1f} ({min(paint_psnr):.1f})", v, "≥ 20", v >= 20))
+        goals.append(
+            (
+                "paint PSNR vs the frame, dB (mean; min)",
+                f"{v:.1f} ({min(paint_psnr):.1f})",
+                v,
+                "≥ 20",
+                v >= 20,
+            )
+        )
     for brush, vals in brush_psnr.items():
         v = float(np.mean(vals))
-        goals.append((f"paint {brush}: PSNR vs the frame, dB (mean; min)",
-                      f"{v:.1f} ({min(vals):.1f})", v, "≥ 20", v >= 20))
+        goals.append(
+            (
+                f"paint {brush}: PSNR vs the frame, dB (mean; min)",
+                f"{v:.1f} ({min(vals):.1f})",
+                v,
+                "≥ 20",
+                v >= 20,
+            )
+        )
     if texture_gram:
         v = float(np.mean(texture_gram))
-        goals.append(("texture: Gram distance to the reference, reduction vs colour-only "
-                      "transfer (mean; min)", f"{100 * v:.0f} % ({100 * min(texture_gram):.0f} %)",
-                      v, "≥ 50 %", v >= 0.5))
-        print(f"texture, reductions vs colour-only transfer without a goal: Gram of the whole "
-              f"image {100 * np.mean(texture_gram_whole):.0f} % (min "
-              f"{100 * min(texture_gram_whole):.0f} %), LBP histograms "
-              f"{100 * np.mean(texture_lbp):.0f} % (min {100 * min(texture_lbp):.0f} %)")
+        goals.append(
+            (
+                "texture: Gram distance to the reference, reduction vs colour-only "
+                "transfer (mean; min)",
+                f"{100 * v:.0f} % ({100 * min(texture_gram):.0f} %)",
+                v,
+                "≥ 50 %",
+                v >= 0.5,
+            )
+        )
+        print(
+            f"texture, reductions vs colour-only transfer without a goal: Gram of the whole "
+            f"image {100 * np.mean(texture_gram_whole):.0f} % (min "
+            f"{100 * min(texture_gram_whole):.0f} %), LBP histograms "
+            f"{100 * np.mean(texture_lbp):.0f} % (min {100 * min(texture_lbp):.0f} %)"
+        )
     if transfer_red:
         v = float(np.mean(transfer_red))
-        goals.append(("transfer Lab-histogram distance reduction (mean; min)",
-                      f"{100 * v:.0f} % ({100 * min(transfer_red):.0f} %)", v, "≥ 50 %", v >= 0.5))
+        goals.append(
+            (
+                "transfer Lab-histogram distance reduction (mean; min)",
+                f"{100 * v:.0f} % ({100 * min(transfer_red):.0f} %)",
+                v,
+                "≥ 50 %",
+                v >= 0.5,
+            )
+        )
     f0 = float(np.mean(base_f))
     for label, d in per.items():
         f, ratio = np.mean(d["f"]), np.mean(d["ratio"])
@@ -274,23 +358,51 @@ def main(argv=None) -> int:
         keep = label in preserving
         rows.append((label, f, ratio, shift, spread, keep))
         if label.startswith("control"):
-            goals.append((f"{label}: shift found, px (the measure works)",
-                          f"({vec[0]:+.2f}, {vec[1]:+.2f})", shift, "≈ 2", abs(shift - 2) < 0.3))
+            goals.append(
+                (
+                    f"{label}: shift found, px (the measure works)",
+                    f"({vec[0]:+.2f}, {vec[1]:+.2f})",
+                    shift,
+                    "≈ 2",
+                    abs(shift - 2) < 0.3,
+                )
+            )
             continue
-        goals.append((f"{label}: content shift, px (mean over frames)",
-                      f"({vec[0]:+.2f}, {vec[1]:+.2f})", shift, "≤ 0.5", shift <= 0.5))
+        goals.append(
+            (
+                f"{label}: content shift, px (mean over frames)",
+                f"({vec[0]:+.2f}, {vec[1]:+.2f})",
+                shift,
+                "≤ 0.5",
+                shift <= 0.5,
+            )
+        )
         if keep:
-            goals.append((f"{label}: edges vs mask outlines, F / unstyled F (mean)",
-                          f"{ratio:.2f}", ratio, "≥ 0.75", ratio >= 0.75))
+            goals.append(
+                (
+                    f"{label}: edges vs mask outlines, F / unstyled F (mean)",
+                    f"{ratio:.2f}",
+                    ratio,
+                    "≥ 0.75",
+                    ratio >= 0.75,
+                )
+            )
 
     print()
-    print(f"Edges of the image vs instance-mask outlines (boundary F at {TOL} × diagonal); "
-          f"unstyled frames: F = {f0:.3f}")
+    print(
+        f"Edges of the image vs instance-mask outlines (boundary F at {TOL} × diagonal); "
+        f"unstyled frames: F = {f0:.3f}"
+    )
     print(f"{'pass':24s} {'F':>6s} {'F/unstyled':>11s} {'shift px':>9s} {'max/frame':>10s}")
     for label, f, ratio, shift, spread, keep in rows:
-        print(f"{label:24s} {f:6.3f} {ratio:11.2f} {shift:9.2f} {spread:10.2f}"
-              + ("" if keep or label.startswith("control") else
-                 "   (not structure-preserving by design)"))
+        print(
+            f"{label:24s} {f:6.3f} {ratio:11.2f} {shift:9.2f} {spread:10.2f}"
+            + (
+                ""
+                if keep or label.startswith("control")
+                else "   (not structure-preserving by design)"
+            )
+        )
     print()
     print(f"{'figure':68s} {'value':>16s} {'goal':>8s}  result")
     ok_all = True
@@ -300,16 +412,31 @@ def main(argv=None) -> int:
     missing = [p for p in ("sketch", "paint", "transfer") if p not in known]
     if missing:
         print(f"not installed: {', '.join(missing)}")
-    results.update({"goals": [{"figure": a, "value": float(c), "goal": d, "pass": bool(e)}
-                              for a, _, c, d, e in goals],
-                    "edges": {label: {"f": float(f), "f_ratio": float(r), "mean_shift_px": s,
-                                      "max_frame_shift_px": m}
-                              for label, f, r, s, m, _ in rows},
-                    "unstyled_edges_f": float(f0), "sketch_f": sketch_f, "paint_psnr": paint_psnr,
-                    "transfer_reduction": transfer_red, "brush_psnr": brush_psnr,
-                    "texture_gram_reduction": texture_gram,
-                    "texture_lbp_reduction": texture_lbp,
-                    "texture_gram_whole_reduction": texture_gram_whole})
+    results.update(
+        {
+            "goals": [
+                {"figure": a, "value": float(c), "goal": d, "pass": bool(e)}
+                for a, _, c, d, e in goals
+            ],
+            "edges": {
+                label: {
+                    "f": float(f),
+                    "f_ratio": float(r),
+                    "mean_shift_px": s,
+                    "max_frame_shift_px": m,
+                }
+                for label, f, r, s, m, _ in rows
+            },
+            "unstyled_edges_f": float(f0),
+            "sketch_f": sketch_f,
+            "paint_psnr": paint_psnr,
+            "transfer_reduction": transfer_red,
+            "brush_psnr": brush_psnr,
+            "texture_gram_reduction": texture_gram,
+            "texture_lbp_reduction": texture_lbp,
+            "texture_gram_whole_reduction": texture_gram_whole,
+        }
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0 if ok_all and not missing else 1
@@ -328,10 +455,12 @@ def reference_paintings(size: int) -> list[Path]:
         img = cv2.imread(str(photo))[..., ::-1]
         h, w = img.shape[:2]
         s = size / min(h, w)
-        img = np.ascontiguousarray(cv2.resize(img, (round(w * s), round(h * s)),
-                                              interpolation=cv2.INTER_AREA))
-        painted, _ = run_pass("paint", img, image_gbuffers(img), seed=100 + i, brush=brush,
-                              texture=1.0)
+        img = np.ascontiguousarray(
+            cv2.resize(img, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+        )
+        painted, _ = run_pass(
+            "paint", img, image_gbuffers(img), seed=100 + i, brush=brush, texture=1.0
+        )
         path = out / f"painting-{i}-{brush}.png"
         cv2.imwrite(str(path), painted[..., ::-1])
         paths.append(path)

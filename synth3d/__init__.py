@@ -15,6 +15,7 @@ Public API (imported lazily so that ``import synth3d`` stays cheap and GL-free):
     with synth3d.Renderer(movi.width, movi.height) as r:
         frames = synth3d.render_sequence(r, movi, seed=0, seq_id=0)  # frames with flow
 """
+
 from __future__ import annotations
 
 import os as _os

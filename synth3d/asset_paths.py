@@ -8,6 +8,7 @@ this process has opened (:func:`register_roots`, called by the catalog). A name 
 several folders resolves to the one folder that holds the file; if several do, it is an error
 (never a silent guess).
 """
+
 from __future__ import annotations
 
 import os
@@ -41,13 +42,19 @@ def resolve_asset(path: str) -> str:
     with _lock:
         folders = list(_roots.get(name, ()))
     if not folders:
-        raise AssetError(path, f"asset root '{name}' is not known in this process: read saved "
-                         "SceneSpecs with synth3d.read_scene(path) (it uses the dataset's "
-                         "asset_roots), or pass --asset-root")
+        raise AssetError(
+            path,
+            f"asset root '{name}' is not known in this process: read saved "
+            "SceneSpecs with synth3d.read_scene(path) (it uses the dataset's "
+            "asset_roots), or pass --asset-root",
+        )
     if len(folders) == 1:
         return os.path.join(folders[0], rel)
     have = [f for f in folders if os.path.exists(os.path.join(f, rel))]
     if len(have) > 1:
-        raise AssetError(path, f"asset root '{name}' is ambiguous in this process ({have[0]}, "
-                         f"{have[1]}): read the SceneSpec with synth3d.read_scene(path)")
+        raise AssetError(
+            path,
+            f"asset root '{name}' is ambiguous in this process ({have[0]}, "
+            f"{have[1]}): read the SceneSpec with synth3d.read_scene(path)",
+        )
     return os.path.join((have or folders)[0], rel)

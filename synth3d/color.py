@@ -1,4 +1,5 @@
 """Colour conversions shared by sampling and post passes (pure functions)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,11 +28,13 @@ def encode_srgb8(x: np.ndarray) -> np.ndarray:
     return _SRGB8_LUT[idx]
 
 
-_XYZ_TO_LINEAR_SRGB = np.array([
-    [3.2404542, -1.5371385, -0.4985314],
-    [-0.9692660, 1.8760108, 0.0415560],
-    [0.0556434, -0.2040259, 1.0572252],
-])
+_XYZ_TO_LINEAR_SRGB = np.array(
+    [
+        [3.2404542, -1.5371385, -0.4985314],
+        [-0.9692660, 1.8760108, 0.0415560],
+        [0.0556434, -0.2040259, 1.0572252],
+    ]
+)
 
 
 def temperature_to_linear_rgb(kelvin: float) -> list[float]:

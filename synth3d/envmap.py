@@ -12,6 +12,7 @@ Rotating the environment by α about z shows, in world direction d, what the fil
 
 All functions are pure and cache nothing but downsampled copies keyed by the caller.
 """
+
 from __future__ import annotations
 
 import math
@@ -49,8 +50,11 @@ def _load_hdri_cached(path: str) -> np.ndarray:
     finite = np.isfinite(img)
     if not finite.all():  # NaN would light and show nothing (black frames, exit 0): refuse
         bad = int((~finite).any(axis=2).sum())
-        raise AssetError(path, f"HDRI has {bad} pixel(s) that are not finite numbers (NaN or "
-                         "infinite); repair or re-export it")
+        raise AssetError(
+            path,
+            f"HDRI has {bad} pixel(s) that are not finite numbers (NaN or "
+            "infinite); repair or re-export it",
+        )
     return np.maximum(img, 0.0)
 
 
@@ -66,11 +70,17 @@ def pixel_directions(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """Unit directions (H, W, 3) of the pixel centres of a W×H map and their solid angles (H, W)."""
     u = (np.arange(width) + 0.5) / width
     t = (np.arange(height) + 0.5) / height
-    phi = (0.5 - u) * 2 * np.pi          # azimuth atan2(y, x)
-    elev = (0.5 - t) * np.pi             # elevation asin(z)
+    phi = (0.5 - u) * 2 * np.pi  # azimuth atan2(y, x)
+    elev = (0.5 - t) * np.pi  # elevation asin(z)
     ce = np.cos(elev)[:, None]
-    d = np.stack([ce * np.cos(phi)[None, :], ce * np.sin(phi)[None, :],
-                  np.broadcast_to(np.sin(elev)[:, None], (height, width))], axis=-1)
+    d = np.stack(
+        [
+            ce * np.cos(phi)[None, :],
+            ce * np.sin(phi)[None, :],
+            np.broadcast_to(np.sin(elev)[:, None], (height, width)),
+        ],
+        axis=-1,
+    )
     dw = (2 * np.pi / width) * (np.pi / height) * np.broadcast_to(ce, (height, width))
     return d, dw
 
@@ -83,12 +93,20 @@ def rot_z(deg: float) -> np.ndarray:
 def sh9_basis(d: np.ndarray) -> np.ndarray:
     """Real spherical harmonics up to l = 2 at unit directions (…, 3) → (…, 9)."""
     x, y, z = d[..., 0], d[..., 1], d[..., 2]
-    return np.stack([
-        0.282095 * np.ones_like(x),
-        0.488603 * y, 0.488603 * z, 0.488603 * x,
-        1.092548 * x * y, 1.092548 * y * z, 0.315392 * (3 * z * z - 1),
-        1.092548 * x * z, 0.546274 * (x * x - y * y),
-    ], axis=-1)
+    return np.stack(
+        [
+            0.282095 * np.ones_like(x),
+            0.488603 * y,
+            0.488603 * z,
+            0.488603 * x,
+            1.092548 * x * y,
+            1.092548 * y * z,
+            0.315392 * (3 * z * z - 1),
+            1.092548 * x * z,
+            0.546274 * (x * x - y * y),
+        ],
+        axis=-1,
+    )
 
 
 @dataclass(frozen=True)
@@ -152,9 +170,9 @@ def environment_lighting(path: str, rotation_deg: float, exposure_ev: float) -> 
     radius = sun_radius(path)
     R = rot_z(rotation_deg)
     d_rot = d @ R.T
-    basis = sh9_basis(d_rot)                                   # (h, w, 9)
-    coeffs = np.einsum("hwk,hwc,hw->kc", basis, rest, dw)      # radiance projected on SH
-    scale = 2.0 ** exposure_ev
+    basis = sh9_basis(d_rot)  # (h, w, 9)
+    coeffs = np.einsum("hwk,hwc,hw->kc", basis, rest, dw)  # radiance projected on SH
+    scale = 2.0**exposure_ev
     sh = (coeffs * (SH_BAND_FACTORS / math.pi)[:, None] * scale).astype(np.float32)
     if sun_dir is None:
         return EnvLighting(sh, None, np.zeros(3))
@@ -219,9 +237,16 @@ def _camera_rays(K: np.ndarray, width: int, idx: np.ndarray) -> np.ndarray:
     return (rays @ Kinv.T).astype(np.float32)
 
 
-def lookup_background(path: str, K: np.ndarray, T_world_cam: np.ndarray, width: int, height: int,
-                      rotation_deg: float, exposure_ev: float,
-                      where: np.ndarray | None = None) -> np.ndarray:
+def lookup_background(
+    path: str,
+    K: np.ndarray,
+    T_world_cam: np.ndarray,
+    width: int,
+    height: int,
+    rotation_deg: float,
+    exposure_ev: float,
+    where: np.ndarray | None = None,
+) -> np.ndarray:
     """Radiance (H, W, 3) float32 seen through every pixel centre of a camera.
 
     The map is box-filtered to the level whose texels match the pixels' angular size, then sampled
@@ -248,10 +273,14 @@ def lookup_background(path: str, K: np.ndarray, T_world_cam: np.ndarray, width: 
     mapy = np.zeros(rows * cols, np.float32)
     mapx[:n] = u * w_e + 0.5  # +1 for the wrap column, −0.5 for texel centres
     mapy[:n] = t * h_e - 0.5
-    vals = cv2.remap(env, mapx.reshape(rows, cols), mapy.reshape(rows, cols),
-                     interpolation=cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE).reshape(-1, 3)[:n]
-    vals *= np.float32(2.0 ** exposure_ev)
+    vals = cv2.remap(
+        env,
+        mapx.reshape(rows, cols),
+        mapy.reshape(rows, cols),
+        interpolation=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    ).reshape(-1, 3)[:n]
+    vals *= np.float32(2.0**exposure_ev)
     if idx is None:
         return vals.reshape(height, width, 3)
     out = np.zeros((height * width, 3), np.float32)
@@ -278,17 +307,29 @@ def equirect_to_cube(env: np.ndarray, size: int) -> list[np.ndarray]:
     h, w = env.shape[:2]
     padded = np.ascontiguousarray(np.concatenate([env[:, -1:], env, env[:, :1]], axis=1))
     c = (np.arange(size) + 0.5) / size * 2 - 1
-    sc, tc = np.meshgrid(c, c)          # sc along a row, tc down the rows
+    sc, tc = np.meshgrid(c, c)  # sc along a row, tc down the rows
     one = np.ones_like(sc)
     faces = []
-    for d in ((one, -tc, -sc), (-one, -tc, sc), (sc, one, tc), (sc, -one, -tc),
-              (sc, -tc, one), (-sc, -tc, -one)):
+    for d in (
+        (one, -tc, -sc),
+        (-one, -tc, sc),
+        (sc, one, tc),
+        (sc, -one, -tc),
+        (sc, -tc, one),
+        (-sc, -tc, -one),
+    ):
         v = np.stack(d, axis=-1)
         v /= np.linalg.norm(v, axis=-1, keepdims=True)
         u, t = directions_to_uv(v)
-        faces.append(cv2.remap(padded, (u * w + 0.5).astype(np.float32),
-                               (t * h - 0.5).astype(np.float32), cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE))
+        faces.append(
+            cv2.remap(
+                padded,
+                (u * w + 0.5).astype(np.float32),
+                (t * h - 0.5).astype(np.float32),
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+        )
     return faces
 
 
@@ -316,11 +357,12 @@ def _blur_equirect(img: np.ndarray, sigma_rad: float) -> np.ndarray:
     band = np.round(np.log2(np.maximum(sh, 0.25)) * 4) / 4
     for b in np.unique(band):
         rows = np.nonzero(band == b)[0]
-        s = float(2 ** b)
+        s = float(2**b)
         k = int(min(2 * math.ceil(3 * s) + 1, 2 * pad - 1)) | 1
-        blurred = cv2.GaussianBlur(wrapped[rows], (k, 1), sigmaX=s, sigmaY=1e-6,
-                                   borderType=cv2.BORDER_REPLICATE)
-        res[rows] = blurred[:, pad:pad + w]
+        blurred = cv2.GaussianBlur(
+            wrapped[rows], (k, 1), sigmaX=s, sigmaY=1e-6, borderType=cv2.BORDER_REPLICATE
+        )
+        res[rows] = blurred[:, pad : pad + w]
     return res
 
 
@@ -332,8 +374,11 @@ def prefiltered_environment(path: str, width: int = 512) -> tuple[np.ndarray, ..
     import cv2
 
     env = load_hdri(path)
-    base = cv2.resize(env, (width, width // 2), interpolation=cv2.INTER_AREA) if \
-        env.shape[1] > width else env.astype(np.float32)
+    base = (
+        cv2.resize(env, (width, width // 2), interpolation=cv2.INTER_AREA)
+        if env.shape[1] > width
+        else env.astype(np.float32)
+    )
     base = base.astype(np.float32)
     _, _, _, sun_dir, sun_E = _analysis(path)
     if sun_dir is not None:
@@ -351,6 +396,7 @@ def prefiltered_environment(path: str, width: int = 512) -> tuple[np.ndarray, ..
         # GGX lobe width grows with roughness²; 0.85·r² radians matches its half-power angle
         # to within a few degrees over 0.2 ≤ r ≤ 1.
         blurred = _blur_equirect(base, 0.85 * r * r)
-        levels.append(cv2.resize(blurred, (w, w // 2), interpolation=cv2.INTER_AREA)
-                      .astype(np.float32))
+        levels.append(
+            cv2.resize(blurred, (w, w // 2), interpolation=cv2.INTER_AREA).astype(np.float32)
+        )
     return tuple(levels)

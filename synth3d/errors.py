@@ -4,6 +4,7 @@ Every mistake a user can make (a template field, a missing asset, an impossible 
 :class:`Synth3dError` whose message names the place: a YAML path such as ``objects[2].scale.max`` or a
 file. The CLI prints ``str(err)`` on one line and exits non-zero.
 """
+
 from __future__ import annotations
 
 

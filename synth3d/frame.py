@@ -1,4 +1,5 @@
 """The renderer's output: G-buffers of one frame."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

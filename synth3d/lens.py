@@ -14,6 +14,7 @@ point labels go through :func:`project`, so labels stay those of the distorted p
 Output pixels whose undistorted ray falls outside the rendered pinhole image have no source:
 they are black, depth 0 and id 0 (strong barrel distortion darkens the corners).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -93,8 +94,12 @@ def _source_map(K: tuple, dist: tuple, width: int, height: int):
 def source_map(K: np.ndarray, dist, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """For every pixel of the distorted image, where it comes from in the pinhole render:
     ``(map_x, map_y)`` (H, W) float32 pixel coordinates for ``cv2.remap`` (read-only, cached)."""
-    return _source_map(tuple(np.asarray(K, np.float64).ravel().tolist()),
-                       tuple(float(v) for v in dist), int(width), int(height))
+    return _source_map(
+        tuple(np.asarray(K, np.float64).ravel().tolist()),
+        tuple(float(v) for v in dist),
+        int(width),
+        int(height),
+    )
 
 
 def remap(img: np.ndarray, K: np.ndarray, dist, nearest: bool = False) -> np.ndarray:
@@ -111,9 +116,14 @@ def remap(img: np.ndarray, K: np.ndarray, dist, nearest: bool = False) -> np.nda
         src = img.astype(np.float32)
     if src.ndim == 3 and src.shape[2] > 4:
         return np.dstack([remap(src[..., c], K, dist, nearest) for c in range(src.shape[2])])
-    out = cv2.remap(np.ascontiguousarray(src), mx, my,
-                    cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    out = cv2.remap(
+        np.ascontiguousarray(src),
+        mx,
+        my,
+        cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
     if out.ndim == 2 and img.ndim == 3:
         out = out[..., None]
     if img.dtype == bool:

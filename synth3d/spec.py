@@ -6,6 +6,7 @@ as ``scene/NNNNNN.json``; ``synth3d rerender`` reproduces the frame's files from
 Conventions: metres, world z up; the camera follows OpenCV (x right, y down, z forward) with
 intrinsics ``K`` in pixels (pixel centres at integer coordinates); colours are *linear* RGB.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Shared fixtures: small datasets rendered once per session, paths to the shared real assets."""
+
 from __future__ import annotations
 
 import os
@@ -23,10 +24,17 @@ def shared(*parts: str) -> Path:
     return p
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run the real ``synth3d`` command (as ``python -m synth3d``)."""
-    return subprocess.run([sys.executable, "-m", "synth3d", *map(str, args)], cwd=cwd or REPO,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "synth3d", *map(str, args)],
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """Independent geometry for tests: a trimesh ray cast of a SceneSpec through pixel centres."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,11 @@ from synth3d.spec import SceneSpec
 
 
 def _quad(w: float, h: float) -> trimesh.Trimesh:
-    return trimesh.Trimesh([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0],
-                            [-w / 2, h / 2, 0]], [[0, 1, 2], [0, 2, 3]], process=False)
+    return trimesh.Trimesh(
+        [[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]],
+        [[0, 1, 2], [0, 2, 3]],
+        process=False,
+    )
 
 
 def raycast(spec: SceneSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -54,7 +58,11 @@ def raycast(spec: SceneSpec) -> tuple[np.ndarray, np.ndarray]:
         if filled[r]:
             continue
         k = owner[tri[j]]
-        if k >= 0 and spec.objects[k].kind == "card" and not _card_alpha_ok(spec.objects[k], loc[j]):
+        if (
+            k >= 0
+            and spec.objects[k].kind == "card"
+            and not _card_alpha_ok(spec.objects[k], loc[j])
+        ):
             continue
         filled[r] = True
         ids[r] = spec.objects[k].id if k >= 0 else 0
@@ -82,7 +90,10 @@ def boundary(a: np.ndarray, radius: int = 1) -> np.ndarray:
     p = np.pad(a, radius, mode="edge")
     for dy in range(-radius, radius + 1):
         for dx in range(-radius, radius + 1):
-            b |= p[radius + dy:radius + dy + a.shape[0], radius + dx:radius + dx + a.shape[1]] != a
+            b |= (
+                p[radius + dy : radius + dy + a.shape[0], radius + dx : radius + dx + a.shape[1]]
+                != a
+            )
     b[:radius] = b[-radius:] = True
     b[:, :radius] = b[:, -radius:] = True
     return b

@@ -1,5 +1,6 @@
 """Keyed card cut-outs without halos: soft, unmixed edges, premultiplied filtering, erosion,
 feathering; the edge profile on black and on white backgrounds."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,11 +30,20 @@ def _render(tmp_path, card, background: str, matte=None, name="o"):
     asset = {"path": str(card), "alpha": "key", "key_threshold": 0.06}
     if matte is not None:
         asset["matte"] = matte
-    tpl = {"size": [128, 128], "assets": {"c": asset},
-           "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
-           "environment": {"color": background},
-           "objects": [{"name": "c", "assets": "c", "screen_height": 0.5,
-                        "placement": {"mode": "screen", "point": [0.5, 0.5], "distance": 2}}]}
+    tpl = {
+        "size": [128, 128],
+        "assets": {"c": asset},
+        "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
+        "environment": {"color": background},
+        "objects": [
+            {
+                "name": "c",
+                "assets": "c",
+                "screen_height": 0.5,
+                "placement": {"mode": "screen", "point": [0.5, 0.5], "distance": 2},
+            }
+        ],
+    }
     out = tmp_path / name
     render_dataset(tpl, out, n=1)
     return cv2.cvtColor(cv2.imread(str(out / "rgb/000000.png")), cv2.COLOR_BGR2RGB).astype(int)
@@ -45,7 +55,7 @@ def _ring(rgb: np.ndarray, bg: np.ndarray) -> float:
     background: > 0 means a ring lighter or darker than both."""
     H, W = rgb.shape[:2]
     c = H // 2
-    profiles = [rgb[c, :c + 1], rgb[c, c:][::-1], rgb[:c + 1, c], rgb[c:, c][::-1]]
+    profiles = [rgb[c, : c + 1], rgb[c, c:][::-1], rgb[: c + 1, c], rgb[c:, c][::-1]]
     worst = 0.0
     for prof in profiles:  # from the image border (background) to the disc's centre
         inside = prof[-1]
@@ -57,7 +67,7 @@ def _ring(rgb: np.ndarray, bg: np.ndarray) -> float:
 @pytest.mark.parametrize("background", ["#000000", "#ffffff"])
 def test_keyed_card_has_no_halo_on_black_or_white(tmp_path, background):
     card = _disc_on_white(tmp_path)
-    bg = np.array([int(background[i:i + 2], 16) for i in (1, 3, 5)])
+    bg = np.array([int(background[i : i + 2], 16) for i in (1, 3, 5)])
     rgb = _render(tmp_path, card, background)
     assert np.abs(rgb[64, 64] - OBJECT).max() <= 2  # the disc's colour, exact inside
     assert np.all(rgb[2, 2] == bg)
@@ -73,13 +83,21 @@ def test_matte_erosion_and_feathering_in_pixels(tmp_path):
 
     card = str(_disc_on_white(tmp_path))
     base = load_card_rgba(card, "key", (1.0, 1.0, 1.0), 0.06)[..., 3].astype(float) / 255
-    er = load_card_rgba(card, "key", (1.0, 1.0, 1.0), 0.06,
-                        (0.15, 2, True, 3.0, 0.0))[..., 3].astype(float) / 255
+    er = (
+        load_card_rgba(card, "key", (1.0, 1.0, 1.0), 0.06, (0.15, 2, True, 3.0, 0.0))[
+            ..., 3
+        ].astype(float)
+        / 255
+    )
     # the disc's radius is 24 px: its area shrinks to about (24-3)² π
-    assert base.sum() == pytest.approx(np.pi * 24 ** 2, rel=0.03)
-    assert er.sum() == pytest.approx(np.pi * 21 ** 2, rel=0.04)
-    fe = load_card_rgba(card, "key", (1.0, 1.0, 1.0), 0.06,
-                        (0.15, 2, True, 0.0, 4.0))[..., 3].astype(float) / 255
+    assert base.sum() == pytest.approx(np.pi * 24**2, rel=0.03)
+    assert er.sum() == pytest.approx(np.pi * 21**2, rel=0.04)
+    fe = (
+        load_card_rgba(card, "key", (1.0, 1.0, 1.0), 0.06, (0.15, 2, True, 0.0, 4.0))[
+            ..., 3
+        ].astype(float)
+        / 255
+    )
     row = fe[32]
     ramp = np.flatnonzero((row > 0.05) & (row < 0.95))
     assert 5 <= ramp.size // 2 <= 10  # each side's 5–95 % ramp is ~3.3σ = 6.6 px wide
@@ -111,8 +129,14 @@ def test_card_size_per_asset_from_pixel_size_on_the_article_sprites(tmp_path):
 
     root = shared("sprites")
     out = tmp_path / "art"
-    render_dataset(SCENES / "sprites-article.yaml", out, n=6, seed=1, size=(320, 180),
-                   overrides=[f"asset_root={root}"])
+    render_dataset(
+        SCENES / "sprites-article.yaml",
+        out,
+        n=6,
+        seed=1,
+        size=(320, 180),
+        overrides=[f"asset_root={root}"],
+    )
     seen = set()
     for i in range(6):
         inst = cv2.imread(str(out / "instance" / f"{i:06d}.png"), cv2.IMREAD_UNCHANGED)
@@ -146,18 +170,30 @@ def test_card_sizes_table_and_errors(tmp_path):
 
     card = _disc_on_white(tmp_path)
     (tmp_path / "sizes.csv").write_text("stem,height\ndisc_on_white,0.25\n")
-    tpl = {"size": [64, 64], "asset_root": str(tmp_path),
-           "assets": {"c": {"path": str(card), "sizes": "sizes.csv"}},
-           "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
-           "objects": [{"name": "c", "assets": "c", "scale": 2.0,
-                        "placement": {"mode": "screen", "point": [0.5, 0.5], "distance": 2}}]}
+    tpl = {
+        "size": [64, 64],
+        "asset_root": str(tmp_path),
+        "assets": {"c": {"path": str(card), "sizes": "sizes.csv"}},
+        "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
+        "objects": [
+            {
+                "name": "c",
+                "assets": "c",
+                "scale": 2.0,
+                "placement": {"mode": "screen", "point": [0.5, 0.5], "distance": 2},
+            }
+        ],
+    }
     spec = Scenes(tpl).sample(0, 0)
     K = np.array(spec.camera.K)
     h = spec.objects[0].card_size[1]
     assert h * K[1, 1] / 2.0 == pytest.approx(0.25 * 2.0 * 64, rel=1e-6)  # 2 × a quarter frame
     (tmp_path / "sizes.csv").write_text("stem,height\nother,0.25\n")
-    with pytest.raises(Synth3dError, match=r"^assets.c.sizes: 'sizes.csv' has no height for "
-                                           r"'disc_on_white'$"):
+    with pytest.raises(
+        Synth3dError,
+        match=r"^assets.c.sizes: 'sizes.csv' has no height for "
+        r"'disc_on_white'$",
+    ):
         Scenes(tpl)
     tpl["objects"][0]["screen_height"] = 0.3
     with pytest.raises(Synth3dError, match=r"^objects\[0\].screen_height: asset set 'c' sizes"):

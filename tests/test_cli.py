@@ -1,4 +1,5 @@
 """The real command line: outputs, determinism, rerender, resume, and one-line errors."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,19 @@ def _files(out: Path) -> dict[str, bytes]:
 
 def test_render_writes_the_dataset_contract(tmp_path):
     out = tmp_path / "out"
-    r = run_cli("render", SCENES / "tabletop.yaml", "-n", "3", "-o", out, "--seed", "5",
-                "--size", "96x72", "--no-progress")
+    r = run_cli(
+        "render",
+        SCENES / "tabletop.yaml",
+        "-n",
+        "3",
+        "-o",
+        out,
+        "--seed",
+        "5",
+        "--size",
+        "96x72",
+        "--no-progress",
+    )
     assert r.returncode == 0, r.stderr
     assert "wrote 3 frame(s)" in r.stdout
     for i in range(3):
@@ -47,10 +59,28 @@ def test_render_writes_the_dataset_contract(tmp_path):
 
 def test_frames_do_not_depend_on_count_or_start(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    assert run_cli("render", SCENES / "cards.yaml", "-n", "4", "-o", a, "--size", "80x60",
-                   "--no-progress").returncode == 0
-    assert run_cli("render", SCENES / "cards.yaml", "--start", "2", "-n", "2", "-o", b,
-                   "--size", "80x60", "--no-progress").returncode == 0
+    assert (
+        run_cli(
+            "render", SCENES / "cards.yaml", "-n", "4", "-o", a, "--size", "80x60", "--no-progress"
+        ).returncode
+        == 0
+    )
+    assert (
+        run_cli(
+            "render",
+            SCENES / "cards.yaml",
+            "--start",
+            "2",
+            "-n",
+            "2",
+            "-o",
+            b,
+            "--size",
+            "80x60",
+            "--no-progress",
+        ).returncode
+        == 0
+    )
     for i in (2, 3):
         for sub, ext in (("rgb", "png"), ("depth", "png"), ("instance", "png"), ("scene", "json")):
             f = f"{sub}/{i:06d}.{ext}"
@@ -74,21 +104,42 @@ def test_frames_do_not_depend_on_what_the_process_drew_before(tmp_path):
 
     render_dataset(SCENES / "tabletop.yaml", tmp_path / "all", n=12, seed=6, size=(96, 72))
     for start in (4, 9):
-        render_dataset(SCENES / "tabletop.yaml", tmp_path / f"s{start}", n=3, seed=6,
-                       size=(96, 72), start=start)
+        render_dataset(
+            SCENES / "tabletop.yaml",
+            tmp_path / f"s{start}",
+            n=3,
+            seed=6,
+            size=(96, 72),
+            start=start,
+        )
         for i in range(start, start + 3):
             f = f"rgb/{i:06d}.png"
-            assert (tmp_path / "all" / f).read_bytes() == (tmp_path / f"s{start}" / f).read_bytes(), f
+            assert (tmp_path / "all" / f).read_bytes() == (
+                tmp_path / f"s{start}" / f
+            ).read_bytes(), f
 
 
 def test_killed_run_resumes_to_identical_dataset(tmp_path):
-    args = ["render", SCENES / "tabletop.yaml", "-n", "12", "--size", "96x72", "--seed", "2",
-            "--no-progress"]
+    args = [
+        "render",
+        SCENES / "tabletop.yaml",
+        "-n",
+        "12",
+        "--size",
+        "96x72",
+        "--seed",
+        "2",
+        "--no-progress",
+    ]
     clean = tmp_path / "clean"
     assert run_cli(*args, "-o", clean).returncode == 0
     killed = tmp_path / "killed"
-    p = subprocess.Popen([sys.executable, "-m", "synth3d", *map(str, args), "-o", str(killed)],
-                         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "synth3d", *map(str, args), "-o", str(killed)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     manifest = killed / "manifest.jsonl"
     while time.time() < deadline:
@@ -108,28 +159,51 @@ def test_killed_run_resumes_to_identical_dataset(tmp_path):
         assert a[k] == b[k], k
 
 
-@pytest.mark.parametrize("yaml_text,expected", [
-    ("name: [unclosed\n", "invalid YAML: line"),
-    ("objects:\n  - {name: a, assets: m, scale: {dist: uniform, min: 2, max: 1}}\n"
-     "assets: {m: {path: meshes/mug.glb}}\nasset_root: REPO\n", "objects[0].scale.max: must be ≥ min"),
-    ("assets: {m: {path: meshes/nothere.glb}}\nasset_root: REPO\nobjects: [{name: a, assets: m}]\n",
-     "assets.m.path: '"),
-    ("assets: {m: {path: CORRUPT}}\nobjects: [{name: a, assets: m}]\n", "cannot read mesh"),
-    ("assets: {m: {path: meshes/mug.glb}}\nasset_root: REPO\n"
-     "objects: [{name: a, assets: m, count: 30, placement: {region: {x: [0, 0.01], y: [0, 0.01]},"
-     " non_overlap: true, max_attempts: 5}}]\n", "objects[0].placement: could not place 'a'"),
-    ("assets: {h: {path: BADHDR}}\nenvironment: {hdri: h}\n", "cannot read HDRI"),
-    ("assets: {c: {path: BADPNG}}\nobjects: [{name: c, assets: c}]\n", "cannot read image"),
-    ("assets: {m: {path: meshes/mug.glb}}\nasset_root: REPO\nobjects: [{name: a, assets: m, "
-     "scale: 0}]\n", "objects[0].scale: value must be > 0, got 0"),
-    ("camera: {fov_y_deg: {dist: uniform, min: 30, max: 190}}\n", "camera.fov_y_deg: values must be < 180"),
-    ("assets: {m: {path: meshes/mug.glb}}\nasset_root: REPO\nobjects: [{name: a, assets: m, "
-     "screen_height: 0.3}]\n", "objects[0].screen_height: only cards have this size"),
-    ("", "the template is empty"),
-    ("mode: exhaustive\n", "mode: 'exhaustive' enumerates attributes, and none are defined"),
-    ("assets: {c: {path: REPO/sprites/objects}}\nobjects: [{name: c, assets: c, placement: "
-     "{mode: relative}}]\n", "objects[0].placement: mode 'relative' needs `to:"),
-])
+@pytest.mark.parametrize(
+    "yaml_text,expected",
+    [
+        ("name: [unclosed\n", "invalid YAML: line"),
+        (
+            "objects:\n  - {name: a, assets: m, scale: {dist: uniform, min: 2, max: 1}}\n"
+            "assets: {m: {path: meshes/mug.glb}}\nasset_root: REPO\n",
+            "objects[0].scale.max: must be ≥ min",
+        ),
+        (
+            "assets: {m: {path: meshes/nothere.glb}}\nasset_root: REPO\nobjects: [{name: a, assets: m}]\n",
+            "assets.m.path: '",
+        ),
+        ("assets: {m: {path: CORRUPT}}\nobjects: [{name: a, assets: m}]\n", "cannot read mesh"),
+        (
+            "assets: {m: {path: meshes/mug.glb}}\nasset_root: REPO\n"
+            "objects: [{name: a, assets: m, count: 30, placement: {region: {x: [0, 0.01], y: [0, 0.01]},"
+            " non_overlap: true, max_attempts: 5}}]\n",
+            "objects[0].placement: could not place 'a'",
+        ),
+        ("assets: {h: {path: BADHDR}}\nenvironment: {hdri: h}\n", "cannot read HDRI"),
+        ("assets: {c: {path: BADPNG}}\nobjects: [{name: c, assets: c}]\n", "cannot read image"),
+        (
+            "assets: {m: {path: meshes/mug.glb}}\nasset_root: REPO\nobjects: [{name: a, assets: m, "
+            "scale: 0}]\n",
+            "objects[0].scale: value must be > 0, got 0",
+        ),
+        (
+            "camera: {fov_y_deg: {dist: uniform, min: 30, max: 190}}\n",
+            "camera.fov_y_deg: values must be < 180",
+        ),
+        (
+            "assets: {m: {path: meshes/mug.glb}}\nasset_root: REPO\nobjects: [{name: a, assets: m, "
+            "screen_height: 0.3}]\n",
+            "objects[0].screen_height: only cards have this size",
+        ),
+        ("", "the template is empty"),
+        ("mode: exhaustive\n", "mode: 'exhaustive' enumerates attributes, and none are defined"),
+        (
+            "assets: {c: {path: REPO/sprites/objects}}\nobjects: [{name: c, assets: c, placement: "
+            "{mode: relative}}]\n",
+            "objects[0].placement: mode 'relative' needs `to:",
+        ),
+    ],
+)
 def test_bad_input_one_line_error_nothing_written(tmp_path, yaml_text, expected):
     corrupt = tmp_path / "broken.glb"
     corrupt.write_bytes(b"glTF\x02\x00\x00\x00garbage" * 3)
@@ -138,8 +212,12 @@ def test_bad_input_one_line_error_nothing_written(tmp_path, yaml_text, expected)
     bad_png = tmp_path / "bad.png"
     bad_png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
     tpl = tmp_path / "t.yaml"
-    tpl.write_text(yaml_text.replace("REPO", str(REPO)).replace("CORRUPT", str(corrupt))
-                   .replace("BADHDR", str(bad_hdr)).replace("BADPNG", str(bad_png)))
+    tpl.write_text(
+        yaml_text.replace("REPO", str(REPO))
+        .replace("CORRUPT", str(corrupt))
+        .replace("BADHDR", str(bad_hdr))
+        .replace("BADPNG", str(bad_png))
+    )
     out = tmp_path / "out"
     r = run_cli("render", tpl, "-n", "2", "-o", out, "--no-progress")
     assert r.returncode != 0
@@ -152,8 +230,19 @@ def test_bad_input_one_line_error_nothing_written(tmp_path, yaml_text, expected)
 
 
 def test_bop_without_amodal_masks_is_refused_before_rendering(tmp_path):
-    r = run_cli("render", SCENES / "cards.yaml", "-n", "2", "-o", tmp_path / "o", "--format", "bop",
-                "--set", "labels.amodal=false", "--no-progress")
+    r = run_cli(
+        "render",
+        SCENES / "cards.yaml",
+        "-n",
+        "2",
+        "-o",
+        tmp_path / "o",
+        "--format",
+        "bop",
+        "--set",
+        "labels.amodal=false",
+        "--no-progress",
+    )
     assert r.returncode == 2 and "labels.amodal: the bop format needs amodal masks" in r.stderr
     assert not (tmp_path / "o").exists()
 
@@ -202,8 +291,20 @@ def test_validate_schema_doctor_help():
 def test_exhaustive_sprites_on_shared_set_gives_220_distinct_rows(tmp_path):
     root = shared("sprites")
     out = tmp_path / "sprites"
-    r = run_cli("render", SCENES / "sprites.yaml", "-o", out, "--set", "mode=exhaustive",
-                "--set", f"asset_root={root}", "--size", "64x36", "--no-progress", timeout=600)
+    r = run_cli(
+        "render",
+        SCENES / "sprites.yaml",
+        "-o",
+        out,
+        "--set",
+        "mode=exhaustive",
+        "--set",
+        f"asset_root={root}",
+        "--size",
+        "64x36",
+        "--no-progress",
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr
     rows = (out / "manifest.csv").read_text().splitlines()
     header, body = rows[0].split(","), [r.split(",") for r in rows[1:]]
@@ -230,8 +331,19 @@ def test_osmesa_backend_renders_the_same_frames(tmp_path):
         pytest.skip("libOSMesa not installed (apt-get install libosmesa6)")
     a, b = tmp_path / "egl", tmp_path / "osmesa"
     for out, gl in ((a, "egl"), (b, "osmesa")):
-        r = run_cli("render", SCENES / "cards.yaml", "-n", "2", "-o", out, "--size", "80x60",
-                    "--gl", gl, "--no-progress")
+        r = run_cli(
+            "render",
+            SCENES / "cards.yaml",
+            "-n",
+            "2",
+            "-o",
+            out,
+            "--size",
+            "80x60",
+            "--gl",
+            gl,
+            "--no-progress",
+        )
         assert r.returncode == 0, r.stderr
     assert json.loads((b / "dataset.json").read_text())["gl_renderer"]
     for f in ("instance/000001.png", "depth/000001.png"):

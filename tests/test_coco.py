@@ -1,4 +1,5 @@
 """COCO labels: loadable by pycocotools and exactly equal to the instance masks."""
+
 from __future__ import annotations
 
 import contextlib
@@ -18,8 +19,9 @@ def _check(out):
     with contextlib.redirect_stdout(io.StringIO()):
         coco = COCO(str(out / "annotations" / "coco.json"))
     info = json.loads((out / "dataset.json").read_text())
-    assert {c["id"]: c["name"] for c in coco.loadCats(coco.getCatIds())} == \
-        {int(k): v for k, v in info["categories"].items()}
+    assert {c["id"]: c["name"] for c in coco.loadCats(coco.getCatIds())} == {
+        int(k): v for k, v in info["categories"].items()
+    }
     n_checked = 0
     for img in coco.loadImgs(coco.getImgIds()):
         inst = cv2.imread(str(out / "instance" / f"{img['id']:06d}.png"), cv2.IMREAD_UNCHANGED)
@@ -33,7 +35,12 @@ def _check(out):
             truth = inst == a["instance_id"]
             assert np.array_equal(m.astype(bool), truth)
             ys, xs = np.nonzero(truth)
-            assert a["bbox"] == [xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1]
+            assert a["bbox"] == [
+                xs.min(),
+                ys.min(),
+                xs.max() - xs.min() + 1,
+                ys.max() - ys.min() + 1,
+            ]
             assert a["area"] == truth.sum() and a["iscrowd"] == 0
             obj = next(o for o in spec.objects if o.id == a["instance_id"])
             assert a["category_id"] == obj.category_id

@@ -1,4 +1,5 @@
 """Docs stay true: the generated template reference, the README's template and API examples."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,11 @@ from conftest import REPO
 
 
 def test_template_reference_is_current():
-    r = subprocess.run([sys.executable, str(REPO / "scripts" / "gen_reference.py"), "--check"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "gen_reference.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -82,5 +86,6 @@ def test_python_api_examples_run(tmp_path, monkeypatch):
         code = code.replace('"out/', f'"{tmp_path}/')
         exec(compile(code, "docs/python-api.md", "exec"), {})
     assert (tmp_path / "api-cards" / "bop" / "models" / "models_info.json").exists()
-    assert (tmp_path / "api-rerendered" / "rgb" / "000002.png").read_bytes() == \
-        (tmp_path / "api-cards" / "rgb" / "000002.png").read_bytes()
+    assert (tmp_path / "api-rerendered" / "rgb" / "000002.png").read_bytes() == (
+        tmp_path / "api-cards" / "rgb" / "000002.png"
+    ).read_bytes()

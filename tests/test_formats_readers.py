@@ -1,6 +1,7 @@
 """Every output format loaded by its own ecosystem's reader (pycocotools, an Ultralytics-style
 dataset check, webdataset with the documented decode), splits that do not depend on the process
 layout, and polygon outlines measured against the masks."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,12 @@ import yaml
 from conftest import REPO, SCENES, run_cli
 
 SPLIT = "output.split={train: 0.5, val: 0.5}"
-SETS = [SPLIT, "labels.polygons=true", "output.formats=[coco, bop, yolo, webdataset]",
-        "output.webdataset_samples=3"]
+SETS = [
+    SPLIT,
+    "labels.polygons=true",
+    "output.formats=[coco, bop, yolo, webdataset]",
+    "output.webdataset_samples=3",
+]
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +37,10 @@ def split_set(tmp_path_factory) -> Path:
 
 
 def _splits(out: Path) -> dict[int, str]:
-    return {int(p.stem): json.loads(p.read_text())["output"]["split"]
-            for p in sorted((out / "scene").glob("*.json"))}
+    return {
+        int(p.stem): json.loads(p.read_text())["output"]["split"]
+        for p in sorted((out / "scene").glob("*.json"))
+    }
 
 
 def _instance(out: Path, index: int) -> np.ndarray:
@@ -46,6 +53,7 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # -- COCO ----------------------------------------------------------------------------------------
+
 
 def test_coco_loads_in_pycocotools_masks_exact_or_close(split_set):
     from pycocotools.coco import COCO
@@ -89,6 +97,7 @@ def test_coco_has_one_file_per_split(split_set):
 
 # -- YOLO ----------------------------------------------------------------------------------------
 
+
 def _yolo_check(root: Path, seg: bool) -> dict[str, list[Path]]:
     """The checks Ultralytics' check_det_dataset / verify_image_label make, written out: the
     yaml's split lists resolve next to it, each listed image exists and decodes, its label file
@@ -124,7 +133,8 @@ def test_yolo_dataset_passes_the_dataset_checks_with_a_real_split(split_set):
         lists = _yolo_check(root, seg)
         for key in ("train", "val"):
             assert sorted(int(p.stem) for p in lists[key]) == sorted(
-                i for i, s in splits.items() if s == key)
+                i for i, s in splits.items() if s == key
+            )
         assert not set(lists["train"]) & set(lists["val"])
 
 
@@ -142,12 +152,16 @@ def test_yolo_seg_polygons_keep_holes_and_parts(split_set):
     from synth3d.annotate.labels import mask_polygons
     from synth3d.annotate.polygons import mask_topology, polygon_mask
 
-    rows = [json.loads(x) for x in
-            (split_set / "annotations" / "instances.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(x)
+        for x in (split_set / "annotations" / "instances.jsonl").read_text().splitlines()
+    ]
     ious, old_ious, fill_ious, complex_ = [], [], [], 0
     for r in rows:
         W, H = r["width"], r["height"]
-        lines = (split_set / "yolo-seg" / "labels" / f"{r['index']:06d}.txt").read_text().splitlines()
+        lines = (
+            (split_set / "yolo-seg" / "labels" / f"{r['index']:06d}.txt").read_text().splitlines()
+        )
         assert len(lines) == len(r["annotations"])
         inst = _instance(split_set, r["index"])
         for a, line in zip(r["annotations"], lines):
@@ -155,18 +169,26 @@ def test_yolo_seg_polygons_keep_holes_and_parts(split_set):
             assert int(v[0]) == a["category_id"] - 1
             poly = (np.array(v[1:], float).reshape(-1, 2) * [W, H]).ravel()
             truth = inst == a["id"]
-            assert np.array_equal(truth, mask_util.decode(
-                {"size": a["segmentation"]["size"],
-                 "counts": a["segmentation"]["counts"].encode()}).astype(bool))
+            assert np.array_equal(
+                truth,
+                mask_util.decode(
+                    {
+                        "size": a["segmentation"]["size"],
+                        "counts": a["segmentation"]["counts"].encode(),
+                    }
+                ).astype(bool),
+            )
             ious.append(_iou(polygon_mask(poly, H, W), truth))
             fill_ious.append(_iou(polygon_mask(poly, H, W, "fillpoly"), truth))
             old_ious.append(_iou(polygon_mask(mask_polygons(truth)[0], H, W), truth))
             complex_ += mask_topology(truth) != (1, 0)
     ious, old_ious, fill_ious = map(np.array, (ious, old_ious, fill_ious))
-    print(f"YOLO-seg IoU vs mask over {len(ious)} objects ({complex_} with holes/parts): "
-          f"bridged min {ious.min():.3f} mean {ious.mean():.3f} (cv2.fillPoly min "
-          f"{fill_ious.min():.3f}); largest outline only min {old_ious.min():.3f} mean "
-          f"{old_ious.mean():.3f}")
+    print(
+        f"YOLO-seg IoU vs mask over {len(ious)} objects ({complex_} with holes/parts): "
+        f"bridged min {ious.min():.3f} mean {ious.mean():.3f} (cv2.fillPoly min "
+        f"{fill_ious.min():.3f}); largest outline only min {old_ious.min():.3f} mean "
+        f"{old_ious.mean():.3f}"
+    )
     assert complex_ >= 1
     assert ious.min() > 0.9 and ious.mean() > 0.96
     assert fill_ious.min() > 0.85
@@ -192,6 +214,7 @@ def test_bridged_polygon_is_exact_on_holes_and_parts():
 
 # -- BOP -----------------------------------------------------------------------------------------
 
+
 def test_bop_splits_and_relative_model_sources(split_set):
     splits = _splits(split_set)
     bop = split_set / "bop"
@@ -209,6 +232,7 @@ def test_bop_splits_and_relative_model_sources(split_set):
 
 
 # -- webdataset ----------------------------------------------------------------------------------
+
 
 def test_webdataset_decode_keeps_16_bit_values(split_set):
     import webdataset as wds
@@ -236,6 +260,7 @@ def test_webdataset_decode_keeps_16_bit_values(split_set):
 
 # -- identical bytes for any process layout -------------------------------------------------------
 
+
 def test_split_files_are_the_same_bytes_for_shards_and_merge(split_set, tmp_path):
     from synth3d.run.pipeline import render_dataset
     from synth3d.run.shards import merge
@@ -243,29 +268,49 @@ def test_split_files_are_the_same_bytes_for_shards_and_merge(split_set, tmp_path
     parts = []
     for k in range(2):
         p = tmp_path / f"part{k}"
-        render_dataset(SCENES / "tabletop.yaml", p, n=6, seed=5, size=(160, 120), overrides=SETS,
-                       shard=(k, 2), shard_layout="interleaved")
+        render_dataset(
+            SCENES / "tabletop.yaml",
+            p,
+            n=6,
+            seed=5,
+            size=(160, 120),
+            overrides=SETS,
+            shard=(k, 2),
+            shard_layout="interleaved",
+        )
         parts.append(p)
     merged = tmp_path / "merged"
     merge(parts, merged)
-    files = ["annotations/coco.json", "annotations/coco_train.json", "annotations/coco_val.json",
-             "yolo/train.txt", "yolo/val.txt", "yolo/dataset.yaml", "yolo-seg/dataset.yaml",
-             "bop/train_synth3d/000000/scene_gt.json", "bop/val_synth3d/000000/scene_gt.json",
-             "bop/models/models_source.json", "webdataset/shard-000000.tar",
-             "webdataset/shard-000001.tar"]
+    files = [
+        "annotations/coco.json",
+        "annotations/coco_train.json",
+        "annotations/coco_val.json",
+        "yolo/train.txt",
+        "yolo/val.txt",
+        "yolo/dataset.yaml",
+        "yolo-seg/dataset.yaml",
+        "bop/train_synth3d/000000/scene_gt.json",
+        "bop/val_synth3d/000000/scene_gt.json",
+        "bop/models/models_source.json",
+        "webdataset/shard-000000.tar",
+        "webdataset/shard-000001.tar",
+    ]
     for f in files:
         assert (merged / f).read_bytes() == (split_set / f).read_bytes(), f
 
 
 def test_split_is_validated(tmp_path):
-    for value, msg in (("{train: 0.9, val: 0.2}", "fractions must sum to 1"),
-                       ("{train: 1.0, holdout: 0.0}", "output.split"),
-                       ("{train: 1.2, val: -0.2}", "fractions must be > 0")):
+    for value, msg in (
+        ("{train: 0.9, val: 0.2}", "fractions must sum to 1"),
+        ("{train: 1.0, holdout: 0.0}", "output.split"),
+        ("{train: 1.2, val: -0.2}", "fractions must be > 0"),
+    ):
         r = run_cli("validate", SCENES / "tabletop.yaml", "--set", f"output.split={value}")
         assert r.returncode == 2 and msg in r.stderr, r.stderr
 
 
 # -- the HTML report's filters --------------------------------------------------------------------
+
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the page's script")
 def test_report_explains_a_filter_it_cannot_honour(tmp_path):
@@ -293,15 +338,21 @@ global.location = {hash: HASH};
 SCRIPT
 console.log(els["count"].textContent);
 """
+
     def count(hash_: str) -> str:
-        js = (harness.replace("DATA", json.dumps(data)).replace("HASH", json.dumps(hash_))
-              .replace("SCRIPT", script))
+        js = (
+            harness.replace("DATA", json.dumps(data))
+            .replace("HASH", json.dumps(hash_))
+            .replace("SCRIPT", script)
+        )
         res = subprocess.run(["node", "-e", js], capture_output=True, text=True, timeout=60)
         assert res.returncode == 0, res.stderr
         return res.stdout.strip()
 
     assert count("") == "3 of 3 frames"
     line = count("#filter=weather:rain")
-    assert line.startswith("3 of 3 frames — ignored unknown filter 'weather' (attributes: "
-                           "background, character, object)"), line
+    assert line.startswith(
+        "3 of 3 frames — ignored unknown filter 'weather' (attributes: "
+        "background, character, object)"
+    ), line
     assert "no frame has background = 'moon'" in count("#filter=background:moon")

@@ -5,6 +5,7 @@ a diff to review. When the change is intended, regenerate the snapshots and comm
 
     SYNTH3D_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_golden.py
 """
+
 from __future__ import annotations
 
 import difflib
@@ -35,7 +36,12 @@ def test_scenespec_golden(name):
         path.write_text(got)
     want = path.read_text()
     if got != want:
-        diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
-                                            str(path), "sampled now", n=2))
-        pytest.fail(f"SceneSpecs of {name}.yaml frames 0–{FRAMES - 1} changed "
-                    f"(set SYNTH3D_UPDATE_GOLDEN=1 to accept):\n{diff[:6000]}")
+        diff = "".join(
+            difflib.unified_diff(
+                want.splitlines(True), got.splitlines(True), str(path), "sampled now", n=2
+            )
+        )
+        pytest.fail(
+            f"SceneSpecs of {name}.yaml frames 0–{FRAMES - 1} changed "
+            f"(set SYNTH3D_UPDATE_GOLDEN=1 to accept):\n{diff[:6000]}"
+        )

@@ -1,4 +1,5 @@
 """Image-to-image datasets: photos in (no G-buffers), A|B pairs out, paint export, texture pass."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,10 @@ def _small_photos(tmp_path: Path, n: int | None = None) -> Path:
     for f in sorted(src.glob("*.jpg"))[:n]:
         img = cv2.imread(str(f))
         h, w = img.shape[:2]
-        cv2.imwrite(str(out / f.name), cv2.resize(img, (96, round(96 * h / w)),
-                                                 interpolation=cv2.INTER_AREA))
+        cv2.imwrite(
+            str(out / f.name),
+            cv2.resize(img, (96, round(96 * h / w)), interpolation=cv2.INTER_AREA),
+        )
     return out
 
 
@@ -57,19 +60,44 @@ def test_photo_glob_and_bad_inputs_fail_with_one_line(tmp_path):
     assert r.returncode == 0, r.stderr
     assert len(list((out / "rgb").glob("*.png"))) == 2
     r = run_cli("stylize", f"{tmp_path}/nothing/*.jpg", "--style", "toon", "-o", tmp_path / "x")
-    assert r.returncode == 2 and r.stderr.strip().endswith("no images (.jpg, .jpeg, .png, .bmp, "
-                                                           ".webp, .tif, .tiff) found")
+    assert r.returncode == 2 and r.stderr.strip().endswith(
+        "no images (.jpg, .jpeg, .png, .bmp, .webp, .tif, .tiff) found"
+    )
     (photos / "broken.png").write_bytes(b"not a png")
     r = run_cli("stylize", photos, "--style", "toon", "-o", tmp_path / "y")
     assert r.returncode == 2
-    assert r.stderr.strip() == f"error: {photos / 'broken.png'}: cannot read image (corrupt or " \
-                               "unsupported)"
+    assert (
+        r.stderr.strip() == f"error: {photos / 'broken.png'}: cannot read image (corrupt or "
+        "unsupported)"
+    )
     assert not (tmp_path / "y").exists()
-    r = run_cli("stylize", photos, "--style", "toon", "-o", tmp_path / "z", "--pairs", "aligned",
-                "--a", "instance", "--b", "styled")
+    r = run_cli(
+        "stylize",
+        photos,
+        "--style",
+        "toon",
+        "-o",
+        tmp_path / "z",
+        "--pairs",
+        "aligned",
+        "--a",
+        "instance",
+        "--b",
+        "styled",
+    )
     assert r.returncode == 2 and "error: --a: 'instance' needs a synth3d dataset" in r.stderr
-    r = run_cli("stylize", photos, "--style", "toon", "-o", tmp_path / "z", "--pairs", "aligned",
-                "--split", "0.5,0.2")
+    r = run_cli(
+        "stylize",
+        photos,
+        "--style",
+        "toon",
+        "-o",
+        tmp_path / "z",
+        "--pairs",
+        "aligned",
+        "--split",
+        "0.5,0.2",
+    )
     assert r.returncode == 2 and "error: --split: expected three fractions" in r.stderr
 
 
@@ -83,9 +111,25 @@ def _load_aligned(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def test_pairs_aligned_load_like_pix2pix(tmp_path):
     photos = _small_photos(tmp_path)
     out = tmp_path / "pairs"
-    r = run_cli("stylize", photos, "--style", "paint", "--set", "max_strokes=400", "-o", out,
-                "--variants", "3", "--pairs", "aligned", "--split", "0.5,0.25,0.25",
-                "--seed", "4", "--no-progress")
+    r = run_cli(
+        "stylize",
+        photos,
+        "--style",
+        "paint",
+        "--set",
+        "max_strokes=400",
+        "-o",
+        out,
+        "--variants",
+        "3",
+        "--pairs",
+        "aligned",
+        "--split",
+        "0.5,0.25,0.25",
+        "--seed",
+        "4",
+        "--no-progress",
+    )
     assert r.returncode == 0, r.stderr
     from synth3d.run.pairs import split_of
 
@@ -101,21 +145,39 @@ def test_pairs_aligned_load_like_pix2pix(tmp_path):
             a, b = _load_aligned(path)
             assert a.shape == b.shape == src.shape  # sizes
             assert np.array_equal(a, src) or np.abs(a.astype(int) - src).max() <= 2  # A = photo
-            styled = cv2.imread(str(out / (row["files"]["rgb"] if k == 0 else
-                                           f"variants/{i:06d}.{k}.png")))
+            styled = cv2.imread(
+                str(out / (row["files"]["rgb"] if k == 0 else f"variants/{i:06d}.{k}.png"))
+            )
             assert np.array_equal(b, styled)  # B = that variant, pixel-aligned with A
         # the three variants drew different strokes
         v = [_load_aligned(out / "pairs" / split / f"{i:06d}_{k}.png")[1] for k in range(3)]
         assert not np.array_equal(v[0], v[1]) and not np.array_equal(v[1], v[2])
-    counts = {s: len(list((out / "pairs" / s).glob("*.png"))) if (out / "pairs" / s).exists()
-              else 0 for s in ("train", "val", "test")}
+    counts = {
+        s: len(list((out / "pairs" / s).glob("*.png"))) if (out / "pairs" / s).exists() else 0
+        for s in ("train", "val", "test")
+    }
     assert counts == expect and sum(counts.values()) == 3 * len(rows)
 
 
 def test_pairs_from_dataset_label_to_image_and_unaligned(tabletop_small, tmp_path):
     out = tmp_path / "lab2img"
-    r = run_cli("stylize", tabletop_small, "--style", "toon", "-o", out, "--pairs", "unaligned",
-                "--a", "instance", "--b", "source", "--split", "1,0,0", "--no-progress")
+    r = run_cli(
+        "stylize",
+        tabletop_small,
+        "--style",
+        "toon",
+        "-o",
+        out,
+        "--pairs",
+        "unaligned",
+        "--a",
+        "instance",
+        "--b",
+        "source",
+        "--split",
+        "1,0,0",
+        "--no-progress",
+    )
     assert r.returncode == 0, r.stderr
     from synth3d.run.pairs import palette
 
@@ -137,8 +199,14 @@ def test_marker_strokes_are_flat_ended_and_snp_export_reproduces_them():
         buf = np.zeros(shape, np.uint8)
         pts = np.asarray(points, np.float32)[None]
         n = len(points) if n is None else n
-        _marker([buf], [255], _ribbons(pts, np.array([n]), r)[0],
-                np.rint(pts[0] * _ONE).astype(np.int32), n, int(round(2 * r)))
+        _marker(
+            [buf],
+            [255],
+            _ribbons(pts, np.array([n]), r)[0],
+            np.rint(pts[0] * _ONE).astype(np.int32),
+            n,
+            int(round(2 * r)),
+        )
         return buf
 
     buf = draw([[10, 20], [30, 20], [50, 20]], 5.0)
@@ -162,7 +230,9 @@ def test_marker_strokes_are_flat_ended_and_snp_export_reproduces_them():
     # Bézier fit of points on a known quadratic
     P = np.array([[0.0, 0.0], [10.0, 20.0], [20.0, 0.0]])
     t = np.linspace(0, 1, 9)
-    curve = ((1 - t) ** 2)[:, None] * P[0] + (2 * t * (1 - t))[:, None] * P[1] + (t * t)[:, None] * P[2]
+    curve = (
+        ((1 - t) ** 2)[:, None] * P[0] + (2 * t * (1 - t))[:, None] * P[1] + (t * t)[:, None] * P[2]
+    )
     Q = bezier_fit(curve)
     assert np.array_equal(Q[0], P[0]) and np.array_equal(Q[2], P[2])  # through the ends
     u = np.linspace(0, 1, 2001)[:, None]
@@ -175,8 +245,9 @@ def _seg_dist(x, y, a, b):
     """Distance of points (x, y) to the segment a–b."""
     ax, ay = a
     bx, by = b
-    t = np.clip(((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2),
-                0, 1)
+    t = np.clip(
+        ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2), 0, 1
+    )
     return np.hypot(x - (ax + t * (bx - ax)), y - (ay + t * (by - ay)))
 
 
@@ -187,12 +258,30 @@ def test_snp_export_layout():
 
     rng = np.random.default_rng(0)
     img = cv2.GaussianBlur(rng.random((64, 80, 3)).astype(np.float32), (0, 0), 4)
-    g = GBuffers(depth_m=np.ones((64, 80), np.float32), instance=np.zeros((64, 80), np.uint16),
-                 K=np.eye(3))
-    for brush, name, n in (("marker", "markerpen", 12), ("watercolour", "watercolor", 15),
-                           ("oil", "oilpaintbrush", 12), ("tape", "rectangle", 9)):
-        res = apply_step(img, g, StyleStepSpec(pass_="paint", applied=True, seed=1, params={
-            "brush": brush, "export_snp": True, "export_strokes": True, "max_strokes": 200}))
+    g = GBuffers(
+        depth_m=np.ones((64, 80), np.float32), instance=np.zeros((64, 80), np.uint16), K=np.eye(3)
+    )
+    for brush, name, n in (
+        ("marker", "markerpen", 12),
+        ("watercolour", "watercolor", 15),
+        ("oil", "oilpaintbrush", 12),
+        ("tape", "rectangle", 9),
+    ):
+        res = apply_step(
+            img,
+            g,
+            StyleStepSpec(
+                pass_="paint",
+                applied=True,
+                seed=1,
+                params={
+                    "brush": brush,
+                    "export_snp": True,
+                    "export_strokes": True,
+                    "max_strokes": 200,
+                },
+            ),
+        )
         snp = json.loads(res.artifacts["strokes.snp.json"])
         plain = json.loads(res.artifacts["strokes.json"])
         assert snp["renderer"] == name and len(snp["layout"]) == n
@@ -215,10 +304,15 @@ def test_texture_pass_keeps_geometry_and_takes_reference_detail(tmp_path):
     cv2.imwrite(str(tmp_path / "ref.png"), np.dstack([ref, ref, ref]))
     frame = np.full((80, 80, 3), 90, np.uint8)
     cv2.circle(frame, (40, 40), 20, (220, 220, 220), -1)
-    g = GBuffers(depth_m=np.ones((80, 80), np.float32), instance=np.zeros((80, 80), np.uint16),
-                 K=np.eye(3))
-    step = StyleStepSpec(pass_="texture", applied=True, seed=2,
-                         params={"reference": str(tmp_path / "ref.png"), "colour": False})
+    g = GBuffers(
+        depth_m=np.ones((80, 80), np.float32), instance=np.zeros((80, 80), np.uint16), K=np.eye(3)
+    )
+    step = StyleStepSpec(
+        pass_="texture",
+        applied=True,
+        seed=2,
+        params={"reference": str(tmp_path / "ref.png"), "colour": False},
+    )
     out = to_uint8(apply_step(to_float(frame), g, step).image)
     assert np.array_equal(out, to_uint8(apply_step(to_float(frame), g, step).image))
     grey = out.mean(2)
@@ -239,11 +333,13 @@ def _invert_model(path: Path, nhwc: bool = False) -> None:
     w = numpy_helper.from_array((-np.eye(3, dtype=np.float32)).reshape(3, 3, 1, 1), "w")
     b = numpy_helper.from_array(np.ones(3, np.float32), "b")
     node = helper.make_node("Conv", ["x", "w", "b"], ["y"])
-    graph = helper.make_graph([node], "invert",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                                             [1, 3, None, None])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT,
-                                                             [1, 3, None, None])], [w, b])
+    graph = helper.make_graph(
+        [node],
+        "invert",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, None, None])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, None, None])],
+        [w, b],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     onnx.save(model, str(path))
@@ -259,25 +355,51 @@ def test_onnx_style_network_hook(tmp_path):
     _invert_model(model)
     rng = np.random.default_rng(1)
     frame = rng.integers(0, 256, (40, 56, 3), dtype=np.uint8)
-    g = GBuffers(depth_m=np.ones((40, 56), np.float32), instance=np.zeros((40, 56), np.uint16),
-                 K=np.eye(3))
-    out = to_uint8(apply_step(to_float(frame), g, StyleStepSpec(
-        pass_="onnx", applied=True, seed=0, params={"model": str(model)})).image)
+    g = GBuffers(
+        depth_m=np.ones((40, 56), np.float32), instance=np.zeros((40, 56), np.uint16), K=np.eye(3)
+    )
+    out = to_uint8(
+        apply_step(
+            to_float(frame),
+            g,
+            StyleStepSpec(pass_="onnx", applied=True, seed=0, params={"model": str(model)}),
+        ).image
+    )
     assert np.abs(out.astype(int) - (255 - frame.astype(int))).max() <= 1
-    half = to_uint8(apply_step(to_float(frame), g, StyleStepSpec(
-        pass_="onnx", applied=True, seed=0, params={"model": str(model), "strength": 0.5})).image)
+    half = to_uint8(
+        apply_step(
+            to_float(frame),
+            g,
+            StyleStepSpec(
+                pass_="onnx", applied=True, seed=0, params={"model": str(model), "strength": 0.5}
+            ),
+        ).image
+    )
     assert np.abs(half.astype(int) - 128).max() <= 1  # x + 0.5 (1 - x - x) = 0.5
     # run at another size and resized back: same shape
-    small = apply_step(to_float(frame), g, StyleStepSpec(
-        pass_="onnx", applied=True, seed=0, params={"model": str(model), "size": 20})).image
+    small = apply_step(
+        to_float(frame),
+        g,
+        StyleStepSpec(pass_="onnx", applied=True, seed=0, params={"model": str(model), "size": 20}),
+    ).image
     assert small.shape == frame.shape
     # through the CLI on a photo folder, and a missing model fails before anything is written
     photos = _small_photos(tmp_path, 1)
-    r = run_cli("stylize", photos, "--style", "onnx", "--set", f"model={model}", "-o",
-                tmp_path / "o", "--no-progress")
+    r = run_cli(
+        "stylize",
+        photos,
+        "--style",
+        "onnx",
+        "--set",
+        f"model={model}",
+        "-o",
+        tmp_path / "o",
+        "--no-progress",
+    )
     assert r.returncode == 0, r.stderr
-    r = run_cli("stylize", photos, "--style", "onnx", "--set", "model=nope.onnx", "-o",
-                tmp_path / "o2")
+    r = run_cli(
+        "stylize", photos, "--style", "onnx", "--set", "model=nope.onnx", "-o", tmp_path / "o2"
+    )
     assert r.returncode == 2 and not (tmp_path / "o2").exists()
     assert "nope.onnx" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
@@ -294,10 +416,17 @@ def test_harmonize_changes_objects_only(tmp_path):
     inst = np.zeros((64, 64), np.uint16)
     inst[20:44, 20:44] = 1
     g = GBuffers(depth_m=np.ones((64, 64), np.float32), instance=inst, K=np.eye(3))
-    for params in ({"light": 1.0, "colour": 1.0}, {"poisson": "normal", "light": 0.0,
-                                                   "colour": 0.0}):
-        out = to_uint8(apply_step(to_float(frame), g, StyleStepSpec(
-            pass_="harmonize", applied=True, seed=0, params=params)).image)
+    for params in (
+        {"light": 1.0, "colour": 1.0},
+        {"poisson": "normal", "light": 0.0, "colour": 0.0},
+    ):
+        out = to_uint8(
+            apply_step(
+                to_float(frame),
+                g,
+                StyleStepSpec(pass_="harmonize", applied=True, seed=0, params=params),
+            ).image
+        )
         near = cv2.dilate((inst > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
         assert np.array_equal(out[~near], frame[~near])  # the background is untouched
         assert out[inst == 1].mean() < 200  # the card moved towards the dark surroundings
@@ -318,4 +447,6 @@ def test_unaligned_pairs_with_variants_write_the_fixed_side_once():
     assert names == {f"pairs/{s}A/000005.png"} | {f"pairs/{s}B/000005_{k}.png" for k in range(3)}
     # the split is a seeded draw: about the asked shares over many images
     got = [split_of(7, i, (0.6, 0.2, 0.2)) for i in range(3000)]
-    assert abs(got.count("train") / 3000 - 0.6) < 0.03 and abs(got.count("test") / 3000 - 0.2) < 0.03
+    assert (
+        abs(got.count("train") / 3000 - 0.6) < 0.03 and abs(got.count("test") / 3000 - 0.2) < 0.03
+    )

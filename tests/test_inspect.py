@@ -1,4 +1,5 @@
 """preview, stats and report: the commands people use to look at templates and datasets."""
+
 from __future__ import annotations
 
 import json
@@ -97,18 +98,41 @@ def test_report_page_loads_in_a_headless_browser(sprites, tmp_path):
     if browser is None:
         pytest.skip("no Chromium to load the page (Debian: apt-get install chromium)")
     manifest = [json.loads(l) for l in (sprites / "manifest.jsonl").read_text().splitlines()]
-    for frag, expected in (("", 40),
-                           ("#filter=background:desert",
-                            sum(r["attributes"]["background"] == "desert" for r in manifest))):
+    for frag, expected in (
+        ("", 40),
+        (
+            "#filter=background:desert",
+            sum(r["attributes"]["background"] == "desert" for r in manifest),
+        ),
+    ):
         res = subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
-             "--v=0", "--virtual-time-budget=5000", "--dump-dom", page.as_uri() + frag],
-            capture_output=True, text=True, timeout=120)
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / 'profile'}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=5000",
+                "--dump-dom",
+                page.as_uri() + frag,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         dom = res.stdout
         assert dom.count('class="card"') == expected, (frag, dom.count('class="card"'))
         assert f"{expected} of 40 frames" in dom
-        console_errors = [l for l in res.stderr.splitlines()
-                          if "CONSOLE" in l and ("Uncaught" in l or "Error" in l)]
+        console_errors = [
+            l
+            for l in res.stderr.splitlines()
+            if "CONSOLE" in l and ("Uncaught" in l or "Error" in l)
+        ]
         assert not console_errors, console_errors

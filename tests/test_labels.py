@@ -1,4 +1,5 @@
 """Labels and formats: amodal masks, visibility, poses, keypoints, contours, COCO/BOP/YOLO."""
+
 from __future__ import annotations
 
 import json
@@ -21,17 +22,29 @@ def full(tmp_path_factory) -> Path:
     from synth3d.run.pipeline import render_dataset
 
     out = tmp_path_factory.mktemp("full")
-    render_dataset(SCENES / "tabletop.yaml", out, n=6, seed=9, size=(160, 120),
-                   overrides=["labels.normals=true", "labels.contours=true", "labels.semantic=true",
-                              "camera.require_all_in_frame=false",
-                              "camera.offset.radius=[0.35, 0.6]",
-                              "assets.mug.keypoints={mug: {handle: [0.057, 0.0, 0.05]}}"],
-                   formats=["coco", "bop", "yolo"])
+    render_dataset(
+        SCENES / "tabletop.yaml",
+        out,
+        n=6,
+        seed=9,
+        size=(160, 120),
+        overrides=[
+            "labels.normals=true",
+            "labels.contours=true",
+            "labels.semantic=true",
+            "camera.require_all_in_frame=false",
+            "camera.offset.radius=[0.35, 0.6]",
+            "assets.mug.keypoints={mug: {handle: [0.057, 0.0, 0.05]}}",
+        ],
+        formats=["coco", "bop", "yolo"],
+    )
     return out
 
 
 def _rows(out):
-    return [json.loads(l) for l in (out / "annotations" / "instances.jsonl").read_text().splitlines()]
+    return [
+        json.loads(l) for l in (out / "annotations" / "instances.jsonl").read_text().splitlines()
+    ]
 
 
 def _decode(rle):
@@ -84,8 +97,15 @@ def test_pose_box_and_keypoints_agree_with_scenespec(full):
 def test_coco_has_the_extra_fields(full):
     coco = json.loads((full / "annotations" / "coco.json").read_text())
     a = coco["annotations"][0]
-    for k in ("amodal_segmentation", "visib_fract", "in_frame_fract", "bbox_obj", "pose",
-              "keypoints", "num_keypoints"):
+    for k in (
+        "amodal_segmentation",
+        "visib_fract",
+        "in_frame_fract",
+        "bbox_obj",
+        "pose",
+        "keypoints",
+        "num_keypoints",
+    ):
         assert k in a
     assert len(a["keypoints"]) == 27 and coco["categories"][0]["keypoints"][8] == "centroid"
 
@@ -104,14 +124,16 @@ def test_bop_scene_is_consistent(full):
         assert cams[im_id]["depth_scale"] == 1.0
         for gt_id, (gt, info) in enumerate(zip(gt_list, infos[im_id])):
             mask = cv2.imread(str(sdir / "mask" / f"{int(im_id):06d}_{gt_id:06d}.png"), 0) > 0
-            visib = cv2.imread(str(sdir / "mask_visib" / f"{int(im_id):06d}_{gt_id:06d}.png"), 0) > 0
+            visib = (
+                cv2.imread(str(sdir / "mask_visib" / f"{int(im_id):06d}_{gt_id:06d}.png"), 0) > 0
+            )
             assert info["px_count_all"] == mask.sum() and info["px_count_visib"] == visib.sum()
             assert info["visib_fract"] == pytest.approx(visib.sum() / mask.sum())
             assert not (visib & ~mask).any()
             mesh = trimesh.load(root / "models" / f"obj_{gt['obj_id']:06d}.ply", force="mesh")
             R = np.asarray(gt["cam_R_m2c"]).reshape(3, 3)
             t = np.asarray(gt["cam_t_m2c"])
-            pc = mesh.vertices @ R.T + t           # millimetres, camera frame
+            pc = mesh.vertices @ R.T + t  # millimetres, camera frame
             uv = pc @ K.T
             uv = uv[:, :2] / uv[:, 2:3]
             px = np.floor(uv + 0.5).astype(int)
@@ -145,12 +167,18 @@ def test_yolo_boxes_round_trip_to_coco(full):
         for line, a in zip(lines, anns):
             c, xc, yc, w, h = line.split()
             assert int(c) == a["category_id"] - 1
-            box = [(float(xc) - float(w) / 2) * 160, (float(yc) - float(h) / 2) * 120,
-                   float(w) * 160, float(h) * 120]
+            box = [
+                (float(xc) - float(w) / 2) * 160,
+                (float(yc) - float(h) / 2) * 120,
+                float(w) * 160,
+                float(h) * 120,
+            ]
             assert np.allclose(box, a["bbox"], atol=0.5)
         seg = (full / "yolo-seg" / "labels" / f"{image_id:06d}.txt").read_text().splitlines()
         assert len(seg) == len(anns) and all(len(s.split()) >= 7 for s in seg)
-    assert (full / "yolo" / "images" / "000000.png").read_bytes() == (full / "rgb" / "000000.png").read_bytes()
+    assert (full / "yolo" / "images" / "000000.png").read_bytes() == (
+        full / "rgb" / "000000.png"
+    ).read_bytes()
     # Ultralytics resolves the images folder and swaps /images/ for /labels/ in each file's
     # path: the folder must be real, its files may be links.
     for root in ("yolo", "yolo-seg"):
@@ -159,19 +187,28 @@ def test_yolo_boxes_round_trip_to_coco(full):
         for img in sorted(images.glob("*.png")):
             label = Path(str(img).replace("/images/", "/labels/")).with_suffix(".txt")
             assert label.exists(), label
-    assert (full / "yolo-seg" / "images" / "000005.png").read_bytes() == (full / "rgb" / "000005.png").read_bytes()
+    assert (full / "yolo-seg" / "images" / "000005.png").read_bytes() == (
+        full / "rgb" / "000005.png"
+    ).read_bytes()
 
 
 def test_export_rewrites_the_same_formats(full, tmp_path):
     import shutil
 
     copy = tmp_path / "copy"
-    shutil.copytree(full, copy, symlinks=True, ignore=shutil.ignore_patterns("bop", "yolo*", "coco.json"))
+    shutil.copytree(
+        full, copy, symlinks=True, ignore=shutil.ignore_patterns("bop", "yolo*", "coco.json")
+    )
     r = run_cli("export", copy, "--format", "coco,bop", "--format", "yolo")
     assert r.returncode == 0, r.stderr
-    for rel in ("annotations/coco.json", "bop/train_synth3d/000000/scene_gt.json",
-                "bop/train_synth3d/000000/scene_gt_info.json", "bop/models/models_info.json",
-                "bop/train_synth3d/000000/mask/000002_000000.png", "yolo/labels/000003.txt"):
+    for rel in (
+        "annotations/coco.json",
+        "bop/train_synth3d/000000/scene_gt.json",
+        "bop/train_synth3d/000000/scene_gt_info.json",
+        "bop/models/models_info.json",
+        "bop/train_synth3d/000000/mask/000002_000000.png",
+        "yolo/labels/000003.txt",
+    ):
         assert (copy / rel).read_bytes() == (full / rel).read_bytes(), rel
     bad = run_cli("export", copy, "--format", "voc")
     assert bad.returncode != 0 and "unknown format 'voc'" in bad.stderr
@@ -185,8 +222,10 @@ def test_normals_contours_semantic(full):
         sem = cv2.imread(str(full / "semantic" / f"{i:06d}.png"), cv2.IMREAD_UNCHANGED)
         lut = {0: 0, **{o.id: o.category_id for o in spec.objects}}
         assert np.array_equal(sem, np.vectorize(lut.get)(inst).astype(np.uint16))
-        n16 = cv2.cvtColor(cv2.imread(str(full / "normals" / f"{i:06d}.png"), cv2.IMREAD_UNCHANGED),
-                           cv2.COLOR_BGR2RGB)
+        n16 = cv2.cvtColor(
+            cv2.imread(str(full / "normals" / f"{i:06d}.png"), cv2.IMREAD_UNCHANGED),
+            cv2.COLOR_BGR2RGB,
+        )
         n = n16.astype(float) / 65535 * 2 - 1
         floor = (inst == 0) & (depth > 0) & ~boundary(depth > 0, 2)
         up_cam = np.linalg.inv(spec.camera.T_array())[:3, :3] @ np.array([0, 0, 1.0])
@@ -196,22 +235,31 @@ def test_normals_contours_semantic(full):
         assert set(np.unique(c)) <= {0, 128, 255}
         # Every object pixel next to another instance that is farther away is an occluding contour.
         for dy, dx in ((0, 1), (1, 0)):
-            a, b = inst[:-dy or None, :-dx or None], inst[dy:, dx:]
-            da, db = depth[:-dy or None, :-dx or None], depth[dy:, dx:]
+            a, b = inst[: -dy or None, : -dx or None], inst[dy:, dx:]
+            da, db = depth[: -dy or None, : -dx or None], depth[dy:, dx:]
             edge = (a != b) & (a > 0) & ((db == 0) | (da < db))
-            assert np.all(c[:-dy or None, :-dx or None][edge] == 255)
+            assert np.all(c[: -dy or None, : -dx or None][edge] == 255)
 
 
 def test_filters_and_resampling(tmp_path):
     from synth3d.run.pipeline import Scenes, render_dataset
 
     # A low camera over a crowded patch: objects hide each other.
-    crowded = ["camera.require_all_in_frame=false", "objects[0].count=4",
-               "objects[0].placement.non_overlap=false",
-               "objects[0].placement.region={x: [-0.06, 0.06], y: [-0.06, 0.06]}",
-               "camera.offset={dist: cone, axis: [1, 0, 0.15], angle_deg: 5, radius: [0.9, 1.0]}"]
-    render_dataset(SCENES / "tabletop.yaml", tmp_path / "drop", n=6, seed=1, size=(96, 72),
-                   overrides=crowded + ["labels.min_visible_fraction=0.6"])
+    crowded = [
+        "camera.require_all_in_frame=false",
+        "objects[0].count=4",
+        "objects[0].placement.non_overlap=false",
+        "objects[0].placement.region={x: [-0.06, 0.06], y: [-0.06, 0.06]}",
+        "camera.offset={dist: cone, axis: [1, 0, 0.15], angle_deg: 5, radius: [0.9, 1.0]}",
+    ]
+    render_dataset(
+        SCENES / "tabletop.yaml",
+        tmp_path / "drop",
+        n=6,
+        seed=1,
+        size=(96, 72),
+        overrides=crowded + ["labels.min_visible_fraction=0.6"],
+    )
     dropped = 0
     for r in _rows(tmp_path / "drop"):
         dropped += len(r["dropped"])
@@ -221,15 +269,30 @@ def test_filters_and_resampling(tmp_path):
     # A small card behind a big one is often hidden; resampling moves it until it shows.
     sq = np.full((40, 40, 4), 255, np.uint8)
     cv2.imwrite(str(tmp_path / "sq.png"), sq)
-    tpl = {"size": [96, 72], "assets": {"c": {"path": str(tmp_path / "sq.png")}},
-           "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
-           "labels": {"hidden": "resample"},
-           "objects": [
-               {"name": "big", "assets": "c", "screen_height": 0.5,
-                "placement": {"mode": "screen", "point": [0.5, 0.5], "distance": 2}},
-               {"name": "small", "assets": "c", "screen_height": 0.15,
-                "placement": {"mode": "screen", "distance": 3,
-                              "point": {"dist": "uniform", "min": [0.2, 0.5], "max": [0.8, 0.5]}}}]}
+    tpl = {
+        "size": [96, 72],
+        "assets": {"c": {"path": str(tmp_path / "sq.png")}},
+        "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
+        "labels": {"hidden": "resample"},
+        "objects": [
+            {
+                "name": "big",
+                "assets": "c",
+                "screen_height": 0.5,
+                "placement": {"mode": "screen", "point": [0.5, 0.5], "distance": 2},
+            },
+            {
+                "name": "small",
+                "assets": "c",
+                "screen_height": 0.15,
+                "placement": {
+                    "mode": "screen",
+                    "distance": 3,
+                    "point": {"dist": "uniform", "min": [0.2, 0.5], "max": [0.8, 0.5]},
+                },
+            },
+        ],
+    }
     out = tmp_path / "res"
     render_dataset(tpl, out, n=6, seed=2)
     first_tries = Scenes(tpl)
@@ -250,10 +313,19 @@ def test_card_half_outside_the_frame_in_frame_fraction(tmp_path):
 
     img = np.full((60, 60, 4), 255, np.uint8)
     cv2.imwrite(str(tmp_path / "sq.png"), img)
-    tpl = {"size": [90, 60], "assets": {"c": {"path": str(tmp_path / "sq.png")}},
-           "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
-           "objects": [{"name": "c", "assets": "c", "screen_height": 0.5,
-                        "placement": {"mode": "screen", "point": [1.0, 0.5], "distance": 2}}]}
+    tpl = {
+        "size": [90, 60],
+        "assets": {"c": {"path": str(tmp_path / "sq.png")}},
+        "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
+        "objects": [
+            {
+                "name": "c",
+                "assets": "c",
+                "screen_height": 0.5,
+                "placement": {"mode": "screen", "point": [1.0, 0.5], "distance": 2},
+            }
+        ],
+    }
     render_dataset(tpl, tmp_path / "o", n=1)
     (a,) = _rows(tmp_path / "o")[0]["annotations"]
     assert a["in_frame_fract"] == pytest.approx(0.5, abs=0.04)
@@ -271,8 +343,9 @@ def test_coco_polygons_option(tmp_path):
     from synth3d.run.pipeline import render_dataset
 
     out = tmp_path / "poly"
-    render_dataset(SCENES / "cards.yaml", out, n=3, seed=4, size=(160, 120),
-                   overrides=["labels.polygons=true"])
+    render_dataset(
+        SCENES / "cards.yaml", out, n=3, seed=4, size=(160, 120), overrides=["labels.polygons=true"]
+    )
     with contextlib.redirect_stdout(io.StringIO()):
         coco = COCO(str(out / "annotations" / "coco.json"))
     n = kept = 0

@@ -1,5 +1,6 @@
 """HDRI lighting: the environment lights objects plausibly, its background is the documented
 equirect look-up, and the sun's shadow points away from the sun."""
+
 from __future__ import annotations
 
 import math
@@ -39,18 +40,31 @@ def _sphere_frame(renderer, sphere, hdri, rotation=0.0, view_dir=None):
 
     view_dir = np.asarray(view_dir if view_dir is not None else [1.0, 0, 0.3])
     view_dir = view_dir / np.linalg.norm(view_dir)
-    tpl = {"size": [160, 120],
-           "assets": {"s": {"path": str(sphere), "origin": "center"}, "h": {"path": str(hdri)}},
-           "camera": {"fov_y_deg": 30, "target": [0, 0, 0], "offset": (view_dir * 0.6).tolist()},
-           "environment": {"hdri": "h", "rotation_deg": rotation, "background": "color",
-                           "reflections": True},
-           "objects": [{"name": "s", "assets": "s", "material": {"base_color": [1, 1, 1],
-                                                                 "roughness": 1.0, "metallic": 0.0},
-                        "placement": {"mode": "world", "position": [0, 0, 0]}}]}
+    tpl = {
+        "size": [160, 120],
+        "assets": {"s": {"path": str(sphere), "origin": "center"}, "h": {"path": str(hdri)}},
+        "camera": {"fov_y_deg": 30, "target": [0, 0, 0], "offset": (view_dir * 0.6).tolist()},
+        "environment": {
+            "hdri": "h",
+            "rotation_deg": rotation,
+            "background": "color",
+            "reflections": True,
+        },
+        "objects": [
+            {
+                "name": "s",
+                "assets": "s",
+                "material": {"base_color": [1, 1, 1], "roughness": 1.0, "metallic": 0.0},
+                "placement": {"mode": "world", "position": [0, 0, 0]},
+            }
+        ],
+    }
     spec = Scenes(tpl).sample(0, 0)
     frame = renderer.render(spec, normals=True)
     mask = (frame.instance == 1) & (frame.alpha > 0.999)
-    n_world = frame.normals_cam[mask] @ np.linalg.inv(np.linalg.inv(spec.camera.T_array())[:3, :3]).T
+    n_world = (
+        frame.normals_cam[mask] @ np.linalg.inv(np.linalg.inv(spec.camera.T_array())[:3, :3]).T
+    )
     return frame.rgb[mask], n_world
 
 
@@ -76,7 +90,9 @@ def test_sunset_sphere_is_warm_and_lit_from_the_sun(renderer, sphere):
     b = _brightest_normal(rgb, n)
     assert b @ sun > 0.6, f"brightest side {b} should face the sun {sun}"
     # Rotating the HDRI by 180° about z turns the sun, and the lit side, around.
-    rgb2, n2 = _sphere_frame(renderer, sphere, hdri, 180.0, side / np.linalg.norm(side) + [0, 0, 0.2])
+    rgb2, n2 = _sphere_frame(
+        renderer, sphere, hdri, 180.0, side / np.linalg.norm(side) + [0, 0, 0.2]
+    )
     b2 = _brightest_normal(rgb2, n2)
     sun2 = np.array([-sun[0], -sun[1], sun[2]])
     assert b2 @ sun2 > 0.6 and b2 @ sun < 0.2, (b2, sun2)
@@ -101,25 +117,39 @@ def _independent_lookup(hdr: np.ndarray, d: np.ndarray) -> np.ndarray:
     x, y = u * W - 0.5, t * H - 0.5
     x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
     fx, fy = (x - x0)[:, None], (y - y0)[:, None]
+
     def px(yy, xx):
         return hdr[np.clip(yy, 0, H - 1), xx % W]
-    return ((1 - fy) * ((1 - fx) * px(y0, x0) + fx * px(y0, x0 + 1))
-            + fy * ((1 - fx) * px(y0 + 1, x0) + fx * px(y0 + 1, x0 + 1)))
+
+    return (1 - fy) * ((1 - fx) * px(y0, x0) + fx * px(y0, x0 + 1)) + fy * (
+        (1 - fx) * px(y0 + 1, x0) + fx * px(y0 + 1, x0 + 1)
+    )
 
 
-@pytest.mark.parametrize("name,rotation", [("venice_sunset_1k.hdr", 0.0), ("royal_esplanade_1k.hdr", 75.0)])
+@pytest.mark.parametrize(
+    "name,rotation", [("venice_sunset_1k.hdr", 0.0), ("royal_esplanade_1k.hdr", 75.0)]
+)
 def test_background_is_the_documented_equirect_lookup(tmp_path, name, rotation):
     from synth3d.run.pipeline import render_dataset
     from synth3d.spec import SceneSpec
 
     hdri = shared("hdri", name)
-    tpl = {"size": [160, 120], "assets": {"h": {"path": str(hdri)}},
-           "camera": {"fov_y_deg": 40, "target": [0, 0, 1.0],
-                      "offset": {"dist": "sphere", "radius": 1.0}, "roll_deg": 10},
-           "environment": {"hdri": "h", "rotation_deg": rotation, "exposure_ev": -1.0},
-           "post": {"tonemap": {"operator": "reinhard", "exposure_ev": 0.5}}}
+    tpl = {
+        "size": [160, 120],
+        "assets": {"h": {"path": str(hdri)}},
+        "camera": {
+            "fov_y_deg": 40,
+            "target": [0, 0, 1.0],
+            "offset": {"dist": "sphere", "radius": 1.0},
+            "roll_deg": 10,
+        },
+        "environment": {"hdri": "h", "rotation_deg": rotation, "exposure_ev": -1.0},
+        "post": {"tonemap": {"operator": "reinhard", "exposure_ev": 0.5}},
+    }
     render_dataset(tpl, tmp_path / "bg", n=3)
-    hdr = cv2.cvtColor(cv2.imread(str(hdri), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    hdr = cv2.cvtColor(
+        cv2.imread(str(hdri), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB
+    )
     for i in range(3):
         spec = SceneSpec.from_json((tmp_path / "bg" / "scene" / f"{i:06d}.json").read_text())
         K, T = spec.camera.K_array(), spec.camera.T_array()
@@ -129,11 +159,13 @@ def test_background_is_the_documented_equirect_lookup(tmp_path, name, rotation):
         Rz = np.array([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0], [0, 0, 1]])
         d = rays @ (Rz @ T[:3, :3]).T
         d /= np.linalg.norm(d, axis=1, keepdims=True)
-        radiance = _independent_lookup(hdr, d) * 2.0 ** (-1.0) * 2.0 ** 0.5
-        mapped = radiance / (1 + radiance)                      # Reinhard
+        radiance = _independent_lookup(hdr, d) * 2.0 ** (-1.0) * 2.0**0.5
+        mapped = radiance / (1 + radiance)  # Reinhard
         srgb = np.where(mapped <= 0.0031308, 12.92 * mapped, 1.055 * mapped ** (1 / 2.4) - 0.055)
         expected = np.round(np.clip(srgb, 0, 1) * 255).reshape(120, 160, 3)
-        got = cv2.cvtColor(cv2.imread(str(tmp_path / "bg" / "rgb" / f"{i:06d}.png")), cv2.COLOR_BGR2RGB)
+        got = cv2.cvtColor(
+            cv2.imread(str(tmp_path / "bg" / "rgb" / f"{i:06d}.png")), cv2.COLOR_BGR2RGB
+        )
         diff = np.abs(got.astype(int) - expected.astype(int)).max(axis=2)
         assert (diff <= 2).mean() > 0.99, f"frame {i}: {(diff <= 2).mean():.4f} of pixels agree"
 
@@ -151,13 +183,20 @@ def test_sun_shadow_falls_away_from_the_sun(tmp_path):
     trimesh.creation.box(extents=[0.05, 0.05, 0.3]).export(box)
     hdri = REPO / "hdri" / "sky_sun_45.hdr"
     for rotation in (0.0, 120.0):
-        tpl = {"size": [160, 120],
-               "assets": {"b": {"path": str(box)}, "h": {"path": str(hdri)}},
-               "camera": {"fov_y_deg": 60, "target": [0, 0, 0], "offset": [0.0, 0.0, 1.6],
-                          "roll_deg": 0},
-               "environment": {"hdri": "h", "rotation_deg": rotation, "shadow_catcher": True},
-               "objects": [{"name": "b", "assets": "b",
-                            "placement": {"mode": "world", "position": [0, 0, 0]}}]}
+        tpl = {
+            "size": [160, 120],
+            "assets": {"b": {"path": str(box)}, "h": {"path": str(hdri)}},
+            "camera": {
+                "fov_y_deg": 60,
+                "target": [0, 0, 0],
+                "offset": [0.0, 0.0, 1.6],
+                "roll_deg": 0,
+            },
+            "environment": {"hdri": "h", "rotation_deg": rotation, "shadow_catcher": True},
+            "objects": [
+                {"name": "b", "assets": "b", "placement": {"mode": "world", "position": [0, 0, 0]}}
+            ],
+        }
         out = tmp_path / f"r{int(rotation)}"
         render_dataset(tpl, out, n=1)
         spec = SceneSpec.from_json((out / "scene" / "000000.json").read_text())
@@ -184,16 +223,18 @@ def test_sun_shadow_falls_away_from_the_sun(tmp_path):
         assert abs((azimuth_sun - expected + math.pi) % (2 * math.pi) - math.pi) < math.radians(3)
 
 
-@pytest.mark.parametrize("name", ["venice_sunset_1k.hdr", "royal_esplanade_1k.hdr",
-                                  "moonless_golf_1k.hdr"])
+@pytest.mark.parametrize(
+    "name", ["venice_sunset_1k.hdr", "royal_esplanade_1k.hdr", "moonless_golf_1k.hdr"]
+)
 def test_ambient_plus_sun_match_brute_force_irradiance(name):
     """SH9 ambient + extracted sun reproduce the irradiance integral of the full-resolution map
     (the radiance of a white diffuse surface) for normals all around."""
     from synth3d.envmap import pixel_directions, sh9_basis
 
     path = str(shared("hdri", name))
-    hdr = cv2.cvtColor(cv2.imread(path, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR),
-                       cv2.COLOR_BGR2RGB).astype(np.float64)
+    hdr = cv2.cvtColor(
+        cv2.imread(path, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB
+    ).astype(np.float64)
     d, dw = pixel_directions(hdr.shape[1], hdr.shape[0])
     lit = environment_lighting(path, 30.0, 0.5)
     rng = np.random.Generator(np.random.PCG64(3))
@@ -204,14 +245,16 @@ def test_ambient_plus_sun_match_brute_force_irradiance(name):
     exact, ours = [], []
     for n in normals:
         m = Rz @ n  # the file's direction that rotation by 30° brings to n
-        exact.append((hdr * (np.maximum(d @ m, 0) * dw)[..., None]).sum((0, 1)) / np.pi * 2 ** 0.5)
+        exact.append((hdr * (np.maximum(d @ m, 0) * dw)[..., None]).sum((0, 1)) / np.pi * 2**0.5)
         o = sh9_basis(n) @ lit.sh
         if lit.sun_direction is not None:
             o = o + lit.sun_intensity * max(float(n @ lit.sun_direction), 0.0)
         ours.append(o)
     exact, ours = np.array(exact), np.array(ours)
     # Nine SH coefficients cannot follow every bump of the irradiance: within 5 % of its range.
-    assert np.abs(ours - exact).max() <= 0.05 * exact.max(), np.abs(ours - exact).max() / exact.max()
+    assert np.abs(ours - exact).max() <= 0.05 * exact.max(), (
+        np.abs(ours - exact).max() / exact.max()
+    )
 
 
 def test_exr_environment_and_backplate(tmp_path):
@@ -222,17 +265,22 @@ def test_exr_environment_and_backplate(tmp_path):
     env = np.zeros((32, 64, 3), np.float32)
     env[:] = (0.25, 0.5, 0.125)  # linear RGB
     cv2.imwrite(str(tmp_path / "flat.exr"), cv2.cvtColor(env, cv2.COLOR_RGB2BGR))
-    tpl = {"size": [64, 48], "assets": {"h": {"path": str(tmp_path / "flat.exr")}},
-           "environment": {"hdri": "h"}}
+    tpl = {
+        "size": [64, 48],
+        "assets": {"h": {"path": str(tmp_path / "flat.exr")}},
+        "environment": {"hdri": "h"},
+    }
     render_dataset(tpl, tmp_path / "exr", n=1)
     rgb = cv2.cvtColor(cv2.imread(str(tmp_path / "exr/rgb/000000.png")), cv2.COLOR_BGR2RGB)
     srgb = [round((1.055 * c ** (1 / 2.4) - 0.055) * 255) for c in (0.25, 0.5, 0.125)]
     assert np.all(np.abs(rgb.astype(int) - srgb) <= 1)
 
-    photo = (REPO / "cutouts" / "backgrounds" / "street.jpg")
-    tpl = {"size": [64, 48], "assets": {"h": {"path": str(tmp_path / "flat.exr")},
-                                        "p": {"path": str(photo)}},
-           "environment": {"hdri": "h", "backplate": "p"}}
+    photo = REPO / "cutouts" / "backgrounds" / "street.jpg"
+    tpl = {
+        "size": [64, 48],
+        "assets": {"h": {"path": str(tmp_path / "flat.exr")}, "p": {"path": str(photo)}},
+        "environment": {"hdri": "h", "backplate": "p"},
+    }
     render_dataset(tpl, tmp_path / "plate", n=1)
     got = cv2.imread(str(tmp_path / "plate/rgb/000000.png")).astype(int)
     want = cv2.resize(cv2.imread(str(photo)), (64, 48), interpolation=cv2.INTER_AREA).astype(int)

@@ -1,4 +1,5 @@
 """Camera optics post passes: distortion (labels follow), depth of field, vignetting, noise."""
+
 from __future__ import annotations
 
 import json
@@ -27,18 +28,40 @@ DIST = [-0.28, 0.09, 0.004, -0.003, -0.01]
 
 def _template(distortion=None, optics=None, size=(160, 120)) -> dict:
     t = {
-        "name": "optics", "size": list(size), "asset_root": str(__import__("conftest").REPO),
-        "assets": {"mug": {"path": "meshes/mug.glb"}, "toy": {"path": "meshes/toy.glb"},
-                   "bottle": {"path": "meshes/bottle.glb"}},
-        "camera": {"fov_y_deg": 55, "target": [0, 0, 0.04],
-                   "offset": {"dist": "cone", "axis": [0, 0, 1], "angle_deg": 55,
-                              "min_angle_deg": 30, "radius": [0.45, 0.55]}},
+        "name": "optics",
+        "size": list(size),
+        "asset_root": str(__import__("conftest").REPO),
+        "assets": {
+            "mug": {"path": "meshes/mug.glb"},
+            "toy": {"path": "meshes/toy.glb"},
+            "bottle": {"path": "meshes/bottle.glb"},
+        },
+        "camera": {
+            "fov_y_deg": 55,
+            "target": [0, 0, 0.04],
+            "offset": {
+                "dist": "cone",
+                "axis": [0, 0, 1],
+                "angle_deg": 55,
+                "min_angle_deg": 30,
+                "radius": [0.45, 0.55],
+            },
+        },
         "environment": {"ambient": [0.4, 0.4, 0.4]},
         "lights": [{"type": "directional", "intensity": 2.0}],
         "backdrops": [{"type": "floor", "size": [2, 2], "texture": {"type": "checker"}}],
-        "objects": [{"name": "items", "assets": ["mug", "toy", "bottle"], "count": 4,
-                     "placement": {"mode": "floor", "non_overlap": True,
-                                   "region": {"x": [-0.22, 0.22], "y": [-0.22, 0.22]}}}],
+        "objects": [
+            {
+                "name": "items",
+                "assets": ["mug", "toy", "bottle"],
+                "count": 4,
+                "placement": {
+                    "mode": "floor",
+                    "non_overlap": True,
+                    "region": {"x": [-0.22, 0.22], "y": [-0.22, 0.22]},
+                },
+            }
+        ],
     }
     if distortion is not None:
         t["camera"]["distortion"] = dict(zip(["k1", "k2", "p1", "p2", "k3"], distortion))
@@ -68,8 +91,14 @@ def test_source_map_inverts_the_distortion_like_opencv():
     mx, my = source_map(K, DIST, 160, 120)
     v, u = np.mgrid[0:120, 0:160]
     pts = np.stack([u, v], -1).reshape(-1, 1, 2).astype(np.float64)
-    und = cv2.undistortPointsIter(pts, K, np.array(DIST), None, K,
-                                  (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12))
+    und = cv2.undistortPointsIter(
+        pts,
+        K,
+        np.array(DIST),
+        None,
+        K,
+        (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12),
+    )
     und = und.reshape(120, 160, 2)
     assert np.abs(mx - und[..., 0]).max() < 1e-3 and np.abs(my - und[..., 1]).max() < 1e-3
 
@@ -85,9 +114,14 @@ def test_distorted_labels_are_the_labels_of_the_distorted_render(renderer):
     # ray cast (trimesh) through that point of the pinhole camera.
     H, W = 120, 160
     v, u = np.mgrid[0:H, 0:W]
-    und = cv2.undistortPointsIter(np.stack([u, v], -1).reshape(-1, 1, 2).astype(np.float64), K,
-                                  np.array(DIST), None, K,
-                                  (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12))
+    und = cv2.undistortPointsIter(
+        np.stack([u, v], -1).reshape(-1, 1, 2).astype(np.float64),
+        K,
+        np.array(DIST),
+        None,
+        K,
+        (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12),
+    )
     su, sv = und.reshape(H, W, 2)[..., 0], und.reshape(H, W, 2)[..., 1]
     ids_pin, _ = raycast(spec)
     ids_pin = np.where(ids_pin >= 0, ids_pin, 0)
@@ -103,7 +137,7 @@ def test_distorted_labels_are_the_labels_of_the_distorted_render(renderer):
     pad = np.pad(truth, 1, mode="edge")
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
-            edge |= pad[1 + dy:1 + dy + H, 1 + dx:1 + dx + W] != truth
+            edge |= pad[1 + dy : 1 + dy + H, 1 + dx : 1 + dx + W] != truth
     assert bad.sum() < 0.01 * H * W and not (bad & ~edge).any()
     # Label masks are the written instance image's masks; keypoints are OpenCV's projections.
     from pycocotools import mask as mask_util
@@ -119,7 +153,7 @@ def test_distorted_labels_are_the_labels_of_the_distorted_render(renderer):
         pts = np.vstack([box_corners(o.bounds_asset), (lo + hi) / 2])
         pc = pts @ T[:3, :3].T + T[:3, 3]
         cv, _ = cv2.projectPoints(pc, np.zeros(3), np.zeros(3), K, np.array(DIST))
-        xy = np.asarray(lab["keypoints"]["xy"][:len(BOX_KEYPOINTS)])
+        xy = np.asarray(lab["keypoints"]["xy"][: len(BOX_KEYPOINTS)])
         assert np.abs(xy - cv.reshape(-1, 2)).max() < 0.1
         # The amodal mask follows too: it holds the visible mask.
         am = mask_util.decode({"size": [H, W], "counts": lab["amodal_segmentation"]["counts"]})
@@ -148,7 +182,9 @@ def test_vignetting_is_the_cos4_law():
     g = vignetting_gain(K, 160, 120, 1.0)
     theta = math.atan(math.hypot(0 - 79.5, 0 - 59.5) / 100.0)
     assert abs(g[0, 0] - math.cos(theta) ** 4) < 1e-6
-    assert abs(vignetting_gain(K, 160, 120, 0.5)[0, 0] - (1 - 0.5 * (1 - math.cos(theta) ** 4))) < 1e-6
+    assert (
+        abs(vignetting_gain(K, 160, 120, 0.5)[0, 0] - (1 - 0.5 * (1 - math.cos(theta) ** 4))) < 1e-6
+    )
     assert g[59:61, 79:81].min() > 0.999
 
 
@@ -186,8 +222,11 @@ def test_depth_of_field_blurs_out_of_focus_only():
 
 
 def test_optics_drawn_from_the_template_and_deterministic(renderer):
-    optics = {"dof": {"f_number": {"dist": "uniform", "min": 1.4, "max": 2.8}},
-              "vignetting": 0.7, "noise": {"full_well_e": 500, "read_noise_e": 3}}
+    optics = {
+        "dof": {"f_number": {"dist": "uniform", "min": 1.4, "max": 2.8}},
+        "vignetting": 0.7,
+        "noise": {"full_well_e": 500, "read_noise_e": 3},
+    }
     scenes = Scenes(_template(optics=optics))
     spec = scenes.sample(0, 2)
     o = spec.post.optics
@@ -209,16 +248,30 @@ def test_noise_is_added_after_exposure_before_the_tonemap():
 
     h, w = 40, 40
     rgb = np.full((h, w, 3), 0.01, np.float32)  # dim: auto exposure lifts it 18×
-    frame = Frame(rgb=rgb, alpha=np.ones((h, w), np.float32), depth_m=np.ones((h, w), np.float32),
-                  instance=np.zeros((h, w), np.uint16))
+    frame = Frame(
+        rgb=rgb,
+        alpha=np.ones((h, w), np.float32),
+        depth_m=np.ones((h, w), np.float32),
+        instance=np.zeros((h, w), np.uint16),
+    )
     spec = Scenes(_template(size=(w, h))).sample(0, 0)
-    spec = spec.model_copy(update={"post": spec.post.model_copy(update={
-        "tonemap": spec.post.tonemap.model_copy(update={"auto_exposure": True, "operator": "clip"}),
-        "optics": OpticsSpec(noise_full_well_e=1000.0, seed=5)})})
+    spec = spec.model_copy(
+        update={
+            "post": spec.post.model_copy(
+                update={
+                    "tonemap": spec.post.tonemap.model_copy(
+                        update={"auto_exposure": True, "operator": "clip"}
+                    ),
+                    "optics": OpticsSpec(noise_full_well_e=1000.0, seed=5),
+                }
+            )
+        }
+    )
     from synth3d.post.tonemap import _white_balance_and_ev
 
-    out, _, tm = apply_optics(rgb, None, frame, spec,
-                              lambda x: _white_balance_and_ev(x, spec.post.tonemap)[2])
+    out, _, tm = apply_optics(
+        rgb, None, frame, spec, lambda x: _white_balance_and_ev(x, spec.post.tonemap)[2]
+    )
     assert tm.exposure_ev == 0 and not tm.auto_exposure
     # Exposed to middle grey, then Poisson with 180 electrons: relative std 1/sqrt(180).
     assert abs(out.mean() - 0.18) < 0.005

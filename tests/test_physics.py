@@ -2,6 +2,7 @@
 the objects (trimesh signed distances on the written SceneSpecs and the render meshes; a fresh
 MuJoCo re-simulation of the written poses), the failure policy, distractors, collision-shape
 cache, determinism across worker counts, a real concave object library."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,9 @@ def _render(tmp_path, name, template=SCENES / "clutter.yaml", overrides=(), n=2,
     from synth3d.run.pipeline import render_dataset
 
     out = tmp_path / name
-    summary = render_dataset(template, out, n=n, seed=kw.pop("seed", 0), size=SIZE,
-                             overrides=list(overrides), **kw)
+    summary = render_dataset(
+        template, out, n=n, seed=kw.pop("seed", 0), size=SIZE, overrides=list(overrides), **kw
+    )
     return out, summary
 
 
@@ -96,7 +98,7 @@ def check_plausible(spec: SceneSpec, support_z: dict[str, float] | None = None):
     a static support (the ground z = 0 or a static object) or touching another object."""
     meshes = [(o, _world_mesh(o)) for o in spec.objects]
     for i, (oa, a) in enumerate(meshes):
-        for ob, b in meshes[i + 1:]:
+        for ob, b in meshes[i + 1 :]:
             tol = max(TOL_PEN, 0.02 * min(_size(a), _size(b)))
             pen = max(_penetration(a, b), _penetration(b, a))
             assert pen <= tol, f"objects {oa.id} and {ob.id} interpenetrate by {pen * 1000:.1f} mm"
@@ -106,8 +108,9 @@ def check_plausible(spec: SceneSpec, support_z: dict[str, float] | None = None):
         low = min(p.vertices[:, 2].min() for p in parts)
         if abs(low) <= TOL_SUPPORT:
             continue  # on the ground
-        touching = any(min(_gap(parts, q), _gap(q, parts)) <= TOL_SUPPORT
-                       for oq, q in meshes if oq.id != o.id)
+        touching = any(
+            min(_gap(parts, q), _gap(q, parts)) <= TOL_SUPPORT for oq, q in meshes if oq.id != o.id
+        )
         assert touching, f"object {o.id} floats: lowest point {low * 1000:.1f} mm, touches nothing"
 
 
@@ -127,16 +130,26 @@ def resimulate_shift(spec: SceneSpec, template=None) -> float:
         s = float(np.cbrt(np.linalg.det(T[:3, :3])))
         Tb = np.eye(4)
         Tb[:3, :3], Tb[:3, 3] = T[:3, :3] / s, T[:3, 3]
-        bodies.append(Body(name=str(o.id), pieces=[p * s for p in collision_pieces(
-            o.asset, CollisionParams())], T_world_body=Tb, dynamic=o.physics.role == "dynamic",
-            mass=o.physics.mass_kg, friction=o.physics.friction,
-            restitution=o.physics.restitution))
+        bodies.append(
+            Body(
+                name=str(o.id),
+                pieces=[p * s for p in collision_pieces(o.asset, CollisionParams())],
+                T_world_body=Tb,
+                dynamic=o.physics.role == "dynamic",
+                mass=o.physics.mass_kg,
+                friction=o.physics.friction,
+                restitution=o.physics.restitution,
+            )
+        )
     boxes, has_floor = backdrop_boxes(spec.backdrops)
     settings = PhysicsSpec(time_limit=1.0, rest_time=1.0, rest_speed=1e-9)
     res = simulate(bodies, boxes, settings, ground=not has_floor)
     assert res.sim_time_s >= 0.999
-    return max(float(np.linalg.norm(T[:3, 3] - b.T_world_body[:3, 3]))
-               for b, T in zip(bodies, res.poses) if b.dynamic)
+    return max(
+        float(np.linalg.norm(T[:3, 3] - b.T_world_body[:3, 3]))
+        for b, T in zip(bodies, res.poses)
+        if b.dynamic
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,8 +161,15 @@ def bin_run(tmp_path_factory):
     from synth3d.run.pipeline import render_dataset
 
     out = tmp_path_factory.mktemp("clutter")
-    summary = render_dataset(SCENES / "clutter.yaml", out, n=2, seed=0, size=SIZE,
-                             overrides=["objects[1].count=10"], formats=["coco", "bop"])
+    summary = render_dataset(
+        SCENES / "clutter.yaml",
+        out,
+        n=2,
+        seed=0,
+        size=SIZE,
+        overrides=["objects[1].count=10"],
+        formats=["coco", "bop"],
+    )
     return out, summary
 
 
@@ -199,14 +219,22 @@ def test_distractor_counts_as_occluder(tmp_path):
     from synth3d.run.pipeline import Scenes, process, render_frame
 
     tpl = {
-        "asset_root": str(REPO), "size": list(SIZE),
+        "asset_root": str(REPO),
+        "size": list(SIZE),
         "assets": {"cube": {"path": "meshes/clutter/cube.obj"}},
         "camera": {"target": [0, 0, 0.02], "offset": [0.5, 0, 0.1], "fov_y_deg": 30},
         "objects": [
-            {"name": "hidden", "assets": "cube", "placement": {"mode": "world",
-                                                              "position": [-0.03, 0.0, 0]}},
-            {"name": "blocker", "assets": "cube", "labelled": False,
-             "placement": {"mode": "world", "position": [0.1, 0.015, 0]}},
+            {
+                "name": "hidden",
+                "assets": "cube",
+                "placement": {"mode": "world", "position": [-0.03, 0.0, 0]},
+            },
+            {
+                "name": "blocker",
+                "assets": "cube",
+                "labelled": False,
+                "placement": {"mode": "world", "position": [0.1, 0.015, 0]},
+            },
         ],
     }
     s = Scenes(tpl)
@@ -223,20 +251,47 @@ def test_distractor_counts_as_occluder(tmp_path):
 def test_stack_settles_on_top(tmp_path):
     """Two blocks stacked with `relative on_top` and a gap settle onto each other."""
     tpl = {
-        "asset_root": str(REPO), "size": list(SIZE),
-        "assets": {"block": {"path": "meshes/clutter/block.obj"},
-                   "cube": {"path": "meshes/clutter/cube.obj"}},
+        "asset_root": str(REPO),
+        "size": list(SIZE),
+        "assets": {
+            "block": {"path": "meshes/clutter/block.obj"},
+            "cube": {"path": "meshes/clutter/cube.obj"},
+        },
         "camera": {"target": [0, 0, 0.05], "offset": [0.5, 0.2, 0.3]},
         "backdrops": [{"type": "floor", "size": [1, 1]}],
         "objects": [
-            {"name": "base", "assets": "cube", "placement": {"mode": "floor", "settle": True,
-                                                            "region": {"x": [0, 0], "y": [0, 0]}}},
-            {"name": "mid", "assets": "block", "placement": {"mode": "relative", "to": "base",
-                                                            "side": "on_top", "gap": 0.01,
-                                                            "settle": True}},
-            {"name": "top", "assets": "cube", "scale": 0.6,
-             "placement": {"mode": "relative", "to": "mid", "side": "on_top", "gap": 0.01,
-                           "settle": True}},
+            {
+                "name": "base",
+                "assets": "cube",
+                "placement": {
+                    "mode": "floor",
+                    "settle": True,
+                    "region": {"x": [0, 0], "y": [0, 0]},
+                },
+            },
+            {
+                "name": "mid",
+                "assets": "block",
+                "placement": {
+                    "mode": "relative",
+                    "to": "base",
+                    "side": "on_top",
+                    "gap": 0.01,
+                    "settle": True,
+                },
+            },
+            {
+                "name": "top",
+                "assets": "cube",
+                "scale": 0.6,
+                "placement": {
+                    "mode": "relative",
+                    "to": "mid",
+                    "side": "on_top",
+                    "gap": 0.01,
+                    "settle": True,
+                },
+            },
         ],
     }
     out, summary = _render(tmp_path, "stack", template=tpl, n=2)
@@ -252,15 +307,29 @@ def test_stack_settles_on_top(tmp_path):
 
 def test_floor_drop_upright_and_so3(tmp_path):
     tpl = {
-        "asset_root": str(REPO), "size": list(SIZE),
+        "asset_root": str(REPO),
+        "size": list(SIZE),
         "assets": {"c": {"path": "meshes/clutter", "category": "{stem}"}},
         "camera": {"target": [0, 0, 0], "offset": [0.8, 0.2, 0.6]},
         "backdrops": [{"type": "floor", "size": [3, 3]}],
-        "objects": [{"name": "a", "assets": "c", "count": 4,
-                     "placement": {"mode": "drop", "region": {"x": [-0.2, 0.2], "y": [-0.2, 0.2]},
-                                   "orientation": "upright"}},
-                    {"name": "b", "assets": "c", "count": 3,
-                     "placement": {"mode": "drop", "region": {"x": [-0.2, 0.2], "y": [-0.2, 0.2]}}}],
+        "objects": [
+            {
+                "name": "a",
+                "assets": "c",
+                "count": 4,
+                "placement": {
+                    "mode": "drop",
+                    "region": {"x": [-0.2, 0.2], "y": [-0.2, 0.2]},
+                    "orientation": "upright",
+                },
+            },
+            {
+                "name": "b",
+                "assets": "c",
+                "count": 3,
+                "placement": {"mode": "drop", "region": {"x": [-0.2, 0.2], "y": [-0.2, 0.2]}},
+            },
+        ],
         "failure": {"policy": "resample", "max_attempts": 20},
     }
     out, summary = _render(tmp_path, "floor", template=tpl, n=2)
@@ -276,38 +345,76 @@ def test_failure_policy_skip_stop_and_manifest(tmp_path):
     from synth3d.errors import PlacementError
     from synth3d.run.pipeline import Scenes
 
-    dense = ["objects[0].count=30", "objects[0].placement.region={x: [0, 0.05], y: [0, 0.05]}",
-             "objects[0].placement.max_attempts=5", "camera.require_all_in_frame=false"]
+    dense = [
+        "objects[0].count=30",
+        "objects[0].placement.region={x: [0, 0.05], y: [0, 0.05]}",
+        "objects[0].placement.max_attempts=5",
+        "camera.require_all_in_frame=false",
+    ]
     # Frame-by-frame: a dense floor layout fails; `stop` raises naming the place …
     with pytest.raises(PlacementError, match=r"objects\[0\]\.placement: could not place 'items'"):
-        Scenes(SCENES / "tabletop.yaml", dense + ["failure.policy=stop",
-                                                  "failure.max_attempts=2"]).sample(0, 0)
+        Scenes(
+            SCENES / "tabletop.yaml", dense + ["failure.policy=stop", "failure.max_attempts=2"]
+        ).sample(0, 0)
     # … and when every frame fails, the run refuses before writing anything (preflight).
-    r = run_cli("render", SCENES / "tabletop.yaml", "-n", "3", "-o", tmp_path / "none",
-                "--size", "64x48", *sum([["--set", x] for x in dense], []))
+    r = run_cli(
+        "render",
+        SCENES / "tabletop.yaml",
+        "-n",
+        "3",
+        "-o",
+        tmp_path / "none",
+        "--size",
+        "64x48",
+        *sum([["--set", x] for x in dense], []),
+    )
     assert r.returncode != 0 and "could not place 'items'" in r.stderr
     assert not (tmp_path / "none" / "manifest.jsonl").exists()
     # Some frames fail every layout: they are skipped with their reason, the run finishes, the
     # manifest and the summary say so (and which frames needed more than one layout).
-    some = ["objects[0].count=4", "objects[0].placement.region={x: [0, 0.25], y: [0, 0.25]}",
-            "objects[0].placement.max_attempts=2", "camera.require_all_in_frame=false",
-            "objects[1].count=0", "objects[2].count=0", "failure.max_attempts=3"]
-    out, summary = _render(tmp_path, "skips", template=SCENES / "tabletop.yaml", overrides=some,
-                           n=6)
+    some = [
+        "objects[0].count=4",
+        "objects[0].placement.region={x: [0, 0.25], y: [0, 0.25]}",
+        "objects[0].placement.max_attempts=2",
+        "camera.require_all_in_frame=false",
+        "objects[1].count=0",
+        "objects[2].count=0",
+        "failure.max_attempts=3",
+    ]
+    out, summary = _render(
+        tmp_path, "skips", template=SCENES / "tabletop.yaml", overrides=some, n=6
+    )
     assert [s["index"] for s in summary["skipped_frames"]] == [2, 5]
-    assert all("could not place 'items'" in s["reason"] and s["attempts"] == 3
-               for s in summary["skipped_frames"])
+    assert all(
+        "could not place 'items'" in s["reason"] and s["attempts"] == 3
+        for s in summary["skipped_frames"]
+    )
     assert summary["layout_attempts"] == {4: 2} and summary["rendered"] == 4
-    rows = {r["index"]: r for r in map(json.loads, (out / "manifest.jsonl").read_text().splitlines())}
-    assert rows[2]["files"] == {} and rows[2]["attempts"] == 3 and "could not place" in rows[2]["skipped"]
+    rows = {
+        r["index"]: r for r in map(json.loads, (out / "manifest.jsonl").read_text().splitlines())
+    }
+    assert (
+        rows[2]["files"] == {}
+        and rows[2]["attempts"] == 3
+        and "could not place" in rows[2]["skipped"]
+    )
     assert rows[4]["attempts"] == 2 and "skipped" not in rows[4]
     assert json.loads((out / "scene" / "000004.json").read_text())["layout_attempts"] == 2
     assert not (out / "rgb" / "000002.png").exists()
     csv_lines = (out / "manifest.csv").read_text().splitlines()
     assert len(csv_lines) == 1 + 4
     # Resuming does not redo a skipped frame; the CLI prints the skips.
-    r = run_cli("render", SCENES / "tabletop.yaml", "-n", "6", "-o", out, "--size", "96x72",
-                *sum([["--set", x] for x in some], []))
+    r = run_cli(
+        "render",
+        SCENES / "tabletop.yaml",
+        "-n",
+        "6",
+        "-o",
+        out,
+        "--size",
+        "96x72",
+        *sum([["--set", x] for x in some], []),
+    )
     assert r.returncode == 0, r.stderr
     assert "6 already done" in r.stdout
 
@@ -316,15 +423,28 @@ def test_skip_policy_is_one_attempt_and_resample_counts_attempts():
     from synth3d.errors import FrameSkipped
     from synth3d.run.pipeline import Scenes
 
-    s = Scenes(SCENES / "clutter.yaml", ["objects[1].count=10", "failure.policy=skip",
-                                         "physics.time_limit=0.01", "physics.rest_time=0.0"],
-               size=SIZE)
+    s = Scenes(
+        SCENES / "clutter.yaml",
+        [
+            "objects[1].count=10",
+            "failure.policy=skip",
+            "physics.time_limit=0.01",
+            "physics.rest_time=0.0",
+        ],
+        size=SIZE,
+    )
     with pytest.raises(FrameSkipped) as e:
         s.sample(0, 0)
     assert e.value.attempts == 1
-    dense = ["objects[0].count=4", "objects[0].placement.region={x: [0, 0.25], y: [0, 0.25]}",
-             "objects[0].placement.max_attempts=2", "camera.require_all_in_frame=false",
-             "objects[1].count=0", "objects[2].count=0", "failure.max_attempts=50"]
+    dense = [
+        "objects[0].count=4",
+        "objects[0].placement.region={x: [0, 0.25], y: [0, 0.25]}",
+        "objects[0].placement.max_attempts=2",
+        "camera.require_all_in_frame=false",
+        "objects[1].count=0",
+        "objects[2].count=0",
+        "failure.max_attempts=50",
+    ]
     s = Scenes(SCENES / "tabletop.yaml", dense, size=SIZE)
     specs = [s.sample(0, i) for i in range(8)]
     assert any(sp.layout_attempts > 1 for sp in specs)
@@ -370,8 +490,12 @@ def test_determinism_across_workers_and_rerender(tmp_path):
     over = ["objects[1].count=10"]
     a, _ = _render(tmp_path, "w1", overrides=over, n=3, workers=1)
     b, _ = _render(tmp_path, "w2", overrides=over, n=3, workers=2)
-    fa = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file() and p.suffix in (".png", ".json"))
-    fb = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file() and p.suffix in (".png", ".json"))
+    fa = sorted(
+        p.relative_to(a) for p in a.rglob("*") if p.is_file() and p.suffix in (".png", ".json")
+    )
+    fb = sorted(
+        p.relative_to(b) for p in b.rglob("*") if p.is_file() and p.suffix in (".png", ".json")
+    )
     skip = {Path("dataset.json")}
     assert fa == fb
     for rel in fa:
@@ -395,11 +519,23 @@ def test_template_errors_name_the_place(tmp_path):
 
     base = {"asset_root": str(REPO), "assets": {"c": {"path": "meshes/clutter/cube.obj"}}}
     with pytest.raises(TemplateError, match=r"objects\[0\].*static support cannot be dropped"):
-        load_template({**base, "objects": [{"name": "a", "assets": "c", "physics": {"static": True},
-                                            "placement": {"mode": "drop"}}]})
+        load_template(
+            {
+                **base,
+                "objects": [
+                    {
+                        "name": "a",
+                        "assets": "c",
+                        "physics": {"static": True},
+                        "placement": {"mode": "drop"},
+                    }
+                ],
+            }
+        )
     with pytest.raises(TemplateError, match=r"objects\[0\]\.physics\.friction"):
-        load_template({**base, "objects": [{"name": "a", "assets": "c",
-                                            "physics": {"friction": -1}}]})
+        load_template(
+            {**base, "objects": [{"name": "a", "assets": "c", "physics": {"friction": -1}}]}
+        )
     with pytest.raises(TemplateError, match=r"failure\.policy"):
         load_template({**base, "failure": {"policy": "retry"}})
     with pytest.raises(TemplateError, match=r"physics\.timestep"):
@@ -411,13 +547,25 @@ def test_real_concave_library_drop(tmp_path):
     lib = shared("pybullet", "random")
     shared("pybullet", "objects", "tray")
     tpl = {
-        "asset_root": str(lib.parent), "size": list(SIZE),
-        "assets": {"blobs": {"path": "random/00[0-2]/*.obj", "normalize": {"size": 0.08},
-                             "category": "{stem}"}},
+        "asset_root": str(lib.parent),
+        "size": list(SIZE),
+        "assets": {
+            "blobs": {
+                "path": "random/00[0-2]/*.obj",
+                "normalize": {"size": 0.08},
+                "category": "{stem}",
+            }
+        },
         "camera": {"target": [0, 0, 0], "offset": [0.5, 0.1, 0.6]},
         "backdrops": [{"type": "floor", "size": [2, 2]}],
-        "objects": [{"name": "b", "assets": "blobs", "count": 5,
-                     "placement": {"mode": "drop", "region": {"x": [-0.1, 0.1], "y": [-0.1, 0.1]}}}],
+        "objects": [
+            {
+                "name": "b",
+                "assets": "blobs",
+                "count": 5,
+                "placement": {"mode": "drop", "region": {"x": [-0.1, 0.1], "y": [-0.1, 0.1]}},
+            }
+        ],
     }
     out, summary = _render(tmp_path, "real", template=tpl, n=1)
     specs = _specs(out)
@@ -433,12 +581,19 @@ def test_settled_frames_ids_depth_and_poses_are_exact(bin_run):
     from geometry import boundary, raycast
 
     out, _ = bin_run
-    rows = {r["index"]: r for r in map(json.loads, (out / "annotations" /
-                                                   "instances.jsonl").read_text().splitlines())}
+    rows = {
+        r["index"]: r
+        for r in map(json.loads, (out / "annotations" / "instances.jsonl").read_text().splitlines())
+    }
     for spec in _specs(out):
         inst = cv2.imread(str(out / "instance" / f"{spec.index:06d}.png"), cv2.IMREAD_UNCHANGED)
-        depth = cv2.imread(str(out / "depth" / f"{spec.index:06d}.png"),
-                           cv2.IMREAD_UNCHANGED).astype(float) * spec.output.depth_scale / 1000
+        depth = (
+            cv2.imread(str(out / "depth" / f"{spec.index:06d}.png"), cv2.IMREAD_UNCHANGED).astype(
+                float
+            )
+            * spec.output.depth_scale
+            / 1000
+        )
         rid, rdepth = raycast(spec)
         rid[np.isin(rid, [o.id for o in spec.objects if not o.labelled])] = 0
         inner = ~(boundary(inst) | boundary(rid))
@@ -454,8 +609,12 @@ def test_settled_frames_ids_depth_and_poses_are_exact(bin_run):
             pc = trimesh.load(o.asset, force="mesh").vertices * a["scale"] @ R.T + t
             uv = pc[:, :2] / pc[:, 2:] * [K[0, 0], K[1, 1]] + [K[0, 2], K[1, 2]]
             x0, y0, w, h = a["bbox_obj"]  # the full silhouette's box, beyond the image too
-            inside = (uv[:, 0] >= x0 - 3) & (uv[:, 0] <= x0 + w + 3) & \
-                (uv[:, 1] >= y0 - 3) & (uv[:, 1] <= y0 + h + 3)
+            inside = (
+                (uv[:, 0] >= x0 - 3)
+                & (uv[:, 0] <= x0 + w + 3)
+                & (uv[:, 1] >= y0 - 3)
+                & (uv[:, 1] <= y0 + h + 3)
+            )
             assert inside.all(), a["id"]
 
 
@@ -470,17 +629,23 @@ def test_urdf_mass_and_friction_reach_physics(tmp_path):
         '<inertial><mass value="0.7"/></inertial>'
         '<visual><geometry><mesh filename="cube.obj"/></geometry></visual>'
         '<collision><geometry><mesh filename="cube.obj"/></geometry></collision>'
-        "</link></robot>")
-    drop = {"mode": "drop", "region": {"x": [-0.05, 0.05], "y": [-0.05, 0.05]},
-            "height": {"dist": "uniform", "min": 0.02, "max": 0.05}}
+        "</link></robot>"
+    )
+    drop = {
+        "mode": "drop",
+        "region": {"x": [-0.05, 0.05], "y": [-0.05, 0.05]},
+        "height": {"dist": "uniform", "min": 0.02, "max": 0.05},
+    }
     tpl = {
-        "asset_root": str(lib), "size": [64, 48],
+        "asset_root": str(lib),
+        "size": [64, 48],
         "assets": {"cubes": {"path": "cube.urdf"}},
         "camera": {"target": [0, 0, 0.02], "offset": [0.4, 0.1, 0.3]},
         "backdrops": [{"type": "floor", "size": [1, 1]}],
-        "objects": [{"name": "own", "assets": "cubes", "placement": drop},
-                    {"name": "set", "assets": "cubes", "placement": drop,
-                     "physics": {"friction": 0.9}}],
+        "objects": [
+            {"name": "own", "assets": "cubes", "placement": drop},
+            {"name": "set", "assets": "cubes", "placement": drop, "physics": {"friction": 0.9}},
+        ],
     }
     out, _ = _render(tmp_path, "urdf", template=tpl, n=1)
     own, explicit = _specs(out)[0].objects

@@ -1,4 +1,5 @@
 """Rendering realism: ground-truth ambient occlusion of the indirect light."""
+
 from __future__ import annotations
 
 import math
@@ -14,14 +15,21 @@ from synth3d.run.frames import Scenes
 def _crease_template(ao_radius: float = 0.2) -> dict:
     grey = {"type": "color", "color": [0.6, 0.6, 0.6]}
     return {
-        "name": "crease", "size": [160, 120],
+        "name": "crease",
+        "size": [160, 120],
         "camera": {"fov_y_deg": 50, "target": [0.0, 0.2, 0.0], "offset": [0.0, -0.35, 0.35]},
         "environment": {"ambient": [0.5, 0.5, 0.5]},
         "backdrops": [
             {"type": "floor", "size": [3, 3], "texture": grey, "roughness": 1.0},
             # A wall at y = 0.3 facing the origin: a 90° crease with the floor along y = 0.3.
-            {"type": "wall", "size": [3, 1.5], "distance": 0.3, "azimuth_deg": 90,
-             "texture": grey, "roughness": 1.0},
+            {
+                "type": "wall",
+                "size": [3, 1.5],
+                "distance": 0.3,
+                "azimuth_deg": 90,
+                "texture": grey,
+                "roughness": 1.0,
+            },
         ],
         "realism": {"ao": True, "ao_radius_m": ao_radius},
     }
@@ -61,8 +69,9 @@ def test_ao_darkens_a_crease_and_leaves_an_open_plane_unchanged(renderer):
     spec = Scenes(_crease_template()).sample(0, 0)
     assert spec.realism.ao and spec.realism.ao_radius_m == 0.2
     on = renderer.render(spec)
-    off = renderer.render(spec.model_copy(update={"realism": spec.realism.model_copy(
-        update={"ao": False})}))
+    off = renderer.render(
+        spec.model_copy(update={"realism": spec.realism.model_copy(update={"ao": False})})
+    )
     assert np.array_equal(on.depth_m, off.depth_m)
     pts = _world_points(spec, on.depth_m)
     lum_on = on.rgb @ np.array([0.2126, 0.7152, 0.0722])
@@ -81,8 +90,9 @@ def test_ao_darkens_a_crease_and_leaves_an_open_plane_unchanged(renderer):
         band = floor & (d_wall > lo) & (d_wall < hi)
         assert band.sum() > 30
         albedo = float(srgb_to_linear(np.array([0.6]))[0])  # the template's grey
-        expect = _multi_bounce(1 - np.mean([_hidden_fraction(d, 0.2) for d in d_wall[band]]),
-                               albedo)
+        expect = _multi_bounce(
+            1 - np.mean([_hidden_fraction(d, 0.2) for d in d_wall[band]]), albedo
+        )
         got = float(np.median(ratio[band]))
         assert abs(got - expect) < tol, (lo, hi, got, expect)
     # Darker nearer the crease.
@@ -119,9 +129,17 @@ def test_auto_exposure_key_and_range_keep_a_night_map_night():
     assert auto_exposure_ev(night, key=0.04) == pytest.approx(math.log2(0.04 / avg))
     assert auto_exposure_ev(night, key=0.04) < auto_exposure_ev(night) - 2.0  # 2.2 stops darker
     assert auto_exposure_ev(night, range_ev=(-12.0, 0.0)) == 0.0
-    t = Template.model_validate({"post": {"tonemap": {"auto_exposure": True,
-                                                      "auto_exposure_key": 0.04,
-                                                      "auto_exposure_range_ev": [-12, 0]}}})
+    t = Template.model_validate(
+        {
+            "post": {
+                "tonemap": {
+                    "auto_exposure": True,
+                    "auto_exposure_key": 0.04,
+                    "auto_exposure_range_ev": [-12, 0],
+                }
+            }
+        }
+    )
     assert t.post.tonemap.auto_exposure_key == 0.04
     with pytest.raises(Exception, match="min ≤ max"):
         Template.model_validate({"post": {"tonemap": {"auto_exposure_range_ev": [2, 0]}}})

@@ -1,4 +1,5 @@
 """Rendered buffers checked against independent geometry and pixel invariants."""
+
 from __future__ import annotations
 
 import cv2
@@ -60,27 +61,50 @@ def test_ids_and_depth_match_ray_cast_cards(cards_small):
 def _real_mesh_template(tmp_path):
     root = shared("meshes")
     return {
-        "name": "real-meshes", "size": [160, 120], "asset_root": str(root.parent),
+        "name": "real-meshes",
+        "size": [160, 120],
+        "asset_root": str(root.parent),
         "assets": {
-            "duck": {"path": "meshes/Duck.glb", "up_axis": "y",
-                     "normalize": {"size": 0.15, "measure": "height"}},
+            "duck": {
+                "path": "meshes/Duck.glb",
+                "up_axis": "y",
+                "normalize": {"size": 0.15, "measure": "height"},
+            },
             "bunny": {"path": "meshes/stanford-bunny.obj", "normalize": {"size": 0.15}},
-            "spot": {"path": "meshes/spot/spot_triangulated.obj", "up_axis": "y",
-                     "normalize": {"size": 0.18}},
+            "spot": {
+                "path": "meshes/spot/spot_triangulated.obj",
+                "up_axis": "y",
+                "normalize": {"size": 0.18},
+            },
             "spot_tex": {"path": "meshes/spot/spot_texture.png"},
         },
-        "camera": {"target": [0, 0, 0.05], "offset": {"dist": "cone", "angle_deg": 60,
-                                                      "min_angle_deg": 20, "radius": [0.55, 0.7]}},
+        "camera": {
+            "target": [0, 0, 0.05],
+            "offset": {"dist": "cone", "angle_deg": 60, "min_angle_deg": 20, "radius": [0.55, 0.7]},
+        },
         "backdrops": [{"type": "floor", "size": [2, 2], "texture": {"type": "checker"}}],
         "lights": [{"type": "directional", "intensity": 2.0}],
         "objects": [
-            {"name": "duck", "assets": "duck", "placement": {"non_overlap": True,
-                                                             "region": {"x": [-0.2, 0.2], "y": [-0.2, 0.2]}}},
-            {"name": "bunny", "assets": "bunny", "placement": {"non_overlap": True,
-                                                               "region": {"x": [-0.2, 0.2], "y": [-0.2, 0.2]}}},
-            {"name": "spot", "assets": "spot", "material": {"texture": "spot_tex"},
-             "placement": {"mode": "world", "position": [0.0, 0.0, 0.25],
-                           "rotation": {"dist": "so3"}}},
+            {
+                "name": "duck",
+                "assets": "duck",
+                "placement": {"non_overlap": True, "region": {"x": [-0.2, 0.2], "y": [-0.2, 0.2]}},
+            },
+            {
+                "name": "bunny",
+                "assets": "bunny",
+                "placement": {"non_overlap": True, "region": {"x": [-0.2, 0.2], "y": [-0.2, 0.2]}},
+            },
+            {
+                "name": "spot",
+                "assets": "spot",
+                "material": {"texture": "spot_tex"},
+                "placement": {
+                    "mode": "world",
+                    "position": [0.0, 0.0, 0.25],
+                    "rotation": {"dist": "so3"},
+                },
+            },
         ],
     }
 
@@ -115,8 +139,12 @@ def _solid_card(tmp_path, rgb, alpha=True):
     img[:, :, :3] = rgb
     img[:, :, 3] = 255
     path = tmp_path / ("solid.png" if alpha else "solid.jpg")
-    cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA) if alpha else
-                cv2.cvtColor(img[:, :, :3], cv2.COLOR_RGB2BGR))
+    cv2.imwrite(
+        str(path),
+        cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA)
+        if alpha
+        else cv2.cvtColor(img[:, :, :3], cv2.COLOR_RGB2BGR),
+    )
     return path
 
 
@@ -125,11 +153,20 @@ def test_unlit_card_reproduces_texture_colour_exactly(tmp_path):
 
     colour = (200, 101, 37)
     card = _solid_card(tmp_path, colour)
-    tpl = {"size": [96, 96], "assets": {"c": {"path": str(card)}},
-           "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
-           "environment": {"color": "#102030"},
-           "objects": [{"name": "c", "assets": "c", "screen_height": 0.5,
-                        "placement": {"mode": "screen", "point": [0.5, 0.5], "distance": 2}}]}
+    tpl = {
+        "size": [96, 96],
+        "assets": {"c": {"path": str(card)}},
+        "camera": {"target": [0, 0, 0], "offset": [0, -3, 0]},
+        "environment": {"color": "#102030"},
+        "objects": [
+            {
+                "name": "c",
+                "assets": "c",
+                "screen_height": 0.5,
+                "placement": {"mode": "screen", "point": [0.5, 0.5], "distance": 2},
+            }
+        ],
+    }
     render_dataset(tpl, tmp_path / "o", n=1)
     rgb = cv2.cvtColor(cv2.imread(str(tmp_path / "o/rgb/000000.png")), cv2.COLOR_BGR2RGB)
     inst = cv2.imread(str(tmp_path / "o/instance/000000.png"), cv2.IMREAD_UNCHANGED)
@@ -146,13 +183,14 @@ def test_unlit_card_reproduces_texture_colour_exactly(tmp_path):
 def test_chroma_key_cutout_from_photo_on_white():
     from synth3d.assets.catalog import load_card_rgba
 
-    rgba = load_card_rgba(str(SCENES.parent / "cutouts" / "toy_on_white.jpg"), "key",
-                          (1.0, 1.0, 1.0), 0.06)
+    rgba = load_card_rgba(
+        str(SCENES.parent / "cutouts" / "toy_on_white.jpg"), "key", (1.0, 1.0, 1.0), 0.06
+    )
     a = rgba[:, :, 3]
     assert a[0, 0] == 0 and a[-1, -1] == 0  # white surroundings are cut away
-    assert 0.05 < (a > 0).mean() < 0.5       # the toy stays
+    assert 0.05 < (a > 0).mean() < 0.5  # the toy stays
     white = np.all(rgba[:, :, :3] >= 255 - 0.06 * 255, axis=2)  # within the key threshold
-    assert not np.any(a[~white] == 0)        # nothing but near-white is removed
+    assert not np.any(a[~white] == 0)  # nothing but near-white is removed
 
 
 def test_dog_photo_chroma_key():
@@ -183,12 +221,21 @@ def test_closing_one_renderer_leaves_another_working():
 def test_base_color_replaces_a_textured_assets_colour(tmp_path):
     from synth3d.run.pipeline import render_dataset
 
-    tpl = {"size": [96, 72], "asset_root": str(SCENES.parent),
-           "assets": {"b": {"path": "meshes/bottle.glb"}},
-           "camera": {"target": [0, 0, 0.12], "offset": [0.45, -0.2, 0.15]},
-           "environment": {"ambient": [0.6, 0.6, 0.6]},
-           "objects": [{"name": "b", "assets": "b", "material": {"base_color": "#2040e0"},
-                        "placement": {"mode": "world", "position": [0, 0, 0]}}]}
+    tpl = {
+        "size": [96, 72],
+        "asset_root": str(SCENES.parent),
+        "assets": {"b": {"path": "meshes/bottle.glb"}},
+        "camera": {"target": [0, 0, 0.12], "offset": [0.45, -0.2, 0.15]},
+        "environment": {"ambient": [0.6, 0.6, 0.6]},
+        "objects": [
+            {
+                "name": "b",
+                "assets": "b",
+                "material": {"base_color": "#2040e0"},
+                "placement": {"mode": "world", "position": [0, 0, 0]},
+            }
+        ],
+    }
     render_dataset(tpl, tmp_path / "flat", n=1)
     tpl["objects"][0]["material"]["keep_texture"] = True
     render_dataset(tpl, tmp_path / "tinted", n=1)

@@ -1,4 +1,5 @@
 """Sampling: determinism, stream independence, attribute statistics, placement constraints."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,8 +38,10 @@ def test_golden_scenespec_snapshot(tabletop):
 def test_streams_are_independent():
     """Changing one part of the template does not shift the draws of another."""
     base = Scenes(SCENES / "tabletop.yaml")
-    other = Scenes(SCENES / "tabletop.yaml", ["lights=[{type: point, count: 2}]",
-                                              "post.tonemap.exposure_ev=1.0"])
+    other = Scenes(
+        SCENES / "tabletop.yaml",
+        ["lights=[{type: point, count: 2}]", "post.tonemap.exposure_ev=1.0"],
+    )
     for i in range(3):
         a, b = base.sample(1, i), other.sample(1, i)
         assert a.camera == b.camera and a.objects == b.objects and a.backdrops == b.backdrops
@@ -63,7 +66,11 @@ def test_exhaustive_enumerates_every_combination_in_order():
     assert s.default_frames() == 220
     rows = [tuple(s.sampler.attributes(0, i).values()) for i in range(220)]
     assert len(set(rows)) == 220
-    assert rows[0] == ("countryside", "mage", "none") and rows[1] == ("countryside", "mage", "barrel")
+    assert rows[0] == ("countryside", "mage", "none") and rows[1] == (
+        "countryside",
+        "mage",
+        "barrel",
+    )
     assert rows[-1] == ("glacial", "toadking", "heart")
     assert tuple(s.sampler.attributes(0, 220).values()) == rows[0]  # cycles
 
@@ -76,10 +83,10 @@ def test_sprites_layout_character_bottom_centre_object_right():
     uv_c, _ = project(K, T, np.asarray(ch.corners_world))
     uv_o, _ = project(K, T, np.asarray(ob.corners_world))
     W, H = spec.camera.width, spec.camera.height
-    assert abs(uv_c[:, 0].mean() - (W - 1) / 2) < 1.0                # centred
-    assert abs(uv_c[:, 1].max() - (0.97 * H - 0.5)) < 0.5            # bottom on the point
-    assert uv_o[:, 0].min() > uv_c[:, 0].max()                       # object to the right
-    assert abs(uv_o[:, 1].max() - uv_c[:, 1].max()) < 0.5            # bottoms aligned
+    assert abs(uv_c[:, 0].mean() - (W - 1) / 2) < 1.0  # centred
+    assert abs(uv_c[:, 1].max() - (0.97 * H - 0.5)) < 0.5  # bottom on the point
+    assert uv_o[:, 0].min() > uv_c[:, 0].max()  # object to the right
+    assert abs(uv_o[:, 1].max() - uv_c[:, 1].max()) < 0.5  # bottoms aligned
     assert ch.category == "mage" and ob.category == "barrel"
     none = s.sample(0, 0)  # object 'none' → no object instance
     assert [o.name for o in none.objects] == ["character"]
@@ -114,14 +121,23 @@ def test_non_overlap_footprints(tabletop):
         for a in range(len(boxes)):
             for b in range(a):
                 A, B = boxes[a], boxes[b]
-                assert not (A[0] < B[2] - 1e-9 and B[0] < A[2] - 1e-9 and
-                            A[1] < B[3] - 1e-9 and B[1] < A[3] - 1e-9)
+                assert not (
+                    A[0] < B[2] - 1e-9
+                    and B[0] < A[2] - 1e-9
+                    and A[1] < B[3] - 1e-9
+                    and B[1] < A[3] - 1e-9
+                )
 
 
 def test_impossible_placement_names_the_object():
-    s = Scenes(SCENES / "tabletop.yaml", [
-        "objects[0].count=6", "objects[0].placement.region={x: [0, 0.05], y: [0, 0.05]}",
-        "objects[0].placement.max_attempts=20"])
+    s = Scenes(
+        SCENES / "tabletop.yaml",
+        [
+            "objects[0].count=6",
+            "objects[0].placement.region={x: [0, 0.05], y: [0, 0.05]}",
+            "objects[0].placement.max_attempts=20",
+        ],
+    )
     with pytest.raises(PlacementError, match=r"objects\[0\]\.placement: could not place 'items'"):
         s.sample(0, 0)
 

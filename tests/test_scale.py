@@ -1,5 +1,6 @@
 """Scale-out and faults: worker processes, shards + merge, Ray, webdataset, kill -9, crashes,
 disk errors. Every layout must write the very same bytes as one plain run."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,9 +17,21 @@ import pytest
 from conftest import REPO, run_cli
 
 N = 12
-ARGS = ["render", "scenes/tabletop.yaml", "-n", str(N), "--size", "128x96", "--seed", "5",
-        "--format", "coco,yolo,bop,webdataset", "--set", "output.webdataset_samples=5",
-        "--no-progress"]
+ARGS = [
+    "render",
+    "scenes/tabletop.yaml",
+    "-n",
+    str(N),
+    "--size",
+    "128x96",
+    "--seed",
+    "5",
+    "--format",
+    "coco,yolo,bop,webdataset",
+    "--set",
+    "output.webdataset_samples=5",
+    "--no-progress",
+]
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -41,9 +54,15 @@ def assert_same_dataset(ref: Path, other: Path) -> None:
 
 
 def _cli(*args, env=None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "synth3d", *map(str, args)], cwd=REPO,
-                          capture_output=True, text=True, timeout=300,
-                          env=dict(os.environ, **(env or {})), **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "synth3d", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, **(env or {})),
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +80,11 @@ def test_reference_dataset_is_complete(reference):
     # 12 frames, 5 per tar: shards 0, 1 and a partial 2.
     index = json.loads((reference / "webdataset" / "index.json").read_text())
     assert [s["file"] for s in index["shards"]] == [f"shard-{i:06d}.tar" for i in range(3)]
-    assert [s["frames"] for s in index["shards"]] == [list(range(0, 5)), list(range(5, 10)),
-                                                      [10, 11]]
+    assert [s["frames"] for s in index["shards"]] == [
+        list(range(0, 5)),
+        list(range(5, 10)),
+        [10, 11],
+    ]
 
 
 def test_workers_write_the_same_bytes(reference, tmp_path):
@@ -85,8 +107,9 @@ def test_shards_merged_equal_one_run(reference, tmp_path):
 
     r = run_cli("merge", parts[0], parts[1], "-o", tmp_path / "m")
     assert r.returncode != 0
-    assert r.stderr.strip().splitlines()[-1] == ("error: merge: missing shard(s) 2/3 (or merge "
-                                                 "anyway with --partial)")
+    assert r.stderr.strip().splitlines()[-1] == (
+        "error: merge: missing shard(s) 2/3 (or merge anyway with --partial)"
+    )
     r = run_cli("merge", *parts, "-o", tmp_path / "merged")
     assert r.returncode == 0, r.stderr
     assert f"merged {N} frame(s) from 3 dataset(s)" in r.stdout
@@ -105,12 +128,16 @@ def test_merge_refuses_other_runs_and_bad_shards(tmp_path, reference):
     assert run_cli(*[a if a != "5" else "6" for a in ARGS], "-n", "1", "-o", other).returncode == 0
     r = run_cli("merge", reference, other, "-o", tmp_path / "m")
     assert r.returncode != 0
-    assert r.stderr.strip() == f"error: {other}: has a different seed than {reference}; only " \
+    assert (
+        r.stderr.strip() == f"error: {other}: has a different seed than {reference}; only "
         "shards of one run can be merged"
+    )
     r = run_cli("merge", reference, "-o", reference)
     assert "the output folder is one of the inputs" in r.stderr
-    for bad, msg in (("3/2", "K/N needs 0 ≤ K < N, got '3/2' (K counts from 0)"),
-                     ("a/2", "must look like K/N (e.g. 0/4), got 'a/2'")):
+    for bad, msg in (
+        ("3/2", "K/N needs 0 ≤ K < N, got '3/2' (K counts from 0)"),
+        ("a/2", "must look like K/N (e.g. 0/4), got 'a/2'"),
+    ):
         r = run_cli(*ARGS, "-o", tmp_path / "x", "--shard", bad)
         assert r.returncode != 0 and r.stderr.strip() == f"error: --shard: {msg}"
     r = run_cli(*ARGS, "-o", tmp_path / "x", "--gpus", "0,a")
@@ -144,8 +171,23 @@ def kill_after(cmd: list[str], out: Path, frames: int, timeout: float) -> int:
 def test_kill_9_and_resume_is_byte_identical(reference, tmp_path, workers):
     out = tmp_path / "killed"
     before = _spawned_workers()
-    done_at_kill = kill_after([sys.executable, "-m", "synth3d", *ARGS, "-o", str(out),
-                               "--workers", str(workers), "--chunk", "2"], out, 4, 120)
+    done_at_kill = kill_after(
+        [
+            sys.executable,
+            "-m",
+            "synth3d",
+            *ARGS,
+            "-o",
+            str(out),
+            "--workers",
+            str(workers),
+            "--chunk",
+            "2",
+        ],
+        out,
+        4,
+        120,
+    )
     time.sleep(1.0)
     assert _spawned_workers() - before == set(), "workers outlived the killed run"
     # Nothing half-written under a final name: every PNG listed or not decodes completely.
@@ -162,22 +204,47 @@ def test_kill_9_and_resume_is_byte_identical(reference, tmp_path, workers):
 
 def test_crashed_worker_is_retried(reference, tmp_path):
     out = tmp_path / "crash"
-    r = _cli(*ARGS, "-o", out, "--workers", "2", "--chunk", "4",
-             env={"SYNTH3D_TEST_FAULT": f"exit:6:{tmp_path / 'marker'}"})
+    r = _cli(
+        *ARGS,
+        "-o",
+        out,
+        "--workers",
+        "2",
+        "--chunk",
+        "4",
+        env={"SYNTH3D_TEST_FAULT": f"exit:6:{tmp_path / 'marker'}"},
+    )
     assert r.returncode == 0, r.stderr
-    assert "frame 6: worker 0 failed (exited with code 70); retrying frames 4–7 on a new " \
-        "worker" in r.stderr or "frame 6: worker 1 failed (exited" in r.stderr, r.stderr
+    assert (
+        "frame 6: worker 0 failed (exited with code 70); retrying frames 4–7 on a new worker"
+        in r.stderr
+        or "frame 6: worker 1 failed (exited" in r.stderr
+    ), r.stderr
     assert_same_dataset(reference, out)
 
 
 def test_crash_beyond_retries_stops_keeping_finished_frames(reference, tmp_path):
     out = tmp_path / "stop"
-    r = _cli(*ARGS, "-o", out, "--workers", "2", "--chunk", "4", "--retries", "0",
-             env={"SYNTH3D_TEST_FAULT": f"raise:9:{tmp_path / 'marker'}"})
+    r = _cli(
+        *ARGS,
+        "-o",
+        out,
+        "--workers",
+        "2",
+        "--chunk",
+        "4",
+        "--retries",
+        "0",
+        env={"SYNTH3D_TEST_FAULT": f"raise:9:{tmp_path / 'marker'}"},
+    )
     assert r.returncode == 2
     last = r.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: frame 9: worker ") and "failed 1 time(s): RuntimeError: " \
-        "injected fault at frame 9; stopping (finished frames are kept" in last, last
+    assert (
+        last.startswith("error: frame 9: worker ")
+        and "failed 1 time(s): RuntimeError: "
+        "injected fault at frame 9; stopping (finished frames are kept"
+        in last
+    ), last
     assert "Traceback" not in r.stderr
     # The frames before the failure and the other worker's chunk are kept.
     rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
@@ -192,11 +259,18 @@ def test_write_errors_are_one_line_and_resumable(reference, tmp_path):
     one line; frames written before stay; the same command finishes the dataset."""
     out = tmp_path / "full"
     assert run_cli(*ARGS[:3], "3", *ARGS[4:], "-o", out).returncode == 0
-    limit = ("import resource, signal, runpy, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
-             "resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000)); "
-             "sys.argv = ['synth3d'] + sys.argv[1:]; runpy.run_module('synth3d', run_name='__main__')")
-    r = subprocess.run([sys.executable, "-c", limit, *ARGS, "-o", str(out)], cwd=REPO,
-                       capture_output=True, text=True, timeout=300)
+    limit = (
+        "import resource, signal, runpy, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000)); "
+        "sys.argv = ['synth3d'] + sys.argv[1:]; runpy.run_module('synth3d', run_name='__main__')"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", limit, *ARGS, "-o", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 2
     err = r.stderr.strip().splitlines()[-1]
     assert err.startswith(f"error: {out}/") and "cannot write (File too large)" in err, err
@@ -223,16 +297,31 @@ def test_webdataset_shards_load_with_webdataset(reference):
     with tarfile.open(urls[0]) as tar:
         names = tar.getnames()
         assert all(m.mtime == 0 and m.uid == 0 and m.uname == "" for m in tar.getmembers())
-    assert names[:6] == ["000000.rgb.png", "000000.depth.png", "000000.instance.png",
-                         "000000.scene.json", "000000.json", "000001.rgb.png"]
+    assert names[:6] == [
+        "000000.rgb.png",
+        "000000.depth.png",
+        "000000.instance.png",
+        "000000.scene.json",
+        "000000.json",
+        "000001.rgb.png",
+    ]
 
 
 def test_ray_local_cluster_writes_the_same_dataset(reference, tmp_path):
     pytest.importorskip("ray")
     out = tmp_path / "ray"
-    r = _cli(*ARGS, "-o", out, "--executor", "ray", "--workers", "2", "--chunk", "3",
-             env={"SYNTH3D_TEST_FAULT": f"exit:7:{tmp_path / 'marker'}",
-                  "RAY_DEDUP_LOGS": "0"})
+    r = _cli(
+        *ARGS,
+        "-o",
+        out,
+        "--executor",
+        "ray",
+        "--workers",
+        "2",
+        "--chunk",
+        "3",
+        env={"SYNTH3D_TEST_FAULT": f"exit:7:{tmp_path / 'marker'}", "RAY_DEDUP_LOGS": "0"},
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert "frames 6–8: Ray actor" in r.stderr and "retrying frames 6–8 on a new actor" in r.stderr
     assert_same_dataset(reference, out)
@@ -241,8 +330,20 @@ def test_ray_local_cluster_writes_the_same_dataset(reference, tmp_path):
 def test_ray_driver_killed_and_resumed(reference, tmp_path):
     pytest.importorskip("ray")
     out = tmp_path / "ray_killed"
-    cmd = [sys.executable, "-m", "synth3d", *ARGS, "-o", str(out), "--executor", "ray",
-           "--workers", "2", "--chunk", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "synth3d",
+        *ARGS,
+        "-o",
+        str(out),
+        "--executor",
+        "ray",
+        "--workers",
+        "2",
+        "--chunk",
+        "2",
+    ]
     try:
         kill_after(cmd, out, 4, 180)
         r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)

@@ -1,5 +1,6 @@
 """Sequences: motion, exact optical flow (checked against trimesh ray casts), object coordinates,
 videos, track labels, motion blur and determinism across worker layouts."""
+
 from __future__ import annotations
 
 import json
@@ -18,22 +19,49 @@ from synth3d.spec import SceneSpec
 ROOT = Path(__file__).resolve().parent.parent
 
 BASE = {
-    "name": "seqtest", "size": [128, 96], "asset_root": str(ROOT),
+    "name": "seqtest",
+    "size": [128, 96],
+    "asset_root": str(ROOT),
     "assets": {"mug": {"path": "meshes/mug.glb"}, "toy": {"path": "meshes/toy.glb"}},
-    "camera": {"fov_y_deg": 50, "target": [0, 0, 0.04],
-               "offset": {"dist": "cone", "axis": [0, 0, 1], "angle_deg": 60,
-                          "min_angle_deg": 40, "radius": [0.6, 0.7]},
-               "require_all_in_frame": True},
+    "camera": {
+        "fov_y_deg": 50,
+        "target": [0, 0, 0.04],
+        "offset": {
+            "dist": "cone",
+            "axis": [0, 0, 1],
+            "angle_deg": 60,
+            "min_angle_deg": 40,
+            "radius": [0.6, 0.7],
+        },
+        "require_all_in_frame": True,
+    },
     "environment": {"background": "color", "ambient": [0.6, 0.6, 0.6]},
     "lights": [{"type": "directional", "direction": [0.3, 0.2, 1.0], "intensity": 2.0}],
-    "backdrops": [{"type": "floor", "size": [2, 2],
-                   "texture": {"type": "checker", "squares": 12,
-                               "colors": [[0.8, 0.8, 0.8], [0.2, 0.2, 0.2]]}}],
-    "objects": [{"name": "items", "assets": ["mug", "toy"], "count": 3,
-                 "placement": {"mode": "floor", "region": {"x": [-0.15, 0.15], "y": [-0.15, 0.15]},
-                               "non_overlap": True},
-                 # thrown objects collide as convex hulls here (no decomposition to build)
-                 "physics": {"collision": {"method": "hull"}}}],
+    "backdrops": [
+        {
+            "type": "floor",
+            "size": [2, 2],
+            "texture": {
+                "type": "checker",
+                "squares": 12,
+                "colors": [[0.8, 0.8, 0.8], [0.2, 0.2, 0.2]],
+            },
+        }
+    ],
+    "objects": [
+        {
+            "name": "items",
+            "assets": ["mug", "toy"],
+            "count": 3,
+            "placement": {
+                "mode": "floor",
+                "region": {"x": [-0.15, 0.15], "y": [-0.15, 0.15]},
+                "non_overlap": True,
+            },
+            # thrown objects collide as convex hulls here (no decomposition to build)
+            "physics": {"collision": {"method": "hull"}},
+        }
+    ],
     "labels": {"amodal": False},
 }
 
@@ -57,8 +85,11 @@ def _scene_mesh(spec: SceneSpec):
         owner.append(np.full(len(m.faces), o.id))
     for b in spec.backdrops:
         w, h = b.size
-        q = trimesh.Trimesh([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0],
-                             [-w / 2, h / 2, 0]], [[0, 1, 2], [0, 2, 3]], process=False)
+        q = trimesh.Trimesh(
+            [[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]],
+            [[0, 1, 2], [0, 2, 3]],
+            process=False,
+        )
         q.apply_transform(np.asarray(b.T_world_plane))
         parts.append(q)
         owner.append(np.zeros(2, int))
@@ -71,8 +102,9 @@ def _first_hits(mesh, origin, dirs):
     dist = np.full(len(dirs), np.inf)
     hit = tri >= 0
     if hit.any():
-        loc, ray, _ = mesh.ray.intersects_location(np.repeat(origin[None], hit.sum(), 0),
-                                                   dirs[hit], multiple_hits=False)
+        loc, ray, _ = mesh.ray.intersects_location(
+            np.repeat(origin[None], hit.sum(), 0), dirs[hit], multiple_hits=False
+        )
         d = np.full(hit.sum(), np.inf)
         d[ray] = np.linalg.norm(loc - origin, axis=1)
         dist[hit] = d
@@ -150,8 +182,10 @@ def _check_flow(renderer, tpl, seed=3):
     obj = sel & (ids > 0)
     assert obj.sum() > 300
     epe_obj = np.linalg.norm(m.flow_fw - ref, axis=-1)[obj]
-    assert np.median(epe_obj) <= 0.05 and np.percentile(epe_obj, 99) <= 0.5, \
-        (np.median(epe_obj), np.percentile(epe_obj, 99))
+    assert np.median(epe_obj) <= 0.05 and np.percentile(epe_obj, 99) <= 0.5, (
+        np.median(epe_obj),
+        np.percentile(epe_obj, 99),
+    )
     # The validity mask agrees with the independent visibility.
     known = ids == frames[0].instance.astype(int)
     agree = (m.valid_fw == vis)[known].mean()
@@ -161,16 +195,31 @@ def _check_flow(renderer, tpl, seed=3):
 
 
 def test_flow_camera_only_matches_ray_casts(renderer):
-    _check_flow(renderer, template({"length": 4, "fps": 12,
-                                    "camera": {"type": "orbit", "rate_deg": 40,
-                                               "shake_deg": 0.5}}))
+    _check_flow(
+        renderer,
+        template(
+            {"length": 4, "fps": 12, "camera": {"type": "orbit", "rate_deg": 40, "shake_deg": 0.5}}
+        ),
+    )
 
 
 def test_flow_object_motion_matches_ray_casts(renderer):
-    specs, frames, m, ref, sel = _check_flow(renderer, template({
-        "length": 4, "fps": 12,
-        "objects": {"items": {"type": "linear", "velocity": [0.15, -0.1, 0.0],
-                              "angular_velocity_deg": [0, 0, 120]}}}))
+    specs, frames, m, ref, sel = _check_flow(
+        renderer,
+        template(
+            {
+                "length": 4,
+                "fps": 12,
+                "objects": {
+                    "items": {
+                        "type": "linear",
+                        "velocity": [0.15, -0.1, 0.0],
+                        "angular_velocity_deg": [0, 0, 120],
+                    }
+                },
+            }
+        ),
+    )
     # the camera stands still: background pixels do not move, object pixels do
     bg = sel & (frames[0].instance == 0)
     assert np.abs(m.flow_fw[bg]).max() < 1e-3
@@ -178,20 +227,46 @@ def test_flow_object_motion_matches_ray_casts(renderer):
 
 
 def test_flow_objects_and_camera_spline(renderer):
-    _check_flow(renderer, template({
-        "length": 6, "fps": 10,
-        "objects": {"*": {"type": "spline", "keys": 3, "rotation_deg": 60,
-                          "offset": {"dist": "uniform", "min": [-0.1, -0.1, 0.0],
-                                     "max": [0.1, 0.1, 0.05]}}},
-        "camera": {"type": "spline", "keys": 3, "aim": "pivot", "pivot": [0, 0, 0.04],
-                   "offset": {"dist": "uniform", "min": [-0.1, -0.1, -0.05],
-                              "max": [0.1, 0.1, 0.05]}}}))
+    _check_flow(
+        renderer,
+        template(
+            {
+                "length": 6,
+                "fps": 10,
+                "objects": {
+                    "*": {
+                        "type": "spline",
+                        "keys": 3,
+                        "rotation_deg": 60,
+                        "offset": {
+                            "dist": "uniform",
+                            "min": [-0.1, -0.1, 0.0],
+                            "max": [0.1, 0.1, 0.05],
+                        },
+                    }
+                },
+                "camera": {
+                    "type": "spline",
+                    "keys": 3,
+                    "aim": "pivot",
+                    "pivot": [0, 0, 0.04],
+                    "offset": {
+                        "dist": "uniform",
+                        "min": [-0.1, -0.1, -0.05],
+                        "max": [0.1, 0.1, 0.05],
+                    },
+                },
+            }
+        ),
+    )
 
 
-THROWN = {"type": "thrown", "height": {"dist": "uniform", "min": 0.05, "max": 0.2},
-          "velocity": {"dist": "uniform", "min": [-0.4, -0.4, 0.0], "max": [0.4, 0.4, 0.3]},
-          "angular_velocity_deg": {"dist": "uniform", "min": [-150, -150, -150],
-                                   "max": [150, 150, 150]}}
+THROWN = {
+    "type": "thrown",
+    "height": {"dist": "uniform", "min": 0.05, "max": 0.2},
+    "velocity": {"dist": "uniform", "min": [-0.4, -0.4, 0.0], "max": [0.4, 0.4, 0.3]},
+    "angular_velocity_deg": {"dist": "uniform", "min": [-150, -150, -150], "max": [150, 150, 150]},
+}
 
 
 def test_flow_thrown_objects_matches_ray_casts(renderer):
@@ -202,17 +277,29 @@ def test_flow_thrown_objects_matches_ray_casts(renderer):
 def test_thrown_objects_fall_and_rest_on_the_ground():
     sc = Scenes(template({"length": 30, "fps": 10, "objects": {"items": THROWN}}))
     first, last = sc.sample(4, 0), sc.sample(4, 29)
-    assert Scenes(template({"length": 30, "fps": 10, "objects": {"items": THROWN}})
-                  ).sample(4, 29).to_json() == last.to_json()  # deterministic
+    assert (
+        Scenes(template({"length": 30, "fps": 10, "objects": {"items": THROWN}}))
+        .sample(4, 29)
+        .to_json()
+        == last.to_json()
+    )  # deterministic
     # and in another process (workers and shards simulate their sequences themselves)
     import subprocess
     import sys
 
-    code = ("import json, sys; sys.path.insert(0, 'tests'); from synth3d.run.pipeline import Scenes; "
-            "t = json.loads(sys.stdin.read()); print(Scenes(t).sample(4, 29).to_json(), end='')")
+    code = (
+        "import json, sys; sys.path.insert(0, 'tests'); from synth3d.run.pipeline import Scenes; "
+        "t = json.loads(sys.stdin.read()); print(Scenes(t).sample(4, 29).to_json(), end='')"
+    )
     tpl = template({"length": 30, "fps": 10, "objects": {"items": THROWN}})
-    r = subprocess.run([sys.executable, "-c", code], input=json.dumps(tpl), cwd=ROOT,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(tpl),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout == last.to_json()
     for a, b in zip(first.objects, last.objects):
@@ -225,10 +312,20 @@ def test_thrown_objects_fall_and_rest_on_the_ground():
 
 
 def test_velocities_and_sampling(renderer):
-    tpl = template({"length": 5, "fps": 10,
-                    "objects": {"items": {"type": "linear", "velocity": [0.2, 0.0, 0.0],
-                                          "angular_velocity_deg": [0, 0, 90]}},
-                    "camera": {"type": "dolly", "speed": 0.05}})
+    tpl = template(
+        {
+            "length": 5,
+            "fps": 10,
+            "objects": {
+                "items": {
+                    "type": "linear",
+                    "velocity": [0.2, 0.0, 0.0],
+                    "angular_velocity_deg": [0, 0, 90],
+                }
+            },
+            "camera": {"type": "dolly", "speed": 0.05},
+        }
+    )
     sc = Scenes(tpl)
     s2, s3 = sc.sample(7, 2), sc.sample(7, 3)
     assert (s2.sequence.id, s2.sequence.t, s2.sequence.time_s) == (0, 2, pytest.approx(0.2))
@@ -255,8 +352,11 @@ def test_velocities_and_sampling(renderer):
 def test_motion_blur_keeps_labels(renderer):
     from synth3d.run.sequences import render_blurred
 
-    moving = {"length": 3, "fps": 6, "objects": {"items": {"type": "linear",
-                                                           "velocity": [0.3, 0, 0]}}}
+    moving = {
+        "length": 3,
+        "fps": 6,
+        "objects": {"items": {"type": "linear", "velocity": [0.3, 0, 0]}},
+    }
     sharp = Scenes(template(moving)).sample(1, 1)
     blurred = Scenes(template({**moving, "shutter": 0.5, "subframes": 4})).sample(1, 1)
     assert blurred.sequence.shutter_s == pytest.approx(0.5 / 6)
@@ -269,8 +369,10 @@ def test_motion_blur_keeps_labels(renderer):
     # move at the recorded velocities
     from synth3d.sampling.motion import advance
 
-    subs = [renderer.render(advance(blurred, blurred.sequence.shutter_s * ((k + 0.5) / 4 - 0.5)))
-            for k in range(4)]
+    subs = [
+        renderer.render(advance(blurred, blurred.sequence.shutter_s * ((k + 0.5) / 4 - 0.5)))
+        for k in range(4)
+    ]
     assert np.allclose(fb.rgb, np.mean([f.rgb for f in subs], axis=0), atol=1e-3)
     c0 = np.mean(np.nonzero(subs[0].instance == 1), axis=1)
     c3 = np.mean(np.nonzero(subs[3].instance == 1), axis=1)
@@ -305,8 +407,10 @@ def test_object_coordinates_reproject(renderer):
 # -- the dataset on disk -----------------------------------------------------------------------
 
 
-CLI_SEQ = ("sequence={length: 4, fps: 8, objects: {items: {type: linear, velocity: [0.1, 0.05, 0], "
-           "angular_velocity_deg: [0, 0, 60]}}, camera: {type: orbit, rate_deg: 30}}")
+CLI_SEQ = (
+    "sequence={length: 4, fps: 8, objects: {items: {type: linear, velocity: [0.1, 0.05, 0], "
+    "angular_velocity_deg: [0, 0, 60]}}, camera: {type: orbit, rate_deg: 30}}"
+)
 
 
 @pytest.fixture(scope="module")
@@ -314,11 +418,22 @@ def seq_template(tmp_path_factory) -> Path:
     import yaml
 
     p = tmp_path_factory.mktemp("tpl") / "seq.yaml"
-    t = template({"length": 4, "fps": 8,
-                  "objects": {"items": {"type": "linear", "velocity": [0.1, 0.05, 0],
-                                        "angular_velocity_deg": [0, 0, 60]}},
-                  "camera": {"type": "orbit", "rate_deg": 30}, "scene_flow": True},
-                 labels={"amodal": True})
+    t = template(
+        {
+            "length": 4,
+            "fps": 8,
+            "objects": {
+                "items": {
+                    "type": "linear",
+                    "velocity": [0.1, 0.05, 0],
+                    "angular_velocity_deg": [0, 0, 60],
+                }
+            },
+            "camera": {"type": "orbit", "rate_deg": 30},
+            "scene_flow": True,
+        },
+        labels={"amodal": True},
+    )
     t["size"] = [64, 48]
     p.write_text(yaml.safe_dump(t))
     return p
@@ -406,8 +521,9 @@ def test_ytvis_and_mot_match_frame_labels(seq_dataset):
         lines = (out / f"mot/{s:06d}/gt/gt.txt").read_text().splitlines()
         ini = (out / f"mot/{s:06d}/seqinfo.ini").read_text()
         assert "seqLength=4" in ini and "frameRate=8" in ini
-        assert (out / f"mot/{s:06d}/img1/000004.png").read_bytes() == \
-            (out / f"rgb/{s * 4 + 3:06d}.png").read_bytes()
+        assert (out / f"mot/{s:06d}/img1/000004.png").read_bytes() == (
+            out / f"rgb/{s * 4 + 3:06d}.png"
+        ).read_bytes()
         for line in lines:
             f, oid, x, y, w, h, conf, cls, vis = line.split(",")
             mot.append(((s * 4 + int(f) - 1, int(oid)), [float(x), float(y), float(w), float(h)]))
@@ -417,28 +533,38 @@ def test_ytvis_and_mot_match_frame_labels(seq_dataset):
 def test_same_bytes_for_any_layout(seq_template, seq_dataset, tmp_path):
     """Workers and shards render whole sequences: the files are the same bytes."""
     w2 = tmp_path / "w2"
-    r = run_cli("render", str(seq_template), "-n", "8", "-o", str(w2), "--seed", "5",
-                "--workers", "2")
+    r = run_cli(
+        "render", str(seq_template), "-n", "8", "-o", str(w2), "--seed", "5", "--workers", "2"
+    )
     assert r.returncode == 0, r.stderr
     sh = tmp_path / "shard1"
-    r = run_cli("render", str(seq_template), "-n", "8", "-o", str(sh), "--seed", "5",
-                "--shard", "1/2")
+    r = run_cli(
+        "render", str(seq_template), "-n", "8", "-o", str(sh), "--seed", "5", "--shard", "1/2"
+    )
     assert r.returncode == 0, r.stderr
-    ref = {p.relative_to(seq_dataset): p.read_bytes() for p in seq_dataset.rglob("*")
-           if p.is_file() and p.suffix in (".png", ".flo", ".mp4", ".json", ".txt", ".npy")
-           and p.name != "dataset.json"}
+    ref = {
+        p.relative_to(seq_dataset): p.read_bytes()
+        for p in seq_dataset.rglob("*")
+        if p.is_file()
+        and p.suffix in (".png", ".flo", ".mp4", ".json", ".txt", ".npy")
+        and p.name != "dataset.json"
+    }
     assert len(ref) > 60
     for rel, data in ref.items():
         assert (w2 / rel).read_bytes() == data, rel
-    shard_files = [p for p in sh.rglob("*") if p.is_file() and p.relative_to(sh).parts[0] in
-                   ("rgb", "flow_fw", "objcoord", "sequences")]
+    shard_files = [
+        p
+        for p in sh.rglob("*")
+        if p.is_file() and p.relative_to(sh).parts[0] in ("rgb", "flow_fw", "objcoord", "sequences")
+    ]
     assert len(shard_files) == 14  # 4 rgb + 4 flow + 4 objcoord + 2 videos of sequence 1
     for p in shard_files:
         assert p.read_bytes() == (seq_dataset / p.relative_to(sh)).read_bytes()
     # the other shard, then `synth3d merge`: the whole dataset's bytes, track labels included
     sh0 = tmp_path / "shard0"
-    r = run_cli("render", str(seq_template), "-n", "8", "-o", str(sh0), "--seed", "5",
-                "--shard", "0/2")
+    r = run_cli(
+        "render", str(seq_template), "-n", "8", "-o", str(sh0), "--seed", "5", "--shard", "0/2"
+    )
     assert r.returncode == 0, r.stderr
     merged = tmp_path / "merged"
     r = run_cli("merge", str(sh0), str(sh), "-o", str(merged))
@@ -458,8 +584,9 @@ def test_resume_redoes_a_sequence_whole(seq_template, seq_dataset, tmp_path):
     r = run_cli("render", str(seq_template), "-n", "8", "-o", str(out), "--seed", "5")
     assert r.returncode == 0, r.stderr
     assert "4 frame(s)" in r.stdout  # sequence 1, whole
-    assert (out / "sequences/000001/flow.mp4").read_bytes() == \
-        (seq_dataset / "sequences/000001/flow.mp4").read_bytes()
+    assert (out / "sequences/000001/flow.mp4").read_bytes() == (
+        seq_dataset / "sequences/000001/flow.mp4"
+    ).read_bytes()
     assert len((out / "manifest.jsonl").read_text().splitlines()) == 8
 
 
@@ -468,10 +595,19 @@ def test_bad_input_fails_before_rendering(seq_template, tmp_path):
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == [
         "error: -n: a sequence template renders whole sequences of 4 frames: --start and -n must "
-        "be multiples of 4 (got --start 0 -n 6; e.g. -n 8 for 2 sequence(s))"]
+        "be multiples of 4 (got --start 0 -n 6; e.g. -n 8 for 2 sequence(s))"
+    ]
     assert not (tmp_path / "a").exists()
-    r = run_cli("render", str(seq_template), "-n", "4", "-o", str(tmp_path / "b"),
-                "--set", "sequence.objects={chairs: {type: linear}}")
+    r = run_cli(
+        "render",
+        str(seq_template),
+        "-n",
+        "4",
+        "-o",
+        str(tmp_path / "b"),
+        "--set",
+        "sequence.objects={chairs: {type: linear}}",
+    )
     assert r.returncode == 2
     assert "sequence.objects.chairs: no object group of that name (known: items)" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
@@ -489,12 +625,15 @@ def test_report_and_preview_show_sequences(seq_template, seq_dataset, tmp_path):
     assert len(srcs) == 4  # two sequences × (rgb, flow)
     for s in srcs:
         assert (tmp_path / "report" / s).resolve().exists()
-    r = run_cli("preview", str(seq_template), "-n", "2", "--width", "48", "-o",
-                str(tmp_path / "pv.png"))
+    r = run_cli(
+        "preview", str(seq_template), "-n", "2", "--width", "48", "-o", str(tmp_path / "pv.png")
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(tmp_path / "pv.gif")
     im = Image.open(tmp_path / "pv.gif")
-    assert im.n_frames == 4 and abs(im.info["duration"] - 125) <= 10  # 4 frames at 8 fps (GIF: 10 ms steps)
+    assert (
+        im.n_frames == 4 and abs(im.info["duration"] - 125) <= 10
+    )  # 4 frames at 8 fps (GIF: 10 ms steps)
 
 
 def test_environment_flow_follows_the_hdri_and_the_camera(renderer):
@@ -503,13 +642,24 @@ def test_environment_flow_follows_the_hdri_and_the_camera(renderer):
     from synth3d.post import finish
     from synth3d.run.sequences import motion_labels
 
-    t = template({"length": 3, "fps": 10, "lighting": {"environment_rotation_deg": 40},
-                  "camera": {"type": "orbit", "rate_deg": -25, "pivot": [0, 0, 0.04]}})
+    t = template(
+        {
+            "length": 3,
+            "fps": 10,
+            "lighting": {"environment_rotation_deg": 40},
+            "camera": {"type": "orbit", "rate_deg": -25, "pivot": [0, 0, 0.04]},
+        }
+    )
     # a real panorama: buildings and trees to line up (skipped when the shared assets are absent)
     t["assets"]["skies"] = {"path": str(shared("hdri", "royal_esplanade_1k.hdr"))}
     t["environment"] = {"hdri": "skies", "background": "hdri", "lighting": False}
-    t["camera"]["offset"] = {"dist": "cone", "axis": [0, 0, 1], "angle_deg": 85,
-                             "min_angle_deg": 80, "radius": [0.6, 0.7]}
+    t["camera"]["offset"] = {
+        "dist": "cone",
+        "axis": [0, 0, 1],
+        "angle_deg": 85,
+        "min_angle_deg": 80,
+        "radius": [0.6, 0.7],
+    }
     t["backdrops"] = []
     t["post"] = {"tonemap": {"operator": "aces", "exposure_ev": -1.0}}
     sc = Scenes(t)
@@ -523,18 +673,31 @@ def test_environment_flow_follows_the_hdri_and_the_camera(renderer):
     assert np.median(np.linalg.norm(m.flow_fw[sky], axis=-1)) > 2.0  # the sky moved
     H, W = sky.shape
     u, v = np.meshgrid(np.arange(W, dtype=np.float32), np.arange(H, dtype=np.float32))
-    warped = cv2.remap(imgs[1], u + m.flow_fw[..., 0], v + m.flow_fw[..., 1], cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.remap(
+        imgs[1],
+        u + m.flow_fw[..., 0],
+        v + m.flow_fw[..., 1],
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
     err = np.abs(warped - imgs[0]).mean(-1)[sky]
     still = np.abs(imgs[1] - imgs[0]).mean(-1)[sky]
     assert err.mean() < 0.1 * still.mean(), (err.mean(), still.mean())
     # the wrong sense of the HDRI's rotation would not line up
     from synth3d.annotate.flow import rigid_flow
 
-    wrong = specs[1].model_copy(update={"environment": specs[1].environment.model_copy(
-        update={"rotation_deg": 2 * specs[0].environment.rotation_deg
-                - specs[1].environment.rotation_deg})})
+    wrong = specs[1].model_copy(
+        update={
+            "environment": specs[1].environment.model_copy(
+                update={
+                    "rotation_deg": 2 * specs[0].environment.rotation_deg
+                    - specs[1].environment.rotation_deg
+                }
+            )
+        }
+    )
     fl, _ = rigid_flow(frames[0].depth_m, frames[0].instance, specs[0], wrong)
-    bad = cv2.remap(imgs[1], u + fl[..., 0], v + fl[..., 1], cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE)
+    bad = cv2.remap(
+        imgs[1], u + fl[..., 0], v + fl[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     assert np.abs(bad - imgs[0]).mean(-1)[sky].mean() > 5 * err.mean()

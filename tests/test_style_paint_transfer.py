@@ -1,6 +1,7 @@
 """Stylisation passes paint and transfer: determinism, ranges, no content shift, strokes that stay
 on their object, fidelity of the painting (PSNR), the Lab-histogram reduction of each transfer
 method, the exported strokes (JSON, SVG, GIF), parameter validation and real images."""
+
 from __future__ import annotations
 
 import io
@@ -52,7 +53,7 @@ def _photo(*parts: str, size: int = 256) -> np.ndarray:
     im = cv2.cvtColor(cv2.imread(str(shared(*parts))), cv2.COLOR_BGR2RGB)
     h, w = im.shape[:2]
     s = min(h, w)
-    im = im[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+    im = im[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
     return cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
 
 
@@ -60,7 +61,7 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     """PSNR of the 8-bit images (as written)."""
     a8 = np.round(np.clip(a, 0, 1) * 255.0)
     b8 = np.round(np.clip(b, 0, 1) * 255.0)
-    return float(10.0 * np.log10(255.0 ** 2 / max(np.mean((a8 - b8) ** 2), 1e-12)))
+    return float(10.0 * np.log10(255.0**2 / max(np.mean((a8 - b8) ** 2), 1e-12)))
 
 
 def _shift(a: np.ndarray, b: np.ndarray, sigma: float = 2.0) -> tuple[float, float]:
@@ -109,8 +110,9 @@ def test_paint_psnr_at_defaults_and_still_painted(frame):
 @pytest.mark.parametrize("brush", ["oil", "tape", "marker"])
 def test_paint_strokes_stay_on_their_instance(frame, brush):
     img, g = frame
-    res = paint.apply(img, g, paint.Params(brush=brush, export_strokes=True),
-                      np.random.default_rng(1))
+    res = paint.apply(
+        img, g, paint.Params(brush=brush, export_strokes=True), np.random.default_rng(1)
+    )
     strokes = json.loads(res.artifacts["strokes.json"])
     inst = g.instance
     H, W = inst.shape
@@ -123,7 +125,7 @@ def test_paint_strokes_stay_on_their_instance(frame, brush):
         yi = np.clip(np.rint(pts[:, 1]).astype(int), 0, H - 1)
         own = inst[yi[0], xi[0]]
         for x, y, i in zip(xi, yi, inst[yi, xi]):
-            if i != own and not (inst[max(y - 1, 0):y + 2, max(x - 1, 0):x + 2] == own).any():
+            if i != own and not (inst[max(y - 1, 0) : y + 2, max(x - 1, 0) : x + 2] == own).any():
                 crossing += 1  # not even within 1 px of the stroke's own instance
     assert crossing == 0
 
@@ -140,8 +142,9 @@ def test_paint_strokes_are_clipped_to_their_object(brush):
     inst[44:84, 40:88] = 1
     img[inst == 1] = (0.9, 0.15, 0.1)
     depth = np.where(inst == 1, 1.5, 3.0).astype(np.float32)
-    out = paint.apply(img, GBuffers(depth, inst, np.eye(3)), paint.Params(brush=brush),
-                      np.random.default_rng(0)).image
+    out = paint.apply(
+        img, GBuffers(depth, inst, np.eye(3)), paint.Params(brush=brush), np.random.default_rng(0)
+    ).image
     m = (inst == 1).astype(np.uint8)
     inner = cv2.erode(m, np.ones((3, 3), np.uint8)).astype(bool)
     outer = ~cv2.dilate(m, np.ones((3, 3), np.uint8)).astype(bool)
@@ -153,12 +156,14 @@ def test_paint_strokes_are_clipped_to_their_object(brush):
 def test_paint_exports_json_svg_gif(frame, brush):
     img, g = frame
     small = np.ascontiguousarray(img[::2, ::2])
-    gs = GBuffers(np.ascontiguousarray(g.depth_m[::2, ::2]),
-                  np.ascontiguousarray(g.instance[::2, ::2]), g.K)
+    gs = GBuffers(
+        np.ascontiguousarray(g.depth_m[::2, ::2]), np.ascontiguousarray(g.instance[::2, ::2]), g.K
+    )
     p = paint.Params(brush=brush, export_strokes=True, animate_frames=5, max_strokes=1500)
     res = paint.apply(small, gs, p, np.random.default_rng(3))
-    plain = paint.apply(small, gs, paint.Params(brush=brush, max_strokes=1500),
-                        np.random.default_rng(3))
+    plain = paint.apply(
+        small, gs, paint.Params(brush=brush, max_strokes=1500), np.random.default_rng(3)
+    )
     assert res.image.tobytes() == plain.image.tobytes()  # exporting changes nothing
     assert plain.artifacts == {}
     strokes = json.loads(res.artifacts["strokes.json"])
@@ -206,8 +211,9 @@ def test_paint_without_geometry_and_tiny_images():
     rng = np.random.default_rng(0)
     img = cv2.GaussianBlur(rng.random((40, 30, 3)).astype(np.float32), (0, 0), 3)
     for brush in BRUSHES:
-        out = paint.apply(img, _flat(img), paint.Params(brush=brush),
-                          np.random.default_rng(0)).image
+        out = paint.apply(
+            img, _flat(img), paint.Params(brush=brush), np.random.default_rng(0)
+        ).image
         _check_image(out, img)
 
 
@@ -237,7 +243,8 @@ def test_lab_hist_distance():
     # uint8 and float give the same answer
     a8 = np.round(a * 255).astype(np.uint8)
     assert lab_hist_distance(a8, grey) == pytest.approx(
-        lab_hist_distance(a8.astype(np.float32) / 255, grey), abs=1e-6)
+        lab_hist_distance(a8.astype(np.float32) / 255, grey), abs=1e-6
+    )
 
 
 REFERENCES = ["wood.png", "fabric.png", "marble.png"]
@@ -249,8 +256,9 @@ def test_transfer_reduces_lab_histogram_distance(frame, method, ref_name):
     img, g = frame
     path = str(TEXTURES / ref_name)
     ref = transfer._read(path)[0]
-    out = transfer.apply(img, g, transfer.Params(reference=path, method=method),
-                         np.random.default_rng(0)).image
+    out = transfer.apply(
+        img, g, transfer.Params(reference=path, method=method), np.random.default_rng(0)
+    ).image
     _check_image(out, img)
     before = lab_hist_distance(img, ref)
     after = lab_hist_distance(out, ref)
@@ -268,13 +276,22 @@ def test_transfer_deterministic_not_shifted_and_blends(frame, method):
     sx, sy = _shift(img, a)
     assert abs(sx) < 0.5 and abs(sy) < 0.5
     # strength 0 is the frame (up to the Lab round trip); strength 0.5 lies between
-    none = transfer.apply(img, g, transfer.Params(reference=path, method=method, strength=0.0),
-                          np.random.default_rng(4)).image
+    none = transfer.apply(
+        img,
+        g,
+        transfer.Params(reference=path, method=method, strength=0.0),
+        np.random.default_rng(4),
+    ).image
     assert np.abs(none - img).max() < 0.01
-    full = transfer.apply(img, g, transfer.Params(reference=path, method=method),
-                          np.random.default_rng(4)).image
-    half = transfer.apply(img, g, transfer.Params(reference=path, method=method, strength=0.5),
-                          np.random.default_rng(4)).image
+    full = transfer.apply(
+        img, g, transfer.Params(reference=path, method=method), np.random.default_rng(4)
+    ).image
+    half = transfer.apply(
+        img,
+        g,
+        transfer.Params(reference=path, method=method, strength=0.5),
+        np.random.default_rng(4),
+    ).image
     ref = transfer._read(path)[0]
     d0, d5, d1 = (lab_hist_distance(x, ref) for x in (img, half, full))
     assert d1 < d5 < d0
@@ -282,9 +299,12 @@ def test_transfer_deterministic_not_shifted_and_blends(frame, method):
 
 def test_transfer_preserve_luminance(frame):
     img, g = frame
-    out = transfer.apply(img, g, transfer.Params(reference=str(TEXTURES / "fabric.png"),
-                                                 preserve_luminance=True),
-                         np.random.default_rng(0)).image
+    out = transfer.apply(
+        img,
+        g,
+        transfer.Params(reference=str(TEXTURES / "fabric.png"), preserve_luminance=True),
+        np.random.default_rng(0),
+    ).image
     L0 = transfer.to_lab(img)[..., 0]
     L1 = transfer.to_lab(out)[..., 0]
     inside = (L0 > 5) & (L0 < 95)  # away from gamut clipping
@@ -296,12 +316,15 @@ def test_transfer_texture_adds_reference_grain(frame):
     img, g = frame
     path = str(TEXTURES / "fabric.png")
     flat = np.full_like(img, 0.5)
-    a = transfer.apply(flat, g, transfer.Params(reference=path, texture=0.0),
-                       np.random.default_rng(0)).image
-    b = transfer.apply(flat, g, transfer.Params(reference=path, texture=1.0),
-                       np.random.default_rng(0)).image
-    c = transfer.apply(flat, g, transfer.Params(reference=path, texture=1.0),
-                       np.random.default_rng(1)).image
+    a = transfer.apply(
+        flat, g, transfer.Params(reference=path, texture=0.0), np.random.default_rng(0)
+    ).image
+    b = transfer.apply(
+        flat, g, transfer.Params(reference=path, texture=1.0), np.random.default_rng(0)
+    ).image
+    c = transfer.apply(
+        flat, g, transfer.Params(reference=path, texture=1.0), np.random.default_rng(1)
+    ).image
     hp = lambda x: x - cv2.GaussianBlur(x, (0, 0), 3)  # noqa: E731
     assert hp(a).std() < 0.002 < 0.01 < hp(b).std()
     assert abs(b.mean() - a.mean()) < 0.02  # zero-mean texture
@@ -329,8 +352,12 @@ def test_transfer_reference_cache_and_errors(tmp_path, frame):
     r3 = transfer.load_reference(str(tmp_path / "cut.png"))
     assert r3.samples[:, 1].min() > 50  # all samples red (a* high), no black
     with pytest.raises(AssetError):
-        transfer.apply(img, g, transfer.Params(reference=str(tmp_path / "missing.png")),
-                       np.random.default_rng(0))
+        transfer.apply(
+            img,
+            g,
+            transfer.Params(reference=str(tmp_path / "missing.png")),
+            np.random.default_rng(0),
+        )
     with pytest.raises(AssetError):
         transfer.apply(img, g, transfer.Params(), np.random.default_rng(0))  # no reference
 
@@ -352,16 +379,22 @@ def test_transfer_params_validation():
 def test_transfer_real_images(method):
     """A real photo takes the colours of another real photo (and of a sprite with alpha)."""
     img = _photo("cutouts", "backgrounds", "beach.jpg")
-    for ref_path in (shared("sprites", "backgrounds", "forest.png"),
-                     shared("hdri", "venice_sunset_1k.hdr")):
+    for ref_path in (
+        shared("sprites", "backgrounds", "forest.png"),
+        shared("hdri", "venice_sunset_1k.hdr"),
+    ):
         ref = transfer._read(str(ref_path))[0]
-        out = transfer.apply(img, _flat(img), transfer.Params(reference=str(ref_path),
-                                                              method=method),
-                             np.random.default_rng(0)).image
+        out = transfer.apply(
+            img,
+            _flat(img),
+            transfer.Params(reference=str(ref_path), method=method),
+            np.random.default_rng(0),
+        ).image
         _check_image(out, img)
         assert lab_hist_distance(out, ref) <= 0.5 * lab_hist_distance(img, ref)
     sprite = shared("sprites", "characters")
     path = str(sorted(sprite.glob("*.png"))[0])
-    out = transfer.apply(img, _flat(img), transfer.Params(reference=path, method=method),
-                         np.random.default_rng(0)).image
+    out = transfer.apply(
+        img, _flat(img), transfer.Params(reference=path, method=method), np.random.default_rng(0)
+    ).image
     _check_image(out, img)

@@ -1,5 +1,6 @@
 """Stylisation passes sketch, toon, pixel, halftone, augment: determinism, ranges, quality of the
 lines against the contour labels, no content shift, parameter validation."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -100,10 +101,18 @@ def test_shape_range_determinism(frames, mod):
         assert np.array_equal(a, c), "a pass without randomness ignores rng"
 
 
-@pytest.mark.parametrize("mod,kw,sigma", [
-    (sketch, {}, None), (toon, {"outline_px": 0}, 2.0), (pixel, {}, 4.0), (halftone, {}, 6.0),
-    (halftone, {"mode": "mono"}, 6.0), (augment, {"count": 8, "severity": 5}, 2.0)],
-    ids=["sketch", "toon", "pixel", "halftone-cmyk", "halftone-mono", "augment"])
+@pytest.mark.parametrize(
+    "mod,kw,sigma",
+    [
+        (sketch, {}, None),
+        (toon, {"outline_px": 0}, 2.0),
+        (pixel, {}, 4.0),
+        (halftone, {}, 6.0),
+        (halftone, {"mode": "mono"}, 6.0),
+        (augment, {"count": 8, "severity": 5}, 2.0),
+    ],
+    ids=["sketch", "toon", "pixel", "halftone-cmyk", "halftone-mono", "augment"],
+)
 def test_no_content_shift(frames, mod, kw, sigma):
     for name, (img, g) in frames.items():
         out = mod.apply(img, g, mod.Params(**kw), np.random.default_rng(0)).image
@@ -152,8 +161,9 @@ def test_sketch_svg_and_options(frames):
         assert pts.min() >= -5 and pts.max() <= 256 + 5
     # The extras add marks (lowering agreement with the contours), tint colours the paper.
     plain = sketch.apply(img, g, sketch.Params(), np.random.default_rng(1)).image
-    extra = sketch.apply(img, g, sketch.Params(image_lines=1.0, hatching=1.0, tint=0.7),
-                         np.random.default_rng(1)).image
+    extra = sketch.apply(
+        img, g, sketch.Params(image_lines=1.0, hatching=1.0, tint=0.7), np.random.default_rng(1)
+    ).image
     assert (sketch.darkness(extra) > 0.25).sum() > (sketch.darkness(plain) > 0.25).sum()
     tinted = sketch.apply(img, g, sketch.Params(tint=1.0), np.random.default_rng(1)).image
     assert np.abs(tinted - plain).mean() > 0.1
@@ -164,8 +174,8 @@ def test_sketch_svg_and_options(frames):
 
 def test_trace_polylines_open_line_and_loop():
     m = np.zeros((40, 40), np.uint8)
-    m[10, 5:30] = 1                                   # an open 1-px line
-    cv2.circle(m, (20, 28), 8, 1, 1)                  # a closed loop
+    m[10, 5:30] = 1  # an open 1-px line
+    cv2.circle(m, (20, 28), 8, 1, 1)  # a closed loop
     lines = sketch.trace_polylines(m)
     covered = np.zeros_like(m)
     for q in lines:
@@ -207,10 +217,16 @@ def test_toon_levels_quantise_lightness(frames):
 # pixel
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(dither="floyd", colors=6),
-                                dict(dither="bayer", palette="pico8", pixel_size=5),
-                                dict(palette="gameboy", pixel_size=7),
-                                dict(palette="grayscale", colors=5, dither="floyd", pixel_size=3)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(),
+        dict(dither="floyd", colors=6),
+        dict(dither="bayer", palette="pico8", pixel_size=5),
+        dict(palette="gameboy", pixel_size=7),
+        dict(palette="grayscale", colors=5, dither="floyd", pixel_size=3),
+    ],
+)
 def test_pixel_blocks_and_palette(frames, kw):
     img, g = frames["tabletop"]
     img = img[:250, :253]  # a size the blocks do not divide
@@ -221,7 +237,7 @@ def test_pixel_blocks_and_palette(frames, kw):
     b = p.pixel_size
     for y0 in range(0, 250, b):
         for x0 in range(0, 253, b):
-            blk = out[y0:y0 + b, x0:x0 + b].reshape(-1, 3)
+            blk = out[y0 : y0 + b, x0 : x0 + b].reshape(-1, 3)
             assert (blk == blk[0]).all(), (y0, x0)
     n = len(np.unique(out.reshape(-1, 3), axis=0))
     limit = {"pico8": 16, "gameboy": 4}.get(p.palette, p.colors)
@@ -256,8 +272,9 @@ def test_halftone_keeps_mean_ink(frames):
     flat = np.full((64, 64, 3), 0.5, np.float32)
     g0 = GBuffers(np.ones((64, 64), np.float32), np.zeros((64, 64), np.uint16), np.eye(3))
     for cov in (0.1, 0.5, 0.9):
-        out = halftone.apply(flat * 0 + (1 - cov), g0, halftone.Params(mode="mono", cell=8),
-                             np.random.default_rng(0)).image
+        out = halftone.apply(
+            flat * 0 + (1 - cov), g0, halftone.Params(mode="mono", cell=8), np.random.default_rng(0)
+        ).image
         assert abs((1 - out.mean()) - cov) < 0.02, cov
 
 
@@ -294,8 +311,9 @@ def test_augment_severity_and_plan(frames):
 @pytest.mark.parametrize("effect", list(augment.ORDER))
 def test_augment_each_effect_changes_but_does_not_shift(frames, effect):
     img, g = frames["tabletop"]
-    out = augment.apply(img, g, augment.Params(effects=[effect], count=1, severity=5),
-                        np.random.default_rng(2)).image
+    out = augment.apply(
+        img, g, augment.Params(effects=[effect], count=1, severity=5), np.random.default_rng(2)
+    ).image
     assert _psnr(img, out) < 45, effect
     sx, sy = _shift(_gray(img), _gray(out), 2.0)
     assert abs(sx) < 0.25 and abs(sy) < 0.25, (effect, sx, sy)
@@ -308,13 +326,15 @@ def test_augment_each_effect_changes_but_does_not_shift(frames, effect):
 def test_passes_on_a_real_photo():
     path = shared("cutouts", "dogSeg.jpg")
     bgr = cv2.imread(str(path))
-    bgr = cv2.resize(bgr, (256, int(round(256 * bgr.shape[0] / bgr.shape[1]))),
-                     interpolation=cv2.INTER_AREA)
+    bgr = cv2.resize(
+        bgr, (256, int(round(256 * bgr.shape[0] / bgr.shape[1]))), interpolation=cv2.INTER_AREA
+    )
     img = bgr[..., ::-1].astype(np.float32) / 255.0
     H, W = img.shape[:2]
     # The dog is cut out onto white: its mask is the instance, the backdrop is farther away.
-    dog = cv2.morphologyEx((bgr.min(axis=2) < 235).astype(np.uint8), cv2.MORPH_OPEN,
-                           np.ones((3, 3), np.uint8))
+    dog = cv2.morphologyEx(
+        (bgr.min(axis=2) < 235).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
+    )
     _n, lab, stats, _ = cv2.connectedComponentsWithStats(dog)
     inst = (lab == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))).astype(np.uint16)
     depth = np.where(inst > 0, 1.0, 2.0).astype(np.float32)

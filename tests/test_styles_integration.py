@@ -1,5 +1,6 @@
 """Stylisation passes wired into synth3d: template validation, sampling into the SceneSpec,
 rerender, determinism, probabilities, chain order, ``synth3d stylize``, and label validity."""
+
 from __future__ import annotations
 
 import json
@@ -61,53 +62,89 @@ def test_template_errors_name_the_step_and_parameter():
     _need("sketch", "toon", "paint")
     known = ", ".join(names())
     assert _validate_error("[{pass: sketch}, {pass: sktch}]") == (
-        f"error: scenes/tabletop.yaml: post.styles[1].pass: unknown pass 'sktch' (known: {known})\n")
+        f"error: scenes/tabletop.yaml: post.styles[1].pass: unknown pass 'sktch' (known: {known})\n"
+    )
     assert _validate_error("[{pass: toon, params: {levels: 1}}]") == (
-        "error: scenes/tabletop.yaml: post.styles[0].params.levels: value must be ≥ 2, got 1\n")
+        "error: scenes/tabletop.yaml: post.styles[0].params.levels: value must be ≥ 2, got 1\n"
+    )
     assert _validate_error("[{pass: toon, params: {colour: red}}]") == (
-        "error: scenes/tabletop.yaml: post.styles[0].params.colour: unknown field\n")
+        "error: scenes/tabletop.yaml: post.styles[0].params.colour: unknown field\n"
+    )
     # Every value a distribution can draw must be valid.
-    assert _validate_error("[{pass: toon}, {pass: paint, params: {threshold: "
-                           "{dist: uniform, min: 0.5, max: 1.5}}}]") == (
+    assert _validate_error(
+        "[{pass: toon}, {pass: paint, params: {threshold: {dist: uniform, min: 0.5, max: 1.5}}}]"
+    ) == (
         "error: scenes/tabletop.yaml: post.styles[1].params.threshold: values must be ≤ 1, "
-        "got 1.5\n")
-    assert _validate_error("[{pass: paint, params: {brush: {dist: choice, values: [oil, "
-                           "crayon]}}}]") == (
+        "got 1.5\n"
+    )
+    assert _validate_error(
+        "[{pass: paint, params: {brush: {dist: choice, values: [oil, crayon]}}}]"
+    ) == (
         "error: scenes/tabletop.yaml: post.styles[0].params.brush: values[1]: expected one of "
-        "'oil', 'watercolour', 'marker', 'tape', got 'crayon'\n")
+        "'oil', 'watercolour', 'marker', 'tape', got 'crayon'\n"
+    )
     assert _validate_error("[{pass: toon, p: 1.5}]") == (
-        "error: scenes/tabletop.yaml: post.styles[0].p: Input should be less than or equal to 1\n")
+        "error: scenes/tabletop.yaml: post.styles[0].p: Input should be less than or equal to 1\n"
+    )
 
 
 def test_missing_reference_image_fails_before_rendering(tmp_path):
     _need("transfer")
-    r = run_cli("render", "scenes/tabletop.yaml", "-n", "1", "-o", tmp_path / "out", "--set",
-                "post.styles=[{pass: transfer, params: {reference: photos/nothere.jpg}}]")
+    r = run_cli(
+        "render",
+        "scenes/tabletop.yaml",
+        "-n",
+        "1",
+        "-o",
+        tmp_path / "out",
+        "--set",
+        "post.styles=[{pass: transfer, params: {reference: photos/nothere.jpg}}]",
+    )
     assert r.returncode == 2
-    assert r.stderr == (f"error: post.styles[0].params.reference: "
-                        f"'{REPO / 'photos' / 'nothere.jpg'}' not found\n")
+    assert r.stderr == (
+        f"error: post.styles[0].params.reference: '{REPO / 'photos' / 'nothere.jpg'}' not found\n"
+    )
     assert not (tmp_path / "out").exists()
     r = run_cli("validate", "scenes/tabletop.yaml", "--set", "post.styles=[{pass: transfer}]")
     assert (r.returncode, r.stderr) == (
-        2, "error: post.styles[0].params.reference: required: the path of an image file\n")
-    r = run_cli("validate", "scenes/tabletop.yaml", "--set", "post.styles=[{pass: transfer, "
-                "params: {reference: {dist: choice, values: [cutouts/toy_on_white.jpg, "
-                "README.md]}}}]")
+        2,
+        "error: post.styles[0].params.reference: required: the path of an image file\n",
+    )
+    r = run_cli(
+        "validate",
+        "scenes/tabletop.yaml",
+        "--set",
+        "post.styles=[{pass: transfer, "
+        "params: {reference: {dist: choice, values: [cutouts/toy_on_white.jpg, "
+        "README.md]}}}]",
+    )
     assert (r.returncode, r.stderr) == (
-        2, f"error: post.styles[0].params.reference.values[1]: '{REPO / 'README.md'}': cannot "
-        "read image (missing, corrupt or unsupported)\n")
+        2,
+        f"error: post.styles[0].params.reference.values[1]: '{REPO / 'README.md'}': cannot "
+        "read image (missing, corrupt or unsupported)\n",
+    )
 
 
 def test_valid_chain_loads_with_distributions():
     _need("sketch", "paint", "augment")
     from synth3d.template import load_template
 
-    t = load_template(_tabletop([
-        "sketch",  # short for {pass: sketch}
-        {"pass": "paint", "p": 0.3, "params": {"brush": {"dist": "choice", "values": [
-            "oil", "marker"], "weights": [3, 1]}, "levels": {"dist": "randint", "min": 2, "max": 3}}},
-        {"pass": "augment", "params": {"severity": {"dist": "choice", "values": [1, 2]}}},
-    ])).template
+    t = load_template(
+        _tabletop(
+            [
+                "sketch",  # short for {pass: sketch}
+                {
+                    "pass": "paint",
+                    "p": 0.3,
+                    "params": {
+                        "brush": {"dist": "choice", "values": ["oil", "marker"], "weights": [3, 1]},
+                        "levels": {"dist": "randint", "min": 2, "max": 3},
+                    },
+                },
+                {"pass": "augment", "params": {"severity": {"dist": "choice", "values": [1, 2]}}},
+            ]
+        )
+    ).template
     assert [s.pass_ for s in t.post.styles] == ["sketch", "paint", "augment"]
     assert t.post.styles[1].p == 0.3
 
@@ -136,8 +173,10 @@ def test_readme_and_bundled_chains_validate():
 
 
 CHAIN = [
-    {"pass": "sketch", "params": {"jitter": {"dist": "uniform", "min": 0.2, "max": 0.8},
-                                  "export_svg": True}},
+    {
+        "pass": "sketch",
+        "params": {"jitter": {"dist": "uniform", "min": 0.2, "max": 0.8}, "export_svg": True},
+    },
     {"pass": "toon", "p": 0.5},
     {"pass": "augment", "params": {"severity": {"dist": "randint", "min": 1, "max": 2}}},
 ]
@@ -215,8 +254,10 @@ def test_probability_is_honoured():
 
     steps = load_template(_tabletop([{"pass": "toon", "p": 0.3}])).template.post.styles
     n = 3000
-    k = sum(sample_styles(steps, lambda name, i=i: stream(1, i, name), REPO)[0].applied
-            for i in range(n))
+    k = sum(
+        sample_styles(steps, lambda name, i=i: stream(1, i, name), REPO)[0].applied
+        for i in range(n)
+    )
     assert abs(k / n - 0.3) < 4.5 * np.sqrt(0.3 * 0.7 / n)
 
 
@@ -243,8 +284,9 @@ def test_chain_is_applied_in_the_given_order():
         with Renderer(W, H) as r:
             spec, frame = render_frame(r, scenes, 0, 0)
             outs[key] = process(frame, spec).rgb
-            plain = process(frame, spec.model_copy(update={"post": spec.post.model_copy(
-                update={"styles": []})})).rgb
+            plain = process(
+                frame, spec.model_copy(update={"post": spec.post.model_copy(update={"styles": []})})
+            ).rgb
             img = to_float(plain)
             for step in spec.post.styles:  # by hand, in order
                 img = apply_step(img, gbuffers(frame, spec), step).image
@@ -258,8 +300,11 @@ def test_rgba_frames_keep_their_alpha():
 
     rng = np.random.default_rng(0)
     rgba = rng.integers(0, 256, (32, 40, 4), dtype=np.uint8)
-    g = GBuffers(depth_m=np.ones((32, 40), np.float32), instance=np.zeros((32, 40), np.uint16),
-                 K=np.array([[40.0, 0, 19.5], [0, 40.0, 15.5], [0, 0, 1]]))
+    g = GBuffers(
+        depth_m=np.ones((32, 40), np.float32),
+        instance=np.zeros((32, 40), np.uint16),
+        K=np.array([[40.0, 0, 19.5], [0, 40.0, 15.5], [0, 0, 1]]),
+    )
     step = StyleStepSpec(pass_="toon", applied=True, seed=3, params={})
     out, _ = apply_chain(rgba, [step], g)
     assert out.shape == rgba.shape and np.array_equal(out[..., 3], rgba[..., 3])
@@ -286,9 +331,21 @@ def source(tmp_path_factory) -> Path:
 def sketched(source, tmp_path_factory) -> Path:
     _need("sketch")
     out = tmp_path_factory.mktemp("sketched") / "out"
-    r = run_cli("stylize", source, "--style", "sketch", "--set", "look=ink", "--set",
-                "jitter={dist: uniform, min: 0.3, max: 0.6}", "--seed", "7", "-o", out,
-                "--no-progress")
+    r = run_cli(
+        "stylize",
+        source,
+        "--style",
+        "sketch",
+        "--set",
+        "look=ink",
+        "--set",
+        "jitter={dist: uniform, min: 0.3, max: 0.6}",
+        "--seed",
+        "7",
+        "-o",
+        out,
+        "--no-progress",
+    )
     assert r.returncode == 0, r.stderr
     assert "wrote 3 frame(s)" in r.stdout
     return out
@@ -299,8 +356,9 @@ def test_stylize_keeps_labels_and_changes_rgb(source, sketched):
         for i in range(3):
             f = f"{sub}/{i:06d}.png"
             assert (sketched / f).read_bytes() == (source / f).read_bytes(), f
-    assert (sketched / "annotations" / "instances.jsonl").read_bytes() == \
-        (source / "annotations" / "instances.jsonl").read_bytes()
+    assert (sketched / "annotations" / "instances.jsonl").read_bytes() == (
+        source / "annotations" / "instances.jsonl"
+    ).read_bytes()
     for f in ("yolo/labels/000001.txt", "yolo-seg/labels/000001.txt"):
         assert (sketched / f).read_bytes() == (source / f).read_bytes(), f
     src_coco = json.loads((source / "annotations" / "coco.json").read_text())
@@ -308,7 +366,9 @@ def test_stylize_keeps_labels_and_changes_rgb(source, sketched):
     assert out_coco["annotations"] == src_coco["annotations"]
     assert out_coco["images"] == src_coco["images"]
     for i in range(3):
-        assert (sketched / f"rgb/{i:06d}.png").read_bytes() != (source / f"rgb/{i:06d}.png").read_bytes()
+        assert (sketched / f"rgb/{i:06d}.png").read_bytes() != (
+            source / f"rgb/{i:06d}.png"
+        ).read_bytes()
         spec = json.loads((sketched / f"scene/{i:06d}.json").read_text())
         src = json.loads((source / f"scene/{i:06d}.json").read_text())
         (step,) = spec["post"]["styles"]
@@ -328,9 +388,21 @@ def test_stylize_is_deterministic_and_resumes(source, sketched, tmp_path):
     lines = (out / "manifest.jsonl").read_text().splitlines(keepends=True)
     (out / "manifest.jsonl").write_text("".join(lines[:-1]))
     (out / "rgb" / "000002.png").unlink()
-    r = run_cli("stylize", source, "--style", "sketch", "--set", "look=ink", "--set",
-                "jitter={dist: uniform, min: 0.3, max: 0.6}", "--seed", "7", "-o", out,
-                "--no-progress")
+    r = run_cli(
+        "stylize",
+        source,
+        "--style",
+        "sketch",
+        "--set",
+        "look=ink",
+        "--set",
+        "jitter={dist: uniform, min: 0.3, max: 0.6}",
+        "--seed",
+        "7",
+        "-o",
+        out,
+        "--no-progress",
+    )
     assert r.returncode == 0, r.stderr
     assert "wrote 1 frame(s)" in r.stdout and "2 already done" in r.stdout
     for i in range(3):
@@ -347,15 +419,24 @@ def test_stylize_errors_before_writing(source, tmp_path):
     out = tmp_path / "out"
     known = ", ".join(names())
     cases = [
-        (["--style", "sktch"], f"error: --style: unknown style 'sktch' (known: {known}; or a YAML "
-                                "file with a styles: list)\n"),
-        (["--style", "paint", "--set", "levels=0"],
-         "error: --set levels: value must be ≥ 1, got 0\n"),
-        (["--style", "paint", "--set", "brush={dist: choice, values: [oil, crayon]}"],
-         "error: --set brush: values[1]: expected one of 'oil', 'watercolour', 'marker', 'tape', "
-         "got 'crayon'\n"),
-        (["--style", "paint", "--p", "1.5"],
-         "error: --p: Input should be less than or equal to 1\n"),
+        (
+            ["--style", "sktch"],
+            f"error: --style: unknown style 'sktch' (known: {known}; or a YAML "
+            "file with a styles: list)\n",
+        ),
+        (
+            ["--style", "paint", "--set", "levels=0"],
+            "error: --set levels: value must be ≥ 1, got 0\n",
+        ),
+        (
+            ["--style", "paint", "--set", "brush={dist: choice, values: [oil, crayon]}"],
+            "error: --set brush: values[1]: expected one of 'oil', 'watercolour', 'marker', 'tape', "
+            "got 'crayon'\n",
+        ),
+        (
+            ["--style", "paint", "--p", "1.5"],
+            "error: --p: Input should be less than or equal to 1\n",
+        ),
     ]
     for args, err in cases:
         r = run_cli("stylize", source, *args, "-o", out)
@@ -366,20 +447,26 @@ def test_stylize_errors_before_writing(source, tmp_path):
     r = run_cli("stylize", tmp_path / "nothing", "--style", "paint", "-o", out)
     assert r.returncode == 2 and r.stderr == (
         f"error: {tmp_path / 'nothing'}: not found (expected a synth3d dataset, a folder of "
-        "images or a glob such as 'photos/*.jpg')\n")
+        "images or a glob such as 'photos/*.jpg')\n"
+    )
     assert not out.exists()
 
 
 def test_stylize_preset_chain_file(source, tmp_path):
     _need("toon", "pixel")
     preset = tmp_path / "look.yaml"
-    preset.write_text("styles:\n  - {pass: toon, params: {levels: 3}}\n"
-                      "  - {pass: pixel, p: 0.5, params: {pixel_size: {dist: randint, min: 2, max: 4}}}\n")
+    preset.write_text(
+        "styles:\n  - {pass: toon, params: {levels: 3}}\n"
+        "  - {pass: pixel, p: 0.5, params: {pixel_size: {dist: randint, min: 2, max: 4}}}\n"
+    )
     out = tmp_path / "out"
-    r = run_cli("stylize", source, "--style", preset, "--set", "styles[0].params.levels=9",
-                "-o", out)
+    r = run_cli(
+        "stylize", source, "--style", preset, "--set", "styles[0].params.levels=9", "-o", out
+    )
     assert (r.returncode, r.stderr) == (
-        2, f"error: {preset}: styles[0].params.levels: value must be ≤ 8, got 9\n")
+        2,
+        f"error: {preset}: styles[0].params.levels: value must be ≤ 8, got 9\n",
+    )
     r = run_cli("stylize", source, "--style", preset, "-o", out, "--no-progress")
     assert r.returncode == 0, r.stderr
     steps = json.loads((out / "scene" / "000000.json").read_text())["post"]["styles"]
@@ -389,15 +476,36 @@ def test_stylize_preset_chain_file(source, tmp_path):
 def test_stylize_transfer_resolves_the_reference_against_the_current_folder(source, tmp_path):
     _need("transfer")
     out = tmp_path / "out"
-    r = run_cli("stylize", source, "--style", "transfer", "--set",
-                "reference=cutouts/backgrounds/street.jpg", "-o", out, "--no-progress", cwd=REPO)
+    r = run_cli(
+        "stylize",
+        source,
+        "--style",
+        "transfer",
+        "--set",
+        "reference=cutouts/backgrounds/street.jpg",
+        "-o",
+        out,
+        "--no-progress",
+        cwd=REPO,
+    )
     assert r.returncode == 0, r.stderr
     (step,) = json.loads((out / "scene" / "000001.json").read_text())["post"]["styles"]
     assert step["params"]["reference"] == str(REPO / "cutouts" / "backgrounds" / "street.jpg")
-    r = run_cli("stylize", source, "--style", "transfer", "--set", "reference=nothere.jpg",
-                "-o", tmp_path / "out2", cwd=tmp_path)
+    r = run_cli(
+        "stylize",
+        source,
+        "--style",
+        "transfer",
+        "--set",
+        "reference=nothere.jpg",
+        "-o",
+        tmp_path / "out2",
+        cwd=tmp_path,
+    )
     assert (r.returncode, r.stderr) == (
-        2, f"error: --set reference: '{tmp_path / 'nothere.jpg'}' not found\n")
+        2,
+        f"error: --set reference: '{tmp_path / 'nothere.jpg'}' not found\n",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Template validation: error messages name the YAML path; overrides; the JSON Schema."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,14 @@ from conftest import SCENES
 from synth3d.errors import TemplateError
 from synth3d.template import json_schema, load_template
 
-BASE = {"assets": {"m": {"path": "meshes/mug.glb"}},
-        "objects": [{"name": "a", "assets": "m"}, {"name": "b", "assets": "m"}, {"name": "c", "assets": "m"}]}
+BASE = {
+    "assets": {"m": {"path": "meshes/mug.glb"}},
+    "objects": [
+        {"name": "a", "assets": "m"},
+        {"name": "b", "assets": "m"},
+        {"name": "c", "assets": "m"},
+    ],
+}
 
 
 def _with(path: str, value):
@@ -24,27 +31,67 @@ def _with(path: str, value):
     return data
 
 
-@pytest.mark.parametrize("path,value,expected", [
-    ("objects[2].scale", {"dist": "uniform", "min": 2, "max": 1}, "objects[2].scale.max: must be ≥ min"),
-    ("objects[0].scale", {"dist": "unifrom", "min": 0, "max": 1},
-     "objects[0].scale: unknown distribution 'unifrom'"),
-    ("objects[1].count", {"dist": "randint", "min": 3, "max": 1}, "objects[1].count.max: must be ≥ min"),
-    ("objects[0].scal", 1, "objects[0].scal: unknown field"),
-    ("camera.target", [1, 2], "camera.target: List should have at least 3 items"),
-    ("camera.offset", {"dist": "cone", "angle_deg": 10, "radius": [3, 1]}, "camera.offset.radius: max must be ≥ min"),
-    ("camera.zfar", 0.001, "camera: zfar must be > znear"),
-    ("environment.color", "#12345", "environment.color: expected '#rrggbb'"),
-    ("environment.color", {"dist": "hsv", "s": [0, 2]}, "environment.color.s: must lie within [0, 1]"),
-    ("lights", [{"type": "sopt"}], "lights[0].type: Input should be 'directional', 'point' or 'spot'"),
-    ("lights", [{"type": "spot", "count": 9}], "at most 8 lights of one type"),
-    ("lights", [{"type": "point", "count": 5}, {"type": "point", "count": {"dist": "randint", "min": 1, "max": 4}}],
-     "lights: up to 9 point lights per frame; at most 8"),
-    ("attributes", {"bg": {"values": ["a", "b"], "p": [0.5, 0.6]}}, "attributes.bg.p: must sum to 1"),
-    ("objects[1].assets", "nope", "objects[1].assets: unknown asset set 'nope'"),
-    ("objects[2].placement", {"mode": "relative", "to": "zzz"}, "objects[2].placement.to: 'zzz' is not an earlier object"),
-    ("objects[1].name", "a", "objects[1].name: duplicate object name 'a'"),
-    ("size", [4, 4], "size: width and height must be within 8..16384"),
-])
+@pytest.mark.parametrize(
+    "path,value,expected",
+    [
+        (
+            "objects[2].scale",
+            {"dist": "uniform", "min": 2, "max": 1},
+            "objects[2].scale.max: must be ≥ min",
+        ),
+        (
+            "objects[0].scale",
+            {"dist": "unifrom", "min": 0, "max": 1},
+            "objects[0].scale: unknown distribution 'unifrom'",
+        ),
+        (
+            "objects[1].count",
+            {"dist": "randint", "min": 3, "max": 1},
+            "objects[1].count.max: must be ≥ min",
+        ),
+        ("objects[0].scal", 1, "objects[0].scal: unknown field"),
+        ("camera.target", [1, 2], "camera.target: List should have at least 3 items"),
+        (
+            "camera.offset",
+            {"dist": "cone", "angle_deg": 10, "radius": [3, 1]},
+            "camera.offset.radius: max must be ≥ min",
+        ),
+        ("camera.zfar", 0.001, "camera: zfar must be > znear"),
+        ("environment.color", "#12345", "environment.color: expected '#rrggbb'"),
+        (
+            "environment.color",
+            {"dist": "hsv", "s": [0, 2]},
+            "environment.color.s: must lie within [0, 1]",
+        ),
+        (
+            "lights",
+            [{"type": "sopt"}],
+            "lights[0].type: Input should be 'directional', 'point' or 'spot'",
+        ),
+        ("lights", [{"type": "spot", "count": 9}], "at most 8 lights of one type"),
+        (
+            "lights",
+            [
+                {"type": "point", "count": 5},
+                {"type": "point", "count": {"dist": "randint", "min": 1, "max": 4}},
+            ],
+            "lights: up to 9 point lights per frame; at most 8",
+        ),
+        (
+            "attributes",
+            {"bg": {"values": ["a", "b"], "p": [0.5, 0.6]}},
+            "attributes.bg.p: must sum to 1",
+        ),
+        ("objects[1].assets", "nope", "objects[1].assets: unknown asset set 'nope'"),
+        (
+            "objects[2].placement",
+            {"mode": "relative", "to": "zzz"},
+            "objects[2].placement.to: 'zzz' is not an earlier object",
+        ),
+        ("objects[1].name", "a", "objects[1].name: duplicate object name 'a'"),
+        ("size", [4, 4], "size: width and height must be within 8..16384"),
+    ],
+)
 def test_errors_name_the_yaml_path(path, value, expected):
     with pytest.raises(TemplateError) as e:
         load_template(_with(path, value))
@@ -66,9 +113,15 @@ def test_broken_yaml_names_file_and_line(tmp_path):
 
 
 def test_overrides_parse_as_yaml_and_create_paths():
-    t = load_template(SCENES / "tabletop.yaml", [
-        "camera.fov_y_deg={dist: uniform, min: 30, max: 35}", "size=[320,240]",
-        "objects[0].count=1", "post.tonemap.operator=reinhard"]).template
+    t = load_template(
+        SCENES / "tabletop.yaml",
+        [
+            "camera.fov_y_deg={dist: uniform, min: 30, max: 35}",
+            "size=[320,240]",
+            "objects[0].count=1",
+            "post.tonemap.operator=reinhard",
+        ],
+    ).template
     assert t.camera.fov_y_deg.min == 30 and t.size == [320, 240]
     assert t.objects[0].count == 1 and t.post.tonemap.operator == "reinhard"
     with pytest.raises(TemplateError, match=r"--set objects\[9\]: index out of range"):
@@ -81,7 +134,9 @@ def test_asset_root_from_set_is_relative_to_cwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     lt = load_template(SCENES / "sprites.yaml", ["asset_root=somewhere"])
     assert lt.asset_root == (tmp_path / "somewhere").resolve()
-    assert load_template(SCENES / "sprites.yaml").asset_root == (SCENES.parent / "sprites").resolve()
+    assert (
+        load_template(SCENES / "sprites.yaml").asset_root == (SCENES.parent / "sprites").resolve()
+    )
 
 
 def test_json_schema_is_valid_and_covers_fields():

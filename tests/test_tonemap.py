@@ -1,5 +1,6 @@
 """The table-driven tonemapper used for every written frame agrees with the tone curve applied
 pixel by pixel, and both agree with the formulas computed independently in float64."""
+
 from __future__ import annotations
 
 import numpy as np

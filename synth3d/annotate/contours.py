@@ -1,4 +1,5 @@
 """Contour ground truth from exact G-buffers: occluding contours and creases."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,13 @@ OCCLUDING = 255
 CREASE = 128
 
 
-def contour_map(depth_m: np.ndarray, instance: np.ndarray, normals_cam: np.ndarray | None = None,
-                crease_deg: float = 45.0, depth_jump: float = 0.03) -> np.ndarray:
+def contour_map(
+    depth_m: np.ndarray,
+    instance: np.ndarray,
+    normals_cam: np.ndarray | None = None,
+    crease_deg: float = 45.0,
+    depth_jump: float = 0.03,
+) -> np.ndarray:
     """Line-drawing target of one frame.
 
     A pixel is an *occluding contour* (255) when a 4-neighbour belongs to another instance, or

@@ -1,4 +1,5 @@
 """Depth encoding for the depth PNGs."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -7,6 +7,7 @@ in that pixel. Keypoints are projected through the distortion by :func:`synth3d.
 (OpenCV's ``projectPoints``). ``bbox_obj`` (full silhouette box) is the box of its outline's
 distorted points; ``in_frame`` is kept from the pinhole render.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -46,10 +47,13 @@ def distort_frame(frame: Frame, spec: SceneSpec) -> Frame:
         alpha=remap(frame.alpha, K, dist),
         depth_m=remap(frame.depth_m, K, dist, nearest=True),
         instance=remap(frame.instance, K, dist, nearest=True),
-        normals_cam=None if frame.normals_cam is None else remap(frame.normals_cam, K, dist,
-                                                                 nearest=True),
-        amodal=None if frame.amodal is None else tuple(remap(m, K, dist, nearest=True)
-                                                       for m in frame.amodal),
-        bbox_obj=None if frame.bbox_obj is None else tuple(_distort_box(b, K, dist)
-                                                           for b in frame.bbox_obj),
+        normals_cam=None
+        if frame.normals_cam is None
+        else remap(frame.normals_cam, K, dist, nearest=True),
+        amodal=None
+        if frame.amodal is None
+        else tuple(remap(m, K, dist, nearest=True) for m in frame.amodal),
+        bbox_obj=None
+        if frame.bbox_obj is None
+        else tuple(_distort_box(b, K, dist) for b in frame.bbox_obj),
     )

@@ -5,6 +5,7 @@ The renderer draws them with their SceneSpec ids; :func:`hide_distractors` turns
 in no mask and no label format, while the objects they cover lose those pixels (they count as
 occluders in ``visib_fract``: the amodal masks are rendered per object, alone).
 """
+
 from __future__ import annotations
 
 from dataclasses import replace

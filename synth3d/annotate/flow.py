@@ -13,6 +13,7 @@ the depth change to that pixel's same-object neighbours); environment pixels nee
 there. Pixels that become occluded or leave the image are marked invalid (their flow is still the
 true motion of their point).
 """
+
 from __future__ import annotations
 
 import math
@@ -46,8 +47,9 @@ def world_points(depth_m: np.ndarray, spec: SceneSpec) -> np.ndarray:
     return P @ T[:3, :3].T + T[:3, 3]
 
 
-def scene_motion(depth_m: np.ndarray, instance: np.ndarray, spec_a: SceneSpec,
-                 spec_b: SceneSpec) -> tuple[np.ndarray, np.ndarray]:
+def scene_motion(
+    depth_m: np.ndarray, instance: np.ndarray, spec_a: SceneSpec, spec_b: SceneSpec
+) -> tuple[np.ndarray, np.ndarray]:
     """World points of frame a's pixels and where they are at frame b's time.
 
     Returns
@@ -71,9 +73,14 @@ def scene_motion(depth_m: np.ndarray, instance: np.ndarray, spec_a: SceneSpec,
     return P, Q
 
 
-def rigid_flow(depth_a: np.ndarray, instance_a: np.ndarray, spec_a: SceneSpec, spec_b: SceneSpec,
-               depth_b: np.ndarray | None = None, instance_b: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def rigid_flow(
+    depth_a: np.ndarray,
+    instance_a: np.ndarray,
+    spec_a: SceneSpec,
+    spec_b: SceneSpec,
+    depth_b: np.ndarray | None = None,
+    instance_b: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Optical flow from frame a to frame b.
 
     Parameters
@@ -182,9 +189,14 @@ def decode_flo(data: bytes) -> np.ndarray:
 def _wheel() -> np.ndarray:
     """The Middlebury colour wheel (Baker et al. 2011): 55 hues, red → yellow → green → cyan →
     blue → magenta → red, (55, 3) float in 0..255."""
-    segs = [(15, (255, 0, 0), (255, 255, 0)), (6, (255, 255, 0), (0, 255, 0)),
-            (4, (0, 255, 0), (0, 255, 255)), (11, (0, 255, 255), (0, 0, 255)),
-            (13, (0, 0, 255), (255, 0, 255)), (6, (255, 0, 255), (255, 0, 0))]
+    segs = [
+        (15, (255, 0, 0), (255, 255, 0)),
+        (6, (255, 255, 0), (0, 255, 0)),
+        (4, (0, 255, 0), (0, 255, 255)),
+        (11, (0, 255, 255), (0, 0, 255)),
+        (13, (0, 0, 255), (255, 0, 255)),
+        (6, (255, 0, 255), (255, 0, 0)),
+    ]
     rows = []
     for n, a, b in segs:
         a, b = np.asarray(a, float), np.asarray(b, float)
@@ -216,5 +228,13 @@ def flow_to_color(flow: np.ndarray, max_flow: float | None = None) -> np.ndarray
     return np.clip(np.rint(col), 0, 255).astype(np.uint8)
 
 
-__all__ = ["decode_flo", "encode_flo", "flow_to_color", "object_coordinates", "pixel_rays",
-           "rigid_flow", "scene_motion", "world_points"]
+__all__ = [
+    "decode_flo",
+    "encode_flo",
+    "flow_to_color",
+    "object_coordinates",
+    "pixel_rays",
+    "rigid_flow",
+    "scene_motion",
+    "world_points",
+]

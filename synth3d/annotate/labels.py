@@ -3,6 +3,7 @@
 Everything is computed from the rendered Frame and its SceneSpec alone, so `synth3d export` and
 every format writer (COCO, BOP, YOLO) read the same numbers.
 """
+
 from __future__ import annotations
 
 from itertools import product
@@ -20,8 +21,9 @@ def box_corners(bounds: np.ndarray) -> np.ndarray:
     """(8, 3) corners of an axis-aligned box ``[[x0, y0, z0], [x1, y1, z1]]`` in the order of
     :data:`BOX_KEYPOINTS` (x slowest)."""
     lo, hi = np.asarray(bounds, float)
-    return np.array([[(lo, hi)[i][0], (lo, hi)[j][1], (lo, hi)[k][2]]
-                     for i, j, k in product((0, 1), repeat=3)])
+    return np.array(
+        [[(lo, hi)[i][0], (lo, hi)[j][1], (lo, hi)[k][2]] for i, j, k in product((0, 1), repeat=3)]
+    )
 
 
 def pose_m2c(o: ObjectSpec, T_world_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -74,8 +76,12 @@ def _bbox_from_mask(m: np.ndarray) -> list[float]:
     ys, xs = np.nonzero(m)
     if len(xs) == 0:
         return [0.0, 0.0, 0.0, 0.0]
-    return [float(xs.min()), float(ys.min()), float(xs.max() - xs.min() + 1),
-            float(ys.max() - ys.min() + 1)]
+    return [
+        float(xs.min()),
+        float(ys.min()),
+        float(xs.max() - xs.min() + 1),
+        float(ys.max() - ys.min() + 1),
+    ]
 
 
 def mask_polygons(mask: np.ndarray, min_area: float = 1.0) -> list[list[float]]:
@@ -90,7 +96,7 @@ def mask_polygons(mask: np.ndarray, min_area: float = 1.0) -> list[list[float]]:
     if len(xs) == 0:
         return []
     x0, y0 = xs.min(), ys.min()
-    crop = mask[y0:ys.max() + 1, x0:xs.max() + 1].astype(np.uint8)
+    crop = mask[y0 : ys.max() + 1, x0 : xs.max() + 1].astype(np.uint8)
     up = np.kron(crop, np.ones((4, 4), np.uint8))
     contours, _ = cv2.findContours(up, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     polys = []
@@ -102,8 +108,13 @@ def mask_polygons(mask: np.ndarray, min_area: float = 1.0) -> list[list[float]]:
     return polys
 
 
-def object_labels(frame, spec: SceneSpec, min_pixels: int = 1, min_visible_fraction: float = 0.0,
-                  polygons: bool = False) -> tuple[list[dict], list[int]]:
+def object_labels(
+    frame,
+    spec: SceneSpec,
+    min_pixels: int = 1,
+    min_visible_fraction: float = 0.0,
+    polygons: bool = False,
+) -> tuple[list[dict], list[int]]:
     """Labels of every object that passes the filters, and the ids of those that do not.
 
     Parameters
@@ -151,9 +162,13 @@ def object_labels(frame, spec: SceneSpec, min_pixels: int = 1, min_visible_fract
         vis = inst_f == o.id
         rle = mask_util.encode(vis.view(np.uint8))
         lab = {
-            "id": o.id, "category_id": o.category_id, "name": o.name, "kind": o.kind,
+            "id": o.id,
+            "category_id": o.category_id,
+            "name": o.name,
+            "kind": o.kind,
             "asset": o.asset,
-            "bbox": [float(v) for v in mask_util.toBbox(rle)], "area": area,
+            "bbox": [float(v) for v in mask_util.toBbox(rle)],
+            "area": area,
             "segmentation": {"size": [H, W], "counts": rle["counts"].decode("ascii")},
             "iscrowd": 0,
         }
@@ -163,23 +178,32 @@ def object_labels(frame, spec: SceneSpec, min_pixels: int = 1, min_visible_fract
             lab["polygons"] = mask_polygons(vis)
         if has_amodal:
             arle = mask_util.encode(np.asfortranarray(frame.amodal[k].astype(np.uint8)))
-            lab.update({
-                "amodal_segmentation": {"size": [H, W], "counts": arle["counts"].decode("ascii")},
-                "amodal_bbox": [float(v) for v in mask_util.toBbox(arle)],
-                "amodal_area": amodal_area,
-                "bbox_obj": [float(v) for v in frame.bbox_obj[k]] if frame.bbox_obj else None,
-                "visib_fract": vf,
-                "in_frame_fract": float(frame.in_frame[k]),
-            })
+            lab.update(
+                {
+                    "amodal_segmentation": {
+                        "size": [H, W],
+                        "counts": arle["counts"].decode("ascii"),
+                    },
+                    "amodal_bbox": [float(v) for v in mask_util.toBbox(arle)],
+                    "amodal_area": amodal_area,
+                    "bbox_obj": [float(v) for v in frame.bbox_obj[k]] if frame.bbox_obj else None,
+                    "visib_fract": vf,
+                    "in_frame_fract": float(frame.in_frame[k]),
+                }
+            )
         R, t, s = pose_m2c(o, T_wc)
         T_ca = T_cw @ o.T_array()
         corners = box_corners(o.bounds_asset)
-        lab.update({
-            "R_m2c": R.tolist(), "t_m2c": t.tolist(), "scale": s,
-            "bbox3d_world": (corners @ o.T_array()[:3, :3].T + o.T_array()[:3, 3]).tolist(),
-            "bbox3d_cam": (corners @ T_ca[:3, :3].T + T_ca[:3, 3]).tolist(),
-            "keypoints": _keypoints(o, K, T_ca, frame.depth_m, inst, W, H, cam.distortion),
-        })
+        lab.update(
+            {
+                "R_m2c": R.tolist(),
+                "t_m2c": t.tolist(),
+                "scale": s,
+                "bbox3d_world": (corners @ o.T_array()[:3, :3].T + o.T_array()[:3, 3]).tolist(),
+                "bbox3d_cam": (corners @ T_ca[:3, :3].T + T_ca[:3, 3]).tolist(),
+                "keypoints": _keypoints(o, K, T_ca, frame.depth_m, inst, W, H, cam.distortion),
+            }
+        )
         labels.append(lab)
     return labels, dropped
 

@@ -15,6 +15,7 @@ the holes and drops the other parts (IoU against the mask down to 0.74 on bundle
 Coordinates are pixel edges (pixel (x, y) covers [x, x+1] × [y, y+1]); outlines are traced on the
 mask upsampled 4× and so run within 1/8 px inside the mask's pixel edges.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,13 +32,13 @@ def _rings(mask: np.ndarray, min_area: float) -> tuple[list[np.ndarray], list[bo
     if len(xs) == 0:
         return [], []
     x0, y0 = xs.min(), ys.min()
-    crop = (mask[y0:ys.max() + 1, x0:xs.max() + 1] > 0).astype(np.uint8)
+    crop = (mask[y0 : ys.max() + 1, x0 : xs.max() + 1] > 0).astype(np.uint8)
     up = np.kron(crop, np.ones((UPSAMPLE, UPSAMPLE), np.uint8))
     contours, hierarchy = cv2.findContours(up, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     rings, holes, areas = [], [], []
     for c, h in zip(contours, hierarchy[0] if hierarchy is not None else []):
         area = cv2.contourArea(c)
-        if len(c) < 3 or area < min_area * UPSAMPLE ** 2:
+        if len(c) < 3 or area < min_area * UPSAMPLE**2:
             continue
         rings.append((c.reshape(-1, 2) + 0.5) / UPSAMPLE + np.array([x0, y0], float))
         holes.append(bool(h[3] >= 0))  # a parent: the ring is a hole's outline
@@ -72,12 +73,14 @@ def bridged_polygon(mask: np.ndarray, min_area: float = 1.0) -> list[float]:
                 best = (d[i, j], k, i, j)
         _d, k, i, j = best
         ring = rest.pop(k)
-        detour = np.concatenate([ring[j:], ring[:j + 1]])  # around the ring, back to its start
-        path = np.concatenate([path[:i + 1], detour, path[i:]])
+        detour = np.concatenate([ring[j:], ring[: j + 1]])  # around the ring, back to its start
+        path = np.concatenate([path[: i + 1], detour, path[i:]])
     return [round(float(v), 3) for v in path.ravel()]
 
 
-def polygon_mask(polygon: list[float], height: int, width: int, rule: str = "centres") -> np.ndarray:
+def polygon_mask(
+    polygon: list[float], height: int, width: int, rule: str = "centres"
+) -> np.ndarray:
     """Rasterise a pixel-edge polygon to an (H, W) uint8 mask — to measure outlines against
     their masks.
 

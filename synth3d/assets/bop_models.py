@@ -5,6 +5,7 @@
 numbers, translation in mm) and ``symmetries_continuous`` (``{axis, offset}``). A model drawn from
 such a set keeps its id, diameter and symmetries in the BOP labels synth3d writes.
 """
+
 from __future__ import annotations
 
 import json

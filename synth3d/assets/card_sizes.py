@@ -17,6 +17,7 @@ set of sprites drawn at their own relative sizes needs no object group per sprit
 The object's ``scale`` multiplies the size; an object drawing from such a set gives neither
 ``height`` nor ``screen_height``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,21 +64,31 @@ def check_objects(template) -> None:
     """Objects drawing from a self-sizing set give no height of their own (TemplateError)."""
     for i, o in enumerate(template.objects):
         names = [o.assets] if isinstance(o.assets, str) else list(o.assets)
-        sizing = [n for n in names if n in template.assets and (
-            template.assets[n].pixel_size is not None or template.assets[n].sizes is not None)]
+        sizing = [
+            n
+            for n in names
+            if n in template.assets
+            and (template.assets[n].pixel_size is not None or template.assets[n].sizes is not None)
+        ]
         if not sizing:
             continue
         for f in ("height", "screen_height"):
             if getattr(o, f) is not None:
-                raise TemplateError(f"objects[{i}].{f}", f"asset set '{sizing[0]}' sizes its "
-                                    "cards itself (pixel_size/sizes); give one or the other "
-                                    "(scale still multiplies)")
+                raise TemplateError(
+                    f"objects[{i}].{f}",
+                    f"asset set '{sizing[0]}' sizes its "
+                    "cards itself (pixel_size/sizes); give one or the other "
+                    "(scale still multiplies)",
+                )
         for n in sizing:
             ps = template.assets[n].pixel_size
             if isinstance(ps, str) and o.placement.mode not in ("screen", "relative"):
-                raise TemplateError(f"assets.{n}.pixel_size", f"a reference set ('{ps}') sizes "
-                                    "cards relative to the frame: only for screen or relative "
-                                    f"placement (objects[{i}] uses {o.placement.mode})")
+                raise TemplateError(
+                    f"assets.{n}.pixel_size",
+                    f"a reference set ('{ps}') sizes "
+                    "cards relative to the frame: only for screen or relative "
+                    f"placement (objects[{i}] uses {o.placement.mode})",
+                )
 
 
 def card_heights(template, catalog, asset_root: Path) -> dict[tuple[str, str], float]:
@@ -91,8 +102,10 @@ def card_heights(template, catalog, asset_root: Path) -> dict[tuple[str, str], f
         where = f"assets.{name}"
         entries = catalog.sets[name]
         if entries and entries[0].kind != "image":
-            raise TemplateError(f"{where}.{'pixel_size' if ps is not None else 'sizes'}",
-                                "only image (card) sets have a pixel size")
+            raise TemplateError(
+                f"{where}.{'pixel_size' if ps is not None else 'sizes'}",
+                "only image (card) sets have a pixel size",
+            )
         if table is not None:
             p = Path(table)
             if not p.is_absolute():
@@ -100,14 +113,17 @@ def card_heights(template, catalog, asset_root: Path) -> dict[tuple[str, str], f
             heights = _read_table(p, f"{where}.sizes")
             for e in entries:
                 if e.stem not in heights:
-                    raise TemplateError(f"{where}.sizes", f"'{p.name}' has no height for "
-                                        f"'{e.stem}'")
+                    raise TemplateError(
+                        f"{where}.sizes", f"'{p.name}' has no height for '{e.stem}'"
+                    )
                 out[(name, e.path)] = heights[e.stem]
             continue
         if isinstance(ps, str):
             if ps not in catalog.sets:
-                raise TemplateError(f"{where}.pixel_size", f"no asset set '{ps}' (a number, or "
-                                    "the name of an image set)")
+                raise TemplateError(
+                    f"{where}.pixel_size",
+                    f"no asset set '{ps}' (a number, or the name of an image set)",
+                )
             ref = catalog.sets[ps]
             if not ref or ref[0].kind != "image":
                 raise TemplateError(f"{where}.pixel_size", f"asset set '{ps}' holds no images")

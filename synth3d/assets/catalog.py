@@ -6,6 +6,7 @@ opened through the index cache (:mod:`synth3d.assets.index_cache`), so a library
 Layouts and categories: :mod:`synth3d.assets.layouts`; loading: :mod:`synth3d.assets.loaders`;
 object frames: :mod:`synth3d.assets.facts`.
 """
+
 from __future__ import annotations
 
 import os
@@ -143,8 +144,9 @@ class Catalog:
         return {i: n for n, i in self.categories.items()}
 
 
-def _entry(spec: AssetSetSpec, set_name: str, path: str, base: str, kind: str, table,
-           table_dir: str | None) -> AssetEntry:
+def _entry(
+    spec: AssetSetSpec, set_name: str, path: str, base: str, kind: str, table, table_dir: str | None
+) -> AssetEntry:
     """The catalog entry of one file: name, category, units, size, axis, physics facts."""
     from .sidecar import UNITS, lookup
 
@@ -186,16 +188,33 @@ def _entry(spec: AssetSetSpec, set_name: str, path: str, base: str, kind: str, t
             weight = row.weight
     if category is None:
         category = category_of(spec, set_name, path, base, name)
-    return AssetEntry(path, name, kind, float(1.0 if weight is None else weight), category,
-                      set_name, units=units, size_known=known, size=size, up_axis=up, mass=mass,
-                      friction=friction, collision=collision, keypoints=keypoints, bop=bop)
+    return AssetEntry(
+        path,
+        name,
+        kind,
+        float(1.0 if weight is None else weight),
+        category,
+        set_name,
+        units=units,
+        size_known=known,
+        size=size,
+        up_axis=up,
+        mass=mass,
+        friction=friction,
+        collision=collision,
+        keypoints=keypoints,
+        bop=bop,
+    )
 
 
 def _warn_skipped(where: str, bad: list[tuple[str, str]]) -> None:
     listing = "; ".join(f"{p} ({why})" for p, why in bad[:20])
     more = f"; and {len(bad) - 20} more" if len(bad) > 20 else ""
-    warnings.warn(f"{where}: skipped {len(bad)} asset(s) that fail to load: {listing}{more}",
-                  AssetWarning, stacklevel=3)
+    warnings.warn(
+        f"{where}: skipped {len(bad)} asset(s) that fail to load: {listing}{more}",
+        AssetWarning,
+        stacklevel=3,
+    )
 
 
 def _set_root(spec: AssetSetSpec, loaded: LoadedTemplate) -> Path:
@@ -214,12 +233,15 @@ def _set_kind(spec: AssetSetSpec, found: list, where: str) -> tuple[str, list]:
     kind_list = [kind_of(p) for p, _, _ in found]
     kinds = set(kind_list)
     if spec.kind is not None:
-        wrong = [p for (p, _, scanned), k in zip(found, kind_list) if k != spec.kind and not scanned]
+        wrong = [
+            p for (p, _, scanned), k in zip(found, kind_list) if k != spec.kind and not scanned
+        ]
         if wrong:
             raise AssetError(f"{where}.path", f"'{wrong[0]}' is not a {spec.kind} file")
         kind = spec.kind
-    elif "mesh" in kinds and all(scanned or k == "mesh"
-                                 for (_, _, scanned), k in zip(found, kind_list)):
+    elif "mesh" in kinds and all(
+        scanned or k == "mesh" for (_, _, scanned), k in zip(found, kind_list)
+    ):
         kind = "mesh"  # a mesh library's folders hold its textures too
     elif len(kinds) > 1:
         raise AssetError(f"{where}.path", f"mixes {' and '.join(sorted(kinds))} files; set kind")
@@ -244,8 +266,9 @@ def _set_kind(spec: AssetSetSpec, found: list, where: str) -> tuple[str, list]:
     return kind, found
 
 
-def _resolve_set(name: str, spec: AssetSetSpec, loaded: LoadedTemplate, roots: dict
-                 ) -> tuple[list[AssetEntry], list[tuple[str, str]]]:
+def _resolve_set(
+    name: str, spec: AssetSetSpec, loaded: LoadedTemplate, roots: dict
+) -> tuple[list[AssetEntry], list[tuple[str, str]]]:
     """Entries of one set and its bad files ``(path, why)``; adds the set's root to ``roots``
     when it has one (its own ``root``, or its folder when it lies outside asset_root)."""
     from .sidecar import read_sidecar
@@ -279,7 +302,9 @@ def _resolve_set(name: str, spec: AssetSetSpec, loaded: LoadedTemplate, roots: d
     for field_name in ("weights", "keypoints"):
         for w in getattr(spec, field_name):
             if w not in stems:
-                raise TemplateError(f"{where}.{field_name}.{w}", f"no file with stem '{w}' in the set")
+                raise TemplateError(
+                    f"{where}.{field_name}.{w}", f"no file with stem '{w}' in the set"
+                )
     return entries, bad
 
 
@@ -347,15 +372,20 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
             _warn_skipped(f"assets.{name}", bad)
             skipped.extend((name, p, why) for p, why in bad)
         if not sets[name]:
-            raise AssetError(f"assets.{name}", f"every asset of the set fails to load (first: "
-                             f"{bad[0][0]}: {bad[0][1]})" if bad else "the set is empty")
+            raise AssetError(
+                f"assets.{name}",
+                f"every asset of the set fails to load (first: {bad[0][0]}: {bad[0][1]})"
+                if bad
+                else "the set is empty",
+            )
         if sum(e.weight for e in sets[name]) <= 0:
             raise TemplateError(f"assets.{name}.weights", "all weights are 0")
     categories = _check_uses(t, sets)
     register_roots(roots)  # SceneSpecs read back with from_json in this process still load
     card_sizes.check_objects(t)
-    cat = Catalog(sets=sets, categories=categories, roots=roots, skipped=skipped, facts=facts,
-                  index=index)
+    cat = Catalog(
+        sets=sets, categories=categories, roots=roots, skipped=skipped, facts=facts, index=index
+    )
     if open_files:
         for name, entries in sets.items():
             spec = t.assets[name]
@@ -367,7 +397,9 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
                         cat.mesh_info[(name, e.path)]
                 elif e.kind == "image":
                     img = _read_image(e.path)
-                    cat.image_info[e.path] = ImageInfo(img.shape[1], img.shape[0], img.shape[2] == 4)
+                    cat.image_info[e.path] = ImageInfo(
+                        img.shape[1], img.shape[0], img.shape[2] == 4
+                    )
                 else:
                     check_image_pixels(e.path)  # before envmap decodes it
                     load_hdri(e.path)
@@ -378,6 +410,7 @@ def build_catalog(loaded: LoadedTemplate, open_files: bool = True, cache=None) -
 def _check_uses(t, sets: dict) -> dict[str, int]:
     """Checks of how the template uses its sets (kinds, attributes); returns the category ids
     (1-based, in template order of the sets objects draw from)."""
+
     def set_kind(name: str) -> str:
         return sets[name][0].kind
 
@@ -397,9 +430,11 @@ def _check_uses(t, sets: dict) -> dict[str, int]:
             if k == "mesh" and o.kind != "card":
                 for field in ("height", "screen_height"):
                     if getattr(o, field) is not None:
-                        raise TemplateError(f"objects[{i}].{field}",
-                                            "only cards have this size; scale meshes with scale "
-                                            "or the asset set's normalize")
+                        raise TemplateError(
+                            f"objects[{i}].{field}",
+                            "only cards have this size; scale meshes with scale "
+                            "or the asset set's normalize",
+                        )
                 if o.mirror:
                     raise TemplateError(f"objects[{i}].mirror", "only cards can be mirrored")
             for e in sets[n]:
@@ -411,11 +446,12 @@ def _check_uses(t, sets: dict) -> dict[str, int]:
                     raise TemplateError(
                         f"objects[{i}].attribute",
                         f"attribute '{o.attribute}' value '{v}' matches no file stem in "
-                        f"{', '.join(names)} (and is not in absent_values)")
+                        f"{', '.join(names)} (and is not in absent_values)",
+                    )
         if o.material and o.material.texture and set_kind(o.material.texture) != "image":
             raise TemplateError(f"objects[{i}].material.texture", "needs an image asset set")
     for i, b in enumerate(t.backdrops):
-        for tx in (b.texture if isinstance(b.texture, list) else [b.texture]):
+        for tx in b.texture if isinstance(b.texture, list) else [b.texture]:
             if not tx.image:
                 continue
             if set_kind(tx.image) != "image":
@@ -427,6 +463,7 @@ def _check_uses(t, sets: dict) -> dict[str, int]:
                         raise TemplateError(
                             f"backdrops[{i}].texture.attribute",
                             f"attribute '{tx.attribute}' value '{v}' matches no file in "
-                            f"asset set '{tx.image}'")
+                            f"asset set '{tx.image}'",
+                        )
 
     return categories

@@ -18,6 +18,7 @@ Pieces are cached in ``$SYNTH3D_COLLISION_CACHE`` (default ``$XDG_CACHE_HOME/syn
 of the asset file's content hash and every parameter, so a second run never decomposes again.
 :data:`STATS` counts cache hits, misses and builds in this process.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,8 +61,10 @@ class CacheStats:
     seconds_building: float = 0.0
 
     def summary(self) -> str:
-        return (f"collision shapes: {self.hits} from the cache, {self.built} built "
-                f"({self.seconds_building:.1f} s)")
+        return (
+            f"collision shapes: {self.hits} from the cache, {self.built} built "
+            f"({self.seconds_building:.1f} s)"
+        )
 
 
 STATS = CacheStats()
@@ -134,8 +137,11 @@ def _pieces_file(cfile: str, params: CollisionParams) -> list[np.ndarray]:
     except Exception as e:
         raise AssetError(cfile, f"cannot read collision mesh ({e.__class__.__name__})") from None
     parts = mesh.split(only_watertight=False) if len(mesh.faces) else []
-    pieces = [h for h in (_hull_vertices(p.vertices, params.max_piece_vertices) for p in parts)
-              if h is not None]
+    pieces = [
+        h
+        for h in (_hull_vertices(p.vertices, params.max_piece_vertices) for p in parts)
+        if h is not None
+    ]
     if not pieces:
         raise AssetError(cfile, "collision mesh has no solid piece")
     return pieces
@@ -146,12 +152,23 @@ def _pieces_coacd(mesh, params: CollisionParams) -> list[np.ndarray]:
 
     coacd.set_log_level("error")
     m = coacd.Mesh(np.asarray(mesh.vertices, np.float64), np.asarray(mesh.faces, np.int64))
-    parts = coacd.run_coacd(m, threshold=params.threshold, max_convex_hull=params.max_pieces,
-                            preprocess_resolution=params.resolution, resolution=1000,
-                            mcts_iterations=60, mcts_max_depth=2, mcts_nodes=12,
-                            max_ch_vertex=params.max_piece_vertices, seed=params.seed)
-    pieces = [h for h in (_hull_vertices(v, params.max_piece_vertices) for v, _f in parts)
-              if h is not None]
+    parts = coacd.run_coacd(
+        m,
+        threshold=params.threshold,
+        max_convex_hull=params.max_pieces,
+        preprocess_resolution=params.resolution,
+        resolution=1000,
+        mcts_iterations=60,
+        mcts_max_depth=2,
+        mcts_nodes=12,
+        max_ch_vertex=params.max_piece_vertices,
+        seed=params.seed,
+    )
+    pieces = [
+        h
+        for h in (_hull_vertices(v, params.max_piece_vertices) for v, _f in parts)
+        if h is not None
+    ]
     return pieces
 
 
@@ -161,23 +178,42 @@ def build_pieces(path: str, params: CollisionParams) -> tuple[list[np.ndarray], 
     method = params.method
     cfile = collision_file(path) if method in ("auto", "file") else None
     if method == "file" and cfile is None:
-        raise AssetError(path, "collision method 'file' needs a collision mesh next to it ("
-                         + ", ".join(f"{Path(path).stem}{s}.obj" for s in COLLISION_SUFFIXES)
-                         + ")")
+        raise AssetError(
+            path,
+            "collision method 'file' needs a collision mesh next to it ("
+            + ", ".join(f"{Path(path).stem}{s}.obj" for s in COLLISION_SUFFIXES)
+            + ")",
+        )
     if cfile is not None:
         return _pieces_file(cfile, params), "file"
     v = np.asarray(mesh.vertices, np.float64)
     if method == "box":
         lo, hi = v.min(0), v.max(0)
-        return [np.array([[(lo, hi)[i][0], (lo, hi)[j][1], (lo, hi)[k][2]]
-                          for i in (0, 1) for j in (0, 1) for k in (0, 1)])], "box"
+        return [
+            np.array(
+                [
+                    [(lo, hi)[i][0], (lo, hi)[j][1], (lo, hi)[k][2]]
+                    for i in (0, 1)
+                    for j in (0, 1)
+                    for k in (0, 1)
+                ]
+            )
+        ], "box"
     hull = _hull_vertices(v, params.max_piece_vertices)
     if hull is None:  # a flat mesh: give it a 1 mm-thick box
         lo, hi = v.min(0), v.max(0)
         pad = np.where(hi - lo < 1e-3 * max(1e-9, (hi - lo).max()), 5e-4 * (hi - lo).max(), 0)
         lo, hi = lo - pad, hi + pad
-        return [np.array([[(lo, hi)[i][0], (lo, hi)[j][1], (lo, hi)[k][2]]
-                          for i in (0, 1) for j in (0, 1) for k in (0, 1)])], "box"
+        return [
+            np.array(
+                [
+                    [(lo, hi)[i][0], (lo, hi)[j][1], (lo, hi)[k][2]]
+                    for i in (0, 1)
+                    for j in (0, 1)
+                    for k in (0, 1)
+                ]
+            )
+        ], "box"
     if method == "hull":
         return [hull], "hull"
     if method == "auto":
@@ -192,8 +228,11 @@ def build_pieces(path: str, params: CollisionParams) -> tuple[list[np.ndarray], 
     return pieces, "coacd"
 
 
-def collision_pieces(path: str, params: CollisionParams = CollisionParams(),
-                     cache_dir: str | os.PathLike | None = None) -> tuple[np.ndarray, ...]:
+def collision_pieces(
+    path: str,
+    params: CollisionParams = CollisionParams(),
+    cache_dir: str | os.PathLike | None = None,
+) -> tuple[np.ndarray, ...]:
     """Convex pieces of an asset's collision shape: a tuple of (N_i, 3) float64 vertex arrays in
     the file's coordinates, from memory, the disk cache, or built (and stored).
 
@@ -203,8 +242,12 @@ def collision_pieces(path: str, params: CollisionParams = CollisionParams(),
 
     cdir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     cfile = collision_file(path) if params.method in ("auto", "file") else None
-    key_src = {"v": CACHE_VERSION, "asset": _file_hash(path), "params": asdict(params),
-               "collision_file": _file_hash(cfile) if cfile else None}
+    key_src = {
+        "v": CACHE_VERSION,
+        "asset": _file_hash(path),
+        "params": asdict(params),
+        "collision_file": _file_hash(cfile) if cfile else None,
+    }
     key = hashlib.sha256(json.dumps(key_src, sort_keys=True).encode()).hexdigest()[:32]
     memo_key = (str(cdir), key)
     with _LOCK:
@@ -238,5 +281,11 @@ def collision_pieces(path: str, params: CollisionParams = CollisionParams(),
     return pieces
 
 
-__all__ = ["CollisionParams", "STATS", "build_pieces", "collision_file", "collision_pieces",
-           "default_cache_dir"]
+__all__ = [
+    "CollisionParams",
+    "STATS",
+    "build_pieces",
+    "collision_file",
+    "collision_pieces",
+    "default_cache_dir",
+]

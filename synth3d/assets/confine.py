@@ -6,6 +6,7 @@ line tool. A service sets ``SYNTH3D_ASSET_ROOTS`` (folders separated by ``os.pat
 references — must then resolve (symbolic links and ``..`` followed) inside one of them, or
 the template is refused in one line naming the field, before anything is rendered.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,5 +33,8 @@ def check_confined(path: str | os.PathLike, where: str) -> None:
     real = Path(path).resolve()
     if any(real == r or r in real.parents for r in roots):
         return
-    raise AssetError(where, f"'{path}' is outside the allowed asset roots "
-                     f"({os.pathsep.join(map(str, roots))}; set by {ENV_VAR} / --asset-roots)")
+    raise AssetError(
+        where,
+        f"'{path}' is outside the allowed asset roots "
+        f"({os.pathsep.join(map(str, roots))}; set by {ENV_VAR} / --asset-roots)",
+    )

@@ -1,5 +1,6 @@
 """Geometry facts of mesh assets: what the index cache stores about a file, and the object frame
 (up axis, units, true size or normalisation, origin) the sampler places it by."""
+
 from __future__ import annotations
 
 import os
@@ -58,16 +59,21 @@ class LazyMeshInfo(Mapping):
 
 UP_ROTATIONS = {
     "z": np.eye(3),
-    "y": np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]], float),   # +90° about x: y → z
+    "y": np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]], float),  # +90° about x: y → z
     "-y": np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]], float),
-    "x": np.array([[0, 0, -1], [0, 1, 0], [1, 0, 0]], float),   # −90° about y: x → z
+    "x": np.array([[0, 0, -1], [0, 1, 0], [1, 0, 0]], float),  # −90° about y: x → z
     "-x": np.array([[0, 0, 1], [0, 1, 0], [-1, 0, 0]], float),
     "-z": np.diag([1.0, -1.0, -1.0]),
 }
 
 
-def object_frame(hull_src: np.ndarray, bounds_file: np.ndarray, spec: AssetSetSpec,
-                 entry=None, where: str = "mesh") -> MeshInfo:
+def object_frame(
+    hull_src: np.ndarray,
+    bounds_file: np.ndarray,
+    spec: AssetSetSpec,
+    entry=None,
+    where: str = "mesh",
+) -> MeshInfo:
     """The object frame of a mesh from its index facts (hull points and box in file
     coordinates): up axis turned to +z, units to metres, true size or ``normalize``, origin.
     ``entry``: the :class:`~synth3d.assets.catalog.AssetEntry` (its up axis, units, size)."""
@@ -82,12 +88,17 @@ def object_frame(hull_src: np.ndarray, bounds_file: np.ndarray, spec: AssetSetSp
     lo, hi = pts.min(0), pts.max(0)
     s = 1.0
     target = entry.size if entry is not None and entry.size is not None else None
-    if target is None and spec.normalize is not None and not (entry is not None and entry.size_known):
+    if (
+        target is None
+        and spec.normalize is not None
+        and not (entry is not None and entry.size_known)
+    ):
         target = spec.normalize.size
     if target is not None:
         ext = hi - lo
         measure = {"max": ext.max(), "height": ext[2], "diagonal": np.linalg.norm(ext)}[
-            spec.normalize.measure if spec.normalize is not None else "max"]
+            spec.normalize.measure if spec.normalize is not None else "max"
+        ]
         if measure <= 0:
             raise AssetError(where, "mesh is flat; cannot normalise")
         s = target / measure
@@ -104,14 +115,19 @@ def object_frame(hull_src: np.ndarray, bounds_file: np.ndarray, spec: AssetSetSp
     Tt[:3, 3] = shift
     T = Tt @ T
     hull = pts * s + shift
-    return MeshInfo(T_obj_asset=T, hull=hull, bounds=np.stack([hull.min(0), hull.max(0)]),
-                    bounds_file=np.asarray(bounds_file, float))
+    return MeshInfo(
+        T_obj_asset=T,
+        hull=hull,
+        bounds=np.stack([hull.min(0), hull.max(0)]),
+        bounds_file=np.asarray(bounds_file, float),
+    )
 
 
 def _object_frame(mesh, spec: AssetSetSpec) -> MeshInfo:
     hull_src = mesh.convex_hull.vertices if len(mesh.vertices) > 64 else mesh.vertices
-    return object_frame(np.asarray(hull_src, float), mesh.bounds, spec,
-                        where=mesh.metadata.get("file_path", "mesh"))
+    return object_frame(
+        np.asarray(hull_src, float), mesh.bounds, spec, where=mesh.metadata.get("file_path", "mesh")
+    )
 
 
 def mesh_deps(path: str) -> list[str]:
@@ -162,8 +178,14 @@ def mesh_facts(path: str):
     except Exception as e:  # noqa: BLE001 — any failure of a third-party loader is the file's
         return MeshFacts(None, None, error=f"{e.__class__.__name__}: {str(e)[:120]}")
     hull_src = mesh.convex_hull.vertices if len(mesh.vertices) > 64 else mesh.vertices
-    mats = {"parts": len(parts), "textured": 0, "vertex_colors": 0, "missing": [], "normal_maps": 0,
-            "textures": []}
+    mats = {
+        "parts": len(parts),
+        "textured": 0,
+        "vertex_colors": 0,
+        "missing": [],
+        "normal_maps": 0,
+        "textures": [],
+    }
     for g in parts:
         kind = getattr(g.visual, "kind", None)
         if kind == "vertex":
@@ -177,8 +199,11 @@ def mesh_facts(path: str):
     if path.lower().endswith((".obj", ".urdf")):
         from .mtl import obj_materials
 
-        objs = [path] if path.lower().endswith(".obj") else \
-            [m for m in mesh_deps(path) if m.lower().endswith(".obj")]
+        objs = (
+            [path]
+            if path.lower().endswith(".obj")
+            else [m for m in mesh_deps(path) if m.lower().endswith(".obj")]
+        )
         for o in objs:
             if not os.path.isfile(o):
                 continue
@@ -187,5 +212,6 @@ def mesh_facts(path: str):
             for mt in found.values():
                 mats["textures"] += [v for k, v in mt.maps.items() if k in ("map_kd", "map_d")]
                 mats["normal_maps"] += sum(k in ("bump", "norm") for k in mt.maps)
-    return MeshFacts(np.asarray(hull_src, float), np.asarray(mesh.bounds, float), len(mesh.faces),
-                     mats)
+    return MeshFacts(
+        np.asarray(hull_src, float), np.asarray(mesh.bounds, float), len(mesh.faces), mats
+    )

@@ -1,11 +1,13 @@
 """Procedural backdrop geometry (pure functions)."""
+
 from __future__ import annotations
 
 import numpy as np
 
 
-def sweep_mesh(width: float, depth: float, radius: float, height: float, segments: int = 16
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def sweep_mesh(
+    width: float, depth: float, radius: float, height: float, segments: int = 16
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A photo-studio cyclorama in its local frame: a floor (z = 0) over x ∈ [−w/2, w/2],
     y ∈ [−d/2, d/2], a quarter-circle of ``radius`` rising from y = d/2, and a wall at
     y = d/2 + radius up to z = ``height`` (≥ radius), all facing the inside.
@@ -34,5 +36,9 @@ def sweep_mesh(width: float, depth: float, radius: float, height: float, segment
     for i in range(n - 1):
         a, b, c, d = i, i + 1, n + i, n + i + 1
         tris += [(a, c, b), (b, c, d)]
-    return (np.vstack(pos).astype(np.float32), np.vstack(nrm).astype(np.float32),
-            np.vstack(uv).astype(np.float32), np.asarray(tris, np.uint32))
+    return (
+        np.vstack(pos).astype(np.float32),
+        np.vstack(nrm).astype(np.float32),
+        np.vstack(uv).astype(np.float32),
+        np.asarray(tris, np.uint32),
+    )

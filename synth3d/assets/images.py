@@ -8,6 +8,7 @@ allocating the pixels. The limit is :data:`DEFAULT_MAX_IMAGE_PIXELS` (16384 × 8
 the environment variable ``SYNTH3D_MAX_IMAGE_PIXELS`` (or the CLI's ``--max-image-pixels``)
 changes it, ``0`` turns it off.
 """
+
 from __future__ import annotations
 
 import os
@@ -119,9 +120,12 @@ def check_image_pixels(path: str | os.PathLike) -> None:
     if w <= 0 or h <= 0:
         raise AssetError(str(path), f"image header declares an empty size {w}×{h}")
     if w * h > limit:
-        raise AssetError(str(path), f"image is {w}×{h} ({w * h / 1e6:.0f} megapixels), over the "
-                         f"limit of {limit:,} pixels (raise it with {ENV_VAR} or "
-                         "--max-image-pixels if the file is trusted)")
+        raise AssetError(
+            str(path),
+            f"image is {w}×{h} ({w * h / 1e6:.0f} megapixels), over the "
+            f"limit of {limit:,} pixels (raise it with {ENV_VAR} or "
+            "--max-image-pixels if the file is trusted)",
+        )
 
 
 def imread(path: str | os.PathLike, flags: int | None = None) -> np.ndarray | None:

@@ -11,6 +11,7 @@ its dependencies), so a relocated library is not indexed again.
 Facts are stored exactly (float64 arrays), so a cached start-up gives the same SceneSpecs as an
 uncached one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,15 @@ class MeshFacts:
 
     __slots__ = ("_materials", "bounds", "deps", "error", "hull", "triangles")
 
-    def __init__(self, hull, bounds, triangles: int = 0, materials=None, error: str | None = None,
-                 deps: list | None = None):
+    def __init__(
+        self,
+        hull,
+        bounds,
+        triangles: int = 0,
+        materials=None,
+        error: str | None = None,
+        deps: list | None = None,
+    ):
         self.hull, self.bounds, self.triangles = hull, bounds, triangles
         self._materials = materials if materials is not None else {}
         self.error, self.deps = error, deps if deps is not None else []
@@ -58,10 +66,17 @@ class MeshFacts:
     def to_row(self) -> tuple:
         blob = b""
         if self.hull is not None:
-            blob = np.ascontiguousarray(self.bounds, "<f8").tobytes() + \
-                np.ascontiguousarray(self.hull, "<f8").tobytes()
-        return (blob, int(self.triangles), self.error,
-                json.dumps(self.deps) if self.deps else "", json.dumps(self.materials))
+            blob = (
+                np.ascontiguousarray(self.bounds, "<f8").tobytes()
+                + np.ascontiguousarray(self.hull, "<f8").tobytes()
+            )
+        return (
+            blob,
+            int(self.triangles),
+            self.error,
+            json.dumps(self.deps) if self.deps else "",
+            json.dumps(self.materials),
+        )
 
     @classmethod
     def from_row(cls, blob: bytes, triangles: int, error, deps: str, materials: str) -> MeshFacts:
@@ -117,9 +132,11 @@ class IndexCache:
             try:
                 os.makedirs(os.path.dirname(self.path), exist_ok=True)
                 self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-                self._db.execute("CREATE TABLE IF NOT EXISTS files3 (path TEXT PRIMARY KEY, "
-                                 "size INT, mtime INT, hash TEXT, schema INT, blob BLOB, "
-                                 "triangles INT, error TEXT, deps TEXT, materials TEXT)")
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS files3 (path TEXT PRIMARY KEY, "
+                    "size INT, mtime INT, hash TEXT, schema INT, blob BLOB, "
+                    "triangles INT, error TEXT, deps TEXT, materials TEXT)"
+                )
                 self._db.execute("CREATE INDEX IF NOT EXISTS files3_hash ON files3(hash)")
                 self._db.commit()
             except sqlite3.Error:
@@ -131,10 +148,12 @@ class IndexCache:
             return out
         with _lock:
             for i in range(0, len(paths), 900):
-                part = paths[i:i + 900]
-                q = ("SELECT path, size, mtime, hash, schema, blob, triangles, error, deps, "
-                     "materials FROM files3 WHERE path IN "
-                     f"({','.join('?' * len(part))})")
+                part = paths[i : i + 900]
+                q = (
+                    "SELECT path, size, mtime, hash, schema, blob, triangles, error, deps, "
+                    "materials FROM files3 WHERE path IN "
+                    f"({','.join('?' * len(part))})"
+                )
                 for r in self._db.execute(q, part):
                     out[r[0]] = r[1:]
         return out
@@ -143,8 +162,11 @@ class IndexCache:
         if self._db is None:
             return None
         with _lock:
-            return self._db.execute("SELECT blob, triangles, error, deps, materials FROM files3 "
-                                    "WHERE hash = ? AND schema = ? LIMIT 1", (h, SCHEMA)).fetchone()
+            return self._db.execute(
+                "SELECT blob, triangles, error, deps, materials FROM files3 "
+                "WHERE hash = ? AND schema = ? LIMIT 1",
+                (h, SCHEMA),
+            ).fetchone()
 
     def facts(self, paths: list[str], compute, deps_of) -> dict[str, MeshFacts]:
         """Facts of every path: from the cache when the file and its dependencies are
@@ -183,9 +205,10 @@ class IndexCache:
             return
         try:
             with _lock:
-                self._db.executemany("INSERT OR REPLACE INTO files3 VALUES "
-                                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                     self._pending)
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO files3 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    self._pending,
+                )
                 self._db.commit()
         except sqlite3.Error:
             pass  # a read-only or busy cache costs time, never correctness

@@ -4,6 +4,7 @@ Folders are searched recursively; per-object layouts (GSO ``<id>/meshes/model.ob
 ``<id>/models/model_normalized.obj``) name the object after its folder; categories come from
 a pattern over the path (``{parent}``, ``{dir0}``, ``{name}``, …) or a regular expression.
 """
+
 from __future__ import annotations
 
 import glob
@@ -66,7 +67,9 @@ def set_files(spec: AssetSetSpec, root: Path, where: str) -> list[tuple[str, str
             hits = [Path(h) for h in sorted(glob.glob(str(p), recursive=True))]
             hits = [h for h in hits if h.is_file() and kind_of(h)]
             if not hits:
-                raise AssetError(f"{where}.path", f"glob '{pat}' matches no supported file (in {root})")
+                raise AssetError(
+                    f"{where}.path", f"glob '{pat}' matches no supported file (in {root})"
+                )
             base = str(_glob_base(p).resolve())
             out.extend((str(h.resolve()), base, False) for h in hits)
         elif p.is_dir():
@@ -74,8 +77,10 @@ def set_files(spec: AssetSetSpec, root: Path, where: str) -> list[tuple[str, str
             folder = os.path.realpath(p)
             hits = _walk(folder)
             if not hits:
-                raise AssetError(f"{where}.path", f"folder '{p}' holds no supported file (in it "
-                                 "or its subfolders)")
+                raise AssetError(
+                    f"{where}.path",
+                    f"folder '{p}' holds no supported file (in it or its subfolders)",
+                )
             out.extend((h, folder, True) for h in hits)
         elif p.is_file():
             if kind_of(p) is None:
@@ -131,8 +136,10 @@ def object_name(path: str | Path) -> str:
     if stem in ("model", "model_normalized"):
         parent, _ = os.path.split(path)
         grand, pname = os.path.split(parent)
-        if grand and ((stem == "model" and pname == "meshes")
-                      or (stem == "model_normalized" and pname == "models")):
+        if grand and (
+            (stem == "model" and pname == "meshes")
+            or (stem == "model_normalized" and pname == "models")
+        ):
             return os.path.basename(grand)
     return stem
 
@@ -143,22 +150,28 @@ def category_of(spec: AssetSetSpec, set_name: str, path: str, base: str, name: s
     if spec.category_regex is None and (spec.category is None or "{" not in spec.category):
         return spec.category or set_name
     if path.startswith(base.rstrip(os.sep) + os.sep):
-        rel = path[len(base.rstrip(os.sep)) + 1:].replace(os.sep, "/")
+        rel = path[len(base.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
     else:
         rel = os.path.basename(path)
     if spec.category_regex:
         m = re.search(spec.category_regex, rel)
         if m is None:
-            raise AssetError(path, f"category_regex {spec.category_regex!r} does not match "
-                             f"'{rel}'")
+            raise AssetError(path, f"category_regex {spec.category_regex!r} does not match '{rel}'")
         return m.group("category") if "category" in m.re.groupindex else m.group(1)
     pat = spec.category
     dirs = rel.split("/")[:-1]
-    fields = {"stem": _stem(path), "name": name, "parent": os.path.basename(os.path.dirname(path)),
-              "set": set_name}
+    fields = {
+        "stem": _stem(path),
+        "name": name,
+        "parent": os.path.basename(os.path.dirname(path)),
+        "set": set_name,
+    }
     fields.update({f"dir{i}": d for i, d in enumerate(dirs)})
     try:
         return pat.format_map(fields)
     except KeyError as e:
-        raise AssetError(path, f"category {pat!r}: no folder {e.args[0]} (the file is "
-                         f"{len(dirs)} folder(s) below the set's folder)") from None
+        raise AssetError(
+            path,
+            f"category {pat!r}: no folder {e.args[0]} (the file is "
+            f"{len(dirs)} folder(s) below the set's folder)",
+        ) from None

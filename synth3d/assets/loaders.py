@@ -5,6 +5,7 @@ Meshes through trimesh — OBJ materials completed from their ``.mtl`` files
 (:mod:`synth3d.assets.urdf`) — and images through OpenCV. Every failure is an
 :class:`~synth3d.errors.AssetError` naming the file.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -27,12 +28,16 @@ def check_vertices(path: str, vertices) -> None:
     finite = np.isfinite(v)
     if not finite.all():
         bad = int((~finite).any(axis=1).sum())
-        raise AssetError(path, f"mesh has {bad} vertex(es) with non-finite coordinates (NaN or "
-                         "infinite)")
+        raise AssetError(
+            path, f"mesh has {bad} vertex(es) with non-finite coordinates (NaN or infinite)"
+        )
     if v.size and np.abs(v).max() > MAX_COORDINATE:
-        raise AssetError(path, f"mesh has vertex coordinates up to {np.abs(v).max():.3g}, beyond "
-                         f"±{MAX_COORDINATE:g} (wrong units? rescale the file; normalize "
-                         "rescales only sane meshes)")
+        raise AssetError(
+            path,
+            f"mesh has vertex coordinates up to {np.abs(v).max():.3g}, beyond "
+            f"±{MAX_COORDINATE:g} (wrong units? rescale the file; normalize "
+            "rescales only sane meshes)",
+        )
 
 
 def _read_error(path: str, e: Exception) -> AssetError:
@@ -50,8 +55,9 @@ def _load_mesh_cached(path: str):
     import trimesh
 
     if path.lower().endswith(".urdf"):
-        mesh = trimesh.util.concatenate([trimesh.Trimesh(g.vertices, g.faces, process=False)
-                                         for g in load_mesh_parts(path)])
+        mesh = trimesh.util.concatenate(
+            [trimesh.Trimesh(g.vertices, g.faces, process=False) for g in load_mesh_parts(path)]
+        )
     else:
         # trimesh's processing silently drops non-finite vertices (and the faces using them), so
         # the file's vertices are checked as written first (a second, unprocessed load).
@@ -136,8 +142,9 @@ def load_image_rgb(path: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=256)
-def _load_card_rgba_cached(path: str, mode: str, key_color: tuple, key_threshold: float,
-                           matte: tuple | None = None) -> np.ndarray:
+def _load_card_rgba_cached(
+    path: str, mode: str, key_color: tuple, key_threshold: float, matte: tuple | None = None
+) -> np.ndarray:
     """(H, W, 4) uint8 sRGB + straight alpha of a card image (see :func:`load_card_rgba`)."""
     from .matting import DEFAULT, Matte, key_matte, refine_alpha
 
@@ -181,8 +188,9 @@ def _read_image(path: str) -> np.ndarray:
     return _read_image_cached(resolve_asset(path))
 
 
-def load_card_rgba(path: str, mode: str, key_color: tuple, key_threshold: float,
-                   matte: tuple | None = None) -> np.ndarray:
+def load_card_rgba(
+    path: str, mode: str, key_color: tuple, key_threshold: float, matte: tuple | None = None
+) -> np.ndarray:
     """(H, W, 4) uint8 sRGB + straight alpha of a card image.
 
     ``mode``: ``channel`` (the file's alpha), ``key`` (alpha 0 where the colour is within

@@ -20,6 +20,7 @@ it filters, so bilinear filtering and mipmaps then average ``colour × alpha``, 
 division by the filtered alpha gives the alpha-weighted colour — no transparent texel's colour
 ever leaks into an edge (the renderer sets ``premultiplied`` for card textures).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,8 +47,9 @@ class Matte:
 DEFAULT = Matte()
 
 
-def key_matte(rgb: np.ndarray, key_color, threshold: float, m: Matte = DEFAULT
-              ) -> tuple[np.ndarray, np.ndarray]:
+def key_matte(
+    rgb: np.ndarray, key_color, threshold: float, m: Matte = DEFAULT
+) -> tuple[np.ndarray, np.ndarray]:
     """(H, W, 3) uint8 colours (key spill removed at the edge) and (H, W) float32 alpha of a
     photo on a key colour."""
     key = np.asarray(key_color, np.float32) * 255.0
@@ -68,8 +70,9 @@ def key_matte(rgb: np.ndarray, key_color, threshold: float, m: Matte = DEFAULT
     solid = (~background) & ~band
     out = rgb.copy()
     if solid.any():
-        _, lab = cv2.distanceTransformWithLabels((~solid).astype(np.uint8), cv2.DIST_L2, 3,
-                                                 labelType=cv2.DIST_LABEL_PIXEL)
+        _, lab = cv2.distanceTransformWithLabels(
+            (~solid).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+        )
         ys, xs = np.nonzero(solid)
         idx = lab[band] - 1
         F = f[ys[idx], xs[idx]]
@@ -92,8 +95,7 @@ def key_matte(rgb: np.ndarray, key_color, threshold: float, m: Matte = DEFAULT
     return out, alpha
 
 
-def refine_alpha(alpha: np.ndarray, erode_px: float = 0.0, feather_px: float = 0.0
-                 ) -> np.ndarray:
+def refine_alpha(alpha: np.ndarray, erode_px: float = 0.0, feather_px: float = 0.0) -> np.ndarray:
     """Alpha (H, W) float32 0..1 eroded by ``erode_px`` (grey-scale erosion with a disc;
     fractional radii interpolate between the two nearest whole ones) and feathered by
     ``feather_px`` (Gaussian blur, σ = feather / 2)."""
@@ -114,8 +116,11 @@ def refine_alpha(alpha: np.ndarray, erode_px: float = 0.0, feather_px: float = 0
     return np.clip(a, 0.0, 1.0).astype(np.float32)
 
 
-_DECODE = np.where(np.arange(256) / 255.0 <= 0.04045, np.arange(256) / 255.0 / 12.92,
-                   ((np.arange(256) / 255.0 + 0.055) / 1.055) ** 2.4)
+_DECODE = np.where(
+    np.arange(256) / 255.0 <= 0.04045,
+    np.arange(256) / 255.0 / 12.92,
+    ((np.arange(256) / 255.0 + 0.055) / 1.055) ** 2.4,
+)
 
 
 def _encode(lin: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ word. Here the ``.mtl`` files an OBJ names are read again, so that:
 
 Texture paths are relative to the ``.mtl`` file, as the format says.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,11 +24,31 @@ import numpy as np
 
 from ..errors import AssetWarning
 
-_MAP_KEYS = {"map_kd": "map_kd", "map_d": "map_d", "bump": "bump", "map_bump": "bump",
-             "norm": "norm", "map_ka": "map_ka", "map_ks": "map_ks"}
+_MAP_KEYS = {
+    "map_kd": "map_kd",
+    "map_d": "map_d",
+    "bump": "bump",
+    "map_bump": "bump",
+    "norm": "norm",
+    "map_ka": "map_ka",
+    "map_ks": "map_ks",
+}
 # Options of texture statements and how many values each takes.
-_OPT_ARGS = {"-blendu": 1, "-blendv": 1, "-bm": 1, "-boost": 1, "-cc": 1, "-clamp": 1,
-             "-imfchan": 1, "-mm": 2, "-o": 3, "-s": 3, "-t": 3, "-texres": 1, "-type": 1}
+_OPT_ARGS = {
+    "-blendu": 1,
+    "-blendv": 1,
+    "-bm": 1,
+    "-boost": 1,
+    "-cc": 1,
+    "-clamp": 1,
+    "-imfchan": 1,
+    "-mm": 2,
+    "-o": 3,
+    "-s": 3,
+    "-t": 3,
+    "-texres": 1,
+    "-type": 1,
+}
 
 _warned: set[str] = set()
 
@@ -130,8 +151,11 @@ def warn_missing(owner: str, missing: list[str]) -> None:
     for m in missing:
         if m not in _warned:
             _warned.add(m)
-            warnings.warn(f"{owner}: texture or material file '{m}' not found (drawn without it)",
-                          AssetWarning, stacklevel=3)
+            warnings.warn(
+                f"{owner}: texture or material file '{m}' not found (drawn without it)",
+                AssetWarning,
+                stacklevel=3,
+            )
 
 
 def _load_rgb(path: str):
@@ -183,8 +207,12 @@ def apply_mtl(obj_path: str, parts: list) -> list:
         if mat is None:
             continue
         image = getattr(tm, "image", None)
-        if image is None and "map_kd" in mat.maps and os.path.isfile(mat.maps["map_kd"]) \
-                and getattr(vis, "uv", None) is not None:
+        if (
+            image is None
+            and "map_kd" in mat.maps
+            and os.path.isfile(mat.maps["map_kd"])
+            and getattr(vis, "uv", None) is not None
+        ):
             image = _load_rgb(mat.maps["map_kd"])
             tm.image = image
         has_alpha_map = "map_d" in mat.maps and os.path.isfile(mat.maps["map_d"])
@@ -210,10 +238,17 @@ def apply_mtl(obj_path: str, parts: list) -> list:
         kd = mat.kd if mat.kd is not None else (1.0, 1.0, 1.0)
         base = np.array([*kd, float(np.clip(mat.d, 0.0, 1.0))])
         g.visual = trimesh.visual.TextureVisuals(
-            uv=vis.uv, material=trimesh.visual.material.PBRMaterial(
-                name=mat.name, baseColorFactor=np.round(base * 255).astype(np.uint8),
+            uv=vis.uv,
+            material=trimesh.visual.material.PBRMaterial(
+                name=mat.name,
+                baseColorFactor=np.round(base * 255).astype(np.uint8),
                 baseColorTexture=Image.fromarray(rgba, "RGBA") if rgba is not None else None,
                 normalTexture=Image.fromarray(normal_map(bump, mat.bump_scale), "RGB")
-                if has_normal else None,
-                metallicFactor=0.0, roughnessFactor=0.6, alphaMode="BLEND" if blend else "OPAQUE"))
+                if has_normal
+                else None,
+                metallicFactor=0.0,
+                roughnessFactor=0.6,
+                alphaMode="BLEND" if blend else "OPAQUE",
+            ),
+        )
     return parts

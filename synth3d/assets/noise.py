@@ -4,6 +4,7 @@ Used at run time for the ``marble`` and ``wood`` backdrop textures (:mod:`synth3
 and by the bundled-asset generator (``tools/assetgen``) for its meshes, skies and backgrounds.
 Every function takes a ``numpy.random.Generator``; nothing touches global random state.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,13 +13,15 @@ import numpy as np
 # Noise
 # ---------------------------------------------------------------------------
 
+
 def smoothstep(t: np.ndarray) -> np.ndarray:
     """Cubic Hermite fade ``3t^2 - 2t^3`` (C1-continuous lattice blending)."""
     return t * t * (3.0 - 2.0 * t)
 
 
-def value_noise_2d(rng: np.random.Generator, shape: tuple[int, int],
-                   cells: tuple[int, int], periodic: bool = True) -> np.ndarray:
+def value_noise_2d(
+    rng: np.random.Generator, shape: tuple[int, int], cells: tuple[int, int], periodic: bool = True
+) -> np.ndarray:
     """Smooth lattice value noise.
 
     Parameters
@@ -59,8 +62,14 @@ def value_noise_2d(rng: np.random.Generator, shape: tuple[int, int],
     return top + (bottom - top) * fy
 
 
-def fbm_2d(rng: np.random.Generator, shape: tuple[int, int], cells: tuple[int, int],
-           octaves: int = 4, gain: float = 0.5, periodic: bool = True) -> np.ndarray:
+def fbm_2d(
+    rng: np.random.Generator,
+    shape: tuple[int, int],
+    cells: tuple[int, int],
+    octaves: int = 4,
+    gain: float = 0.5,
+    periodic: bool = True,
+) -> np.ndarray:
     """Fractal sum of :func:`value_noise_2d` octaves.
 
     Parameters
@@ -86,14 +95,15 @@ def fbm_2d(rng: np.random.Generator, shape: tuple[int, int], cells: tuple[int, i
     total = np.zeros(shape)
     amp = 1.0
     for o in range(octaves):
-        c = (cells[0] * 2 ** o, cells[1] * 2 ** o)
+        c = (cells[0] * 2**o, cells[1] * 2**o)
         total += amp * value_noise_2d(rng, shape, c, periodic)
         amp *= gain
     return normalise(total)
 
 
-def fbm_1d(rng: np.random.Generator, n: int, cells: int, octaves: int = 4,
-           gain: float = 0.5) -> np.ndarray:
+def fbm_1d(
+    rng: np.random.Generator, n: int, cells: int, octaves: int = 4, gain: float = 0.5
+) -> np.ndarray:
     """1-D fractal value noise, e.g. for hill silhouettes.
 
     Parameters
@@ -117,7 +127,7 @@ def fbm_1d(rng: np.random.Generator, n: int, cells: int, octaves: int = 4,
     total = np.zeros(n)
     amp = 1.0
     for o in range(octaves):
-        c = cells * 2 ** o
+        c = cells * 2**o
         grid = rng.random(c + 1)
         x = (np.arange(n) + 0.5) * (c / n)
         i = np.minimum(np.floor(x).astype(int), c - 1)
@@ -151,6 +161,7 @@ def mix(a, b, t):
 # Tileable material textures (512 x 512 RGB)
 # ---------------------------------------------------------------------------
 
+
 def make_wood(rng: np.random.Generator, size: int = 512) -> np.ndarray:
     """Tileable plain-sawn wood: warped growth rings along x plus fine grain.
 
@@ -165,9 +176,10 @@ def make_wood(rng: np.random.Generator, size: int = 512) -> np.ndarray:
     # Integer ring count and periodic warp keep the texture tileable.
     phase = yy * 7.0 + 0.9 * warp
     ring = phase - np.floor(phase)
-    late = smoothstep(np.clip((ring - 0.55) / 0.4, 0, 1)) * (1 - smoothstep(
-        np.clip((ring - 0.93) / 0.07, 0, 1)))
-    grain = value_noise_2d(rng, (size, size), (128, 4))    # streaks along x
+    late = smoothstep(np.clip((ring - 0.55) / 0.4, 0, 1)) * (
+        1 - smoothstep(np.clip((ring - 0.93) / 0.07, 0, 1))
+    )
+    grain = value_noise_2d(rng, (size, size), (128, 4))  # streaks along x
     pores = value_noise_2d(rng, (size, size), (256, 32))
     light, dark = np.array([0.80, 0.58, 0.35]), np.array([0.50, 0.30, 0.15])
     img = mix(light, dark, 0.85 * late + 0.25 * (grain - 0.5))
@@ -181,11 +193,11 @@ def make_marble(rng: np.random.Generator, size: int = 512) -> np.ndarray:
     # Perlin-style turbulence: sum of |signed noise| gives creased features.
     turb = np.zeros((size, size))
     for o in range(6):
-        c = 2 * 2 ** o
-        turb += np.abs(2 * value_noise_2d(rng, (size, size), (c, c)) - 1) / 1.8 ** o
+        c = 2 * 2**o
+        turb += np.abs(2 * value_noise_2d(rng, (size, size), (c, c)) - 1) / 1.8**o
     turb = normalise(turb)
     band = np.abs(np.sin(np.pi * (2 * x + 1 * y + 1.4 * turb)))
-    veins = (1 - band) ** 8                        # thin dark veins
+    veins = (1 - band) ** 8  # thin dark veins
     fine = (1 - np.abs(np.sin(np.pi * (3 * x - 2 * y + 2.5 * turb)))) ** 40
     cloud = fbm_2d(rng, (size, size), (4, 4), octaves=4)
     base = mix([0.95, 0.94, 0.91], [0.82, 0.82, 0.80], cloud)
@@ -234,5 +246,5 @@ def make_tiles(rng: np.random.Generator, size: int = 512, n: int = 8) -> np.ndar
     glaze = value_noise_2d(rng, (size, size), (16, 16))
     img *= (0.97 + 0.06 * glaze)[..., None]
     grout_tex = 0.70 + 0.08 * value_noise_2d(rng, (size, size), (128, 128))
-    img[grout] = (grout_tex[grout, None] * np.array([1.0, 0.98, 0.94]))
+    img[grout] = grout_tex[grout, None] * np.array([1.0, 0.98, 0.94])
     return np.clip(img, 0, 1)

@@ -11,6 +11,7 @@ Old datasets whose SceneSpecs hold absolute paths keep working where they are; a
 
 All functions here are pure: no process-wide state.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,8 +56,10 @@ def resolve_path(path: str, roots: dict[str, str], where: str = "") -> str:
         name, _, rel = path[1:].partition("/")
         if name not in roots:
             known = ", ".join(sorted(r for r in roots if not os.path.isabs(r))) or "none"
-            raise AssetError(where or path, f"asset root '{name}' is not known (known: {known}); "
-                             f"pass --asset-root {name}=DIR")
+            raise AssetError(
+                where or path,
+                f"asset root '{name}' is not known (known: {known}); pass --asset-root {name}=DIR",
+            )
         return os.path.normpath(os.path.join(_norm(roots[name]), rel))
     if os.path.isabs(path):
         p = os.path.normpath(path)
@@ -77,13 +80,18 @@ def _map_spec(spec: SceneSpec, fn) -> SceneSpec:
             upd["material"] = o.material.model_copy(update={"texture": fn(o.material.texture)})
         objects.append(o.model_copy(update=upd))
     env = spec.environment
-    env = env.model_copy(update={"hdri": fn(env.hdri) if env.hdri else env.hdri,
-                                 "backplate": fn(env.backplate) if env.backplate else env.backplate})
+    env = env.model_copy(
+        update={
+            "hdri": fn(env.hdri) if env.hdri else env.hdri,
+            "backplate": fn(env.backplate) if env.backplate else env.backplate,
+        }
+    )
     backdrops = []
     for b in spec.backdrops:
         if b.texture.type == "image" and b.texture.image:
-            b = b.model_copy(update={"texture": b.texture.model_copy(
-                update={"image": fn(b.texture.image)})})
+            b = b.model_copy(
+                update={"texture": b.texture.model_copy(update={"image": fn(b.texture.image)})}
+            )
         backdrops.append(b)
     return spec.model_copy(update={"objects": objects, "environment": env, "backdrops": backdrops})
 
@@ -134,8 +142,9 @@ def relocation_map(recorded: dict[str, str], relocation: dict[str, str] | None) 
     return out
 
 
-def dataset_roots(dataset: str | os.PathLike | None, relocation: dict[str, str] | None = None
-                  ) -> dict[str, str]:
+def dataset_roots(
+    dataset: str | os.PathLike | None, relocation: dict[str, str] | None = None
+) -> dict[str, str]:
     """The asset roots of a dataset folder (``dataset.json``'s ``asset_roots``, none for old
     datasets) with ``relocation`` applied on top (see :func:`relocation_map`)."""
     recorded: dict[str, str] = {}
@@ -166,7 +175,8 @@ __all__ = [
     "dataset_roots",
     "parse_relocation",
     "portable_path",
-    "portable_spec", "read_scene",
+    "portable_spec",
+    "read_scene",
     "relocation_map",
     "resolve_path",
     "resolve_spec",

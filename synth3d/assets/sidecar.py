@@ -16,6 +16,7 @@ friction       Coulomb friction coefficient (for physics)
 weight         sampling weight
 =============  =====================================================================
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,18 @@ from ..errors import AssetError
 
 UNITS = {"m": 1.0, "cm": 0.01, "mm": 0.001, "in": 0.0254}
 UP_AXES = ("z", "y", "x", "-x", "-y", "-z")
-FIELDS = ("file", "category", "scale", "size", "units", "up_axis", "keypoints", "mass",
-          "friction", "weight")
+FIELDS = (
+    "file",
+    "category",
+    "scale",
+    "size",
+    "units",
+    "up_axis",
+    "keypoints",
+    "mass",
+    "friction",
+    "weight",
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ def _num(v, where: str, lo: float = 0.0, strict: bool = False) -> float | None:
 
 def _row(raw: dict, where: str) -> SidecarRow:
     unknown = [k for k in raw if k not in FIELDS]
-    units = (raw.get("units") or None)
+    units = raw.get("units") or None
     if units is not None and units not in UNITS:
         raise AssetError(f"{where}.units", f"must be one of {', '.join(UNITS)}, got {units!r}")
     up = raw.get("up_axis") or None
@@ -81,11 +92,14 @@ def _row(raw: dict, where: str) -> SidecarRow:
         category=str(cat) if cat not in (None, "") else None,
         scale=_num(raw.get("scale"), f"{where}.scale", strict=True),
         size=_num(raw.get("size"), f"{where}.size", strict=True),
-        units=units, up_axis=up, keypoints=kp,
+        units=units,
+        up_axis=up,
+        keypoints=kp,
         mass=_num(raw.get("mass"), f"{where}.mass"),
         friction=_num(raw.get("friction"), f"{where}.friction"),
         weight=_num(raw.get("weight"), f"{where}.weight"),
-        extra={k: raw[k] for k in unknown})
+        extra={k: raw[k] for k in unknown},
+    )
 
 
 def read_sidecar(path: str) -> dict[str, SidecarRow]:
@@ -111,7 +125,9 @@ def read_sidecar(path: str) -> dict[str, SidecarRow]:
                     raise AssetError(path, "the CSV needs a header row with a 'file' column")
                 rows = [(f"row {i + 2}", dict(r)) for i, r in enumerate(reader)]
     except (OSError, ValueError) as e:
-        raise AssetError(path, f"cannot read sidecar ({e.__class__.__name__}: {str(e)[:100]})") from None
+        raise AssetError(
+            path, f"cannot read sidecar ({e.__class__.__name__}: {str(e)[:100]})"
+        ) from None
     out: dict[str, SidecarRow] = {}
     for label, raw in rows:
         key = str(raw.get("file") or "").strip().replace("\\", "/")

@@ -1,4 +1,5 @@
 """Procedural backdrop textures (pure functions of a :class:`~synth3d.spec.TextureSpec`)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -52,7 +53,7 @@ def procedural_texture(t) -> np.ndarray:
         return _to_rgba8(np.broadcast_to(cols[0], (n, n, 3)))
     if t.type == "checker":
         k = max(int(t.squares), 1)
-        idx = (np.arange(n) * k // n)
+        idx = np.arange(n) * k // n
         parity = (idx[:, None] + idx[None, :]) % 2
         return _to_rgba8(cols.astype(np.float32)[parity])
     if t.type == "noise":

@@ -6,6 +6,7 @@ scale>``. Mass (``<inertial><mass>``) and friction (``<contact><lateral_friction
 Gazebo-style ``<collision>…<friction><mu>``) are read for physics, as is the collision mesh.
 Multi-link robots are out of scope: the other links are ignored (objects are rigid).
 """
+
 from __future__ import annotations
 
 import os
@@ -70,8 +71,11 @@ def _mesh_file(fn: str, base: str) -> str:
         fn = fn.removeprefix(pre)
     if fn.startswith("package://"):
         # package://pkg/rest: look for rest next to the URDF, then pkg/rest above it.
-        rest = fn[len("package://"):]
-        cands = [os.path.join(base, rest.split("/", 1)[-1]), os.path.join(os.path.dirname(base), rest)]
+        rest = fn[len("package://") :]
+        cands = [
+            os.path.join(base, rest.split("/", 1)[-1]),
+            os.path.join(os.path.dirname(base), rest),
+        ]
         return next((c for c in cands if os.path.isfile(c)), cands[0])
     return os.path.normpath(os.path.join(base, fn))
 
@@ -88,8 +92,12 @@ def _geoms(link, tag: str, path: str, base: str) -> list[UrdfVisual]:
         where = f"{tag}[{k}]"
         scale = _floats(mesh.get("scale"), 3, 1.0, path, f"{where} mesh scale")
         org = el.find("origin")
-        xyz = _floats(org.get("xyz") if org is not None else None, 3, 0.0, path, f"{where} origin xyz")
-        rpy = _floats(org.get("rpy") if org is not None else None, 3, 0.0, path, f"{where} origin rpy")
+        xyz = _floats(
+            org.get("xyz") if org is not None else None, 3, 0.0, path, f"{where} origin xyz"
+        )
+        rpy = _floats(
+            org.get("rpy") if org is not None else None, 3, 0.0, path, f"{where} origin rpy"
+        )
         T = np.eye(4)
         T[:3, :3] = rpy_matrix(*rpy) @ np.diag(scale)
         T[:3, 3] = xyz
@@ -106,7 +114,9 @@ def read_urdf(path: str) -> UrdfInfo:
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError) as e:
-        raise AssetError(path, f"cannot read URDF ({e.__class__.__name__}: {str(e)[:120]})") from None
+        raise AssetError(
+            path, f"cannot read URDF ({e.__class__.__name__}: {str(e)[:120]})"
+        ) from None
     if root.tag != "robot":
         raise AssetError(path, f"not a URDF (top element <{root.tag}>, expected <robot>)")
     base = os.path.dirname(os.path.abspath(path))
@@ -130,8 +140,15 @@ def read_urdf(path: str) -> UrdfInfo:
             el = link.find(f"contact/{key}")
             if el is not None and el.get("value") is not None:
                 extra[key] = float(el.get("value"))
-        return UrdfInfo(os.path.abspath(path), link.get("name", ""), tuple(visuals),
-                        tuple(_geoms(link, "collision", path, base)), mass, friction, extra)
+        return UrdfInfo(
+            os.path.abspath(path),
+            link.get("name", ""),
+            tuple(visuals),
+            tuple(_geoms(link, "collision", path, base)),
+            mass,
+            friction,
+            extra,
+        )
     raise AssetError(path, "URDF has no link with a visual <mesh>")
 
 

@@ -1,4 +1,5 @@
 """Drawing labels over images: instance outlines, boxes and category names (pure functions)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,12 @@ def instance_colour(i: int) -> tuple[int, int, int]:
     return int(r * 255), int(g * 255), int(b * 255)
 
 
-def draw_labels(rgb: np.ndarray, instance: np.ndarray, boxes: list[tuple[int, str, list[float]]],
-                outline: bool = True) -> np.ndarray:
+def draw_labels(
+    rgb: np.ndarray,
+    instance: np.ndarray,
+    boxes: list[tuple[int, str, list[float]]],
+    outline: bool = True,
+) -> np.ndarray:
     """A copy of ``rgb`` (H, W, 3) uint8 with every instance's outline, its box [x, y, w, h] and
     its category name drawn in the instance's colour.
 
@@ -36,8 +41,16 @@ def draw_labels(rgb: np.ndarray, instance: np.ndarray, boxes: list[tuple[int, st
         (tw, th), _ = cv2.getTextSize(name, cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, 1)
         ty = max(p0[1] - 2, th + 2)
         cv2.rectangle(out, (p0[0], ty - th - 2), (p0[0] + tw + 2, ty + 1), c, -1)
-        cv2.putText(out, name, (p0[0] + 1, ty - 1), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale,
-                    (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(
+            out,
+            name,
+            (p0[0] + 1, ty - 1),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5 * scale,
+            (0, 0, 0),
+            1,
+            cv2.LINE_AA,
+        )
     return out
 
 
@@ -48,5 +61,5 @@ def contact_sheet(images: list[np.ndarray], columns: int, gap: int = 2) -> np.nd
     sheet = np.zeros((rows * (h + gap) - gap, columns * (w + gap) - gap, 3), np.uint8)
     for k, img in enumerate(images):
         r, c = divmod(k, columns)
-        sheet[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = img[:, :, :3]
+        sheet[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = img[:, :, :3]
     return sheet

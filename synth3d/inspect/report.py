@@ -1,4 +1,5 @@
 """``synth3d report``: one static HTML page (no server) to look through a dataset."""
+
 from __future__ import annotations
 
 import html
@@ -121,8 +122,12 @@ def _hex(c) -> str:
     return "#%02x%02x%02x" % tuple(int(v) for v in c)
 
 
-def build_report(dataset: str | Path, out: str | Path | None = None, thumb_width: int = 240,
-                 max_frames: int = 500) -> Path:
+def build_report(
+    dataset: str | Path,
+    out: str | Path | None = None,
+    thumb_width: int = 240,
+    max_frames: int = 500,
+) -> Path:
     """Write ``report/index.html`` (default inside the dataset) with thumbnails, mask/box/depth
     overlays, attribute filters and the statistics plots. Returns the page's path."""
     import cv2
@@ -146,14 +151,18 @@ def build_report(dataset: str | Path, out: str | Path | None = None, thumb_width
         rgb = cv2.imread(str(dataset / r["files"]["rgb"]), cv2.IMREAD_COLOR)
         inst = cv2.imread(str(dataset / r["files"]["instance"]), cv2.IMREAD_UNCHANGED)
         depth = cv2.imread(str(dataset / r["files"]["depth"]), cv2.IMREAD_UNCHANGED)
-        cv2.imwrite(str(out / "thumbs" / f"{name}.jpg"),
-                    cv2.resize(rgb, (tw, th), interpolation=cv2.INTER_AREA),
-                    [cv2.IMWRITE_JPEG_QUALITY, 85])
+        cv2.imwrite(
+            str(out / "thumbs" / f"{name}.jpg"),
+            cv2.resize(rgb, (tw, th), interpolation=cv2.INTER_AREA),
+            [cv2.IMWRITE_JPEG_QUALITY, 85],
+        )
         lut = np.zeros((int(inst.max()) + 1, 3), np.uint8)
         for i in range(1, len(lut)):
             lut[i] = instance_colour(i)[::-1]
-        cv2.imwrite(str(out / "masks" / f"{name}.png"),
-                    cv2.resize(lut[inst], (tw, th), interpolation=cv2.INTER_NEAREST))
+        cv2.imwrite(
+            str(out / "masks" / f"{name}.png"),
+            cv2.resize(lut[inst], (tw, th), interpolation=cv2.INTER_NEAREST),
+        )
         hit = depth > 0
         vis = np.zeros(depth.shape, np.uint8)
         if hit.any():
@@ -161,31 +170,60 @@ def build_report(dataset: str | Path, out: str | Path | None = None, thumb_width
             vis[hit] = np.clip(255 - 230 * (depth[hit] - lo) / max(hi - lo, 1), 0, 255)
         cmap = cv2.applyColorMap(vis, cv2.COLORMAP_VIRIDIS)
         cmap[~hit] = 0
-        cv2.imwrite(str(out / "depth" / f"{name}.jpg"),
-                    cv2.resize(cmap, (tw, th), interpolation=cv2.INTER_AREA))
+        cv2.imwrite(
+            str(out / "depth" / f"{name}.jpg"),
+            cv2.resize(cmap, (tw, th), interpolation=cv2.INTER_AREA),
+        )
         anns = labels.get(r["index"], {}).get("annotations", [])
-        boxes = [[round(a["bbox"][0] * s, 1), round(a["bbox"][1] * s, 1),
-                  round(a["bbox"][2] * s, 1), round(a["bbox"][3] * s, 1),
-                  html.escape(cats.get(a["category_id"], str(a["category_id"]))),
-                  _hex(instance_colour(a["id"]))] for a in anns]
-        frames.append({"index": r["index"], "attributes": r.get("attributes", {}),
-                       "rgb": f"thumbs/{name}.jpg", "mask": f"masks/{name}.png",
-                       "depth": f"depth/{name}.jpg", "boxes": boxes, "n": len(anns)})
+        boxes = [
+            [
+                round(a["bbox"][0] * s, 1),
+                round(a["bbox"][1] * s, 1),
+                round(a["bbox"][2] * s, 1),
+                round(a["bbox"][3] * s, 1),
+                html.escape(cats.get(a["category_id"], str(a["category_id"]))),
+                _hex(instance_colour(a["id"])),
+            ]
+            for a in anns
+        ]
+        frames.append(
+            {
+                "index": r["index"],
+                "attributes": r.get("attributes", {}),
+                "rgb": f"thumbs/{name}.jpg",
+                "mask": f"masks/{name}.png",
+                "depth": f"depth/{name}.jpg",
+                "boxes": boxes,
+                "n": len(anns),
+            }
+        )
     summary = dataset_stats(dataset, out / "stats")
-    plots = "\n".join(f'<img src="stats/{Path(p).name}" alt="{Path(p).stem}">'
-                      for p in summary["files"] if p.endswith(".png"))
-    attrs = {k: [str(v) for v in spec["values"]]
-             for k, spec in (info.get("template", {}).get("attributes") or {}).items()}
+    plots = "\n".join(
+        f'<img src="stats/{Path(p).name}" alt="{Path(p).stem}">'
+        for p in summary["files"]
+        if p.endswith(".png")
+    )
+    attrs = {
+        k: [str(v) for v in spec["values"]]
+        for k, spec in (info.get("template", {}).get("attributes") or {}).items()
+    }
     data = {"frames": frames, "attributes": attrs, "thumb": [tw, th]}
     title = html.escape(f"{info.get('template_name', 'dataset')} — {dataset.name}")
-    sub = html.escape(f"{len(manifest)} frames of {W}×{H}, seed {info.get('seed')}, "
-                      f"{summary['instances']} labelled instances"
-                      + (f"; showing the first {max_frames}" if len(manifest) > max_frames else ""))
-    page = (PAGE.replace("__TITLE__", title).replace("__SUBTITLE__", sub)
-            .replace("__SEQUENCES__", _sequences(dataset, out))
-            .replace("__W__", str(tw)).replace("__H__", str(th)).replace("__PLOTS__", plots)
-            .replace("__SUMMARY__", html.escape(summary["text"]))
-            .replace("__DATA__", json.dumps(data).replace("</", "<\\/")))
+    sub = html.escape(
+        f"{len(manifest)} frames of {W}×{H}, seed {info.get('seed')}, "
+        f"{summary['instances']} labelled instances"
+        + (f"; showing the first {max_frames}" if len(manifest) > max_frames else "")
+    )
+    page = (
+        PAGE.replace("__TITLE__", title)
+        .replace("__SUBTITLE__", sub)
+        .replace("__SEQUENCES__", _sequences(dataset, out))
+        .replace("__W__", str(tw))
+        .replace("__H__", str(th))
+        .replace("__PLOTS__", plots)
+        .replace("__SUMMARY__", html.escape(summary["text"]))
+        .replace("__DATA__", json.dumps(data).replace("</", "<\\/"))
+    )
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
@@ -202,9 +240,15 @@ def _sequences(dataset: Path, out: Path, limit: int = 50) -> str:
     for p in seqs[:limit]:
         vids = "".join(
             f'<video src="{html.escape(os.path.relpath(p / name, out))}" autoplay loop muted '
-            f'playsinline width="256"></video> ' for name in ("rgb.mp4", "flow.mp4")
-            if (p / name).exists())
+            f'playsinline width="256"></video> '
+            for name in ("rgb.mp4", "flow.mp4")
+            if (p / name).exists()
+        )
         rows.append(f'<div class="card"><b>sequence {int(p.name)}</b><br>{vids}</div>')
     more = f"<p class=muted>first {limit} of {len(seqs)}</p>" if len(seqs) > limit else ""
-    return ("<h2>Sequences</h2><div style=\"display:flex;flex-wrap:wrap;gap:10px\">"
-            + "".join(rows) + "</div>" + more)
+    return (
+        '<h2>Sequences</h2><div style="display:flex;flex-wrap:wrap;gap:10px">'
+        + "".join(rows)
+        + "</div>"
+        + more
+    )

@@ -1,5 +1,6 @@
 """``synth3d stats``: what a rendered dataset holds, as plots and a text summary, with attribute
 frequencies tested against the template's probabilities."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,9 @@ def load_dataset(dataset: Path) -> tuple[dict, list[dict], list[dict]]:
     try:
         info = json.loads((dataset / "dataset.json").read_text())
     except (OSError, json.JSONDecodeError):
-        raise DatasetError(str(dataset), "not a synth3d dataset (no readable dataset.json)") from None
+        raise DatasetError(
+            str(dataset), "not a synth3d dataset (no readable dataset.json)"
+        ) from None
     manifest = sorted(read_jsonl(dataset / "manifest.jsonl"), key=lambda r: r["index"])
     return info, manifest, read_rows(dataset)
 
@@ -38,7 +41,7 @@ def expected_frequencies(template: dict, name: str, indices: list[int]) -> dict:
     names = list(attrs)
     radices = [len(attrs[a]["values"]) for a in names]
     pos = names.index(name)
-    stride = int(np.prod(radices[pos + 1:])) if pos + 1 < len(radices) else 1
+    stride = int(np.prod(radices[pos + 1 :])) if pos + 1 < len(radices) else 1
     total = int(np.prod(radices))
     counts = Counter(values[(i % total) // stride % radices[pos]] for i in indices)
     return {v: counts.get(v, 0) / max(len(indices), 1) for v in values}
@@ -72,8 +75,9 @@ def _attribute_stats(template: dict, manifest: list[dict], summary: dict, plots:
     if not attr_names:
         return
     indices = [r["index"] for r in manifest]
-    fig, axes = plots.plt.subplots(len(attr_names), 1, figsize=(8, 2.6 * len(attr_names)),
-                                   squeeze=False)
+    fig, axes = plots.plt.subplots(
+        len(attr_names), 1, figsize=(8, 2.6 * len(attr_names)), squeeze=False
+    )
     for ax, name in zip(axes[:, 0], attr_names):
         exp = expected_frequencies(template, name, indices)
         obs = Counter(str(r["attributes"].get(name)) for r in manifest)
@@ -82,29 +86,37 @@ def _attribute_stats(template: dict, manifest: list[dict], summary: dict, plots:
         o = np.array([obs.get(v, 0) for v in vals], float)
         e = np.array([exp[v] for v in vals]) * n
         keep = e > 0
-        p = float(chisquare(o[keep], e[keep] * o[keep].sum() / e[keep].sum()).pvalue) \
-            if keep.sum() > 1 and n else 1.0
+        p = (
+            float(chisquare(o[keep], e[keep] * o[keep].sum() / e[keep].sum()).pvalue)
+            if keep.sum() > 1 and n
+            else 1.0
+        )
         unexpected = [v for v, k in zip(vals, keep) if not k and obs.get(v, 0)]
         flagged = (p < FLAG_P) or bool(unexpected)
-        summary["attributes"][name] = {"observed": {v: int(obs.get(v, 0)) for v in vals},
-                                       "expected": {v: float(exp[v]) for v in vals},
-                                       "p_value": p, "flagged": flagged}
+        summary["attributes"][name] = {
+            "observed": {v: int(obs.get(v, 0)) for v in vals},
+            "expected": {v: float(exp[v]) for v in vals},
+            "p_value": p,
+            "flagged": flagged,
+        }
         if flagged:
             summary["flagged"].append(name)
         x = np.arange(len(vals))
         ax.bar(x, o / max(n, 1), color="#4c78a8", label="observed")
-        ax.scatter(x, e / max(n, 1), color="#e45756", zorder=3, marker="_", s=400,
-                   label="template")
+        ax.scatter(x, e / max(n, 1), color="#e45756", zorder=3, marker="_", s=400, label="template")
         ax.set_xticks(x, vals, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel("share")
-        ax.set_title(f"{name}: χ² p = {p:.3g}" + ("  ⚠ does not match the template"
-                                                   if flagged else ""), fontsize=10)
+        ax.set_title(
+            f"{name}: χ² p = {p:.3g}" + ("  ⚠ does not match the template" if flagged else ""),
+            fontsize=10,
+        )
         ax.legend(fontsize=8)
     plots.save(fig, "attributes")
 
 
-def _instance_stats(info: dict, manifest: list[dict], rows: list[dict], summary: dict,
-                    plots: _Plots) -> None:
+def _instance_stats(
+    info: dict, manifest: list[dict], rows: list[dict], summary: dict, plots: _Plots
+) -> None:
     """Categories, box positions and sizes, and visibility of the labelled instances."""
     plt = plots.plt
     cats = {int(k): v for k, v in info.get("categories", {}).items()}
@@ -144,8 +156,9 @@ def _instance_stats(info: dict, manifest: list[dict], rows: list[dict], summary:
         summary["visible_fraction_median"] = float(np.median(vf))
 
 
-def _depth_stats(dataset: Path, info: dict, manifest: list[dict], depth_frames: int,
-                 summary: dict, plots: _Plots) -> None:
+def _depth_stats(
+    dataset: Path, info: dict, manifest: list[dict], depth_frames: int, summary: dict, plots: _Plots
+) -> None:
     """Depth of object pixels over the first ``depth_frames`` frames."""
     import cv2
 
@@ -164,28 +177,35 @@ def _depth_stats(dataset: Path, info: dict, manifest: list[dict], depth_frames: 
     ax.set_xlabel("depth of object pixels (m)")
     ax.set_title(f"depth ({len(depths)} frames)", fontsize=10)
     plots.save(fig, "depth")
-    summary["object_depth_m"] = {"min": float(dv.min()), "median": float(np.median(dv)),
-                                 "max": float(dv.max())}
+    summary["object_depth_m"] = {
+        "min": float(dv.min()),
+        "median": float(np.median(dv)),
+        "max": float(dv.max()),
+    }
 
 
 def _summary_lines(dataset: Path, summary: dict) -> list[str]:
-    lines = [f"dataset {dataset}: {summary['frames']} frames, {summary['instances']} labelled "
-             f"instances"]
+    lines = [
+        f"dataset {dataset}: {summary['frames']} frames, {summary['instances']} labelled instances"
+    ]
     for c, k in summary["categories"].items():
         lines.append(f"  {c}: {k}")
     for name, a in summary["attributes"].items():
         mark = "  <- does not match the template" if a["flagged"] else ""
         lines.append(f"attribute {name}: chi-square p = {a['p_value']:.3g}{mark}")
         for v in a["observed"]:
-            lines.append(f"  {v}: {a['observed'][v]} observed, "
-                         f"{a['expected'][v] * summary['frames']:.1f} expected")
+            lines.append(
+                f"  {v}: {a['observed'][v]} observed, "
+                f"{a['expected'][v] * summary['frames']:.1f} expected"
+            )
     if summary["flagged"]:
         lines.append(f"FLAGGED: {', '.join(summary['flagged'])}")
     return lines
 
 
-def dataset_stats(dataset: str | Path, out: str | Path | None = None,
-                  depth_frames: int = 200) -> dict:
+def dataset_stats(
+    dataset: str | Path, out: str | Path | None = None, depth_frames: int = 200
+) -> dict:
     """Write plots (PNG) and ``summary.txt`` into ``out`` (default DATASET/stats) and return the
     summary as a dict: frames, instances, per-category counts, per-attribute observed and expected
     frequencies with a chi-square p-value and a ``flagged`` list."""
@@ -193,8 +213,12 @@ def dataset_stats(dataset: str | Path, out: str | Path | None = None,
     info, manifest, rows = load_dataset(dataset)
     out = Path(out) if out else dataset / "stats"
     out.mkdir(parents=True, exist_ok=True)
-    summary: dict = {"dataset": str(dataset), "frames": len(manifest), "flagged": [],
-                     "attributes": {}}
+    summary: dict = {
+        "dataset": str(dataset),
+        "frames": len(manifest),
+        "flagged": [],
+        "attributes": {},
+    }
     plots = _Plots(out)
     _attribute_stats(info.get("template", {}), manifest, summary, plots)
     _instance_stats(info, manifest, rows, summary, plots)

@@ -1,4 +1,5 @@
 """Post passes: pure functions from a rendered Frame (+ its SceneSpec) to new images."""
+
 from ..color import encode_srgb8
 from .environment import background_radiance, composite
 from .tonemap import finish, tonemap

@@ -1,4 +1,5 @@
 """Environment compositing: what shows behind the rendered geometry."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,16 @@ def background_radiance(spec: SceneSpec, where: np.ndarray | None = None) -> np.
         return None
     blur = env.background_blur > 0
     if env.background == "hdri" and env.hdri:
-        bg = lookup_background(env.hdri, cam.K_array(), cam.T_array(), cam.width, cam.height,
-                               env.rotation_deg, env.exposure_ev, None if blur else where)
+        bg = lookup_background(
+            env.hdri,
+            cam.K_array(),
+            cam.T_array(),
+            cam.width,
+            cam.height,
+            env.rotation_deg,
+            env.exposure_ev,
+            None if blur else where,
+        )
     elif env.background == "backplate" and env.backplate:
         bg = backplate(env.backplate, cam.width, cam.height)
     else:
@@ -44,7 +53,7 @@ def backplate(path: str, width: int, height: int) -> np.ndarray:
     sw, sh = max(width, int(round(w * s))), max(height, int(round(h * s)))
     img = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
     x0, y0 = (sw - width) // 2, (sh - height) // 2
-    return srgb_to_linear(img[y0:y0 + height, x0:x0 + width] / 255.0).astype(np.float32)
+    return srgb_to_linear(img[y0 : y0 + height, x0 : x0 + width] / 255.0).astype(np.float32)
 
 
 def composite(frame: Frame, spec: SceneSpec) -> tuple[np.ndarray, np.ndarray | None]:

@@ -6,6 +6,7 @@ vignetting move no pixel, so labels are those of the render; distortion moves pi
 :mod:`synth3d.annotate.distortion` moves every label buffer through the same map
 (:mod:`synth3d.lens`). The noise is drawn from the SceneSpec's ``post.optics.seed``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,8 +18,14 @@ from ..lens import has_distortion, remap
 from ..spec import OpticsSpec, SceneSpec, TonemapSpec
 
 
-def circle_of_confusion_px(depth_m: np.ndarray, K: np.ndarray, width: int, f_number: float,
-                           focus_m: float, sensor_width_mm: float = 36.0) -> np.ndarray:
+def circle_of_confusion_px(
+    depth_m: np.ndarray,
+    K: np.ndarray,
+    width: int,
+    f_number: float,
+    focus_m: float,
+    sensor_width_mm: float = 36.0,
+) -> np.ndarray:
     """Thin-lens circle-of-confusion *diameter* in pixels for each depth (0 = infinitely far).
 
     With focal length f = fx · sensor_width / width (metres) and aperture diameter f/N, a point
@@ -86,8 +93,9 @@ def vignetting_gain(K: np.ndarray, width: int, height: int, strength: float) -> 
     return (1.0 - strength * (1.0 - cos4)).astype(np.float32)
 
 
-def sensor_noise(raw: np.ndarray, full_well_e: float, read_e: float,
-                 rng: np.random.Generator) -> np.ndarray:
+def sensor_noise(
+    raw: np.ndarray, full_well_e: float, read_e: float, rng: np.random.Generator
+) -> np.ndarray:
     """Shot and read noise of a sensor on exposed linear values (1.0 = ``full_well_e``
     electrons): electrons ~ Poisson(value · full_well), plus Normal(0, read_e), back to values.
     Each channel is its own photosite (no demosaicing)."""
@@ -98,9 +106,13 @@ def sensor_noise(raw: np.ndarray, full_well_e: float, read_e: float,
     return (noisy / full_well_e).astype(np.float32)
 
 
-def apply_optics(rgb: np.ndarray, alpha: np.ndarray | None, frame: Frame, spec: SceneSpec,
-                 exposure_ev: Callable[[np.ndarray], float]
-                 ) -> tuple[np.ndarray, np.ndarray | None, TonemapSpec]:
+def apply_optics(
+    rgb: np.ndarray,
+    alpha: np.ndarray | None,
+    frame: Frame,
+    spec: SceneSpec,
+    exposure_ev: Callable[[np.ndarray], float],
+) -> tuple[np.ndarray, np.ndarray | None, TonemapSpec]:
     """The optics of ``spec`` on a composited linear image (``rgb`` (H, W, 3) float32,
     premultiplied by ``alpha`` when the background is transparent).
 
@@ -115,8 +127,9 @@ def apply_optics(rgb: np.ndarray, alpha: np.ndarray | None, frame: Frame, spec: 
     out = rgb
     if opt.dof_f_number:
         focus = opt.dof_focus_m if opt.dof_focus_m else auto_focus_m(frame.depth_m, K)
-        coc = circle_of_confusion_px(frame.depth_m, K, cam.width, opt.dof_f_number, focus,
-                                     opt.sensor_width_mm)
+        coc = circle_of_confusion_px(
+            frame.depth_m, K, cam.width, opt.dof_f_number, focus, opt.sensor_width_mm
+        )
         out = depth_of_field(out, coc)
         if alpha is not None:
             alpha = depth_of_field(alpha[..., None], coc)[..., 0]
@@ -130,7 +143,7 @@ def apply_optics(rgb: np.ndarray, alpha: np.ndarray | None, frame: Frame, spec: 
     if opt.noise_full_well_e:
         straight = out if alpha is None else out / np.maximum(alpha, 1e-6)[..., None]
         ev = exposure_ev(straight)
-        raw = straight * np.float32(2.0 ** ev)
+        raw = straight * np.float32(2.0**ev)
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(opt.seed)))
         raw = sensor_noise(raw, opt.noise_full_well_e, opt.noise_read_e, rng)
         out = raw if alpha is None else raw * alpha[..., None]
@@ -142,5 +155,12 @@ def focal_length_mm(K: np.ndarray, width: int, sensor_width_mm: float) -> float:
     return float(K[0, 0]) * sensor_width_mm / width
 
 
-__all__ = ["apply_optics", "auto_focus_m", "circle_of_confusion_px", "depth_of_field",
-           "focal_length_mm", "sensor_noise", "vignetting_gain"]
+__all__ = [
+    "apply_optics",
+    "auto_focus_m",
+    "circle_of_confusion_px",
+    "depth_of_field",
+    "focal_length_mm",
+    "sensor_noise",
+    "vignetting_gain",
+]

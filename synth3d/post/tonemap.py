@@ -1,4 +1,5 @@
 """Exposure, tonemapping and 8-bit sRGB encoding."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,9 @@ from ..spec import SceneSpec, TonemapSpec
 from .environment import composite
 
 
-def auto_exposure_ev(rgb: np.ndarray, key: float = 0.18,
-                     range_ev: tuple[float, float] = (-12.0, 12.0)) -> float:
+def auto_exposure_ev(
+    rgb: np.ndarray, key: float = 0.18, range_ev: tuple[float, float] = (-12.0, 12.0)
+) -> float:
     """Exposure (EV) that maps the log-average luminance of ``rgb`` to the ``key`` value (0.18,
     middle grey, by default), clamped to ``range_ev`` (measured on every 4th pixel of every 4th
     row: a log-average needs no more)."""
@@ -45,21 +47,27 @@ def _white_balance_and_ev(rgb: np.ndarray, spec: TonemapSpec):
     balanced image is only made when needed (white balance on): it is ``rgb`` otherwise."""
     gains = white_balance_gains(spec.white_balance_k) if spec.white_balance_k else None
     wb = rgb if gains is None else rgb * gains
-    ev = spec.exposure_ev + (auto_exposure_ev(wb, spec.auto_exposure_key,
-                                              spec.auto_exposure_range_ev)
-                             if spec.auto_exposure else 0.0)
+    ev = spec.exposure_ev + (
+        auto_exposure_ev(wb, spec.auto_exposure_key, spec.auto_exposure_range_ev)
+        if spec.auto_exposure
+        else 0.0
+    )
     return wb, gains, ev
 
 
 def tonemap(rgb: np.ndarray, spec: TonemapSpec) -> np.ndarray:
     """Linear radiance → linear display values in 0..1 (float32)."""
     wb, _, ev = _white_balance_and_ev(rgb, spec)
-    return _curve(wb * np.float32(2.0 ** ev) if ev else wb, spec.operator)
+    return _curve(wb * np.float32(2.0**ev) if ev else wb, spec.operator)
 
 
 # Every float16 value, in code order (NaN read as 0 and ±inf as the largest finite half).
-_HALF_VALUES = np.nan_to_num(np.arange(65536, dtype=np.uint16).view(np.float16).astype(np.float32),
-                             nan=0.0, posinf=65504.0, neginf=-65504.0)
+_HALF_VALUES = np.nan_to_num(
+    np.arange(65536, dtype=np.uint16).view(np.float16).astype(np.float32),
+    nan=0.0,
+    posinf=65504.0,
+    neginf=-65504.0,
+)
 
 
 def tonemap_srgb8(rgb: np.ndarray, spec: TonemapSpec) -> np.ndarray:
@@ -72,7 +80,7 @@ def tonemap_srgb8(rgb: np.ndarray, spec: TonemapSpec) -> np.ndarray:
     import cv2
 
     _, gains, ev = _white_balance_and_ev(rgb, spec)
-    scale = np.float32(2.0 ** ev)
+    scale = np.float32(2.0**ev)
     lut = np.empty((3, 65536), np.uint8)
     for c in range(3):
         x = _HALF_VALUES if gains is None else _HALF_VALUES * gains[c]
@@ -93,8 +101,9 @@ def finish(frame: Frame, spec: SceneSpec) -> np.ndarray:
     if spec.post.optics is not None or spec.camera.distortion is not None:
         from .optics import apply_optics  # depth of field, vignetting, distortion, noise
 
-        rgb, alpha, tm = apply_optics(rgb, alpha, frame, spec,
-                                      lambda x: _white_balance_and_ev(x, tm)[2])
+        rgb, alpha, tm = apply_optics(
+            rgb, alpha, frame, spec, lambda x: _white_balance_and_ev(x, tm)[2]
+        )
     if alpha is None:
         return tonemap_srgb8(rgb, tm)
     straight = rgb / np.maximum(alpha, 1e-6)[..., None]

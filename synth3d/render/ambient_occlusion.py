@@ -15,6 +15,7 @@ bilinearly at each pixel and multiplies the ambient diffuse (SH) term by it and 
 specular term by Lagarde's specular occlusion; the shadow catcher's ambient share too, so the
 HDRI's own ground darkens near objects.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -175,8 +176,9 @@ class AmbientOcclusion:
             gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)
             fb = int(gl.glGenFramebuffers(1))
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, fb)
-            gl.glFramebufferTexture2D(gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0,
-                                      gl.GL_TEXTURE_2D, t, 0)
+            gl.glFramebufferTexture2D(
+                gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0, gl.GL_TEXTURE_2D, t, 0
+            )
             self.tex[k], self.fbo[k] = t, fb
         gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
         self.size = (w, h)
@@ -199,8 +201,9 @@ class AmbientOcclusion:
         p = self.gtao
         gl.glUseProgram(p.id)
         p.i("depth_tex", 0)
-        gl.glUniform4f(p.loc("intr"), float(K[0, 0]), float(K[1, 1]), float(K[0, 2]),
-                       float(K[1, 2]))
+        gl.glUniform4f(
+            p.loc("intr"), float(K[0, 0]), float(K[1, 1]), float(K[0, 2]), float(K[1, 2])
+        )
         gl.glUniform2i(p.loc("full_size"), W, H)
         p.f("radius", float(radius_m))
         p.f("max_radius_px", 0.2 * max(W, H))

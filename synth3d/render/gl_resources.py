@@ -2,6 +2,7 @@
 
 Nothing here knows about scenes; :mod:`synth3d.render.renderer` composes these pieces.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,9 @@ from .limits import check_size
 CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
 
 
-def projection_from_K(K: np.ndarray, width: int, height: int, znear: float, zfar: float,
-                      top_row_first: bool = False) -> np.ndarray:
+def projection_from_K(
+    K: np.ndarray, width: int, height: int, znear: float, zfar: float, top_row_first: bool = False
+) -> np.ndarray:
     """OpenGL projection matrix reproducing OpenCV intrinsics K exactly (pixel centres at integer
     coordinates). With ``top_row_first`` image row 0 lands in framebuffer row 0, so
     ``glReadPixels`` returns rows top-first and no flip is needed (triangle winding flips too)."""
@@ -35,10 +37,14 @@ def projection_from_K(K: np.ndarray, width: int, height: int, znear: float, zfar
 
 def gl_strings(gl, backend: str) -> dict:
     """GL vendor, renderer and version strings, and whether rendering is in software."""
-    s = {k: gl.glGetString(getattr(gl, f"GL_{k.upper()}")).decode(errors="replace")
-         for k in ("vendor", "renderer", "version")}
+    s = {
+        k: gl.glGetString(getattr(gl, f"GL_{k.upper()}")).decode(errors="replace")
+        for k in ("vendor", "renderer", "version")
+    }
     low = (s["renderer"] + " " + s["vendor"]).lower()
-    s["software"] = any(w in low for w in ("llvmpipe", "softpipe", "swrast", "software", "lavapipe"))
+    s["software"] = any(
+        w in low for w in ("llvmpipe", "softpipe", "swrast", "software", "lavapipe")
+    )
     s["backend"] = backend
     return s
 
@@ -57,7 +63,8 @@ class Program:
             self.id = shaders.compileProgram(
                 shaders.compileShader(head + vertex, gl.GL_VERTEX_SHADER),
                 shaders.compileShader(head + fragment, gl.GL_FRAGMENT_SHADER),
-                validate=False)
+                validate=False,
+            )
         except Exception as e:
             raise RenderError("shaders", f"GLSL compile failed: {str(e)[:300]}") from None
         finally:
@@ -140,16 +147,26 @@ class Programs:
         self._programs = {}
 
 
-def upload_texture(gl, rgba: np.ndarray, srgb: bool, clamp: bool = False,
-                   anisotropy: float = 1.0) -> int:
+def upload_texture(
+    gl, rgba: np.ndarray, srgb: bool, clamp: bool = False, anisotropy: float = 1.0
+) -> int:
     """A mipmapped 2D texture of (H, W, 4) uint8 pixels (row 0 = the image's top)."""
     tex = gl.glGenTextures(1)
     gl.glBindTexture(gl.GL_TEXTURE_2D, tex)
     gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
     h, w = rgba.shape[:2]
     data = np.ascontiguousarray(rgba[::-1])  # bottom row first: v = 0 is the image bottom
-    gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, gl.GL_SRGB8_ALPHA8 if srgb else gl.GL_RGBA8, w, h, 0,
-                    gl.GL_RGBA, gl.GL_UNSIGNED_BYTE, data)
+    gl.glTexImage2D(
+        gl.GL_TEXTURE_2D,
+        0,
+        gl.GL_SRGB8_ALPHA8 if srgb else gl.GL_RGBA8,
+        w,
+        h,
+        0,
+        gl.GL_RGBA,
+        gl.GL_UNSIGNED_BYTE,
+        data,
+    )
     gl.glGenerateMipmap(gl.GL_TEXTURE_2D)
     gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR_MIPMAP_LINEAR)
     gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR)
@@ -199,8 +216,9 @@ class Targets:
             # A texture instead of a renderbuffer: later passes (ambient occlusion) sample it.
             t = int(gl.glGenTextures(1))
             gl.glBindTexture(gl.GL_TEXTURE_2D, t)
-            gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, fmt, width, height, 0, gl.GL_RED, gl.GL_FLOAT,
-                            None)
+            gl.glTexImage2D(
+                gl.GL_TEXTURE_2D, 0, fmt, width, height, 0, gl.GL_RED, gl.GL_FLOAT, None
+            )
             for k in (gl.GL_TEXTURE_MIN_FILTER, gl.GL_TEXTURE_MAG_FILTER):
                 gl.glTexParameteri(gl.GL_TEXTURE_2D, k, gl.GL_NEAREST)
             gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
@@ -212,26 +230,35 @@ class Targets:
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, fb)
             for i, c in enumerate(colours):
                 if isinstance(c, tuple):
-                    gl.glFramebufferTexture2D(gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0 + i,
-                                              gl.GL_TEXTURE_2D, c[1], 0)
+                    gl.glFramebufferTexture2D(
+                        gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0 + i, gl.GL_TEXTURE_2D, c[1], 0
+                    )
                     continue
-                gl.glFramebufferRenderbuffer(gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0 + i,
-                                             gl.GL_RENDERBUFFER, c)
+                gl.glFramebufferRenderbuffer(
+                    gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0 + i, gl.GL_RENDERBUFFER, c
+                )
             if depth is not None:
-                gl.glFramebufferRenderbuffer(gl.GL_FRAMEBUFFER, gl.GL_DEPTH_ATTACHMENT,
-                                             gl.GL_RENDERBUFFER, depth)
+                gl.glFramebufferRenderbuffer(
+                    gl.GL_FRAMEBUFFER, gl.GL_DEPTH_ATTACHMENT, gl.GL_RENDERBUFFER, depth
+                )
             status = gl.glCheckFramebufferStatus(gl.GL_FRAMEBUFFER)
             if status != gl.GL_FRAMEBUFFER_COMPLETE:
                 raise RenderError("GL", f"framebuffer '{name}' incomplete (status {status:#x})")
-            self._fbos[name] = (int(fb), [c for c in colours if not isinstance(c, tuple)]
-                                + ([depth] if depth is not None else []))
+            self._fbos[name] = (
+                int(fb),
+                [c for c in colours if not isinstance(c, tuple)]
+                + ([depth] if depth is not None else []),
+            )
 
         # Half floats: 11-bit mantissas keep 8-bit sRGB texels exact through the linear pipeline
         # (the nearest decision boundary is > 10× farther than the rounding error) and reach 65504.
         fbo("colour_ms", [rb(gl.GL_RGBA16F, self.msaa)], rb(gl.GL_DEPTH_COMPONENT24, self.msaa))
         fbo("colour", [rb(gl.GL_RGBA16F)], None)
-        fbo("ids", [rb(gl.GL_R32UI), tex(gl.GL_R32F, "depth_z"), rb(gl.GL_RGBA16F)],
-            rb(gl.GL_DEPTH_COMPONENT32F))
+        fbo(
+            "ids",
+            [rb(gl.GL_R32UI), tex(gl.GL_R32F, "depth_z"), rb(gl.GL_RGBA16F)],
+            rb(gl.GL_DEPTH_COMPONENT32F),
+        )
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         self.size = (width, height)
 

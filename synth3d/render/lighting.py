@@ -1,5 +1,6 @@
 """Lights of a frame and image-based lighting: the light lists handed to the colour shader, the
 HDRI's prefiltered cube maps, and the uniforms that bind both to a program."""
+
 from __future__ import annotations
 
 import math
@@ -46,12 +47,23 @@ def scene_lights(spec: SceneSpec) -> dict:
             spot_cast.append(L.shadows)
     for name, lst in (("directional", dirs), ("point", points), ("spot", spots)):
         if len(lst) > MAX_LIGHTS_PER_TYPE:
-            raise RenderError("lights", f"{len(lst)} {name} lights (the HDRI's sun counts as "
-                              f"one directional light); at most {MAX_LIGHTS_PER_TYPE}")
+            raise RenderError(
+                "lights",
+                f"{len(lst)} {name} lights (the HDRI's sun counts as "
+                f"one directional light); at most {MAX_LIGHTS_PER_TYPE}",
+            )
     if sum(dir_cast) + sum(spot_cast) > MAX_SHADOWS:
         raise RenderError("lights", f"more than {MAX_SHADOWS} shadow-casting lights")
-    return {"dirs": dirs, "points": points, "spots": spots, "sh": sh,
-            "dir_cast": dir_cast, "spot_cast": spot_cast, "dir_soft": dir_soft, "env": env}
+    return {
+        "dirs": dirs,
+        "points": points,
+        "spots": spots,
+        "sh": sh,
+        "dir_cast": dir_cast,
+        "spot_cast": spot_cast,
+        "dir_soft": dir_soft,
+        "env": env,
+    }
 
 
 def bind_lights(prog, lights: dict, cam_pos: np.ndarray, shadows) -> None:
@@ -93,7 +105,7 @@ def bind_lights(prog, lights: dict, cam_pos: np.ndarray, shadows) -> None:
         from ..envmap import SPECULAR_LEVELS, rot_z
 
         prog.mat3("env_rot", rot_z(-env.rotation_deg))
-        prog.f("env_scale", 2.0 ** env.exposure_ev)
+        prog.f("env_scale", 2.0**env.exposure_ev)
         prog.f("env_max_lod", SPECULAR_LEVELS - 1)
 
 
@@ -121,13 +133,23 @@ class EnvironmentMaps:
         for k, lv in enumerate(levels):
             size = max(base >> k, 1)
             for f, face in enumerate(equirect_to_cube(lv, size)):
-                gl.glTexImage2D(gl.GL_TEXTURE_CUBE_MAP_POSITIVE_X + f, k, gl.GL_RGB16F, size, size,
-                                0, gl.GL_RGB, gl.GL_FLOAT, np.ascontiguousarray(face, np.float32))
+                gl.glTexImage2D(
+                    gl.GL_TEXTURE_CUBE_MAP_POSITIVE_X + f,
+                    k,
+                    gl.GL_RGB16F,
+                    size,
+                    size,
+                    0,
+                    gl.GL_RGB,
+                    gl.GL_FLOAT,
+                    np.ascontiguousarray(face, np.float32),
+                )
         gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, gl.GL_TEXTURE_MAX_LEVEL, len(levels) - 1)
         # Roughness picks a level; blending two levels (trilinear) doubles the fetches and barely
         # shows, since a material's roughness is mostly one value.
-        gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, gl.GL_TEXTURE_MIN_FILTER,
-                           gl.GL_LINEAR_MIPMAP_NEAREST)
+        gl.glTexParameteri(
+            gl.GL_TEXTURE_CUBE_MAP, gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR_MIPMAP_NEAREST
+        )
         gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR)
         for wrap in (gl.GL_TEXTURE_WRAP_S, gl.GL_TEXTURE_WRAP_T, gl.GL_TEXTURE_WRAP_R):
             gl.glTexParameteri(gl.GL_TEXTURE_CUBE_MAP, wrap, gl.GL_CLAMP_TO_EDGE)

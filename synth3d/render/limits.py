@@ -6,6 +6,7 @@ incomplete (status 0x8cd6)``. :func:`check_size` compares the size with the cont
 rasteriser, with the largest single buffer it allocates, and says in one line the largest size
 of the same aspect that this machine renders.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,6 +24,7 @@ measured safe side."""
 def gl_limits(gl) -> dict:
     """The context's size limits: max_renderbuffer, max_viewport (w, h), max_samples, and
     max_buffer_bytes (software rasterisers only, else None)."""
+
     def get(name):
         return gl.glGetIntegerv(getattr(gl, name))
 
@@ -30,10 +32,13 @@ def gl_limits(gl) -> dict:
     renderer = gl.glGetString(gl.GL_RENDERER).decode(errors="replace")
     low = renderer.lower()
     software = any(w in low for w in ("llvmpipe", "softpipe", "swrast", "software", "lavapipe"))
-    return {"max_renderbuffer": int(get("GL_MAX_RENDERBUFFER_SIZE")),
-            "max_viewport": (int(vp[0]), int(vp[1])), "max_samples": int(get("GL_MAX_SAMPLES")),
-            "max_buffer_bytes": SOFTWARE_MAX_BUFFER_BYTES if software else None,
-            "renderer": renderer}
+    return {
+        "max_renderbuffer": int(get("GL_MAX_RENDERBUFFER_SIZE")),
+        "max_viewport": (int(vp[0]), int(vp[1])),
+        "max_samples": int(get("GL_MAX_SAMPLES")),
+        "max_buffer_bytes": SOFTWARE_MAX_BUFFER_BYTES if software else None,
+        "renderer": renderer,
+    }
 
 
 def fits(limits: dict, width: int, height: int, msaa: int) -> str | None:
@@ -45,8 +50,10 @@ def fits(limits: dict, width: int, height: int, msaa: int) -> str | None:
         return f"{msaa} samples per pixel over GL_MAX_SAMPLES = {limits['max_samples']}"
     cap = limits["max_buffer_bytes"]
     if cap is not None and width * height * max(msaa, 1) * COLOUR_BYTES > cap:
-        return (f"a {width * height * max(msaa, 1) * COLOUR_BYTES / 2**30:.1f} GiB colour buffer, "
-                f"over the software rasteriser's {cap / 2**30:.0f} GiB")
+        return (
+            f"a {width * height * max(msaa, 1) * COLOUR_BYTES / 2**30:.1f} GiB colour buffer, "
+            f"over the software rasteriser's {cap / 2**30:.0f} GiB"
+        )
     return None
 
 
@@ -68,12 +75,18 @@ def check_size(gl, width: int, height: int, msaa: int) -> None:
     ``msaa`` samples, naming the largest size of the same aspect it can."""
     limits = gl_limits(gl)
     if msaa > limits["max_samples"]:
-        raise RenderError("msaa", f"{msaa} samples per pixel, but this GL stack "
-                          f"({limits['renderer']}) supports at most {limits['max_samples']}")
+        raise RenderError(
+            "msaa",
+            f"{msaa} samples per pixel, but this GL stack "
+            f"({limits['renderer']}) supports at most {limits['max_samples']}",
+        )
     why = fits(limits, width, height, msaa)
     if why is None:
         return
     w, h = largest_size(limits, width, height, msaa)
-    raise RenderError("--size", f"{width}x{height} is too large for this GL stack "
-                      f"({limits['renderer']}): {why}; the largest size of this aspect it "
-                      f"renders is {w}x{h}")
+    raise RenderError(
+        "--size",
+        f"{width}x{height} is too large for this GL stack "
+        f"({limits['renderer']}): {why}; the largest size of this aspect it "
+        f"renders is {w}x{h}",
+    )

@@ -4,6 +4,7 @@ Meshes are cached per asset file and textures per image or procedural recipe (bo
 so resident memory stays flat); :meth:`GpuAssets.prepare` makes texture pixels ahead of time on
 another thread, without GL, so that rendering only uploads them.
 """
+
 from __future__ import annotations
 
 import threading
@@ -123,21 +124,38 @@ def texture_sources(spec: SceneSpec) -> list[tuple]:
             a = o.alpha
             # premultiplied texels (synth3d.assets.matting): filtering never pulls in the
             # colour under transparent texels; the shader divides by the filtered alpha
-            out.append((("card", o.asset, a.mode, tuple(a.key_color), a.key_threshold,
-                         a.matte_tuple()),
-                        lambda o=o, a=a: premultiply_srgb(load_card_rgba(
-                            o.asset, a.mode, tuple(a.key_color), a.key_threshold,
-                            a.matte_tuple())),
-                        True, True))
+            out.append(
+                (
+                    ("card", o.asset, a.mode, tuple(a.key_color), a.key_threshold, a.matte_tuple()),
+                    lambda o=o, a=a: premultiply_srgb(
+                        load_card_rgba(
+                            o.asset, a.mode, tuple(a.key_color), a.key_threshold, a.matte_tuple()
+                        )
+                    ),
+                    True,
+                    True,
+                )
+            )
         elif o.material.texture:
-            out.append((("image", o.material.texture),
-                        lambda t=o.material.texture: texture_array(load_image_rgb(t)),
-                        True, False))
+            out.append(
+                (
+                    ("image", o.material.texture),
+                    lambda t=o.material.texture: texture_array(load_image_rgb(t)),
+                    True,
+                    False,
+                )
+            )
     for b in spec.backdrops:
         t = b.texture
         if t.type == "image":
-            out.append((("image", t.image), lambda t=t: texture_array(load_image_rgb(t.image)),
-                        True, b.type == "background"))
+            out.append(
+                (
+                    ("image", t.image),
+                    lambda t=t: texture_array(load_image_rgb(t.image)),
+                    True,
+                    b.type == "background",
+                )
+            )
         else:
             out.append((procedural_key(t), lambda t=t: procedural_texture(t), True, False))
     return out
@@ -205,18 +223,32 @@ class GpuAssets:
             for prim in adapter.mesh_primitives(geom, smooth_ok(geom)):
                 mat = prim.material
                 textures = {}
-                for name, attr, srgb in (("base", "baseColorTexture", True),
-                                         ("mr", "metallicRoughnessTexture", False),
-                                         ("emissive", "emissiveTexture", True),
-                                         ("normal", "normalTexture", False)):
+                for name, attr, srgb in (
+                    ("base", "baseColorTexture", True),
+                    ("mr", "metallicRoughnessTexture", False),
+                    ("emissive", "emissiveTexture", True),
+                    ("normal", "normalTexture", False),
+                ):
                     t = getattr(mat, attr, None)
                     if t is not None and t.source is not None and prim.texcoord_0 is not None:
                         textures[name] = self.upload(texture_array(t.source), srgb)
                 base, metallic, rough, mode = file_material(geom, mat)
-                emissive = np.asarray(mat.emissiveFactor if mat.emissiveFactor is not None
-                                      else np.zeros(3), float)
-                parts.append(Part(prim, adapter.attribute_layout(prim), base, metallic, rough,
-                                  emissive, mode, float(mat.alphaCutoff or 0.5), textures))
+                emissive = np.asarray(
+                    mat.emissiveFactor if mat.emissiveFactor is not None else np.zeros(3), float
+                )
+                parts.append(
+                    Part(
+                        prim,
+                        adapter.attribute_layout(prim),
+                        base,
+                        metallic,
+                        rough,
+                        emissive,
+                        mode,
+                        float(mat.alphaCutoff or 0.5),
+                        textures,
+                    )
+                )
         self.meshes[path] = parts
         while len(self.meshes) > MESH_CACHE_SIZE:
             _, old = self.meshes.popitem(last=False)

@@ -1,5 +1,6 @@
 """The passes of a frame: how one part is drawn, the colour pass, the id/depth pass and the
 amodal (each object alone) pass, each reading back what it rendered."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,7 +37,8 @@ class Draw:
                 features = features + ("HAS_NORMAL_MAP",)
         else:  # id/depth variants: a software rasteriser runs every instruction of a shader
             features = (("ALPHA_TEST",) if alpha_mode != 0 else ()) + (
-                ("ID_NORMALS",) if kind == "id" and lights.get("id_normals") else ())
+                ("ID_NORMALS",) if kind == "id" and lights.get("id_normals") else ()
+            )
         prog = self.programs.get(kind, part.layout, features)
         gl.glUseProgram(prog.id)
         if prog.frame_token != (self.view, kind):
@@ -55,16 +57,21 @@ class Draw:
     def _material(self, prog, kind: str, item, part, alpha_mode: int) -> None:
         gl = self.gl
         m = item.material
-        base = np.asarray(m.base_color if (m is not None and m.base_color is not None)
-                          else part.base_color, float)
+        base = np.asarray(
+            m.base_color if (m is not None and m.base_color is not None) else part.base_color, float
+        )
         if item.obj_id == 0 and item.material is None:  # backdrop: its texture × its tint
             base = item.tint if item.tint is not None else np.ones(4)
         prog.vec4("base_color_factor", base)
         overridden = m is not None and (m.base_color is not None or item.override_tex is not None)
         prog.i("use_vcolor", 0 if overridden else 1)
         tex = item.override_tex if item.override_tex is not None else part.textures.get("base")
-        if m is not None and m.base_color is not None and not m.keep_texture and \
-                item.override_tex is None:
+        if (
+            m is not None
+            and m.base_color is not None
+            and not m.keep_texture
+            and item.override_tex is None
+        ):
             tex = None  # a flat colour replaces the asset's own texture
         gl.glActiveTexture(gl.GL_TEXTURE0)
         gl.glBindTexture(gl.GL_TEXTURE_2D, tex or 0)
@@ -77,10 +84,16 @@ class Draw:
         prog.f("alpha_cutoff", part.alpha_cutoff)
         if kind != "colour":
             return
-        rough = item.roughness if item.roughness is not None else (
-            m.roughness if m is not None and m.roughness is not None else part.roughness)
-        metal = item.metallic if item.metallic is not None else (
-            m.metallic if m is not None and m.metallic is not None else part.metallic)
+        rough = (
+            item.roughness
+            if item.roughness is not None
+            else (m.roughness if m is not None and m.roughness is not None else part.roughness)
+        )
+        metal = (
+            item.metallic
+            if item.metallic is not None
+            else (m.metallic if m is not None and m.metallic is not None else part.metallic)
+        )
         prog.f("roughness_factor", rough)
         prog.f("metallic_factor", metal)
         prog.vec3("emissive_factor", part.emissive)
@@ -98,8 +111,19 @@ class Draw:
             prog.i(f"has_{name}_tex", 1 if t else 0)
 
 
-def colour_pass(draw: Draw, targets, opaque: list, catcher, blended: list, V, P, lights: dict,
-                cam_pos, W: int, H: int) -> np.ndarray:
+def colour_pass(
+    draw: Draw,
+    targets,
+    opaque: list,
+    catcher,
+    blended: list,
+    V,
+    P,
+    lights: dict,
+    cam_pos,
+    W: int,
+    H: int,
+) -> np.ndarray:
     """Pass 1: linear premultiplied colour, multisampled then resolved; (H, W, 4) float32."""
     gl = draw.gl
     gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, targets.fbo("colour_ms"))
@@ -129,8 +153,9 @@ def colour_pass(draw: Draw, targets, opaque: list, catcher, blended: list, V, P,
     return read_pixels(gl, 0, 0, W, H, gl.GL_RGBA, np.float32, 4)
 
 
-def id_pass(draw: Draw, targets, items: list, V, P, lights: dict, cam_pos, W: int, H: int,
-            normals: bool):
+def id_pass(
+    draw: Draw, targets, items: list, V, P, lights: dict, cam_pos, W: int, H: int, normals: bool
+):
     """Pass 2: ids and depth at pixel centres, single-sampled, no blending. Returns ids (H, W)
     uint32, depth (H, W) float32 metres and camera-frame normals (H, W, 3) or None. Leaves the
     id target bound for the amodal pass."""
@@ -138,7 +163,7 @@ def id_pass(draw: Draw, targets, items: list, V, P, lights: dict, cam_pos, W: in
     lights["id_normals"] = normals
     gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, targets.fbo("ids"))
     attachments = [gl.GL_COLOR_ATTACHMENT0, gl.GL_COLOR_ATTACHMENT1, gl.GL_COLOR_ATTACHMENT2]
-    gl.glDrawBuffers(3 if normals else 2, attachments[:3 if normals else 2])
+    gl.glDrawBuffers(3 if normals else 2, attachments[: 3 if normals else 2])
     gl.glDisable(gl.GL_BLEND)
     gl.glDisable(gl.GL_MULTISAMPLE)
     gl.glClearBufferuiv(gl.GL_COLOR, 0, np.zeros(4, np.uint32))
@@ -169,8 +194,9 @@ def object_box(o: ObjectSpec, K: np.ndarray, T_cw: np.ndarray, W: int, H: int):
         pts = np.asarray(o.corners_world)
     else:
         lo, hi = load_mesh(o.asset).bounds
-        c = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
-                      for z in (lo[2], hi[2])])
+        c = np.array(
+            [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+        )
         T = o.T_array()
         pts = c @ T[:3, :3].T + T[:3, 3]
     pc = pts @ T_cw[:3, :3].T + T_cw[:3, 3]
@@ -230,8 +256,9 @@ def amodal_pass(draw: Draw, spec: SceneSpec, items: list, V, P, K, lights, cam_p
     W, H = spec.camera.width, spec.camera.height
     T_cw = np.linalg.inv(spec.camera.T_array())
     by_id = {it.obj_id: it for it in items if it.obj_id}
-    Pw = projection_from_K(_wide_view(K, W, H), W, H, spec.camera.znear, spec.camera.zfar,
-                           top_row_first=True)
+    Pw = projection_from_K(
+        _wide_view(K, W, H), W, H, spec.camera.znear, spec.camera.zfar, top_row_first=True
+    )
     masks, fracs, boxes = [], [], []
     gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0)
     gl.glEnable(gl.GL_SCISSOR_TEST)
@@ -248,8 +275,9 @@ def amodal_pass(draw: Draw, spec: SceneSpec, items: list, V, P, K, lights, cam_p
             sub = read_pixels(gl, ux0, uy0, ux1 - ux0, uy1 - uy0, gl.GL_RED_INTEGER, np.uint32)
             for j in g:
                 x0, y0, x1, y1 = placed[j][0]
-                alone[j][y0:y1, x0:x1] = sub[y0 - uy0:y1 - uy0, x0 - ux0:x1 - ux0] == \
-                    spec.objects[j].id
+                alone[j][y0:y1, x0:x1] = (
+                    sub[y0 - uy0 : y1 - uy0, x0 - ux0 : x1 - ux0] == spec.objects[j].id
+                )
         for o, mask, (_, inside) in zip(spec.objects, alone, placed):
             masks.append(mask)
             ys, xs = np.nonzero(mask)
@@ -286,10 +314,12 @@ def _wide_fraction_and_box(wide: np.ndarray, exact, W: int, H: int):
     if exact is None:
         return frac, coarse
     # Sides the mask does not touch are exact; sides cut by the image come from the wide view.
-    return frac, [coarse[0] if exact[0] == 0 else exact[0],
-                  coarse[1] if exact[1] == 0 else exact[1],
-                  coarse[2] if exact[2] == W else exact[2],
-                  coarse[3] if exact[3] == H else exact[3]]
+    return frac, [
+        coarse[0] if exact[0] == 0 else exact[0],
+        coarse[1] if exact[1] == 0 else exact[1],
+        coarse[2] if exact[2] == W else exact[2],
+        coarse[3] if exact[3] == H else exact[3],
+    ]
 
 
 def _boxes_overlap(a, b) -> bool:

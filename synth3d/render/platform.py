@@ -4,6 +4,7 @@ PyOpenGL binds to a platform (EGL, OSMesa, GLX) when ``OpenGL`` is first importe
 ``PYOPENGL_PLATFORM`` environment variable, so the choice has to be made before anything imports it.
 Nothing in synth3d imports OpenGL at module level: only the functions of :mod:`synth3d.render` do.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,11 @@ def configure(backend: str | None = None, gpu: int | None = None) -> str:
         raise RenderError("--gl", f"unknown GL backend '{backend}' (choose {', '.join(BACKENDS)})")
     current = os.environ.get("PYOPENGL_PLATFORM")
     if "OpenGL.GL" in sys.modules and current != backend:
-        raise RenderError("--gl", f"OpenGL was already imported with platform '{current}'; "
-                          f"cannot switch to '{backend}' in this process")
+        raise RenderError(
+            "--gl",
+            f"OpenGL was already imported with platform '{current}'; "
+            f"cannot switch to '{backend}' in this process",
+        )
     os.environ["PYOPENGL_PLATFORM"] = backend
     if gpu is not None:
         if gpu < 0:
@@ -43,7 +47,9 @@ def create_context(width: int, height: int, backend: str, gpu: int | None):
 
             devices = egl.query_devices() if gpu is not None else None
             if devices is not None and gpu >= len(devices):
-                raise RenderError("--gpu", f"EGL device {gpu} does not exist ({len(devices)} found)")
+                raise RenderError(
+                    "--gpu", f"EGL device {gpu} does not exist ({len(devices)} found)"
+                )
             device = devices[gpu] if devices is not None else egl.get_default_device()
             platform = egl.EGLPlatform(width, height, device=device)
         else:
@@ -55,10 +61,15 @@ def create_context(width: int, height: int, backend: str, gpu: int | None):
     except RenderError:
         raise
     except Exception as e:  # the GL stacks raise a zoo of exception types
-        hint = ("install Mesa's EGL (apt-get install libegl1 libegl-mesa0) or an NVIDIA driver"
-                if backend == "egl" else "install OSMesa (apt-get install libosmesa6)")
-        raise RenderError(f"GL ({backend})", f"cannot create a context: "
-                          f"{e.__class__.__name__}: {str(e)[:160]}; {hint}") from None
+        hint = (
+            "install Mesa's EGL (apt-get install libegl1 libegl-mesa0) or an NVIDIA driver"
+            if backend == "egl"
+            else "install OSMesa (apt-get install libosmesa6)"
+        )
+        raise RenderError(
+            f"GL ({backend})",
+            f"cannot create a context: {e.__class__.__name__}: {str(e)[:160]}; {hint}",
+        ) from None
     return platform
 
 

@@ -5,6 +5,7 @@ with its own shaders, so it calls a few of pyrender's private ``Primitive`` meth
 bind, unbind, release). Those calls live here and nowhere else, so a pyrender upgrade that
 renames them touches one module.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -15,17 +16,21 @@ import numpy as np
 def quad_primitive():
     """A unit quad in the xy plane (normal +z, UVs 0..1), uploaded to the current context."""
     pos = np.array([[-0.5, -0.5, 0], [0.5, -0.5, 0], [0.5, 0.5, 0], [-0.5, 0.5, 0]], np.float32)
-    return make_primitive(pos, np.tile([0, 0, 1.0], (4, 1)).astype(np.float32),
-                          np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32),
-                          np.array([[0, 1, 2], [0, 2, 3]], np.uint32))
+    return make_primitive(
+        pos,
+        np.tile([0, 0, 1.0], (4, 1)).astype(np.float32),
+        np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32),
+        np.array([[0, 1, 2], [0, 2, 3]], np.uint32),
+    )
 
 
 def make_primitive(positions, normals, texcoord_0, indices):
     """A triangle primitive from arrays, uploaded to the current context."""
     import pyrender
 
-    prim = pyrender.Primitive(positions=positions, normals=normals, texcoord_0=texcoord_0,
-                              indices=indices, mode=4)
+    prim = pyrender.Primitive(
+        positions=positions, normals=normals, texcoord_0=texcoord_0, indices=indices, mode=4
+    )
     prim._add_to_context()
     return prim
 
@@ -50,11 +55,13 @@ def attribute_layout(prim) -> tuple:
     order pyrender packs a primitive's buffer (the shaders are compiled per layout)."""
     loc = 1
     layout = {}
-    for name, present in (("normal", prim.normals is not None),
-                          ("tangent", prim.tangents is not None),
-                          ("texcoord", prim.texcoord_0 is not None),
-                          ("texcoord1", prim.texcoord_1 is not None),
-                          ("color", prim.color_0 is not None)):
+    for name, present in (
+        ("normal", prim.normals is not None),
+        ("tangent", prim.tangents is not None),
+        ("texcoord", prim.texcoord_0 is not None),
+        ("texcoord1", prim.texcoord_1 is not None),
+        ("color", prim.color_0 is not None),
+    ):
         if present:
             layout[name] = loc
             loc += 1
@@ -65,8 +72,9 @@ def draw(gl, prim) -> None:
     """Draw a primitive with the bound program (one instance)."""
     prim._bind()
     if prim.indices is not None:
-        gl.glDrawElementsInstanced(prim.mode, prim.indices.size, gl.GL_UNSIGNED_INT,
-                                   ctypes.c_void_p(0), 1)
+        gl.glDrawElementsInstanced(
+            prim.mode, prim.indices.size, gl.GL_UNSIGNED_INT, ctypes.c_void_p(0), 1
+        )
     else:
         gl.glDrawArraysInstanced(prim.mode, 0, len(prim.positions), 1)
     prim._unbind()

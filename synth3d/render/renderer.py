@@ -19,6 +19,7 @@ the GPU), :mod:`~synth3d.render.lighting` (lights and image-based lighting),
 :mod:`~synth3d.render.shadows`, :mod:`~synth3d.render.passes`, and
 :mod:`~synth3d.render.pyrender_adapter` (the only code that touches pyrender's internals).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -50,8 +51,14 @@ class Renderer:
         Samples per pixel of the colour pass.
     """
 
-    def __init__(self, width: int = 640, height: int = 480, backend: str | None = None,
-                 gpu: int | None = None, msaa: int = 4):
+    def __init__(
+        self,
+        width: int = 640,
+        height: int = 480,
+        backend: str | None = None,
+        gpu: int | None = None,
+        msaa: int = 4,
+    ):
         self.backend = _platform.configure(backend, gpu)
         self._platform = _platform.create_context(width, height, self.backend, gpu)
         from OpenGL import GL as gl
@@ -105,13 +112,25 @@ class Renderer:
                 w, h = o.card_size
                 M = T @ np.diag([w, h, 1.0, 1.0])
                 uv = np.array([[-1.0, 0, 1], [0, 1, 0], [0, 0, 1]]) if o.mirror else ident_uv
-                items.append(Item([assets.quad], M, o.id, m, next(textures), uv, m.unlit, True,
-                                  premultiplied=True))
+                items.append(
+                    Item(
+                        [assets.quad],
+                        M,
+                        o.id,
+                        m,
+                        next(textures),
+                        uv,
+                        m.unlit,
+                        True,
+                        premultiplied=True,
+                    )
+                )
                 continue
             override = next(textures) if m.texture else None
             parts = assets.mesh(o.asset)
             blend = any(p.alpha_mode == 2 for p in parts) or (
-                m.base_color is not None and m.base_color[3] < 1)
+                m.base_color is not None and m.base_color[3] < 1
+            )
             items.append(Item(parts, T, o.id, m, override, ident_uv, m.unlit, blend))
         for b in spec.backdrops:
             w, h = b.size
@@ -120,9 +139,21 @@ class Renderer:
                 parts, M = [assets.sweep(w, h, *b.sweep)], np.asarray(b.T_world_plane)
             else:
                 parts, M = [assets.quad], np.asarray(b.T_world_plane) @ np.diag([w, h, 1.0, 1.0])
-            items.append(Item(parts, M, 0, None, next(textures), uv, b.unlit,
-                              False, roughness=b.roughness, metallic=b.metallic,
-                              tint=np.append(np.asarray(b.tint, float), 1.0)))
+            items.append(
+                Item(
+                    parts,
+                    M,
+                    0,
+                    None,
+                    next(textures),
+                    uv,
+                    b.unlit,
+                    False,
+                    roughness=b.roughness,
+                    metallic=b.metallic,
+                    tint=np.append(np.asarray(b.tint, float), 1.0),
+                )
+            )
         for it in items:
             it.view_depth = -(V @ it.M[:, 3])[2]
         return items
@@ -131,15 +162,19 @@ class Renderer:
         """Lights, shadow maps (rendered now) and the shader features they switch on."""
         env = spec.environment
         lights = scene_lights(spec)
-        lights["env_tex"] = (self._env.get(env.hdri)
-                             if env.hdri and env.lighting and env.reflections else None)
+        lights["env_tex"] = (
+            self._env.get(env.hdri) if env.hdri and env.lighting and env.reflections else None
+        )
 
         def draw_depth(it, part, V, P):
             self._draw("depth", it, part, V, P, lights, None)
 
         self._shadows.render(items, lights, draw_depth, self._draw.new_view)
-        lights["features"] = tuple(f for f, on in (("HAS_ENV_SPEC", lights["env_tex"]),
-                                                   ("HAS_CATCHER", env.shadow_catcher)) if on)
+        lights["features"] = tuple(
+            f
+            for f, on in (("HAS_ENV_SPEC", lights["env_tex"]), ("HAS_CATCHER", env.shadow_catcher))
+            if on
+        )
         if lights["shadow_maps"]:
             lights["features"] += (("N_SHADOWS", len(lights["shadow_maps"])),)
             if any(m["soft"] > 0 for m in lights["shadow_maps"]):
@@ -177,14 +212,24 @@ class Renderer:
         items = self._items(spec, V)
         # Opaque objects front to back, then the backdrops: fragments hidden behind nearer ones
         # fail the early depth test instead of being shaded.
-        opaque = sorted((it for it in items if not it.blend),
-                        key=lambda it: (it.obj_id == 0, it.view_depth))
+        opaque = sorted(
+            (it for it in items if not it.blend), key=lambda it: (it.obj_id == 0, it.view_depth)
+        )
         blended = sorted((it for it in items if it.blend), key=lambda it: -it.view_depth)
         lights = self._frame_lights(spec, items)
         catcher = None
         if spec.environment.shadow_catcher:
-            catcher = Item([self._assets.quad], np.diag([200.0, 200.0, 1.0, 1.0]), 0, None, None,
-                           np.eye(3), False, True, catcher=True)
+            catcher = Item(
+                [self._assets.quad],
+                np.diag([200.0, 200.0, 1.0, 1.0]),
+                0,
+                None,
+                None,
+                np.eye(3),
+                False,
+                True,
+                catcher=True,
+            )
 
         gl.glViewport(0, 0, W, H)
         gl.glDisable(gl.GL_CULL_FACE)  # open meshes and cards are seen from both sides
@@ -195,30 +240,41 @@ class Renderer:
         cam_pos = T_wc[:3, 3]
         ao = spec.realism.ao and spec.realism.ao_radius_m > 0
         if ao:  # ids and depth first: ambient occlusion reads the depth
-            ids, depth, normals_cam = id_pass(self._draw, self._targets, opaque + blended, V, P,
-                                              lights, cam_pos, W, H, normals)
+            ids, depth, normals_cam = id_pass(
+                self._draw, self._targets, opaque + blended, V, P, lights, cam_pos, W, H, normals
+            )
             self._ambient_occlusion(spec, lights, K, W, H)
-        rgba = colour_pass(self._draw, self._targets, opaque, catcher, blended, V, P, lights,
-                           cam_pos, W, H)
+        rgba = colour_pass(
+            self._draw, self._targets, opaque, catcher, blended, V, P, lights, cam_pos, W, H
+        )
         if ao:
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._targets.fbo("ids"))  # for amodal
             gl.glDisable(gl.GL_BLEND)
             gl.glDisable(gl.GL_MULTISAMPLE)
         else:
-            ids, depth, normals_cam = id_pass(self._draw, self._targets, opaque + blended, V, P,
-                                              lights, cam_pos, W, H, normals)
+            ids, depth, normals_cam = id_pass(
+                self._draw, self._targets, opaque + blended, V, P, lights, cam_pos, W, H, normals
+            )
         amodal_masks = in_frame = bbox_obj = None
         if amodal:
-            amodal_masks, in_frame, bbox_obj = amodal_pass(self._draw, spec, items, V, P, K,
-                                                           lights, cam_pos)
+            amodal_masks, in_frame, bbox_obj = amodal_pass(
+                self._draw, spec, items, V, P, K, lights, cam_pos
+            )
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         gl.glUseProgram(0)
         err = gl.glGetError()
         if err != gl.GL_NO_ERROR:
             raise RenderError(f"frame {spec.index}", f"GL error {err:#x}")
-        return Frame(rgb=np.ascontiguousarray(rgba[:, :, :3]), alpha=rgba[:, :, 3].copy(),
-                     depth_m=depth.copy(), instance=ids.astype(np.uint16), normals_cam=normals_cam,
-                     amodal=amodal_masks, in_frame=in_frame, bbox_obj=bbox_obj)
+        return Frame(
+            rgb=np.ascontiguousarray(rgba[:, :, :3]),
+            alpha=rgba[:, :, 3].copy(),
+            depth_m=depth.copy(),
+            instance=ids.astype(np.uint16),
+            normals_cam=normals_cam,
+            amodal=amodal_masks,
+            in_frame=in_frame,
+            bbox_obj=bbox_obj,
+        )
 
     def _ambient_occlusion(self, spec: SceneSpec, lights: dict, K, W: int, H: int) -> None:
         """GTAO of the id pass's depth; the colour pass then reads it (feature HAS_AO)."""
@@ -228,8 +284,9 @@ class Renderer:
 
             self._ao = AmbientOcclusion(gl)
         w2, h2 = (W + 1) // 2, (H + 1) // 2
-        lights["ao_tex"] = self._ao.run(self._targets.textures["depth_z"], K, W, H,
-                                        spec.realism.ao_radius_m)
+        lights["ao_tex"] = self._ao.run(
+            self._targets.textures["depth_z"], K, W, H, spec.realism.ao_radius_m
+        )
         lights["ao_inv_size"] = (1.0 / (2 * w2), 1.0 / (2 * h2))
         lights["features"] += ("HAS_AO",)
         self._draw.new_view()  # the colour programs must bind the AO texture

@@ -136,7 +136,9 @@ vec4 base_color() {
 }
 """
 
-COLOUR_FRAGMENT = _SURFACE + """
+COLOUR_FRAGMENT = (
+    _SURFACE
+    + """
 uniform float metallic_factor;
 uniform float roughness_factor;
 uniform vec3 emissive_factor;
@@ -431,8 +433,11 @@ void main() {
     frag = vec4(color * alpha, alpha);
 }
 """
+)
 
-ID_FRAGMENT = _SURFACE + """
+ID_FRAGMENT = (
+    _SURFACE
+    + """
 uniform uint obj_id;
 uniform mat4 V;
 
@@ -457,8 +462,11 @@ void main() {
 #endif
 }
 """
+)
 
-DEPTH_FRAGMENT = _SURFACE + """
+DEPTH_FRAGMENT = (
+    _SURFACE
+    + """
 // Shadow maps: depth only; cut-outs (cards, alpha-masked materials) still cut their shape.
 void main() {
 #ifdef ALPHA_TEST
@@ -466,3 +474,4 @@ void main() {
 #endif
 }
 """
+)

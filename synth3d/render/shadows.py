@@ -1,5 +1,6 @@
 """Shadow maps for directional and spot lights: one depth layer per shadow-casting light, fitted
 around the casters, with normal-offset bias and 4-tap PCF in the colour shader."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -27,24 +28,39 @@ class ShadowMaps:
         self.size = size
         tex = gl.glGenTextures(1)
         gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, tex)
-        gl.glTexImage3D(gl.GL_TEXTURE_2D_ARRAY, 0, gl.GL_DEPTH_COMPONENT32F, size, size,
-                        MAX_SHADOWS, 0, gl.GL_DEPTH_COMPONENT, gl.GL_FLOAT, None)
-        for p, v in ((gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR), (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
-                     (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
-                     (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE),
-                     (gl.GL_TEXTURE_COMPARE_MODE, gl.GL_COMPARE_REF_TO_TEXTURE),
-                     (gl.GL_TEXTURE_COMPARE_FUNC, gl.GL_LEQUAL)):
+        gl.glTexImage3D(
+            gl.GL_TEXTURE_2D_ARRAY,
+            0,
+            gl.GL_DEPTH_COMPONENT32F,
+            size,
+            size,
+            MAX_SHADOWS,
+            0,
+            gl.GL_DEPTH_COMPONENT,
+            gl.GL_FLOAT,
+            None,
+        )
+        for p, v in (
+            (gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR),
+            (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
+            (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
+            (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE),
+            (gl.GL_TEXTURE_COMPARE_MODE, gl.GL_COMPARE_REF_TO_TEXTURE),
+            (gl.GL_TEXTURE_COMPARE_FUNC, gl.GL_LEQUAL),
+        ):
             gl.glTexParameteri(gl.GL_TEXTURE_2D_ARRAY, p, v)
         gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, 0)
         self.texture = int(tex)
         self.framebuffer = int(gl.glGenFramebuffers(1))
         # The same texture read as raw depths (no comparison) for the soft shadows' blocker search.
         self.raw_sampler = int(gl.glGenSamplers(1))
-        for p, v in ((gl.GL_TEXTURE_COMPARE_MODE, gl.GL_NONE),
-                     (gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST),
-                     (gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST),
-                     (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
-                     (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE)):
+        for p, v in (
+            (gl.GL_TEXTURE_COMPARE_MODE, gl.GL_NONE),
+            (gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST),
+            (gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST),
+            (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
+            (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE),
+        ):
             gl.glSamplerParameteri(self.raw_sampler, p, v)
 
     def render(self, items: list, lights: dict, draw: Callable, new_view: Callable) -> None:
@@ -56,9 +72,14 @@ class ShadowMaps:
         gl = self.gl
         casters = [it for it in items if it.obj_id]
         maps, index = [], {}
-        jobs = [("dir", i, d) for i, (d, c) in enumerate(zip(lights["dirs"], lights["dir_cast"])) if c]
-        jobs += [("spot", i, s) for i, (s, c) in enumerate(zip(lights["spots"], lights["spot_cast"]))
-                 if c]
+        jobs = [
+            ("dir", i, d) for i, (d, c) in enumerate(zip(lights["dirs"], lights["dir_cast"])) if c
+        ]
+        jobs += [
+            ("spot", i, s)
+            for i, (s, c) in enumerate(zip(lights["spots"], lights["spot_cast"]))
+            if c
+        ]
         if not jobs or not casters:
             lights["shadows"], lights["shadow_maps"] = {}, []
             return
@@ -88,18 +109,29 @@ class ShadowMaps:
                     search = float(np.clip(0.3 * tan_r / texel_m, 1.0, 24.0))
             else:
                 pos, direction, _, cone = light
-                Vl, Pl, offset, bias = spot_shadow(np.asarray(pos, float),
-                                                   np.asarray(direction, float), cone, pts, S)
+                Vl, Pl, offset, bias = spot_shadow(
+                    np.asarray(pos, float), np.asarray(direction, float), cone, pts, S
+                )
                 origin, persp = np.asarray(pos, float), 1
-            gl.glFramebufferTextureLayer(gl.GL_FRAMEBUFFER, gl.GL_DEPTH_ATTACHMENT,
-                                         self.texture, 0, layer)
+            gl.glFramebufferTextureLayer(
+                gl.GL_FRAMEBUFFER, gl.GL_DEPTH_ATTACHMENT, self.texture, 0, layer
+            )
             gl.glClear(gl.GL_DEPTH_BUFFER_BIT)
             new_view()
             for it in casters:
                 for part in it.parts:
                     draw(it, part, Vl, Pl)
-            maps.append({"mat": _BIAS @ Pl @ Vl, "offset": offset, "bias": bias,
-                         "persp": persp, "origin": origin, "soft": soft, "search": search})
+            maps.append(
+                {
+                    "mat": _BIAS @ Pl @ Vl,
+                    "offset": offset,
+                    "bias": bias,
+                    "persp": persp,
+                    "origin": origin,
+                    "soft": soft,
+                    "search": search,
+                }
+            )
             index[(kind, i)] = layer
         new_view()
         lights["shadows"], lights["shadow_maps"] = index, maps
@@ -114,8 +146,12 @@ class ShadowMaps:
         prog.iv("spot_shadow", spot_idx, len(spot_idx))
         maps = lights.get("shadow_maps") or []
         if maps:
-            gl.glUniformMatrix4fv(prog.loc("shadow_mat"), len(maps), True,
-                                  np.asarray([m["mat"] for m in maps], np.float32))
+            gl.glUniformMatrix4fv(
+                prog.loc("shadow_mat"),
+                len(maps),
+                True,
+                np.asarray([m["mat"] for m in maps], np.float32),
+            )
             prog.fv("shadow_offset", [m["offset"] for m in maps], len(maps))
             prog.fv("shadow_bias", [m["bias"] for m in maps], len(maps))
             prog.iv("shadow_persp", [m["persp"] for m in maps], len(maps))
@@ -143,8 +179,10 @@ def item_corners(it) -> np.ndarray:
     out = []
     for p in it.parts:
         lo, hi = p.primitive.positions.min(0), p.primitive.positions.max(0)
-        c = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
-                      for z in (lo[2], hi[2])], float)
+        c = np.array(
+            [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])],
+            float,
+        )
         out.append(c @ it.M[:3, :3].T + it.M[:3, 3])
     return np.vstack(out)
 
@@ -175,14 +213,21 @@ def directional_shadow(L: np.ndarray, pts: np.ndarray, size: int):
     l, r, b, t = lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad
     n = max(-hi[2] - radius * 0.1, 1e-3)
     f = -lo[2] + 4 * radius + 5.0
-    P = np.array([[2 / (r - l), 0, 0, -(r + l) / (r - l)], [0, 2 / (t - b), 0, -(t + b) / (t - b)],
-                  [0, 0, -2 / (f - n), -(f + n) / (f - n)], [0, 0, 0, 1.0]])
+    P = np.array(
+        [
+            [2 / (r - l), 0, 0, -(r + l) / (r - l)],
+            [0, 2 / (t - b), 0, -(t + b) / (t - b)],
+            [0, 0, -2 / (f - n), -(f + n) / (f - n)],
+            [0, 0, 0, 1.0],
+        ]
+    )
     texel = max(r - l, t - b) / size
     return V, P, 1.5 * texel, 1.5 * texel / (f - n)
 
 
-def spot_shadow(pos: np.ndarray, direction: np.ndarray, cone_deg: float, pts: np.ndarray,
-                size: int):
+def spot_shadow(
+    pos: np.ndarray, direction: np.ndarray, cone_deg: float, pts: np.ndarray, size: int
+):
     """View and perspective projection of a spot light; the normal offset is per metre of
     distance from the light."""
     V = look(pos, direction)
@@ -191,8 +236,13 @@ def spot_shadow(pos: np.ndarray, direction: np.ndarray, cone_deg: float, pts: np
     far = max(3.0 * float(np.abs(q).max()), 1.0)  # casters and the ground behind them
     near = 0.02
     fy = 1.0 / np.tan(fov / 2)
-    P = np.array([[fy, 0, 0, 0], [0, fy, 0, 0],
-                  [0, 0, -(far + near) / (far - near), -2 * far * near / (far - near)],
-                  [0, 0, -1.0, 0]])
+    P = np.array(
+        [
+            [fy, 0, 0, 0],
+            [0, fy, 0, 0],
+            [0, 0, -(far + near) / (far - near), -2 * far * near / (far - near)],
+            [0, 0, -1.0, 0],
+        ]
+    )
     texel_per_m = 2 * np.tan(fov / 2) / size
     return V, P, 1.5 * texel_per_m, 2e-5

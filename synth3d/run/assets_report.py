@@ -4,6 +4,7 @@ For a template (its asset sets) or a bare folder/file (one set, category from th
 categories and their counts, the sizes of the objects (a histogram plot), the files that fail to
 load and why, missing textures, and one contact sheet of thumbnails per category.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,16 @@ from ..spec import (
 )
 
 
-def thumbnail_spec(T_obj_asset: np.ndarray, bounds: np.ndarray, asset: str, size: int = 128,
-                   fov_y_deg: float = 35.0, view=(1.0, -1.4, 0.9), background=(0.8, 0.8, 0.8),
-                   unlit: bool = False) -> SceneSpec:
+def thumbnail_spec(
+    T_obj_asset: np.ndarray,
+    bounds: np.ndarray,
+    asset: str,
+    size: int = 128,
+    fov_y_deg: float = 35.0,
+    view=(1.0, -1.4, 0.9),
+    background=(0.8, 0.8, 0.8),
+    unlit: bool = False,
+) -> SceneSpec:
     """A SceneSpec showing one mesh asset alone, whole, from above the front-right: the object
     at the origin in its object frame (``T_obj_asset``, ``bounds`` (2, 3) there), one
     directional light from behind the camera, an ambient term and a flat grey background."""
@@ -43,34 +51,73 @@ def thumbnail_spec(T_obj_asset: np.ndarray, bounds: np.ndarray, asset: str, size
     T[:3, 0], T[:3, 1], T[:3, 2], T[:3, 3] = right, down, f, eye
     fpx = size / 2 / np.tan(np.radians(fov_y_deg) / 2)
     K = [[fpx, 0.0, (size - 1) / 2], [0.0, fpx, (size - 1) / 2], [0.0, 0.0, 1.0]]
-    obj = ObjectSpec(id=1, name="asset", category="asset", category_id=1, kind="mesh", asset=asset,
-                     T_world_asset=np.asarray(T_obj_asset, float).tolist(),
-                     material=MaterialSpec(unlit=unlit),
-                     bounds_asset=np.asarray(bounds, float).tolist())
-    light = LightSpec(type="directional", color=[1.0, 1.0, 1.0], intensity=2.5,
-                      direction=list(-f + np.array([0.0, 0.0, 0.6])), shadows=False)
-    return SceneSpec(template="synth3d-assets", seed=0, index=0,
-                     camera=CameraSpec(width=size, height=size, K=K, T_world_cam=T.tolist(),
-                                       znear=max(dist - 2 * r, 1e-3) * 0.5, zfar=dist + 2 * r),
-                     objects=[obj], lights=[light],
-                     environment=EnvironmentSpec(background="color", color=list(background),
-                                                 ambient=[0.35, 0.35, 0.35]),
-                     post=PostSpec())
+    obj = ObjectSpec(
+        id=1,
+        name="asset",
+        category="asset",
+        category_id=1,
+        kind="mesh",
+        asset=asset,
+        T_world_asset=np.asarray(T_obj_asset, float).tolist(),
+        material=MaterialSpec(unlit=unlit),
+        bounds_asset=np.asarray(bounds, float).tolist(),
+    )
+    light = LightSpec(
+        type="directional",
+        color=[1.0, 1.0, 1.0],
+        intensity=2.5,
+        direction=list(-f + np.array([0.0, 0.0, 0.6])),
+        shadows=False,
+    )
+    return SceneSpec(
+        template="synth3d-assets",
+        seed=0,
+        index=0,
+        camera=CameraSpec(
+            width=size,
+            height=size,
+            K=K,
+            T_world_cam=T.tolist(),
+            znear=max(dist - 2 * r, 1e-3) * 0.5,
+            zfar=dist + 2 * r,
+        ),
+        objects=[obj],
+        lights=[light],
+        environment=EnvironmentSpec(
+            background="color", color=list(background), ambient=[0.35, 0.35, 0.35]
+        ),
+        post=PostSpec(),
+    )
 
 
 def _library_template(path: str, category: str | None, up_axis: str, units: str | None) -> dict:
-    spec = {"path": os.path.abspath(path), "kind": "mesh", "category": category or "{parent}",
-            "up_axis": up_axis, "on_bad_asset": "skip"}
+    spec = {
+        "path": os.path.abspath(path),
+        "kind": "mesh",
+        "category": category or "{parent}",
+        "up_axis": up_axis,
+        "on_bad_asset": "skip",
+    }
     if units:
         spec["units"] = units
-    return {"name": "assets", "assets": {"library": spec},
-            "objects": [{"name": "asset", "assets": "library"}]}
+    return {
+        "name": "assets",
+        "assets": {"library": spec},
+        "objects": [{"name": "asset", "assets": "library"}],
+    }
 
 
-def inspect_assets(source: str | os.PathLike, out: str | os.PathLike | None = None,
-                   category: str | None = None, up_axis: str = "z", units: str | None = None,
-                   thumbnails: int = 24, thumb_size: int = 96, backend: str | None = None,
-                   overrides=()) -> dict:
+def inspect_assets(
+    source: str | os.PathLike,
+    out: str | os.PathLike | None = None,
+    category: str | None = None,
+    up_axis: str = "z",
+    units: str | None = None,
+    thumbnails: int = 24,
+    thumb_size: int = 96,
+    backend: str | None = None,
+    overrides=(),
+) -> dict:
     """Index a library (a template's asset sets, or a folder/file as one set with the category
     ``category`` — default ``{parent}``, the folder of each file — ``up_axis`` and ``units``)
     and describe it. With ``out``: writes ``report.json``, ``sizes.png`` (histogram of the
@@ -103,21 +150,34 @@ def inspect_assets(source: str | os.PathLike, out: str | os.PathLike | None = No
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AssetWarning)
         cat = build_catalog(loaded)
-    report: dict = {"source": os.path.abspath(source), "index": cat.index, "sets": {},
-                    "sizes": {}, "warnings": [str(w.message) for w in caught
-                                              if issubclass(w.category, AssetWarning)]}
+    report: dict = {
+        "source": os.path.abspath(source),
+        "index": cat.index,
+        "sets": {},
+        "sizes": {},
+        "warnings": [str(w.message) for w in caught if issubclass(w.category, AssetWarning)],
+    }
     for name, entries in cat.sets.items():
         counts: dict[str, int] = {}
         for e in entries:
             counts[e.category] = counts.get(e.category, 0) + 1
-        missing = sorted({m for e in entries if e.path in cat.facts
-                          for m in (cat.facts[e.path].materials or {}).get("missing", [])})
+        missing = sorted(
+            {
+                m
+                for e in entries
+                if e.path in cat.facts
+                for m in (cat.facts[e.path].materials or {}).get("missing", [])
+            }
+        )
         report["sets"][name] = {
-            "kind": entries[0].kind if entries else None, "assets": len(entries),
+            "kind": entries[0].kind if entries else None,
+            "assets": len(entries),
             "categories": dict(sorted(counts.items())),
             "failed": [{"file": p, "why": why} for s, p, why in cat.skipped if s == name],
             "missing_textures": missing,
-            "triangles": int(sum(cat.facts[e.path].triangles for e in entries if e.path in cat.facts)),
+            "triangles": int(
+                sum(cat.facts[e.path].triangles for e in entries if e.path in cat.facts)
+            ),
             "with_mass": sum(e.mass is not None for e in entries),
         }
         for e in entries:

@@ -2,6 +2,7 @@
 steps, the concrete steps of each stylisation (variant) of a frame, and the manifest keys of the
 extra files a run writes. Shared by dataset and photo stylisation (:mod:`.stylize`,
 :mod:`.photos`)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -19,8 +20,9 @@ def _rewrite_where(err, old: str, new: str):
     return type(err)(where, err.message)
 
 
-def load_chain(style: str, sets: Iterable[str] = (), p: float | None = None
-               ) -> tuple[list, list[dict], Path]:
+def load_chain(
+    style: str, sets: Iterable[str] = (), p: float | None = None
+) -> tuple[list, list[dict], Path]:
     """The validated steps of ``--style`` (a pass name, or a YAML file holding ``styles:``),
     with ``--set`` and ``--p`` applied.
 
@@ -38,8 +40,11 @@ def load_chain(style: str, sets: Iterable[str] = (), p: float | None = None
     is_file = style not in known and (path.suffix.lower() in (".yaml", ".yml") or path.is_file())
     if is_file:
         if not path.is_file():
-            raise TemplateError("--style", f"'{style}' not found (a pass — {', '.join(known)} — "
-                                "or a YAML file with a styles: list)")
+            raise TemplateError(
+                "--style",
+                f"'{style}' not found (a pass — {', '.join(known)} — "
+                "or a YAML file with a styles: list)",
+            )
         if p is not None:
             raise TemplateError("--p", "applies to a single pass; give each step's p in the file")
         try:
@@ -66,8 +71,11 @@ def load_chain(style: str, sets: Iterable[str] = (), p: float | None = None
         return steps, raw, root
 
     if style not in known:
-        raise TemplateError("--style", f"unknown style '{style}' (known: {', '.join(known)}; "
-                            "or a YAML file with a styles: list)")
+        raise TemplateError(
+            "--style",
+            f"unknown style '{style}' (known: {', '.join(known)}; "
+            "or a YAML file with a styles: list)",
+        )
     params: dict = {}
     for text in sets:
         key, value = parse_override(text)
@@ -81,10 +89,13 @@ def load_chain(style: str, sets: Iterable[str] = (), p: float | None = None
         steps = validate_steps([raw_step], "styles")
     except TemplateError as e:
         msg = e.message
-        for old, new in (("styles[0].params.", "--set "), ("styles[0].p:", "--p:"),
-                         ("styles[0].pass:", "--style:")):
+        for old, new in (
+            ("styles[0].params.", "--set "),
+            ("styles[0].p:", "--p:"),
+            ("styles[0].pass:", "--style:"),
+        ):
             if msg.startswith(old):
-                msg = new + msg[len(old):]
+                msg = new + msg[len(old) :]
         raise TemplateError("", msg) from None
     root = Path.cwd()
     try:
@@ -105,8 +116,13 @@ def draw_chain(steps: list, seed: int, index: int, root: Path, variant: int = 0)
     from ..sampling.rng import stream
     from ..sampling.styles import sample_styles
 
-    return sample_styles(steps, lambda name: stream(seed, index, name), root,
-                         prefix=variant_prefix(variant), where="styles")
+    return sample_styles(
+        steps,
+        lambda name: stream(seed, index, name),
+        root,
+        prefix=variant_prefix(variant),
+        where="styles",
+    )
 
 
 def check_variants(variants: int, pairs) -> int:
@@ -114,8 +130,11 @@ def check_variants(variants: int, pairs) -> int:
     if not isinstance(variants, int) or variants < 1 or variants > 1000:
         raise Synth3dError("--variants", f"expected a whole number in 1..1000, got {variants!r}")
     if variants > 1 and pairs is not None and "styled" not in (pairs.a, pairs.b):
-        raise Synth3dError("--variants", "several stylisations need `styled` as --a or --b "
-                           "(otherwise every variant gives the same pair)")
+        raise Synth3dError(
+            "--variants",
+            "several stylisations need `styled` as --a or --b "
+            "(otherwise every variant gives the same pair)",
+        )
     return variants
 
 

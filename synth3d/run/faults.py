@@ -5,6 +5,7 @@
 creates the file MARKER so that the retry succeeds. Unset (always, outside the tests) there is no
 hook and nothing runs per frame.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ renders a list of frames with writer threads (:func:`render_indices`).
 Executors (inline, worker processes, Ray) and the pipeline both build on this module; it imports
 neither.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -40,7 +41,9 @@ class Scenes:
         Overrides the template's image size.
     """
 
-    def __init__(self, template, overrides: Iterable[str] = (), size: tuple[int, int] | None = None):
+    def __init__(
+        self, template, overrides: Iterable[str] = (), size: tuple[int, int] | None = None
+    ):
         if isinstance(template, LoadedTemplate):
             self.loaded = template
         else:
@@ -120,26 +123,39 @@ def gbuffers(frame, spec: SceneSpec):
     """The :class:`~synth3d.post.styles.GBuffers` style passes see of a rendered frame."""
     from ..post.styles import GBuffers
 
-    return GBuffers(depth_m=frame.depth_m, instance=frame.instance, K=spec.camera.K_array(),
-                    normals_cam=frame.normals_cam, alpha=frame.alpha)
+    return GBuffers(
+        depth_m=frame.depth_m,
+        instance=frame.instance,
+        K=spec.camera.K_array(),
+        normals_cam=frame.normals_cam,
+        alpha=frame.alpha,
+    )
 
 
-def render_frame(renderer, scenes: Scenes, seed: int, index: int,
-                 first: SceneSpec | None = None) -> tuple[SceneSpec, object]:
+def render_frame(
+    renderer, scenes: Scenes, seed: int, index: int, first: SceneSpec | None = None
+) -> tuple[SceneSpec, object]:
     """Sample and render frame ``index``; with ``labels.hidden: resample``, lay the frame out
     again (same attributes) until every object shows at least one pixel. ``first``: the frame's
     first layout when it was sampled already."""
     lab = scenes.template.labels
     tries = lab.max_resample + 1 if lab.hidden == "resample" else 1
     for attempt in range(tries):
-        spec = first if attempt == 0 and first is not None else sample_frame(scenes, seed, index,
-                                                                             attempt)
+        spec = (
+            first
+            if attempt == 0 and first is not None
+            else sample_frame(scenes, seed, index, attempt)
+        )
         frame = renderer.render(spec, amodal=spec.output.amodal, normals=wants_normals(spec))
         if tries == 1 or {o.id for o in spec.objects if o.labelled} <= set(
-                np.unique(frame.instance).tolist()):
+            np.unique(frame.instance).tolist()
+        ):
             return spec, frame
-    raise PlacementError("labels.hidden", f"frame {index}: an object stayed fully hidden in "
-                         f"{tries} layouts (loosen the placement or use hidden: drop)")
+    raise PlacementError(
+        "labels.hidden",
+        f"frame {index}: an object stayed fully hidden in "
+        f"{tries} layouts (loosen the placement or use hidden: drop)",
+    )
 
 
 def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
@@ -154,9 +170,15 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
 
     frame = hide_distractors(frame, spec)  # unlabelled objects are id 0 from here on
     pinhole, frame = frame, distort_frame(frame, spec)  # labels see the distorted camera
-    kw = {} if labels is None else dict(min_pixels=labels.min_pixels,
-                                        min_visible_fraction=labels.min_visible_fraction,
-                                        polygons=labels.polygons)
+    kw = (
+        {}
+        if labels is None
+        else dict(
+            min_pixels=labels.min_pixels,
+            min_visible_fraction=labels.min_visible_fraction,
+            polygons=labels.polygons,
+        )
+    )
     labs, dropped = object_labels(frame, spec, **kw)
     extras = {}
     out = spec.output
@@ -166,8 +188,9 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
         enc[frame.depth_m <= 0] = 0
         extras["normals"] = enc
     if out.contours:
-        extras["contours"] = contour_map(frame.depth_m, frame.instance, frame.normals_cam,
-                                         out.crease_deg)
+        extras["contours"] = contour_map(
+            frame.depth_m, frame.instance, frame.normals_cam, out.crease_deg
+        )
     if out.semantic:
         extras["semantic"] = semantic_mask(frame.instance, spec)
     rgb = finish(pinhole, spec)  # composites the pinhole render, then distorts the picture
@@ -177,9 +200,14 @@ def process(frame, spec: SceneSpec, labels=None) -> FrameOutput:
         rgb, artifacts = apply_chain(rgb, spec.post.styles, gbuffers(frame, spec))
         if artifacts:
             extras["styles"] = artifacts
-    return FrameOutput(rgb=rgb,
-                       depth16=depth_to_png16(frame.depth_m, out.depth_scale),
-                       instance16=frame.instance, labels=labs, dropped=dropped, extras=extras)
+    return FrameOutput(
+        rgb=rgb,
+        depth16=depth_to_png16(frame.depth_m, out.depth_scale),
+        instance16=frame.instance,
+        labels=labs,
+        dropped=dropped,
+        extras=extras,
+    )
 
 
 def dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
@@ -190,7 +218,8 @@ def dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
         "template_path": str(scenes.loaded.source) if scenes.loaded.source else None,
         "seed": int(seed),
         "mode": t.mode,
-        "width": scenes.width, "height": scenes.height,
+        "width": scenes.width,
+        "height": scenes.height,
         "depth_scale": t.output.depth_scale,
         "depth_unit": "millimetres = value × depth_scale; 0 = no hit",
         "categories": {str(i): n for i, n in scenes.categories.items()},
@@ -198,8 +227,11 @@ def dataset_info(scenes: Scenes, seed: int, gl: dict) -> dict:
         "gl_renderer": gl.get("renderer"),
         "synth3d_version": __version__,
         "asset_roots": scenes.catalog.roots,
-        **({"sequence": {"length": t.sequence.length, "fps": t.sequence.fps}}
-           if t.sequence is not None else {}),
+        **(
+            {"sequence": {"length": t.sequence.length, "fps": t.sequence.fps}}
+            if t.sequence is not None
+            else {}
+        ),
         **physics_info(scenes.sampler),
     }
 
@@ -221,9 +253,16 @@ class FrameFailed(Exception):
         self.error = error
 
 
-def render_indices(renderer, scenes: Scenes, seed: int, indices: Iterable[int], files,
-                   on_record: Callable[[dict, dict], None], writer_threads: int = 2,
-                   on_start: Callable[[int], None] | None = None) -> None:
+def render_indices(
+    renderer,
+    scenes: Scenes,
+    seed: int,
+    indices: Iterable[int],
+    files,
+    on_record: Callable[[dict, dict], None],
+    writer_threads: int = 2,
+    on_start: Callable[[int], None] | None = None,
+) -> None:
     """Render and write the given frames with one renderer.
 
     The calling thread renders (it owns the GL context). One helper thread runs a frame ahead:

@@ -1,6 +1,7 @@
 """Layouts in a run: the preflight that tolerates skipped frames, the manifest row of a frame the
 ``failure`` policy skipped, the physics engine recorded in ``dataset.json``, and the end-of-run
 lines about skips, layout attempts and the collision-shape cache."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,8 +10,7 @@ PREFLIGHT_PHYSICS_FRAMES = 2
 """Frames sampled before a physics run (each is simulated, so fewer than without physics)."""
 
 
-def preflight(sampler, frames: list[int], sample: Callable[[int], object],
-              n_plain: int) -> None:
+def preflight(sampler, frames: list[int], sample: Callable[[int], object], n_plain: int) -> None:
     """Build the collision shapes, then sample the first frames before anything is written.
     Frames the failure policy skips are fine — unless every frame sampled is skipped: then the
     template cannot work, and the first failure is raised (as a PlacementError)."""
@@ -32,9 +32,14 @@ def preflight(sampler, frames: list[int], sample: Callable[[int], object],
 def skip_row(sampler, seed: int, index: int, err) -> dict:
     """The manifest row of a frame the failure policy skipped: no files, the reason and the
     number of layouts tried."""
-    return {"index": index, "seed": seed, "files": {},
-            "attributes": sampler.attributes(seed, index),
-            "skipped": err.message, "attempts": err.attempts}
+    return {
+        "index": index,
+        "seed": seed,
+        "files": {},
+        "attributes": sampler.attributes(seed, index),
+        "skipped": err.message,
+        "attempts": err.attempts,
+    }
 
 
 def physics_info(sampler) -> dict:
@@ -56,19 +61,25 @@ class LayoutLog:
 
     def add(self, row: dict) -> None:
         if "skipped" in row:
-            self.skipped.append({"index": row["index"], "reason": row["skipped"],
-                                 "attempts": row["attempts"]})
+            self.skipped.append(
+                {"index": row["index"], "reason": row["skipped"], "attempts": row["attempts"]}
+            )
         elif row.get("attempts", 1) > 1:
             self.attempts[row["index"]] = row["attempts"]
 
     def summary(self, sampler) -> dict:
-        out = {"skipped_frames": sorted(self.skipped, key=lambda s: s["index"]),
-               "layout_attempts": dict(sorted(self.attempts.items()))}
+        out = {
+            "skipped_frames": sorted(self.skipped, key=lambda s: s["index"]),
+            "layout_attempts": dict(sorted(self.attempts.items())),
+        }
         if sampler.uses_physics:
             from ..assets.collision import STATS
 
-            out["collision_cache"] = {"hits": STATS.hits, "built": STATS.built,
-                                      "seconds_building": STATS.seconds_building}
+            out["collision_cache"] = {
+                "hits": STATS.hits,
+                "built": STATS.built,
+                "seconds_building": STATS.seconds_building,
+            }
         return out
 
 
@@ -85,10 +96,14 @@ def layout_lines(summary: dict, most: int = 10) -> list[str]:
             lines.append(f"  … and {len(skipped) - most} more")
     if attempts:
         total = sum(attempts.values())
-        lines.append(f"{len(attempts)} frame(s) needed more than one layout ({total} layouts; "
-                     f"most {max(attempts.values())})")
+        lines.append(
+            f"{len(attempts)} frame(s) needed more than one layout ({total} layouts; "
+            f"most {max(attempts.values())})"
+        )
     cc = summary.get("collision_cache")
     if cc:
-        lines.append(f"collision shapes: {cc['hits']} read from the cache, {cc['built']} built "
-                     f"({cc['seconds_building']:.1f} s)")
+        lines.append(
+            f"collision shapes: {cc['hits']} read from the cache, {cc['built']} built "
+            f"({cc['seconds_building']:.1f} s)"
+        )
     return lines

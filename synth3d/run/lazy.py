@@ -4,6 +4,7 @@
 materialised); :class:`ChunkQueue` hands them out to workers in chunks, drawn as needed, with
 retried chunks served first.
 """
+
 from __future__ import annotations
 
 from collections import deque

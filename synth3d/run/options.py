@@ -1,5 +1,6 @@
 """Run options: one frozen object built by the CLI and the Python API and handed through the
 pipeline to the executors, instead of long parameter lists."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -120,13 +121,15 @@ class RenderOptions:
         if self.workers < 1:
             raise TemplateError("--workers", f"must be ≥ 1, got {self.workers}")
         if self.executor not in EXECUTORS:
-            raise TemplateError("--executor", f"must be one of {', '.join(EXECUTORS)}, got "
-                                f"'{self.executor}'")
+            raise TemplateError(
+                "--executor", f"must be one of {', '.join(EXECUTORS)}, got '{self.executor}'"
+            )
         if self.chunk is not None and self.chunk < 1:
             raise TemplateError("--chunk", f"must be ≥ 1, got {self.chunk}")
         if self.shard_layout not in SHARD_LAYOUTS:
-            raise TemplateError("--shard-layout", f"must be contiguous or interleaved, got "
-                                f"'{self.shard_layout}'")
+            raise TemplateError(
+                "--shard-layout", f"must be contiguous or interleaved, got '{self.shard_layout}'"
+            )
 
 
 @dataclass(frozen=True)

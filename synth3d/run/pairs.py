@@ -15,6 +15,7 @@ split by a draw from ``(seed, index, "pairs/split")``, so every stylisation of o
 variants) lands in the same split — a test pair never shares its source with a training pair.
 File names: ``NNNNNN.png``, or ``NNNNNN_K.png`` for variant K when there are several.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +42,9 @@ class PairOptions:
     split: tuple[float, float, float] = (0.8, 0.1, 0.1)
 
     @staticmethod
-    def parse(layout: str, a: str = "source", b: str = "styled", split: str | tuple = "0.8,0.1,0.1"
-              ) -> PairOptions:
+    def parse(
+        layout: str, a: str = "source", b: str = "styled", split: str | tuple = "0.8,0.1,0.1"
+    ) -> PairOptions:
         """Checked options from command-line text; Synth3dError naming the option otherwise."""
         if layout not in LAYOUTS:
             raise Synth3dError("--pairs", f"expected one of {', '.join(LAYOUTS)}, got {layout!r}")
@@ -55,15 +57,19 @@ class PairOptions:
             try:
                 parts = [float(x) for x in split.split(",")]
             except ValueError:
-                raise Synth3dError("--split", f"expected TRAIN,VAL,TEST fractions such as "
-                                   f"0.8,0.1,0.1, got {split!r}") from None
+                raise Synth3dError(
+                    "--split",
+                    f"expected TRAIN,VAL,TEST fractions such as 0.8,0.1,0.1, got {split!r}",
+                ) from None
         else:
             parts = [float(x) for x in split]
         if len(parts) == 2:
             parts.append(0.0)
         if len(parts) != 3 or min(parts) < 0 or not abs(sum(parts) - 1.0) < 1e-6:
-            raise Synth3dError("--split", f"expected three fractions ≥ 0 summing to 1 "
-                               f"(train,val,test), got {split!r}")
+            raise Synth3dError(
+                "--split",
+                f"expected three fractions ≥ 0 summing to 1 (train,val,test), got {split!r}",
+            )
         return PairOptions(layout, a, b, tuple(parts))
 
     def record(self) -> dict:
@@ -111,12 +117,14 @@ def depth_image(depth_m: np.ndarray) -> np.ndarray:
     if hit.any():
         lo, hi = float(depth_m[hit].min()), float(depth_m[hit].max())
         out[hit] = np.round(255.0 - 200.0 * (depth_m[hit] - lo) / max(hi - lo, 1e-9)).astype(
-            np.uint8)
+            np.uint8
+        )
     return np.repeat(out[..., None], 3, axis=2)
 
 
-def pair_files(opts: PairOptions, split: str, stem: str, a: np.ndarray, b: np.ndarray
-               ) -> dict[str, np.ndarray]:
+def pair_files(
+    opts: PairOptions, split: str, stem: str, a: np.ndarray, b: np.ndarray
+) -> dict[str, np.ndarray]:
     """{path under pairs/: (H, W', 3) uint8 image} of one pair in ``opts.layout``."""
     a, b = a[..., :3], b[..., :3]
     if a.shape != b.shape:
@@ -126,8 +134,9 @@ def pair_files(opts: PairOptions, split: str, stem: str, a: np.ndarray, b: np.nd
     return {f"pairs/{split}A/{stem}.png": a, f"pairs/{split}B/{stem}.png": b}
 
 
-def encode_pairs(opts, seed: int, index: int, variant: int, variants: int, images: dict
-                 ) -> dict[str, bytes]:
+def encode_pairs(
+    opts, seed: int, index: int, variant: int, variants: int, images: dict
+) -> dict[str, bytes]:
     """PNG bytes of the pair(s) of one stylisation of frame ``index``, by path under the output.
     In the unaligned layout a side that does not vary with the stylisation is written once
     (with variant 0)."""
@@ -152,5 +161,16 @@ def encode_pairs(opts, seed: int, index: int, variant: int, variants: int, image
     return out
 
 
-__all__ = ["LABEL_SIDES", "LAYOUTS", "PairOptions", "SIDES", "SPLITS", "colour_ids",
-           "depth_image", "encode_pairs", "pair_files", "palette", "split_of"]
+__all__ = [
+    "LABEL_SIDES",
+    "LAYOUTS",
+    "PairOptions",
+    "SIDES",
+    "SPLITS",
+    "colour_ids",
+    "depth_image",
+    "encode_pairs",
+    "pair_files",
+    "palette",
+    "split_of",
+]

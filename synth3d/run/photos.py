@@ -16,6 +16,7 @@ Layout::
     OUT/styles/NNNNNN.<pass>.<suffix>   artifacts (strokes, SVG …)
     OUT/pairs/...                       with pairs (see :mod:`synth3d.run.pairs`)
 """
+
 from __future__ import annotations
 
 import glob
@@ -31,27 +32,37 @@ import numpy as np
 from ..errors import DatasetError, Synth3dError
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
-LABELS_NOTE = ("none: the source is ordinary images (no geometry); passes that read G-buffers "
-               "used image-only estimates")
+LABELS_NOTE = (
+    "none: the source is ordinary images (no geometry); passes that read G-buffers "
+    "used image-only estimates"
+)
 
 
 def list_images(source: str | os.PathLike) -> tuple[Path, list[Path]]:
     """(base folder, sorted image files) of a folder (recursive) or a glob pattern."""
     text = str(source)
     if any(c in text for c in "*?["):
-        files = sorted(Path(p) for p in glob.glob(text, recursive=True)
-                       if Path(p).suffix.lower() in IMAGE_EXTS and Path(p).is_file())
+        files = sorted(
+            Path(p)
+            for p in glob.glob(text, recursive=True)
+            if Path(p).suffix.lower() in IMAGE_EXTS and Path(p).is_file()
+        )
         base = Path(os.path.commonpath([str(f.parent) for f in files])) if files else Path(".")
         where = f"{text} (glob)"
     else:
         base = Path(text)
         if not base.exists():
-            raise DatasetError(text, "not found (expected a synth3d dataset, a folder of images "
-                               "or a glob such as 'photos/*.jpg')")
+            raise DatasetError(
+                text,
+                "not found (expected a synth3d dataset, a folder of images "
+                "or a glob such as 'photos/*.jpg')",
+            )
         if base.is_file():
             raise DatasetError(text, "is a file; give its folder or a glob")
-        files = sorted((p for p in base.rglob("*") if p.suffix.lower() in IMAGE_EXTS
-                        and p.is_file()), key=lambda p: p.relative_to(base).as_posix())
+        files = sorted(
+            (p for p in base.rglob("*") if p.suffix.lower() in IMAGE_EXTS and p.is_file()),
+            key=lambda p: p.relative_to(base).as_posix(),
+        )
         where = text
     if not files:
         raise DatasetError(where, f"no images ({', '.join(IMAGE_EXTS)}) found")
@@ -93,9 +104,17 @@ class PhotoStylizer:
     Arguments as :class:`~synth3d.run.stylize.Stylizer`; ``pairs`` sides ``instance``,
     ``semantic`` and ``depth`` are refused (photos have no labels)."""
 
-    def __init__(self, source: str | os.PathLike, out: str | os.PathLike, style: str,
-                 sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
-                 variants: int = 1, pairs=None):
+    def __init__(
+        self,
+        source: str | os.PathLike,
+        out: str | os.PathLike,
+        style: str,
+        sets: Iterable[str] = (),
+        p: float | None = None,
+        seed: int = 0,
+        variants: int = 1,
+        pairs=None,
+    ):
         from .chains import check_variants, draw_chain, load_chain
         from .pairs import LABEL_SIDES
 
@@ -105,43 +124,62 @@ class PhotoStylizer:
         if pairs is not None:
             for opt, side in (("--a", pairs.a), ("--b", pairs.b)):
                 if side in LABEL_SIDES:
-                    raise Synth3dError(opt, f"'{side}' needs a synth3d dataset; {source} holds "
-                                       "ordinary images (no labels): use source or styled")
+                    raise Synth3dError(
+                        opt,
+                        f"'{side}' needs a synth3d dataset; {source} holds "
+                        "ordinary images (no labels): use source or styled",
+                    )
         out = Path(out)
         if out.resolve() == base.resolve() or base.resolve() in out.resolve().parents:
             raise DatasetError("-o", "must be a new folder outside the images' folder")
         self.sizes = [_check_image(f) for f in files]
         self.files, self.base = files, base
-        self.rel = [f.relative_to(base).as_posix() if base in f.parents or f.parent == base
-                    else f.name for f in files]
+        self.rel = [
+            f.relative_to(base).as_posix() if base in f.parents or f.parent == base else f.name
+            for f in files
+        ]
         self.seed, self.pairs, self.out = int(seed), pairs, out
         digest = hashlib.sha256("\n".join(self.rel).encode()).hexdigest()[:16]
-        record = {"source": str(Path(source).resolve()) if "*" not in str(source) else str(source),
-                  "images": len(files), "images_sha256_16": digest, "styles": raw,
-                  "seed": self.seed}
+        record = {
+            "source": str(Path(source).resolve()) if "*" not in str(source) else str(source),
+            "images": len(files),
+            "images_sha256_16": digest,
+            "styles": raw,
+            "seed": self.seed,
+        }
         if self.variants > 1:
             record["variants"] = self.variants
         if pairs is not None:
             record["pairs"] = pairs.record()
         from ..post.styles.estimate import ESTIMATES, GBUFFER_PASSES
 
-        self.info = {"kind": "photos", "stylize": [record], "labels": None,
-                     "labels_note": LABELS_NOTE, "gbuffers": ESTIMATES,
-                     "estimated_passes": GBUFFER_PASSES}
+        self.info = {
+            "kind": "photos",
+            "stylize": [record],
+            "labels": None,
+            "labels_note": LABELS_NOTE,
+            "gbuffers": ESTIMATES,
+            "estimated_passes": GBUFFER_PASSES,
+        }
         meta = out / "dataset.json"
         if meta.exists():
             try:
                 old = json.loads(meta.read_text())
             except (OSError, json.JSONDecodeError):
-                raise DatasetError(str(meta), "exists but is not valid JSON; use a new "
-                                   "folder") from None
+                raise DatasetError(
+                    str(meta), "exists but is not valid JSON; use a new folder"
+                ) from None
             if old.get("stylize") != self.info["stylize"]:
-                raise DatasetError(str(out), "holds a dataset stylised from other images, "
-                                   "chain or seed; use a new folder (or the same command to "
-                                   "resume)")
+                raise DatasetError(
+                    str(out),
+                    "holds a dataset stylised from other images, "
+                    "chain or seed; use a new folder (or the same command to "
+                    "resume)",
+                )
         elif out.is_dir() and any(out.iterdir()):
-            raise DatasetError(str(out), "is not empty and holds no synth3d dataset; choose a "
-                               "new or empty folder")
+            raise DatasetError(
+                str(out), "is not empty and holds no synth3d dataset; choose a new or empty folder"
+            )
         for i in range(min(64, len(files))):  # a combination a pass refuses fails now
             for k in range(self.variants):
                 draw_chain(self.steps, self.seed, i, self.root, k)
@@ -171,8 +209,9 @@ class PhotoStylizer:
                 stem = f"styles/{name}."
             else:
                 written[f"variants/{name}.{k}.png"] = encode_png(out)
-                written[f"variants/{name}.{k}.json"] = (json.dumps(chains[-1], indent=1,
-                                                                   sort_keys=True) + "\n").encode()
+                written[f"variants/{name}.{k}.json"] = (
+                    json.dumps(chains[-1], indent=1, sort_keys=True) + "\n"
+                ).encode()
                 stem = f"styles/{name}.v{k}."
             for fname, blob in artifacts.items():
                 written[stem + fname] = blob
@@ -184,12 +223,23 @@ class PhotoStylizer:
         files = {"rgb": f"rgb/{name}.png"}
         files.update({file_key(r): r for r in written if r != files["rgb"]})
         h, w = rgb.shape[:2]
-        row = {"index": i, "source": self.rel[i], "width": w, "height": h, "files": files,
-               "styles": chains, "labels": None, "estimated": estimated}
+        row = {
+            "index": i,
+            "source": self.rel[i],
+            "width": w,
+            "height": h,
+            "files": files,
+            "styles": chains,
+            "labels": None,
+            "estimated": estimated,
+        }
         return written, row
 
-    def run(self, on_start: Callable[[int, int], None] | None = None,
-            on_frame: Callable[[int], None] | None = None) -> dict:
+    def run(
+        self,
+        on_start: Callable[[int, int], None] | None = None,
+        on_frame: Callable[[int], None] | None = None,
+    ) -> dict:
         """Stylise the images not yet finished in ``out``. Returns a summary dict: stylized,
         skipped, seconds, images_per_s, out."""
         from ..writers.files import atomic_write, dump_json, read_jsonl, remove_stale_temp_files
@@ -198,8 +248,9 @@ class PhotoStylizer:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise DatasetError(str(out), f"cannot create output folder ({e.strerror or e})") \
-                from None
+            raise DatasetError(
+                str(out), f"cannot create output folder ({e.strerror or e})"
+            ) from None
         remove_stale_temp_files(out)
         manifest = out / "manifest.jsonl"
         rows = {int(r["index"]): r for r in read_jsonl(manifest)} if manifest.exists() else {}
@@ -226,11 +277,17 @@ class PhotoStylizer:
                     on_frame(i)
         secs = time.perf_counter() - t0
         ordered = [rows[i] for i in sorted(rows)]
-        atomic_write(manifest, b"".join((json.dumps(r, sort_keys=True) + "\n").encode()
-                                        for r in ordered))
+        atomic_write(
+            manifest, b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in ordered)
+        )
         atomic_write(out / "dataset.json", dump_json({**self.info, "frames": len(ordered)}))
-        return {"stylized": len(todo), "skipped": len(self.files) - len(todo), "seconds": secs,
-                "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
+        return {
+            "stylized": len(todo),
+            "skipped": len(self.files) - len(todo),
+            "seconds": secs,
+            "images_per_s": len(todo) / secs if secs > 0 else 0.0,
+            "out": str(out),
+        }
 
 
 __all__ = ["IMAGE_EXTS", "LABELS_NOTE", "PhotoStylizer", "list_images", "read_photo"]

@@ -5,6 +5,7 @@ preflight, opens the dataset folder and hands the frames to an executor
 (:mod:`synth3d.run.executors`: inline, worker processes or Ray); :func:`rerender` renders one saved
 SceneSpec again. The per-frame work they share lives in :mod:`synth3d.run.frames`.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,9 @@ from .lazy import PendingFrames
 from .options import EXECUTORS, Progress, RenderOptions, parse_shard
 
 
-def shard_frames(start: int, n: int, shard: tuple[int, int] | None,
-                 layout: str = "contiguous") -> range:
+def shard_frames(
+    start: int, n: int, shard: tuple[int, int] | None, layout: str = "contiguous"
+) -> range:
     """Frame indices of shard K of N within ``start .. start+n-1``: ``contiguous`` gives the
     K-th block (sizes differ by at most one), ``interleaved`` every N-th frame from start+K.
     A ``range`` (never a list: ``-n`` may be huge)."""
@@ -54,8 +56,9 @@ def shard_frames(start: int, n: int, shard: tuple[int, int] | None,
 def _resolve(template, opts: RenderOptions) -> tuple[Scenes, int, int, list[str]]:
     """The scenes, seed, frame count and formats of a run, checked."""
     opts.check()
-    scenes = template if isinstance(template, Scenes) else Scenes(template, opts.overrides,
-                                                                  opts.size)
+    scenes = (
+        template if isinstance(template, Scenes) else Scenes(template, opts.overrides, opts.size)
+    )
     t = scenes.template
     seed = t.seed if opts.seed is None else int(opts.seed)
     n = opts.n if opts.n is not None else scenes.default_frames()
@@ -67,13 +70,19 @@ def _resolve(template, opts: RenderOptions) -> tuple[Scenes, int, int, list[str]
     if scenes.sequence is not None:  # track labels of the sequences
         fmts += [f for f in ("ytvis", "mot") if f not in fmts]
     if "bop" in fmts and not t.labels.amodal:
-        raise TemplateError("labels.amodal", "the bop format needs amodal masks (labels.amodal: "
-                            "true)")
+        raise TemplateError(
+            "labels.amodal", "the bop format needs amodal masks (labels.amodal: true)"
+        )
     return scenes, seed, n, fmts
 
 
-def render_dataset(template, out: str | os.PathLike, options: RenderOptions | None = None,
-                   progress: Progress | None = None, **kwargs) -> dict:
+def render_dataset(
+    template,
+    out: str | os.PathLike,
+    options: RenderOptions | None = None,
+    progress: Progress | None = None,
+    **kwargs,
+) -> dict:
     """Render frames ``start .. start+n-1`` of a template into the dataset folder ``out``.
 
     Parameters
@@ -114,8 +123,7 @@ def render_dataset(template, out: str | os.PathLike, options: RenderOptions | No
     # impossible placements fail with nothing on disk. (Sampling costs ~2 ms a frame; a rare
     # failure in a later frame stops the run there, naming the frame.)
     preflight(scenes.sampler, frames, lambda i: sample_frame(scenes, seed, i), PREFLIGHT_FRAMES)
-    job = Job(scenes, seed, str(out), tuple(fmts), opts,
-              progress.on_message or (lambda _m: None))
+    job = Job(scenes, seed, str(out), tuple(fmts), opts, progress.on_message or (lambda _m: None))
     executor = make_executor(job)
     try:
         return _run(job, executor, frames, n, progress)
@@ -127,8 +135,13 @@ def _run(job: Job, executor, frames: range, n: int, progress: Progress) -> dict:
     opts = job.options
     info = dataset_info(job.scenes, job.seed, executor.gl_info())
     if opts.shard is not None:
-        info["shard"] = {"index": opts.shard[0], "count": opts.shard[1],
-                         "layout": opts.shard_layout, "start": opts.start, "frames": n}
+        info["shard"] = {
+            "index": opts.shard[0],
+            "count": opts.shard[1],
+            "layout": opts.shard_layout,
+            "start": opts.start,
+            "frames": n,
+        }
     writer = DatasetWriter(job.out, info, list(job.formats))
     for note in writer.notes:  # what resuming repaired (a torn last line dropped)
         job.log(f"resume: {note}")
@@ -165,14 +178,24 @@ def _run(job: Job, executor, frames: range, n: int, progress: Progress) -> dict:
             writer.close()  # releases the folder's lock
     secs = time.perf_counter() - t0
     made = len(todo) - len(layouts.skipped)
-    return {"rendered": made, "skipped": len(frames) - len(todo), "seconds": secs,
-            "images_per_s": made / secs if secs > 0 else 0.0, "out": str(job.out),
-            "assets_skipped": len(job.scenes.catalog.skipped),
-            **layouts.summary(job.scenes.sampler)}
+    return {
+        "rendered": made,
+        "skipped": len(frames) - len(todo),
+        "seconds": secs,
+        "images_per_s": made / secs if secs > 0 else 0.0,
+        "out": str(job.out),
+        "assets_skipped": len(job.scenes.catalog.skipped),
+        **layouts.summary(job.scenes.sampler),
+    }
 
 
-def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str | None = None,
-             gpu: int | None = None, asset_roots: dict[str, str] | None = None) -> dict[str, str]:
+def rerender(
+    scene_json: str | os.PathLike,
+    out: str | os.PathLike,
+    backend: str | None = None,
+    gpu: int | None = None,
+    asset_roots: dict[str, str] | None = None,
+) -> dict[str, str]:
     """Render one saved SceneSpec again and write its files (same names and bytes as in the
     dataset) under ``out``. Asset paths ``@NAME/…`` resolve against the roots the dataset
     records (``dataset.json`` two folders up), overridden by ``asset_roots`` (see
@@ -202,12 +225,30 @@ def rerender(scene_json: str | os.PathLike, out: str | os.PathLike, backend: str
         try:
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise DatasetError(str(out), f"cannot create the output folder ({e.strerror})") from None
+            raise DatasetError(
+                str(out), f"cannot create the output folder ({e.strerror})"
+            ) from None
         atomic_write(out / rel, data)
         written[key] = str(out / rel)
     return written
 
 
-__all__ = ["EXECUTORS", "FrameFailed", "FrameOutput", "Progress", "RenderOptions", "Scenes",
-           "Synth3dError", "gbuffers", "parse_shard", "process", "render_dataset", "render_frame",
-           "render_indices", "rerender", "sample_frame", "shard_frames", "wants_normals"]
+__all__ = [
+    "EXECUTORS",
+    "FrameFailed",
+    "FrameOutput",
+    "Progress",
+    "RenderOptions",
+    "Scenes",
+    "Synth3dError",
+    "gbuffers",
+    "parse_shard",
+    "process",
+    "render_dataset",
+    "render_frame",
+    "render_indices",
+    "rerender",
+    "sample_frame",
+    "shard_frames",
+    "wants_normals",
+]

@@ -1,4 +1,5 @@
 """``synth3d preview``: a few frames of a template, labelled, on one contact sheet."""
+
 from __future__ import annotations
 
 import math
@@ -10,8 +11,15 @@ from ..writers.files import atomic_write, encode_png
 from .frames import Scenes, gbuffers, sample_frame, wants_normals
 
 
-def preview(template, out: str | Path, n: int = 16, seed: int | None = None,
-            overrides=(), width: int = 256, backend: str | None = None) -> Path:
+def preview(
+    template,
+    out: str | Path,
+    n: int = 16,
+    seed: int | None = None,
+    overrides=(),
+    width: int = 256,
+    backend: str | None = None,
+) -> Path:
     """Render ``n`` frames of a template at ``width`` px wide (height from the template's aspect)
     in memory and write one contact sheet with instance outlines, boxes and category names.
 
@@ -79,8 +87,14 @@ def _preview_sequences(scenes, out, n: int, seed: int, size, backend) -> Path:
     cols = max(1, math.ceil(math.sqrt(n)))
     sheets = [Image.fromarray(contact_sheet(tiles, columns=cols)) for tiles in per_t]
     buf = io.BytesIO()
-    sheets[0].save(buf, format="GIF", save_all=True, append_images=sheets[1:], loop=0,
-                   duration=max(20, int(round(1000 / scenes.sequence.fps))))
+    sheets[0].save(
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=sheets[1:],
+        loop=0,
+        duration=max(20, int(round(1000 / scenes.sequence.fps))),
+    )
     out = Path(out).with_suffix(".gif")
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, buf.getvalue())

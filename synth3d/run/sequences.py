@@ -13,6 +13,7 @@ frame's backward flow are the motion to one frame interval past the sequence's e
 start) at the frame's constant velocities; that frame is not rendered, so they are marked
 invalid everywhere. Per sequence: ``sequences/SSSSSS/rgb.mp4`` and ``flow.mp4``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -33,10 +34,12 @@ def check_range(scenes, start: int, n: int) -> None:
     """Runs of a sequence template cover whole sequences."""
     L = scenes.sequence.length
     if start % L or n % L:
-        raise TemplateError("-n" if n % L else "--start",
-                            f"a sequence template renders whole sequences of {L} frames: --start "
-                            f"and -n must be multiples of {L} (got --start {start} -n {n}; e.g. "
-                            f"-n {max(1, round(n / L)) * L} for {max(1, round(n / L))} sequence(s))")
+        raise TemplateError(
+            "-n" if n % L else "--start",
+            f"a sequence template renders whole sequences of {L} frames: --start "
+            f"and -n must be multiples of {L} (got --start {start} -n {n}; e.g. "
+            f"-n {max(1, round(n / L)) * L} for {max(1, round(n / L))} sequence(s))",
+        )
 
 
 def shard_sequences(start: int, n: int, length: int, shard, layout: str) -> list[int]:
@@ -49,7 +52,7 @@ def shard_sequences(start: int, n: int, length: int, shard, layout: str) -> list
             seqs = seqs[k::parts]
         else:
             m = len(seqs)
-            seqs = seqs[(k * m) // parts:((k + 1) * m) // parts]
+            seqs = seqs[(k * m) // parts : ((k + 1) * m) // parts]
     return [s * length + t for s in seqs for t in range(length)]
 
 
@@ -93,8 +96,9 @@ def render_blurred(renderer, spec: SceneSpec, amodal: bool = False, normals: boo
         sub = renderer.render(advance(spec, seq.shutter_s * ((k + 0.5) / n - 0.5)))
         rgb += sub.rgb
         alpha += sub.alpha
-    return replace(frame, rgb=(rgb / n).astype(frame.rgb.dtype),
-                   alpha=(alpha / n).astype(frame.alpha.dtype))
+    return replace(
+        frame, rgb=(rgb / n).astype(frame.rgb.dtype), alpha=(alpha / n).astype(frame.alpha.dtype)
+    )
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,14 @@ class SequenceFrame:
     scene_flow: np.ndarray | None = None
 
 
-def motion_labels(specs: list[SceneSpec], frames: list, want_flow: bool = True,
-                  want_objcoord: bool = True, t: int | None = None, want_scene_flow: bool = False):
+def motion_labels(
+    specs: list[SceneSpec],
+    frames: list,
+    want_flow: bool = True,
+    want_objcoord: bool = True,
+    t: int | None = None,
+    want_scene_flow: bool = False,
+):
     """Flow (forward, backward, validity), object coordinates and (optionally) scene flow of
     frame ``t`` (all frames when None) of a rendered sequence."""
     from ..annotate.flow import object_coordinates, rigid_flow, scene_motion
@@ -121,19 +131,31 @@ def motion_labels(specs: list[SceneSpec], frames: list, want_flow: bool = True,
 
     L = len(specs)
     out = []
-    for k in (range(L) if t is None else [t]):
+    for k in range(L) if t is None else [t]:
         spec, fr = specs[k], frames[k]
         fw = bw = vf = vb = oc = None
         if want_flow:
             dt = 1.0 / spec.sequence.fps
             if k + 1 < L:
-                fw, vf = rigid_flow(fr.depth_m, fr.instance, spec, specs[k + 1],
-                                    frames[k + 1].depth_m, frames[k + 1].instance)
+                fw, vf = rigid_flow(
+                    fr.depth_m,
+                    fr.instance,
+                    spec,
+                    specs[k + 1],
+                    frames[k + 1].depth_m,
+                    frames[k + 1].instance,
+                )
             else:
                 fw, vf = rigid_flow(fr.depth_m, fr.instance, spec, advance(spec, dt))
             if k > 0:
-                bw, vb = rigid_flow(fr.depth_m, fr.instance, spec, specs[k - 1],
-                                    frames[k - 1].depth_m, frames[k - 1].instance)
+                bw, vb = rigid_flow(
+                    fr.depth_m,
+                    fr.instance,
+                    spec,
+                    specs[k - 1],
+                    frames[k - 1].depth_m,
+                    frames[k - 1].instance,
+                )
             else:
                 bw, vb = rigid_flow(fr.depth_m, fr.instance, spec, advance(spec, -dt))
         if want_objcoord:
@@ -147,8 +169,9 @@ def motion_labels(specs: list[SceneSpec], frames: list, want_flow: bool = True,
     return out
 
 
-def render_sequence(renderer, scenes, seed: int, seq_id: int,
-                    on_start: Callable[[int], None] | None = None) -> list[SequenceFrame]:
+def render_sequence(
+    renderer, scenes, seed: int, seq_id: int, on_start: Callable[[int], None] | None = None
+) -> list[SequenceFrame]:
     """Render sequence ``seq_id`` in memory: its frames with flow and object coordinates (as the
     template's ``sequence`` asks)."""
     from .frames import wants_normals
@@ -163,13 +186,19 @@ def render_sequence(renderer, scenes, seed: int, seq_id: int,
         frames.append(render_blurred(renderer, spec, spec.output.amodal, wants_normals(spec)))
         specs.append(spec)
     q = scenes.sequence
-    return motion_labels(specs, frames, q.flow, q.object_coordinates,
-                         want_scene_flow=q.scene_flow)
+    return motion_labels(specs, frames, q.flow, q.object_coordinates, want_scene_flow=q.scene_flow)
 
 
-def render_sequences(renderer, scenes, seed: int, indices: Iterable[int], files,
-                     on_record: Callable[[dict, dict], None], writer_threads: int = 2,
-                     on_start: Callable[[int], None] | None = None) -> None:
+def render_sequences(
+    renderer,
+    scenes,
+    seed: int,
+    indices: Iterable[int],
+    files,
+    on_record: Callable[[dict, dict], None],
+    writer_threads: int = 2,
+    on_start: Callable[[int], None] | None = None,
+) -> None:
     """:func:`~synth3d.run.frames.render_indices` for sequence templates: renders every sequence
     that has a frame in ``indices``, whole and in frame order, and reports its frames (in order)
     once all its files — frames and videos — are written."""
@@ -258,19 +287,26 @@ def _write_videos(q, s: int, rows: list[tuple], out) -> None:
     try:
         d = out / "sequences" / sequence_name(s)
         d.mkdir(parents=True, exist_ok=True)
-        rgb = (cv2.cvtColor(cv2.imread(str(out / r["files"]["rgb"]), cv2.IMREAD_COLOR),
-                            cv2.COLOR_BGR2RGB) for r, _a in rows)
+        rgb = (
+            cv2.cvtColor(
+                cv2.imread(str(out / r["files"]["rgb"]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB
+            )
+            for r, _a in rows
+        )
         rel = f"sequences/{sequence_name(s)}/rgb.mp4"
         atomic_write(out / rel, encode_mp4(rgb, q.fps, q.video_crf))
         last["video_rgb"] = rel
         if q.flow:
+
             def flow(r):
                 return decode_flo((out / r["files"]["flow_fw"]).read_bytes())
 
             top = max(float(np.hypot(*np.moveaxis(flow(r), -1, 0)).max()) for r, _a in rows)
             rel = f"sequences/{sequence_name(s)}/flow.mp4"
-            atomic_write(out / rel, encode_mp4((flow_to_color(flow(r), top) for r, _a in rows),
-                                               q.fps, q.video_crf))
+            atomic_write(
+                out / rel,
+                encode_mp4((flow_to_color(flow(r), top) for r, _a in rows), q.fps, q.video_crf),
+            )
             last["video_flow"] = rel
     except Synth3dError:
         raise
@@ -286,5 +322,14 @@ def _npy(a: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["SequenceFrame", "check_range", "motion_labels", "render_blurred", "render_sequence",
-           "render_sequences", "sequence_run", "shard_sequences", "whole_sequences"]
+__all__ = [
+    "SequenceFrame",
+    "check_range",
+    "motion_labels",
+    "render_blurred",
+    "render_sequence",
+    "render_sequences",
+    "sequence_run",
+    "shard_sequences",
+    "whole_sequences",
+]

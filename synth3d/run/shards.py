@@ -5,6 +5,7 @@ Kubernetes array each). Merging links (or copies) every finished frame's files i
 appends their manifest and label lines and writes the dataset formats from the joined labels, so
 the merged folder holds exactly the bytes that rendering all frames in one run would have written.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,14 @@ from pathlib import Path
 
 from ..errors import DatasetError
 
-_FORMAT_MARKERS = {"coco": "annotations/coco.json", "bop": "bop", "yolo": "yolo",
-                   "webdataset": "webdataset", "ytvis": "annotations/ytvis.json", "mot": "mot"}
+_FORMAT_MARKERS = {
+    "coco": "annotations/coco.json",
+    "bop": "bop",
+    "yolo": "yolo",
+    "webdataset": "webdataset",
+    "ytvis": "annotations/ytvis.json",
+    "mot": "mot",
+}
 
 
 def _info(path: Path) -> dict:
@@ -39,16 +46,24 @@ def _place(src: Path, dst: Path, copy: bool) -> None:
 
     if not src.exists():
         raise DatasetError(str(src), "is listed in the manifest but missing")
-    if dst.exists() and dst.stat().st_size == src.stat().st_size and \
-            (dst.samefile(src) or dst.read_bytes() == src.read_bytes()):
+    if (
+        dst.exists()
+        and dst.stat().st_size == src.stat().st_size
+        and (dst.samefile(src) or dst.read_bytes() == src.read_bytes())
+    ):
         return
     dst.parent.mkdir(parents=True, exist_ok=True)
     link_or_copy(src, dst, copy)
 
 
-def merge(inputs: list[str | os.PathLike], out: str | os.PathLike,
-          formats: list[str] | None = None, copy: bool = False, partial: bool = False,
-          on_frame=None) -> dict:
+def merge(
+    inputs: list[str | os.PathLike],
+    out: str | os.PathLike,
+    formats: list[str] | None = None,
+    copy: bool = False,
+    partial: bool = False,
+    on_frame=None,
+) -> dict:
     """Merge shard datasets into ``out`` (created, or resumed: frames already there are kept).
 
     All inputs must come from the same template, seed, size and depth scale. When they record
@@ -71,20 +86,29 @@ def merge(inputs: list[str | os.PathLike], out: str | os.PathLike,
     for p, info in zip(paths[1:], infos[1:]):
         for key in DatasetWriter.IDENTITY:
             if info.get(key) != first.get(key):
-                raise DatasetError(str(p), f"has a different {key} than {paths[0]}; only shards of "
-                                   "one run can be merged")
+                raise DatasetError(
+                    str(p),
+                    f"has a different {key} than {paths[0]}; only shards of one run can be merged",
+                )
     shards = [i.get("shard") for i in infos]
     if any(shards) and not partial:
         counts = {s["count"] for s in shards if s}
         if len(counts) > 1:
-            raise DatasetError("merge", f"the inputs were rendered as different shard counts "
-                               f"({', '.join(map(str, sorted(counts)))})")
+            raise DatasetError(
+                "merge",
+                f"the inputs were rendered as different shard counts "
+                f"({', '.join(map(str, sorted(counts)))})",
+            )
         count = counts.pop()
         have = {s["index"] for s in shards if s}
         missing = [k for k in range(count) if k not in have]
         if missing:
-            raise DatasetError("merge", "missing shard(s) " + ", ".join(f"{k}/{count}" for k in missing)
-                               + " (or merge anyway with --partial)")
+            raise DatasetError(
+                "merge",
+                "missing shard(s) "
+                + ", ".join(f"{k}/{count}" for k in missing)
+                + " (or merge anyway with --partial)",
+            )
     info = {k: v for k, v in first.items() if k not in ("shard", "frames", "synth3d_version")}
     fmts = list(formats) if formats is not None else formats_of(paths[0])
     writer = DatasetWriter(out, info, fmts)

@@ -9,6 +9,7 @@ output dataset gets the stylised rgb, the frame's SceneSpec with the applied ste
 contours …) hard-linked or copied unchanged; labels and dataset formats are the source's. Writes
 are atomic and a rerun resumes.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,20 +51,28 @@ def read_gbuffers(src: Path, files: dict, depth_scale: float, spec: SceneSpec):
     from ..post.styles import GBuffers
 
     depth16 = _read_image(src / files["depth"])
-    depth_m = (depth16.astype(np.float32) * np.float32(depth_scale / 1000.0))
+    depth_m = depth16.astype(np.float32) * np.float32(depth_scale / 1000.0)
     instance = _read_image(src / files["instance"]).astype(np.uint16)
     normals = None
     if "normals" in files:
         enc = _read_image(src / files["normals"])
         normals = (enc.astype(np.float32) / 65535.0) * 2.0 - 1.0
         normals[depth_m <= 0] = 0.0
-    return GBuffers(depth_m=depth_m, instance=instance, K=spec.camera.K_array(),
-                    normals_cam=normals)
+    return GBuffers(
+        depth_m=depth_m, instance=instance, K=spec.camera.K_array(), normals_cam=normals
+    )
 
 
-def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, depth_scale: float,
-                  variant: int = 0, images: dict | None = None
-                  ) -> tuple[dict[str, bytes], SceneSpec]:
+def stylize_frame(
+    src: Path,
+    row: dict,
+    steps: list,
+    seed: int,
+    root: Path,
+    depth_scale: float,
+    variant: int = 0,
+    images: dict | None = None,
+) -> tuple[dict[str, bytes], SceneSpec]:
     """Stylise one frame of a dataset. Returns ({relative path: bytes} of the new rgb, scene and
     artifacts; the new SceneSpec). Variant K > 0 writes ``variants/NNNNNN.K.<ext>`` and
     ``variants/NNNNNN.K.json`` (its drawn steps) instead of rgb and scene. ``images``, if given,
@@ -86,18 +95,27 @@ def stylize_frame(src: Path, row: dict, steps: list, seed: int, root: Path, dept
         g.alpha = rgb[..., 3].astype(np.float32) / 255.0
     out_rgb, artifacts = apply_chain(rgb, chain, g, first=len(spec.post.styles))
     rel = files["rgb"]
-    data = encode_jpeg(out_rgb, spec.output.jpeg_quality) if rel.endswith(".jpg") \
+    data = (
+        encode_jpeg(out_rgb, spec.output.jpeg_quality)
+        if rel.endswith(".jpg")
         else encode_png(out_rgb)
+    )
     name = frame_name(index)
     if variant == 0:
         written = {rel: data, files["scene"]: new_spec.to_json().encode()}
         stem = f"styles/{name}."
     else:
         ext = rel.rsplit(".", 1)[-1]
-        steps_json = json.dumps([s.model_dump(mode="json", by_alias=True) for s in drawn],
-                                indent=1, sort_keys=True) + "\n"
-        written = {f"variants/{name}.{variant}.{ext}": data,
-                   f"variants/{name}.{variant}.json": steps_json.encode()}
+        steps_json = (
+            json.dumps(
+                [s.model_dump(mode="json", by_alias=True) for s in drawn], indent=1, sort_keys=True
+            )
+            + "\n"
+        )
+        written = {
+            f"variants/{name}.{variant}.{ext}": data,
+            f"variants/{name}.{variant}.json": steps_json.encode(),
+        }
         stem = f"styles/{name}.v{variant}."
     for fname, blob in artifacts.items():
         written[stem + fname] = blob
@@ -136,9 +154,18 @@ class Stylizer:
     such as ``styles[1].params.levels=4``).
     """
 
-    def __init__(self, dataset: str | os.PathLike, out: str | os.PathLike, style: str,
-                 sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
-                 variants: int = 1, pairs=None, asset_roots: dict[str, str] | None = None):
+    def __init__(
+        self,
+        dataset: str | os.PathLike,
+        out: str | os.PathLike,
+        style: str,
+        sets: Iterable[str] = (),
+        p: float | None = None,
+        seed: int = 0,
+        variants: int = 1,
+        pairs=None,
+        asset_roots: dict[str, str] | None = None,
+    ):
         from ..writers.files import read_jsonl
 
         src = Path(dataset)
@@ -147,24 +174,35 @@ class Stylizer:
         try:
             info = json.loads((src / "dataset.json").read_text())
         except (OSError, json.JSONDecodeError):
-            raise DatasetError(str(src), "not a synth3d dataset (no readable dataset.json)") from None
+            raise DatasetError(
+                str(src), "not a synth3d dataset (no readable dataset.json)"
+            ) from None
         self.steps, raw, self.root = load_chain(style, sets, p)
         self.variants = check_variants(variants, pairs)
         self.pairs = pairs
         out = Path(out)
         if out.resolve() == src.resolve():
-            raise DatasetError("-o", "must be a new folder, not the dataset itself (stylize "
-                               "writes a stylised copy)")
+            raise DatasetError(
+                "-o",
+                "must be a new folder, not the dataset itself (stylize writes a stylised copy)",
+            )
         if src.resolve() in out.resolve().parents:
-            raise DatasetError("-o", f"'{out}' is inside the source dataset {src}; choose a "
-                               "folder outside it")
+            raise DatasetError(
+                "-o", f"'{out}' is inside the source dataset {src}; choose a folder outside it"
+            )
         if out.resolve() in src.resolve().parents:
-            raise DatasetError("-o", f"'{out}' holds the source dataset {src}; choose a folder "
-                               "outside it")
+            raise DatasetError(
+                "-o", f"'{out}' holds the source dataset {src}; choose a folder outside it"
+            )
         self.rows = {int(r["index"]): r for r in read_jsonl(src / "manifest.jsonl")}
-        self.anns = {int(r["index"]): r for r in read_jsonl(src / "annotations" / "instances.jsonl")}
-        self.frames = [i for i in sorted(self.rows) if i in self.anns
-                       and all((src / f).exists() for f in self.rows[i]["files"].values())]
+        self.anns = {
+            int(r["index"]): r for r in read_jsonl(src / "annotations" / "instances.jsonl")
+        }
+        self.frames = [
+            i
+            for i in sorted(self.rows)
+            if i in self.anns and all((src / f).exists() for f in self.rows[i]["files"].values())
+        ]
         if not self.frames:
             raise DatasetError(str(src), "holds no finished frame")
         self.depth_scale = float(info.get("depth_scale", 1.0))
@@ -185,19 +223,26 @@ class Stylizer:
             try:
                 old = json.loads(old_meta.read_text())
             except (OSError, json.JSONDecodeError):
-                raise DatasetError(str(old_meta), "exists but is not valid JSON; use a new "
-                                   "folder") from None
+                raise DatasetError(
+                    str(old_meta), "exists but is not valid JSON; use a new folder"
+                ) from None
             if old.get("stylize") != info["stylize"]:
-                raise DatasetError(str(out), "holds a dataset stylised from another source, chain "
-                                   "or seed; use a new folder (or the same command to resume)")
+                raise DatasetError(
+                    str(out),
+                    "holds a dataset stylised from another source, chain "
+                    "or seed; use a new folder (or the same command to resume)",
+                )
         # Draw the first frames' chains now: a combination a pass refuses fails before writing.
         for i in self.frames[:64]:
             for k in range(self.variants):
                 draw_chain(self.steps, self.seed, i, self.root, k)
         self.src, self.out, self.info = src, out, info
 
-    def run(self, on_start: Callable[[int, int], None] | None = None,
-            on_frame: Callable[[int], None] | None = None) -> dict:
+    def run(
+        self,
+        on_start: Callable[[int, int], None] | None = None,
+        on_frame: Callable[[int], None] | None = None,
+    ) -> dict:
         """Stylise the frames not yet finished in ``out``. Returns a summary dict: stylized,
         skipped, seconds, images_per_s, out."""
         import time
@@ -219,12 +264,21 @@ class Stylizer:
                 written: dict[str, bytes] = {}
                 for k in range(self.variants):
                     images: dict | None = {} if self.pairs is not None else None
-                    w, _ = stylize_frame(src, row, self.steps, self.seed, self.root,
-                                         self.depth_scale, variant=k, images=images)
+                    w, _ = stylize_frame(
+                        src,
+                        row,
+                        self.steps,
+                        self.seed,
+                        self.root,
+                        self.depth_scale,
+                        variant=k,
+                        images=images,
+                    )
                     written.update(w)
                     if images is not None:
-                        written.update(encode_pairs(self.pairs, self.seed, i, k, self.variants,
-                                                    images))
+                        written.update(
+                            encode_pairs(self.pairs, self.seed, i, k, self.variants, images)
+                        )
                 files = dict(row["files"])
                 for rel, data in written.items():
                     (out / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -235,21 +289,35 @@ class Stylizer:
                     if rel not in written:
                         (out / rel).parent.mkdir(parents=True, exist_ok=True)
                         _link_or_copy(src / rel, out / rel)
-                writer.add_frame(i, row.get("seed", 0), files, self.anns[i],
-                                 row.get("attributes", {}))
+                writer.add_frame(
+                    i, row.get("seed", 0), files, self.anns[i], row.get("attributes", {})
+                )
                 if on_frame:
                     on_frame(i)
             secs = time.perf_counter() - t0
         finally:
             writer.finalize()
             writer.close()
-        return {"stylized": len(todo), "skipped": len(self.frames) - len(todo), "seconds": secs,
-                "images_per_s": len(todo) / secs if secs > 0 else 0.0, "out": str(out)}
+        return {
+            "stylized": len(todo),
+            "skipped": len(self.frames) - len(todo),
+            "seconds": secs,
+            "images_per_s": len(todo) / secs if secs > 0 else 0.0,
+            "out": str(out),
+        }
 
 
-def open_stylize(source: str | os.PathLike, out: str | os.PathLike, style: str,
-                 sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
-                 variants: int = 1, pairs=None, asset_roots: dict[str, str] | None = None):
+def open_stylize(
+    source: str | os.PathLike,
+    out: str | os.PathLike,
+    style: str,
+    sets: Iterable[str] = (),
+    p: float | None = None,
+    seed: int = 0,
+    variants: int = 1,
+    pairs=None,
+    asset_roots: dict[str, str] | None = None,
+):
     """A checked stylise job for ``source``: a synth3d dataset folder (:class:`Stylizer`), or a
     folder or glob of ordinary images (:class:`~synth3d.run.photos.PhotoStylizer`).
     ``asset_roots``: a relocation of the dataset's asset roots (``--asset-root``)."""
@@ -261,20 +329,32 @@ def open_stylize(source: str | os.PathLike, out: str | os.PathLike, style: str,
     return PhotoStylizer(source, out, style, sets, p, seed, variants, pairs)
 
 
-def stylize_dataset(dataset: str | os.PathLike, out: str | os.PathLike, style: str,
-                    sets: Iterable[str] = (), p: float | None = None, seed: int = 0,
-                    on_start: Callable[[int, int], None] | None = None,
-                    on_frame: Callable[[int], None] | None = None, variants: int = 1,
-                    pairs=None) -> dict:
+def stylize_dataset(
+    dataset: str | os.PathLike,
+    out: str | os.PathLike,
+    style: str,
+    sets: Iterable[str] = (),
+    p: float | None = None,
+    seed: int = 0,
+    on_start: Callable[[int, int], None] | None = None,
+    on_frame: Callable[[int], None] | None = None,
+    variants: int = 1,
+    pairs=None,
+) -> dict:
     """Write ``out``: ``dataset`` (a synth3d dataset, or a folder or glob of photos) with a style
     chain applied to every frame (see :class:`Stylizer` and
     :class:`~synth3d.run.photos.PhotoStylizer`); ``variants`` stylisations per frame, and
     ``pairs`` (a :class:`~synth3d.run.pairs.PairOptions`) for image-to-image pairs. Frames
     already finished in ``out`` are skipped. Returns a summary dict: stylized, skipped, seconds,
     images_per_s, out."""
-    return open_stylize(dataset, out, style, sets, p, seed, variants, pairs).run(on_start,
-                                                                                 on_frame)
+    return open_stylize(dataset, out, style, sets, p, seed, variants, pairs).run(on_start, on_frame)
 
 
-__all__ = ["Stylizer", "draw_chain", "load_chain", "open_stylize", "stylize_dataset",
-           "stylize_frame"]
+__all__ = [
+    "Stylizer",
+    "draw_chain",
+    "load_chain",
+    "open_stylize",
+    "stylize_dataset",
+    "stylize_frame",
+]

@@ -1,4 +1,5 @@
 """Sampling: the only place randomness is drawn."""
+
 from .camera import intrinsics_from_fov, look_at, project
 from .scene import Sampler
 

@@ -1,5 +1,6 @@
 """Backdrop draws: floors, walls, studio sweeps and full-frame background planes, with their
 textures (image or procedural), tint, roughness and texture placement."""
+
 from __future__ import annotations
 
 import math
@@ -35,9 +36,10 @@ def _background_plane(b, i: int, camera, K, T_wc, target, width: int, height: in
     target_depth = float((target @ T_cw[:3, :3].T + T_cw[:3, 3])[2])
     D = max(target_depth, 0.0) + extra
     if D <= camera.znear or D >= camera.zfar:
-        raise PlacementError(f"backdrops[{i}].distance",
-                             f"background plane at {D:.3g} m is outside the camera's "
-                             "znear..zfar range")
+        raise PlacementError(
+            f"backdrops[{i}].distance",
+            f"background plane at {D:.3g} m is outside the camera's znear..zfar range",
+        )
     Kinv = np.linalg.inv(K)
     c0 = Kinv @ np.array([-0.5, -0.5, 1.0]) * D
     c1 = Kinv @ np.array([width - 0.5, height - 0.5, 1.0]) * D
@@ -66,14 +68,18 @@ def _plane_pose(b, i: int, camera, K, T_wc, target, width: int, height: int, rng
         n = -np.array([math.cos(az), math.sin(az), 0.0])
         yl = np.array([0.0, 0.0, 1.0])
         xl = np.cross(yl, n)
-        return size, rt(np.stack([xl, yl, n], axis=1),
-                        np.array([-n[0] * d, -n[1] * d, size[1] / 2])), None
+        return (
+            size,
+            rt(np.stack([xl, yl, n], axis=1), np.array([-n[0] * d, -n[1] * d, size[1] / 2])),
+            None,
+        )
     size, T = _background_plane(b, i, camera, K, T_wc, target, width, height, rng)
     return size, T, None
 
 
-def sample_backdrops(backdrops: list, rs, camera, K, T_wc, target, attrs, catalog: Catalog,
-                     width: int, height: int) -> list[BackdropSpec]:
+def sample_backdrops(
+    backdrops: list, rs, camera, K, T_wc, target, attrs, catalog: Catalog, width: int, height: int
+) -> list[BackdropSpec]:
     """Every backdrop of the template, each from its own stream ``backdrops/<i>``."""
     out = []
     for i, b in enumerate(backdrops):
@@ -101,29 +107,53 @@ def sample_backdrops(backdrops: list, rs, camera, K, T_wc, target, attrs, catalo
         rot = math.radians(sample_float(b.texture_rotation_deg, rng))
         size, T, sweep = _plane_pose(b, i, camera, K, T_wc, target, width, height, rng)
         repeat = 1.0 if b.type == "background" else sample_float(tx.repeat, rng)
-        surface = size if sweep is None else [
-            size[0], size[1] + math.pi / 2 * sweep[0] + sweep[1] - sweep[0]]
+        surface = (
+            size
+            if sweep is None
+            else [size[0], size[1] + math.pi / 2 * sweep[0] + sweep[1] - sweep[0]]
+        )
         uvt = uv_transform(rot, surface[0] / surface[1], img_aspect, repeat)
         tint = sample_color(b.tint, rng)
-        tex = TextureSpec(type=tx.type, colors=colors, squares=squares, scale=scale, seed=tseed,
-                          image=image, resolution=tx.resolution, uv_transform=uvt)
+        tex = TextureSpec(
+            type=tx.type,
+            colors=colors,
+            squares=squares,
+            scale=scale,
+            seed=tseed,
+            image=image,
+            resolution=tx.resolution,
+            uv_transform=uvt,
+        )
         unlit = (b.shading or ("unlit" if b.type == "background" else "lit")) == "unlit"
-        out.append(BackdropSpec(type=b.type, T_world_plane=T.tolist(), size=size, texture=tex,
-                                roughness=sample_float(b.roughness, rng),
-                                metallic=sample_float(b.metallic, rng), unlit=unlit,
-                                tint=tint, sweep=sweep))
+        out.append(
+            BackdropSpec(
+                type=b.type,
+                T_world_plane=T.tolist(),
+                size=size,
+                texture=tex,
+                roughness=sample_float(b.roughness, rng),
+                metallic=sample_float(b.metallic, rng),
+                unlit=unlit,
+                tint=tint,
+                sweep=sweep,
+            )
+        )
     return out
 
 
-def uv_transform(rot: float, plane_aspect: float, img_aspect: float | None,
-                 repeat: float = 1.0) -> list[list[float]]:
+def uv_transform(
+    rot: float, plane_aspect: float, img_aspect: float | None, repeat: float = 1.0
+) -> list[list[float]]:
     """2×3 map from plane UV to texture UV: rotate about the centre, keep the texture's aspect
     (an image is cropped to cover the plane; square procedural textures keep square texels) and
     repeat it ``repeat`` times across the plane's width."""
     tex_aspect = img_aspect if img_aspect is not None else 1.0
     if repeat == 1.0 and img_aspect is not None:
-        sx, sy = (1.0, tex_aspect / plane_aspect) if plane_aspect > tex_aspect else \
-            (plane_aspect / tex_aspect, 1.0)
+        sx, sy = (
+            (1.0, tex_aspect / plane_aspect)
+            if plane_aspect > tex_aspect
+            else (plane_aspect / tex_aspect, 1.0)
+        )
     else:
         sx, sy = repeat, repeat * tex_aspect / plane_aspect
     c, s = math.cos(rot), math.sin(rot)

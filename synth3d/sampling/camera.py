@@ -1,5 +1,6 @@
 """Camera geometry and the camera draw: intrinsics, look-at poses, projection, and the in-frame
 test of a layout."""
+
 from __future__ import annotations
 
 import math
@@ -42,7 +43,9 @@ def intrinsics_from_fov(fov_y_deg: float, width: int, height: int) -> np.ndarray
     return np.array([[fy, 0, (width - 1) / 2.0], [0, fy, (height - 1) / 2.0], [0, 0, 1.0]])
 
 
-def project(K: np.ndarray, T_world_cam: np.ndarray, pts_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def project(
+    K: np.ndarray, T_world_cam: np.ndarray, pts_world: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Pixel coordinates (N, 2) and camera depths (N,) of world points."""
     T_cam_world = np.linalg.inv(T_world_cam)
     pc = pts_world @ T_cam_world[:3, :3].T + T_cam_world[:3, 3]
@@ -51,8 +54,9 @@ def project(K: np.ndarray, T_world_cam: np.ndarray, pts_world: np.ndarray) -> tu
     return uv, z
 
 
-def sample_camera(c: S.CameraSpec, width: int, height: int, rng) -> tuple[np.ndarray, np.ndarray,
-                                                                         np.ndarray]:
+def sample_camera(
+    c: S.CameraSpec, width: int, height: int, rng
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One camera draw: K (3×3), ``T_world_cam`` (4×4) and the look-at target (3,)."""
     if c.intrinsics is not None:
         i = c.intrinsics
@@ -65,15 +69,20 @@ def sample_camera(c: S.CameraSpec, width: int, height: int, rng) -> tuple[np.nda
     return K, look_at(target + offset, target, roll), target
 
 
-def all_in_frame(K: np.ndarray, T_wc: np.ndarray, hulls: list[np.ndarray], width: int,
-                 height: int) -> bool:
+def all_in_frame(
+    K: np.ndarray, T_wc: np.ndarray, hulls: list[np.ndarray], width: int, height: int
+) -> bool:
     """Whether every point of every hull (world, (N, 3)) projects in front of the camera and
     inside the image (pixel edges at −0.5 and size − 0.5)."""
     for hull in hulls:
         uv, z = project(K, T_wc, hull)
         if np.any(z <= 0):
             return False
-        if uv[:, 0].min() < -0.5 or uv[:, 1].min() < -0.5 or \
-                uv[:, 0].max() > width - 0.5 or uv[:, 1].max() > height - 0.5:
+        if (
+            uv[:, 0].min() < -0.5
+            or uv[:, 1].min() < -0.5
+            or uv[:, 0].max() > width - 0.5
+            or uv[:, 1].max() > height - 0.5
+        ):
             return False
     return True

@@ -1,5 +1,6 @@
 """Light and environment draws: the template's lights (colour or temperature, intensity,
 direction/position) and the HDRI environment (map, rotation, exposure, background)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,15 @@ def sample_lights(lights: list, rng) -> list[LightSpec]:
                     d = sample_vec(spec.target, rng) - pos
                     kw["direction"] = (d / np.linalg.norm(d)).tolist()
                     kw["cone_deg"] = sample_float(spec.cone_deg, rng)
-            out.append(LightSpec(type=spec.type, color=color, intensity=intensity,
-                                 shadows=spec.shadows and spec.type != "point", **kw))
+            out.append(
+                LightSpec(
+                    type=spec.type,
+                    color=color,
+                    intensity=intensity,
+                    shadows=spec.shadows and spec.type != "point",
+                    **kw,
+                )
+            )
     return out
 
 

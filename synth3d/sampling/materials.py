@@ -1,5 +1,6 @@
 """Material draws: colour, roughness, metallic and texture overrides of an object group, and the
 alpha mode of image cards."""
+
 from __future__ import annotations
 
 from ..assets.catalog import AssetEntry, Catalog
@@ -25,12 +26,19 @@ def sample_material(o: S.ObjectSpec, kind: str, rng, catalog: Catalog) -> Materi
     if m.texture is not None and rng.random() < m.texture_probability:
         es = catalog.sets[m.texture]
         tex = choose_weighted(es, [e.weight for e in es], rng).path
-    return MaterialSpec(base_color=base, roughness=_clip01(rough), metallic=_clip01(metal),
-                        texture=tex, keep_texture=m.keep_texture, unlit=unlit)
+    return MaterialSpec(
+        base_color=base,
+        roughness=_clip01(rough),
+        metallic=_clip01(metal),
+        texture=tex,
+        keep_texture=m.keep_texture,
+        unlit=unlit,
+    )
 
 
-def sample_card_alpha(entry: AssetEntry, set_spec: S.AssetSetSpec,
-                      catalog: Catalog) -> ImageAlphaSpec:
+def sample_card_alpha(
+    entry: AssetEntry, set_spec: S.AssetSetSpec, catalog: Catalog
+) -> ImageAlphaSpec:
     """How a card's image becomes transparent: its alpha channel, or a chroma key."""
     mode = set_spec.alpha
     if mode == "auto":
@@ -38,5 +46,9 @@ def sample_card_alpha(entry: AssetEntry, set_spec: S.AssetSetSpec,
     from ..spec import MatteSpec
 
     matte = None if set_spec.matte is None else MatteSpec(**set_spec.matte.model_dump())
-    return ImageAlphaSpec(mode=mode, key_color=list(set_spec.key_color),
-                          key_threshold=set_spec.key_threshold, matte=matte)
+    return ImageAlphaSpec(
+        mode=mode,
+        key_color=list(set_spec.key_color),
+        key_threshold=set_spec.key_threshold,
+        matte=matte,
+    )

@@ -10,6 +10,7 @@ Every motion is a rigid world transform ``M(time)`` applied on top of the sample
 (``T_world_asset(time) = M(time) @ T_world_asset(0)``); velocities are recorded per frame
 (central differences of the path, exact to ~1e-8).
 """
+
 from __future__ import annotations
 
 import math
@@ -59,8 +60,12 @@ def catmull_rom(keys: np.ndarray, u: float) -> np.ndarray:
     k = int(min(max(math.floor(u), 0), n - 2))
     s = u - k
     p0, p1, p2, p3 = ext[k], ext[k + 1], ext[k + 2], ext[k + 3]
-    return 0.5 * ((2 * p1) + (-p0 + p2) * s + (2 * p0 - 5 * p1 + 4 * p2 - p3) * s * s
-                  + (-p0 + 3 * p1 - 3 * p2 + p3) * s ** 3)
+    return 0.5 * (
+        (2 * p1)
+        + (-p0 + p2) * s
+        + (2 * p0 - 5 * p1 + 4 * p2 - p3) * s * s
+        + (-p0 + 3 * p1 - 3 * p2 + p3) * s**3
+    )
 
 
 def velocity_of(path, time: float, origin: np.ndarray | None = None) -> VelocitySpec:
@@ -85,14 +90,22 @@ def advance_pose(T: np.ndarray, v: VelocitySpec | None, dt: float) -> np.ndarray
 def advance(spec: SceneSpec, dt: float) -> SceneSpec:
     """The scene ``dt`` seconds later at the frame's constant velocities (objects, camera, HDRI
     rotation). Used for motion blur's sub-frames and for the flow past a sequence's ends."""
-    objs = [o.model_copy(update={"T_world_asset": advance_pose(o.T_array(), o.velocity, dt).tolist()})
-            for o in spec.objects]
-    cam = spec.camera.model_copy(update={
-        "T_world_cam": advance_pose(spec.camera.T_array(), spec.camera.velocity, dt).tolist()})
+    objs = [
+        o.model_copy(update={"T_world_asset": advance_pose(o.T_array(), o.velocity, dt).tolist()})
+        for o in spec.objects
+    ]
+    cam = spec.camera.model_copy(
+        update={
+            "T_world_cam": advance_pose(spec.camera.T_array(), spec.camera.velocity, dt).tolist()
+        }
+    )
     env = spec.environment
     if spec.sequence is not None and spec.sequence.environment_rotation_deg_s:
-        env = env.model_copy(update={"rotation_deg": env.rotation_deg
-                                     + spec.sequence.environment_rotation_deg_s * dt})
+        env = env.model_copy(
+            update={
+                "rotation_deg": env.rotation_deg + spec.sequence.environment_rotation_deg_s * dt
+            }
+        )
     return spec.model_copy(update={"objects": objs, "camera": cam, "environment": env})
 
 
@@ -135,20 +148,32 @@ def _object_path(m: Q.ObjectMotionSpec, centre: np.ndarray, duration: float, rng
     if m.type == "static":
         return _Path()
     if m.type in ("linear", "thrown"):
-        return _Path(kind="linear", centre=centre, velocity=sample_vec(m.velocity, rng),
-                     omega=np.radians(sample_vec(m.angular_velocity_deg, rng)))
+        return _Path(
+            kind="linear",
+            centre=centre,
+            velocity=sample_vec(m.velocity, rng),
+            omega=np.radians(sample_vec(m.angular_velocity_deg, rng)),
+        )
     if m.type == "orbit":
         c = sample_vec(m.center, rng)
-        return _Path(kind="orbit", axis_point=np.array([c[0], c[1], 0.0]),
-                     rate=math.radians(sample_float(m.rate_deg, rng)))
+        return _Path(
+            kind="orbit",
+            axis_point=np.array([c[0], c[1], 0.0]),
+            rate=math.radians(sample_float(m.rate_deg, rng)),
+        )
     pos, rot = [np.zeros(3)], [np.zeros(3)]
     for _ in range(m.keys - 1):
         pos.append(sample_vec(m.offset, rng))
         axis = rng.normal(size=3)
         axis /= np.linalg.norm(axis)
         rot.append(axis * math.radians(sample_float(m.rotation_deg, rng)))
-    return _Path(kind="spline", centre=centre, key_pos=np.array(pos), key_rot=np.array(rot),
-                 key_dt=max(duration, 1e-9) / (m.keys - 1))
+    return _Path(
+        kind="spline",
+        centre=centre,
+        key_pos=np.array(pos),
+        key_rot=np.array(rot),
+        key_dt=max(duration, 1e-9) / (m.keys - 1),
+    )
 
 
 # -- camera paths ------------------------------------------------------------------------------
@@ -251,15 +276,27 @@ class SequencePlan:
             T0 = o.T_array()
             M = path(time)
             rel = lambda s, T0=T0, path=path: path(s) @ T0  # noqa: E731
-            objs.append(o.model_copy(update={
-                "T_world_asset": (M @ T0).tolist(), "velocity": velocity_of(rel, time),
-                "corners_world": None if o.corners_world is None else _moved(o.corners_world, M)}))
+            objs.append(
+                o.model_copy(
+                    update={
+                        "T_world_asset": (M @ T0).tolist(),
+                        "velocity": velocity_of(rel, time),
+                        "corners_world": None
+                        if o.corners_world is None
+                        else _moved(o.corners_world, M),
+                    }
+                )
+            )
         T_wc = self.camera(time)
-        cam = b.camera.model_copy(update={"T_world_cam": T_wc.tolist(),
-                                          "velocity": velocity_of(self.camera, time)})
-        env = b.environment.model_copy(update={
-            "rotation_deg": b.environment.rotation_deg + self.env_rate_deg * time,
-            "exposure_ev": b.environment.exposure_ev + self.env_ev_rate * time})
+        cam = b.camera.model_copy(
+            update={"T_world_cam": T_wc.tolist(), "velocity": velocity_of(self.camera, time)}
+        )
+        env = b.environment.model_copy(
+            update={
+                "rotation_deg": b.environment.rotation_deg + self.env_rate_deg * time,
+                "exposure_ev": b.environment.exposure_ev + self.env_ev_rate * time,
+            }
+        )
         lights = b.lights
         if self.light_rate or self.light_ev_rate:
             R = _rot_z(self.light_rate * time)
@@ -272,12 +309,26 @@ class SequencePlan:
                 if L.position is not None:
                     up["position"] = (R @ np.asarray(L.position)).tolist()
                 lights.append(L.model_copy(update=up))
-        info = SequenceInfo(id=self.seq_id, t=t, length=self.length, fps=self.fps, time_s=time,
-                            shutter_s=self.shutter_s, subframes=self.subframes if self.shutter_s
-                            else 1, environment_rotation_deg_s=self.env_rate_deg)
-        return b.model_copy(update={"index": self.seq_id * self.length + t, "objects": objs,
-                                    "camera": cam, "environment": env, "lights": lights,
-                                    "sequence": info})
+        info = SequenceInfo(
+            id=self.seq_id,
+            t=t,
+            length=self.length,
+            fps=self.fps,
+            time_s=time,
+            shutter_s=self.shutter_s,
+            subframes=self.subframes if self.shutter_s else 1,
+            environment_rotation_deg_s=self.env_rate_deg,
+        )
+        return b.model_copy(
+            update={
+                "index": self.seq_id * self.length + t,
+                "objects": objs,
+                "camera": cam,
+                "environment": env,
+                "lights": lights,
+                "sequence": info,
+            }
+        )
 
 
 def _moved(points, M: np.ndarray) -> list:
@@ -321,19 +372,28 @@ def make_plan(sampler, seed: int, seq_id: int, simulate=None) -> SequencePlan:
     cam = _camera_path(seq.camera, base.camera.T_array(), duration, crng)
     lrng = stream(seed, seq_id, "motion/lighting")
     lm = seq.lighting
-    plan = SequencePlan(base=base, seq_id=seq_id, length=seq.length, fps=seq.fps,
-                        shutter_s=seq.shutter / seq.fps, subframes=seq.subframes, objects=paths,
-                        camera=cam,
-                        env_rate_deg=sample_float(lm.environment_rotation_deg, lrng),
-                        env_ev_rate=sample_float(lm.environment_exposure_ev, lrng),
-                        light_rate=math.radians(sample_float(lm.lights_rotation_deg, lrng)),
-                        light_ev_rate=sample_float(lm.lights_intensity_ev, lrng))
+    plan = SequencePlan(
+        base=base,
+        seq_id=seq_id,
+        length=seq.length,
+        fps=seq.fps,
+        shutter_s=seq.shutter / seq.fps,
+        subframes=seq.subframes,
+        objects=paths,
+        camera=cam,
+        env_rate_deg=sample_float(lm.environment_rotation_deg, lrng),
+        env_ev_rate=sample_float(lm.environment_exposure_ev, lrng),
+        light_rate=math.radians(sample_float(lm.lights_rotation_deg, lrng)),
+        light_ev_rate=sample_float(lm.lights_intensity_ev, lrng),
+    )
     if thrown:
         if simulate is None:
             from ..errors import TemplateError
 
-            raise TemplateError("sequence.objects", "motion type 'thrown' needs the MuJoCo "
-                                "physics engine: pip install mujoco")
+            raise TemplateError(
+                "sequence.objects",
+                "motion type 'thrown' needs the MuJoCo physics engine: pip install mujoco",
+            )
         simulate(plan, thrown, seed, sampler.t)
     return plan
 
@@ -386,5 +446,12 @@ def _simulator():
     return simulate_thrown
 
 
-__all__ = ["SequencePlan", "SequenceSampler", "advance", "advance_pose", "catmull_rom",
-           "make_plan", "velocity_of"]
+__all__ = [
+    "SequencePlan",
+    "SequenceSampler",
+    "advance",
+    "advance_pose",
+    "catmull_rom",
+    "make_plan",
+    "velocity_of",
+]

@@ -2,6 +2,7 @@
 
 Each draws from its own stream (``distortion``, ``optics``), so templates without optics keep
 every other draw — and their SceneSpecs — unchanged."""
+
 from __future__ import annotations
 
 from ..spec import OpticsSpec, RealismSpec
@@ -36,5 +37,6 @@ def sample_optics(o: T.OpticsSpec | None, rng) -> OpticsSpec | None:
 
 def sample_realism(r: T.RealismSpec, rng) -> RealismSpec:
     """The frame's rendering effects (its own stream: ``realism``)."""
-    return RealismSpec(ao=r.ao, ao_radius_m=sample_float(r.ao_radius_m, rng),
-                       soft_shadows=r.soft_shadows)
+    return RealismSpec(
+        ao=r.ao, ao_radius_m=sample_float(r.ao_radius_m, rng), soft_shadows=r.soft_shadows
+    )

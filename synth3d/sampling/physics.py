@@ -6,6 +6,7 @@ the ground plane, box-shaped backdrops and static bodies. The simulation is dete
 same bodies and settings give the same poses (MuJoCo is deterministic for a given build and
 model; no randomness is drawn here).
 """
+
 from __future__ import annotations
 
 import math
@@ -99,13 +100,138 @@ def _dampratio(restitution: float) -> float:
     if restitution <= 1e-6:
         return 1.0
     ln = math.log(restitution)
-    return -ln / math.sqrt(math.pi ** 2 + ln ** 2)
+    return -ln / math.sqrt(math.pi**2 + ln**2)
 
 
 def _volume(pieces) -> float:
     from scipy.spatial import ConvexHull
 
     return float(sum(ConvexHull(p).volume for p in pieces))
+
+
+def _new_spec(settings):
+    """An empty MuJoCo model with the template's gravity, timestep and solver settings."""
+    import mujoco
+
+    spec = mujoco.MjSpec()
+    spec.modelname = "synth3d"
+    opt = spec.option
+    opt.timestep = settings.timestep
+    opt.gravity = list(map(float, settings.gravity))
+    opt.iterations = settings.solver_iterations
+    opt.cone = (
+        mujoco.mjtCone.mjCONE_ELLIPTIC
+        if settings.cone == "elliptic"
+        else mujoco.mjtCone.mjCONE_PYRAMIDAL
+    )
+    opt.impratio = settings.impratio
+    if getattr(settings, "sleep", False) and hasattr(mujoco.mjtEnableBit, "mjENBL_SLEEP"):
+        opt.enableflags |= int(mujoco.mjtEnableBit.mjENBL_SLEEP)
+    return spec
+
+
+def _add_supports(spec, boxes: list[Box], settings, ground: bool) -> None:
+    """Static supports: the ground plane (optional) and the backdrops' boxes."""
+    import mujoco
+
+    world, margin = spec.worldbody, settings.margin
+    contact = dict(
+        margin=margin,
+        friction=[0.8, TORSION, ROLLING],
+        condim=6,
+        solref=[CONTACT_TIME * settings.timestep, 1.0],
+        solimp=SOLIMP,
+    )
+    if ground:
+        world.add_geom(type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0, 0, 1], **contact)
+    for b in boxes:
+        T = np.asarray(b.T_world_box, float)
+        world.add_geom(
+            type=mujoco.mjtGeom.mjGEOM_BOX,
+            size=list(map(float, b.half)),
+            pos=T[:3, 3].tolist(),
+            quat=_quat_wxyz(T[:3, :3]),
+            **contact,
+        )
+
+
+def _add_bodies(spec, bodies: list[Body], settings) -> list:
+    """One MuJoCo body per Body (a free joint when dynamic), a mesh geom per convex piece.
+    Returns the dynamic bodies' masses (None for static ones)."""
+    import mujoco
+
+    masses = []
+    for i, b in enumerate(bodies):
+        T = np.asarray(b.T_world_body, float)
+        body = spec.worldbody.add_body(
+            name=f"b{i}", pos=T[:3, 3].tolist(), quat=_quat_wxyz(T[:3, :3])
+        )
+        if b.dynamic:
+            body.add_freejoint()
+        volume = _volume(b.pieces)
+        density = b.density if b.mass is None else b.mass / max(volume, 1e-12)
+        masses.append(density * volume if b.dynamic else None)
+        solref = [CONTACT_TIME * settings.timestep, _dampratio(b.restitution)]
+        for j, p in enumerate(b.pieces):
+            name = f"b{i}p{j}"
+            mesh = spec.add_mesh(name=name)
+            mesh.uservert = np.asarray(p, np.float64).ravel().tolist()
+            body.add_geom(
+                type=mujoco.mjtGeom.mjGEOM_MESH,
+                meshname=name,
+                density=density,
+                friction=[b.friction, TORSION, ROLLING],
+                condim=6,
+                margin=settings.margin,
+                solref=solref,
+            )
+    return masses
+
+
+def _damp(model, bodies: list[Body], settings) -> None:
+    """Velocity damping (rate settings.damping, 1/s) on every free body's 6 dofs."""
+    if settings.damping <= 0:
+        return
+    for i, b in enumerate(bodies):
+        if not b.dynamic:
+            continue
+        bid = model.body(f"b{i}").id
+        adr = model.body_dofadr[bid]
+        model.dof_damping[adr : adr + 3] = settings.damping * model.body_mass[bid]
+        model.dof_damping[adr + 3 : adr + 6] = settings.damping * model.body_inertia[bid]
+
+
+def _step_to_rest(model, data, bodies: list[Body], settings):
+    """Step until every dynamic body's fastest point (``|v| + |ω|·radius``) stays slower than
+    ``rest_speed`` for ``rest_time``, or ``time_limit``. Returns (at rest, the dynamic bodies'
+    indices, their last speeds, diverged)."""
+    import mujoco
+
+    dyn = [i for i, b in enumerate(bodies) if b.dynamic]
+    dof = np.array([model.body_dofadr[model.body(f"b{i}").id] for i in dyn], int)
+    lin_idx = (dof[:, None] + np.arange(3)).ravel() if len(dyn) else np.zeros(0, int)
+    ang_idx = (dof[:, None] + np.arange(3, 6)).ravel() if len(dyn) else np.zeros(0, int)
+    radius = np.array([np.linalg.norm(np.vstack(bodies[i].pieces), axis=1).max() for i in dyn])
+    chunk = max(1, int(round(0.01 / settings.timestep)))
+    need = max(1, int(math.ceil(settings.rest_time / (chunk * settings.timestep))))
+    held = 0
+    speeds = np.zeros(len(dyn))
+    while dyn and data.time < settings.time_limit - 1e-9:
+        mujoco.mj_step(model, data, nstep=chunk)
+        q = data.qvel
+        v = np.sqrt((q[lin_idx].reshape(-1, 3) ** 2).sum(1))
+        w = np.sqrt((q[ang_idx].reshape(-1, 3) ** 2).sum(1))
+        speeds = v + w * radius
+        speed = float(speeds.max())
+        if not np.isfinite(speed):
+            return False, dyn, speeds, True
+        if speed < settings.rest_speed:
+            held += 1
+            if held >= need:
+                return True, dyn, speeds, False
+        else:
+            held = 0
+    return not dyn, dyn, speeds, False
 
 
 def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True) -> SimResult:
@@ -122,86 +248,15 @@ def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True
     """
     import mujoco
 
-    spec = mujoco.MjSpec()
-    spec.modelname = "synth3d"
-    opt = spec.option
-    opt.timestep = settings.timestep
-    opt.gravity = list(map(float, settings.gravity))
-    opt.iterations = settings.solver_iterations
-    opt.cone = (mujoco.mjtCone.mjCONE_ELLIPTIC if settings.cone == "elliptic"
-                else mujoco.mjtCone.mjCONE_PYRAMIDAL)
-    opt.impratio = settings.impratio
-    if getattr(settings, "sleep", False) and hasattr(mujoco.mjtEnableBit, "mjENBL_SLEEP"):
-        opt.enableflags |= int(mujoco.mjtEnableBit.mjENBL_SLEEP)
-    world = spec.worldbody
-    margin = settings.margin
-    if ground:
-        world.add_geom(type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0, 0, 1], margin=margin,
-                       friction=[0.8, TORSION, ROLLING], condim=6,
-                       solref=[CONTACT_TIME * settings.timestep, 1.0], solimp=SOLIMP)
-    for b in boxes:
-        T = np.asarray(b.T_world_box, float)
-        world.add_geom(type=mujoco.mjtGeom.mjGEOM_BOX, size=list(map(float, b.half)),
-                       pos=T[:3, 3].tolist(), quat=_quat_wxyz(T[:3, :3]), margin=margin,
-                       friction=[0.8, TORSION, ROLLING], condim=6,
-                       solref=[CONTACT_TIME * settings.timestep, 1.0], solimp=SOLIMP)
-    masses = []
-    for i, b in enumerate(bodies):
-        T = np.asarray(b.T_world_body, float)
-        body = world.add_body(name=f"b{i}", pos=T[:3, 3].tolist(), quat=_quat_wxyz(T[:3, :3]))
-        if b.dynamic:
-            body.add_freejoint()
-        volume = _volume(b.pieces)
-        density = b.density if b.mass is None else b.mass / max(volume, 1e-12)
-        masses.append(density * volume if b.dynamic else None)
-        solref = [CONTACT_TIME * settings.timestep, _dampratio(b.restitution)]
-        for j, p in enumerate(b.pieces):
-            name = f"b{i}p{j}"
-            mesh = spec.add_mesh(name=name)
-            mesh.uservert = np.asarray(p, np.float64).ravel().tolist()
-            body.add_geom(type=mujoco.mjtGeom.mjGEOM_MESH, meshname=name, density=density,
-                          friction=[b.friction, TORSION, ROLLING], condim=6, margin=margin,
-                          solref=solref)
+    spec = _new_spec(settings)
+    _add_supports(spec, boxes, settings, ground)
+    masses = _add_bodies(spec, bodies, settings)
     model = spec.compile()
     data = mujoco.MjData(model)
-    # Velocity damping (rate settings.damping, 1/s) on every free body's 6 dofs.
-    if settings.damping > 0:
-        for i, b in enumerate(bodies):
-            if not b.dynamic:
-                continue
-            bid = model.body(f"b{i}").id
-            adr = model.body_dofadr[bid]
-            m = model.body_mass[bid]
-            inertia = model.body_inertia[bid]
-            model.dof_damping[adr:adr + 3] = settings.damping * m
-            model.dof_damping[adr + 3:adr + 6] = settings.damping * inertia
-    dyn = [i for i, b in enumerate(bodies) if b.dynamic]
-    dof = np.array([model.body_dofadr[model.body(f"b{i}").id] for i in dyn], int)
-    lin_idx = (dof[:, None] + np.arange(3)).ravel() if len(dyn) else np.zeros(0, int)
-    ang_idx = (dof[:, None] + np.arange(3, 6)).ravel() if len(dyn) else np.zeros(0, int)
-    # A body is at rest when its fastest point is slower than rest_speed: |v| + |ω|·radius.
-    radius = np.array([np.linalg.norm(np.vstack(bodies[i].pieces), axis=1).max() for i in dyn])
-    chunk = max(1, int(round(0.01 / settings.timestep)))
-    need = max(1, int(math.ceil(settings.rest_time / (chunk * settings.timestep))))
-    held = 0
-    at_rest = not dyn
-    speeds = np.zeros(len(dyn))
-    while dyn and data.time < settings.time_limit - 1e-9:
-        mujoco.mj_step(model, data, nstep=chunk)
-        q = data.qvel
-        v = np.sqrt((q[lin_idx].reshape(-1, 3) ** 2).sum(1))
-        w = np.sqrt((q[ang_idx].reshape(-1, 3) ** 2).sum(1))
-        speeds = v + w * radius
-        speed = float(speeds.max())
-        if not np.isfinite(speed):
-            return SimResult([], float(data.time), False, "the simulation diverged", masses)
-        if speed < settings.rest_speed:
-            held += 1
-            if held >= need:
-                at_rest = True
-                break
-        else:
-            held = 0
+    _damp(model, bodies, settings)
+    at_rest, dyn, speeds, diverged = _step_to_rest(model, data, bodies, settings)
+    if diverged:
+        return SimResult([], float(data.time), False, "the simulation diverged", masses)
     poses = []
     for i in range(len(bodies)):
         bid = model.body(f"b{i}").id
@@ -212,8 +267,10 @@ def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True
     failure = None
     if not at_rest:
         k = int(np.argmax(speeds))
-        failure = (f"not at rest after {settings.time_limit:g} s of simulation "
-                   f"({bodies[dyn[k]].name} still moving at {speeds[k] * 1000:.0f} mm/s)")
+        failure = (
+            f"not at rest after {settings.time_limit:g} s of simulation "
+            f"({bodies[dyn[k]].name} still moving at {speeds[k] * 1000:.0f} mm/s)"
+        )
     if failure is None:
         failure = _check(bodies, poses)
     return SimResult(poses, float(data.time), at_rest, failure, masses)
@@ -237,8 +294,9 @@ def _check(bodies: list[Body], poses: list) -> str | None:
             if not (x0 - r <= c[0] <= x1 + r and y0 - r <= c[1] <= y1 + r):
                 return f"{b.name} left its region (came to rest at x={c[0]:.3f}, y={c[1]:.3f})"
         if b.max_sink is not None and end[:, 2].min() < start[:, 2].min() - b.max_sink:
-            return (f"{b.name} fell off its support (sank "
-                    f"{start[:, 2].min() - end[:, 2].min():.3f} m)")
+            return (
+                f"{b.name} fell off its support (sank {start[:, 2].min() - end[:, 2].min():.3f} m)"
+            )
         if end[:, 2].max() < -0.5:
             return f"{b.name} fell below the world"
     return None

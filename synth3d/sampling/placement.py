@@ -1,6 +1,7 @@
 """Object placement: which assets, how many, and where — floor, world, screen and relative
 layouts, with non-overlap by rejection. Physics-based placement goes here too (it starts from
 these poses)."""
+
 from __future__ import annotations
 
 import math
@@ -53,9 +54,18 @@ class Placed:
         upd = {"T_world_asset": (T_wo @ self.T_obj_asset).tolist(), "physics": physics}
         if self.spec.kind == "card":
             upd["corners_world"] = hull_w.tolist()
-        return Placed(self.group, self.mode, hull_w, self.box2d, self.footprint,
-                      self.non_overlap, self.spec.model_copy(update=upd), T_wo, self.hull_obj,
-                      self.T_obj_asset)
+        return Placed(
+            self.group,
+            self.mode,
+            hull_w,
+            self.box2d,
+            self.footprint,
+            self.non_overlap,
+            self.spec.model_copy(update=upd),
+            T_wo,
+            self.hull_obj,
+            self.T_obj_asset,
+        )
 
 
 @dataclass
@@ -156,8 +166,9 @@ class Placer:
                     count = 0  # documented: relative to an absent object means absent
             for k in range(count):
                 entry = fixed or choose_weighted(entries, weights, rng)
-                placed.append(self._place_one(gi, o, k, entry, rng, mrng, view, placed, ref,
-                                              len(placed) + 1))
+                placed.append(
+                    self._place_one(gi, o, k, entry, rng, mrng, view, placed, ref, len(placed) + 1)
+                )
         return placed
 
     def _place_one(self, gi, o, k, entry, rng, mrng, view: _View, placed, ref, oid) -> Placed:
@@ -173,18 +184,30 @@ class Placer:
                 box = np.array([uv[:, 0].min(), uv[:, 1].min(), uv[:, 0].max(), uv[:, 1].max()])
             foot = None
             if pl.mode == "floor":
-                foot = np.array([hull_w[:, 0].min(), hull_w[:, 1].min(),
-                                 hull_w[:, 0].max(), hull_w[:, 1].max()])
+                foot = np.array(
+                    [hull_w[:, 0].min(), hull_w[:, 1].min(), hull_w[:, 0].max(), hull_w[:, 1].max()]
+                )
             if not (pl.non_overlap and _collides(pl.mode, box, foot, placed)):
                 break
         else:
             raise LayoutFailed(
                 f"objects[{gi}].placement",
                 f"could not place '{o.name}' instance {k + 1} without overlapping other objects in "
-                f"{pl.max_attempts} attempts (enlarge the region, or lower count/scale)")
+                f"{pl.max_attempts} attempts (enlarge the region, or lower count/scale)",
+            )
         spec = self._object_spec(o, entry, shape, T_wo, hull_w, mrng, oid)
-        return Placed(o.name, pl.mode, hull_w, box, foot, pl.non_overlap, spec, T_wo, shape.hull,
-                      shape.T_obj_asset)
+        return Placed(
+            o.name,
+            pl.mode,
+            hull_w,
+            box,
+            foot,
+            pl.non_overlap,
+            spec,
+            T_wo,
+            shape.hull,
+            shape.T_obj_asset,
+        )
 
     def _shape(self, o, kind: str, entry: AssetEntry, rng, view: _View, ref) -> _Shape:
         """Draw the instance's scale (and a card's size and mirroring): its local geometry."""
@@ -192,15 +215,19 @@ class Placer:
         s = sample_float(o.scale, rng)
         if kind != "card":
             info = self.catalog.mesh_info[(entry.set, entry.path)]
-            return _Shape(kind, info.hull * s, np.diag([s, s, s, 1.0]) @ info.T_obj_asset,
-                          info=info)
+            return _Shape(
+                kind, info.hull * s, np.diag([s, s, s, 1.0]) @ info.T_obj_asset, info=info
+            )
         img = self.catalog.image_info[entry.path]
         aspect = img.width / img.height
         depth = None
         own = self.catalog.card_heights.get((entry.set, entry.path))  # a self-sizing set
         if (o.screen_height is not None or own is not None) and pl.mode in ("screen", "relative"):
-            depth = sample_float(pl.distance, rng) if pl.mode == "screen" else float(
-                (ref.hull_world.mean(0) @ view.T_cw[:3, :3].T + view.T_cw[:3, 3])[2])
+            depth = (
+                sample_float(pl.distance, rng)
+                if pl.mode == "screen"
+                else float((ref.hull_world.mean(0) @ view.T_cw[:3, :3].T + view.T_cw[:3, 3])[2])
+            )
             frac = own if own is not None else sample_float(o.screen_height, rng)
             h = frac * view.height * depth / view.K[1, 1]
         elif own is not None:
@@ -209,8 +236,9 @@ class Placer:
             h = sample_float(o.height, rng) if o.height is not None else 1.0
         h *= s
         w = h * aspect
-        hull = np.array([[-w / 2, h / 2, 0], [w / 2, h / 2, 0], [w / 2, -h / 2, 0],
-                         [-w / 2, -h / 2, 0]])
+        hull = np.array(
+            [[-w / 2, h / 2, 0], [w / 2, h / 2, 0], [w / 2, -h / 2, 0], [-w / 2, -h / 2, 0]]
+        )
         mirror = bool(rng.random() < o.mirror) if o.mirror > 0 else False
         return _Shape(kind, hull, np.eye(4), depth=depth, mirror=mirror, size=(w, h))
 
@@ -260,36 +288,45 @@ class Placer:
         u, v = sample_vec(pl.point, rng)
         d = depth if depth is not None else sample_float(pl.distance, rng)
         ray = np.linalg.inv(view.K) @ np.array([u * view.width - 0.5, v * view.height - 0.5, 1.0])
-        anchor = {"center": centre,
-                  "bottom": np.array([centre[0], hi[1], centre[2]]),
-                  "top": np.array([centre[0], lo[1], centre[2]]),
-                  "left": np.array([lo[0], centre[1], centre[2]]),
-                  "right": np.array([hi[0], centre[1], centre[2]])}[pl.anchor]
+        anchor = {
+            "center": centre,
+            "bottom": np.array([centre[0], hi[1], centre[2]]),
+            "top": np.array([centre[0], lo[1], centre[2]]),
+            "left": np.array([lo[0], centre[1], centre[2]]),
+            "right": np.array([hi[0], centre[1], centre[2]]),
+        }[pl.anchor]
         return ray * d - anchor
 
-    def _object_spec(self, o, entry: AssetEntry, shape: _Shape, T_wo, hull_w, mrng,
-                     oid: int) -> ObjectSpec:
+    def _object_spec(
+        self, o, entry: AssetEntry, shape: _Shape, T_wo, hull_w, mrng, oid: int
+    ) -> ObjectSpec:
         card = shape.kind == "card"
         set_spec = self.t.assets[entry.set]
         return ObjectSpec(
-            id=oid, name=o.name, category=entry.category,
-            category_id=self.catalog.categories[entry.category], kind=shape.kind,
-            asset=entry.path, T_world_asset=(T_wo @ shape.T_obj_asset).tolist(),
+            id=oid,
+            name=o.name,
+            category=entry.category,
+            category_id=self.catalog.categories[entry.category],
+            kind=shape.kind,
+            asset=entry.path,
+            T_world_asset=(T_wo @ shape.T_obj_asset).tolist(),
             material=sample_material(o, shape.kind, mrng, self.catalog),
             card_size=[float(v) for v in shape.size] if card else None,
             mirror=shape.mirror,
             alpha=sample_card_alpha(entry, set_spec, self.catalog) if card else None,
             corners_world=hull_w.tolist() if card else None,
-            bounds_asset=(shape.hull[[3, 1]].tolist() if card
-                          else shape.info.bounds_file.tolist()),
-            keypoints={k: list(map(float, v)) for k, v in
-                       (entry.keypoints or set_spec.keypoints.get(entry.stem, {})).items()},
+            bounds_asset=(shape.hull[[3, 1]].tolist() if card else shape.info.bounds_file.tolist()),
+            keypoints={
+                k: list(map(float, v))
+                for k, v in (entry.keypoints or set_spec.keypoints.get(entry.stem, {})).items()
+            },
             labelled=o.labelled,
         )
 
 
-def _beside(side: str, pc: np.ndarray, ref_hull_world: np.ndarray, T_cw: np.ndarray,
-            gap: float) -> np.ndarray:
+def _beside(
+    side: str, pc: np.ndarray, ref_hull_world: np.ndarray, T_cw: np.ndarray, gap: float
+) -> np.ndarray:
     """Camera-frame translation of an object (points ``pc`` in camera axes) next to a reference
     object on ``side``, ``gap`` metres apart, its bottom (or depth centre) aligned."""
     lo, hi = pc.min(0), pc.max(0)
@@ -314,12 +351,18 @@ def _beside(side: str, pc: np.ndarray, ref_hull_world: np.ndarray, T_cw: np.ndar
     return t_c
 
 
-def _on_top(hull: np.ndarray, R_wo: np.ndarray, ref_hull_world: np.ndarray,
-            gap: float) -> np.ndarray:
+def _on_top(
+    hull: np.ndarray, R_wo: np.ndarray, ref_hull_world: np.ndarray, gap: float
+) -> np.ndarray:
     """``T_world_obj`` centring the object over the reference object's box, ``gap`` above it."""
     pw = hull @ R_wo.T
     rw_lo, rw_hi = ref_hull_world.min(0), ref_hull_world.max(0)
     wc = (pw.min(0) + pw.max(0)) / 2
-    tw = np.array([(rw_lo[0] + rw_hi[0]) / 2 - wc[0], (rw_lo[1] + rw_hi[1]) / 2 - wc[1],
-                   rw_hi[2] + gap - pw[:, 2].min()])
+    tw = np.array(
+        [
+            (rw_lo[0] + rw_hi[0]) / 2 - wc[0],
+            (rw_lo[1] + rw_hi[1]) / 2 - wc[1],
+            rw_hi[2] + gap - pw[:, 2].min(),
+        ]
+    )
     return rt(R_wo, tw)

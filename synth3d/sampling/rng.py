@@ -4,6 +4,7 @@ Every draw comes from a generator derived from ``(root seed, frame index, stream
 *i* is the same whatever the frame count, shard or worker layout, and adding a draw to one stream
 never shifts another.
 """
+
 from __future__ import annotations
 
 import zlib

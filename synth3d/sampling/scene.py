@@ -7,6 +7,7 @@ Every random draw of a frame happens in this package, from the named streams of
 :mod:`.placement`, :mod:`.materials`, :mod:`.lighting`, :mod:`.backdrops` — and this one puts a
 frame together.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,7 +40,9 @@ class Sampler:
         Overrides the template's image size.
     """
 
-    def __init__(self, loaded: LoadedTemplate, catalog: Catalog, size: tuple[int, int] | None = None):
+    def __init__(
+        self, loaded: LoadedTemplate, catalog: Catalog, size: tuple[int, int] | None = None
+    ):
         self.loaded = loaded
         self.t = loaded.template
         self.catalog = catalog
@@ -80,22 +83,37 @@ class Sampler:
         rng = rs("post")
         tm = self.t.post.tonemap
         wb = sample_float(tm.white_balance_k, rng) if tm.white_balance_k is not None else None
-        styles = sample_styles(self.t.post.styles, rs, self.loaded.asset_root) \
-            if self.t.post.styles else []
-        return PostSpec(tonemap=TonemapSpec(operator=tm.operator,
-                                            exposure_ev=sample_float(tm.exposure_ev, rng),
-                                            auto_exposure=tm.auto_exposure, white_balance_k=wb,
-                                            auto_exposure_key=tm.auto_exposure_key,
-                                            auto_exposure_range_ev=tm.auto_exposure_range_ev),
-                        styles=styles, optics=sample_optics(self.t.post.optics, rs("optics")))
+        styles = (
+            sample_styles(self.t.post.styles, rs, self.loaded.asset_root)
+            if self.t.post.styles
+            else []
+        )
+        return PostSpec(
+            tonemap=TonemapSpec(
+                operator=tm.operator,
+                exposure_ev=sample_float(tm.exposure_ev, rng),
+                auto_exposure=tm.auto_exposure,
+                white_balance_k=wb,
+                auto_exposure_key=tm.auto_exposure_key,
+                auto_exposure_range_ev=tm.auto_exposure_range_ev,
+            ),
+            styles=styles,
+            optics=sample_optics(self.t.post.optics, rs("optics")),
+        )
 
     def _output(self, seed: int, index: int) -> OutputSpec:
         t = self.t
-        return OutputSpec(depth_scale=t.output.depth_scale, rgb_format=t.output.rgb_format,
-                          jpeg_quality=t.output.jpeg_quality, amodal=t.labels.amodal,
-                          normals=t.labels.normals, contours=t.labels.contours,
-                          crease_deg=t.labels.crease_deg, semantic=t.labels.semantic,
-                          split=draw_split(t.output.split, seed, index))
+        return OutputSpec(
+            depth_scale=t.output.depth_scale,
+            rgb_format=t.output.rgb_format,
+            jpeg_quality=t.output.jpeg_quality,
+            amodal=t.labels.amodal,
+            normals=t.labels.normals,
+            contours=t.labels.contours,
+            crease_deg=t.labels.crease_deg,
+            semantic=t.labels.semantic,
+            split=draw_split(t.output.split, seed, index),
+        )
 
     @property
     def uses_physics(self) -> bool:
@@ -128,14 +146,18 @@ class Sampler:
         for layout in range(tries):
             try:
                 spec = self._sample_layout(seed, index, resample, layout)
-                return spec if layout == 0 else spec.model_copy(
-                    update={"layout_attempts": layout + 1})
+                return (
+                    spec if layout == 0 else spec.model_copy(update={"layout_attempts": layout + 1})
+                )
             except LayoutFailed as e:
                 last = e
         if f.policy == "stop":
             raise PlacementError(last.where, f"{last.message} (in each of {tries} layouts)")
-        raise FrameSkipped(last.where, f"{last.message} (frame skipped after {tries} "
-                           f"layout{'s' if tries > 1 else ''})", attempts=tries)
+        raise FrameSkipped(
+            last.where,
+            f"{last.message} (frame skipped after {tries} layout{'s' if tries > 1 else ''})",
+            attempts=tries,
+        )
 
     def _sample_layout(self, seed: int, index: int, resample: int, layout: int) -> SceneSpec:
         attrs = self.attributes(seed, index)
@@ -150,23 +172,35 @@ class Sampler:
             K, T_wc, target = sample_camera(cam, self.width, self.height, crng)
             placed = self.placer.place_objects(rs, K, T_wc, attrs, attempt)
             if not cam.require_all_in_frame or all_in_frame(
-                    K, T_wc, [p.hull_world for p in placed], self.width, self.height):
+                K, T_wc, [p.hull_world for p in placed], self.width, self.height
+            ):
                 break
         else:
             raise LayoutFailed(
                 "camera.require_all_in_frame",
                 f"no camera/object layout kept every object inside the frame in {cam.max_attempts} "
-                "attempts (move the camera back, widen fov_y_deg or shrink the placement region)")
-        backdrops = sample_backdrops(self.t.backdrops, rs, cam, K, T_wc, target, attrs,
-                                     self.catalog, self.width, self.height)
+                "attempts (move the camera back, widen fov_y_deg or shrink the placement region)",
+            )
+        backdrops = sample_backdrops(
+            self.t.backdrops, rs, cam, K, T_wc, target, attrs, self.catalog, self.width, self.height
+        )
         record = None
         if self.uses_physics:
             placed, record = settle_layout(self.t, placed, backdrops, rs, self.asset_physics)
         return SceneSpec(
-            template=self.t.name, seed=int(seed), index=int(index), attributes=attrs,
-            camera=CameraSpec(width=self.width, height=self.height, K=K.tolist(),
-                              T_world_cam=T_wc.tolist(), znear=cam.znear, zfar=cam.zfar,
-                              distortion=sample_distortion(cam.distortion, rs("distortion"))),
+            template=self.t.name,
+            seed=int(seed),
+            index=int(index),
+            attributes=attrs,
+            camera=CameraSpec(
+                width=self.width,
+                height=self.height,
+                K=K.tolist(),
+                T_world_cam=T_wc.tolist(),
+                znear=cam.znear,
+                zfar=cam.zfar,
+                distortion=sample_distortion(cam.distortion, rs("distortion")),
+            ),
             objects=[p.spec for p in placed],
             lights=sample_lights(self.t.lights, rs("lights")),
             environment=sample_environment(self.t.environment, self.catalog, rs("environment")),

@@ -5,6 +5,7 @@ Randomness: a dropped object's start pose is drawn from its group's ``objects/<n
 (like every placement); physical properties from ``physics/<name>`` (one draw per object, in
 order), so turning physics on never shifts another stream.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,9 @@ def _rz(a: float) -> np.ndarray:
     return np.array([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0], [0, 0, 1.0]])
 
 
-def drop_start(pl, hull: np.ndarray, rng, placed: list, card_rot: np.ndarray | None = None
-               ) -> np.ndarray:
+def drop_start(
+    pl, hull: np.ndarray, rng, placed: list, card_rot: np.ndarray | None = None
+) -> np.ndarray:
     """``T_world_obj`` of a dropped object: orientation from ``pl.rotation`` (or
     ``pl.orientation``), a uniform point of ``pl.region``, its lowest point at ``pl.height`` —
     lifted above every earlier object whose box it would overlap, so the start is free of
@@ -56,9 +58,14 @@ def drop_start(pl, hull: np.ndarray, rng, placed: list, card_rot: np.ndarray | N
     while lifted:  # lift above whatever it would start inside of, until nothing is in the way
         lifted = False
         for qlo, qhi in boxes:
-            if lo[0] < qhi[0] + gap and qlo[0] < hi[0] + gap and lo[1] < qhi[1] + gap and \
-                    qlo[1] < hi[1] + gap and z_low < qhi[2] + gap and \
-                    z_low + (hi[2] - lo[2]) > qlo[2] - gap:
+            if (
+                lo[0] < qhi[0] + gap
+                and qlo[0] < hi[0] + gap
+                and lo[1] < qhi[1] + gap
+                and qlo[1] < hi[1] + gap
+                and z_low < qhi[2] + gap
+                and z_low + (hi[2] - lo[2]) > qlo[2] - gap
+            ):
                 z_low = qhi[2] + gap
                 lifted = True
     T = np.eye(4)
@@ -77,9 +84,14 @@ def collision_params(o):
     from ..assets.collision import CollisionParams
 
     c = (o.physics or DEFAULT_PHYSICS).collision
-    return CollisionParams(method=c.method, convex_ratio=c.convex_ratio, threshold=c.threshold,
-                           max_pieces=c.max_pieces, resolution=c.resolution,
-                           max_piece_vertices=c.max_piece_vertices)
+    return CollisionParams(
+        method=c.method,
+        convex_ratio=c.convex_ratio,
+        threshold=c.threshold,
+        max_pieces=c.max_pieces,
+        resolution=c.resolution,
+        max_piece_vertices=c.max_piece_vertices,
+    )
 
 
 def prepare_collision(template, placer) -> None:
@@ -106,12 +118,15 @@ def object_pieces(template, p) -> list:
     if p.spec.kind == "card":
         w, h = p.spec.card_size
         t = CARD_THICKNESS / 2
-        return [np.array([[x, y, z] for x in (-w / 2, w / 2) for y in (-h / 2, h / 2)
-                          for z in (-t, t)])]
+        return [
+            np.array([[x, y, z] for x in (-w / 2, w / 2) for y in (-h / 2, h / 2) for z in (-t, t)])
+        ]
     o = next(g for g in template.objects if g.name == p.group)
     A = p.T_obj_asset
-    return [q @ A[:3, :3].T + A[:3, 3] for q in
-            collision_pieces(p.spec.asset, collision_params(o), template.physics.cache_dir)]
+    return [
+        q @ A[:3, :3].T + A[:3, 3]
+        for q in collision_pieces(p.spec.asset, collision_params(o), template.physics.cache_dir)
+    ]
 
 
 def asset_physics(catalog) -> dict[str, tuple]:
@@ -149,10 +164,21 @@ def settle_layout(template, placed: list, backdrops, rs, asset_facts: dict | Non
     from .physics import engine_version
 
     groups = {o.name: o for o in template.objects}
-    placed, sim_t, at_rest = settle(placed, groups, backdrops, template.physics, rs,
-                                    lambda p: object_pieces(template, p), asset_facts or {})
-    return placed, PhysicsRecord(engine=engine_version(), sim_time_s=round(sim_t, 6),
-                                 at_rest=at_rest, timestep=template.physics.timestep)
+    placed, sim_t, at_rest = settle(
+        placed,
+        groups,
+        backdrops,
+        template.physics,
+        rs,
+        lambda p: object_pieces(template, p),
+        asset_facts or {},
+    )
+    return placed, PhysicsRecord(
+        engine=engine_version(),
+        sim_time_s=round(sim_t, 6),
+        at_rest=at_rest,
+        timestep=template.physics.timestep,
+    )
 
 
 def physics_role(o, pl) -> str | None:
@@ -167,10 +193,12 @@ def physics_role(o, pl) -> str | None:
 def draw_properties(o, rng) -> dict:
     """Mass or density, friction and restitution of one object of group ``o``."""
     ph = o.physics or DEFAULT_PHYSICS
-    return {"mass": sample_float(ph.mass, rng) if ph.mass is not None else None,
-            "density": sample_float(ph.density, rng),
-            "friction": max(0.0, sample_float(ph.friction, rng)),
-            "restitution": min(max(sample_float(ph.restitution, rng), 0.0), 0.99)}
+    return {
+        "mass": sample_float(ph.mass, rng) if ph.mass is not None else None,
+        "density": sample_float(ph.density, rng),
+        "friction": max(0.0, sample_float(ph.friction, rng)),
+        "restitution": min(max(sample_float(ph.restitution, rng), 0.0), 0.99),
+    }
 
 
 def backdrop_boxes(backdrops: list[BackdropSpec]):
@@ -192,8 +220,15 @@ def backdrop_boxes(backdrops: list[BackdropSpec]):
     return boxes, has_floor
 
 
-def settle(placed: list, groups: dict, backdrops: list[BackdropSpec], settings, rs,
-           collision_pieces, asset_facts: dict | None = None) -> tuple[list, float, bool]:
+def settle(
+    placed: list,
+    groups: dict,
+    backdrops: list[BackdropSpec],
+    settings,
+    rs,
+    collision_pieces,
+    asset_facts: dict | None = None,
+) -> tuple[list, float, bool]:
     """Simulate the placed objects that take part in physics and move them to their settled
     poses.
 
@@ -223,11 +258,20 @@ def settle(placed: list, groups: dict, backdrops: list[BackdropSpec], settings, 
         region = None
         if pl.mode == "drop":
             region = (*pl.region["x"], *pl.region["y"])
-        bodies.append(Body(
-            name=f"'{p.group}' instance {p.spec.id or k + 1}", pieces=collision_pieces(p),
-            T_world_body=p.T_wo, dynamic=role == "dynamic", mass=d["mass"],
-            density=d["density"], friction=d["friction"], restitution=d["restitution"],
-            region=region, max_sink=settings.max_shift if pl.mode != "drop" else None))
+        bodies.append(
+            Body(
+                name=f"'{p.group}' instance {p.spec.id or k + 1}",
+                pieces=collision_pieces(p),
+                T_world_body=p.T_wo,
+                dynamic=role == "dynamic",
+                mass=d["mass"],
+                density=d["density"],
+                friction=d["friction"],
+                restitution=d["restitution"],
+                region=region,
+                max_sink=settings.max_shift if pl.mode != "drop" else None,
+            )
+        )
         which.append((k, role, d))
     if not any(b.dynamic for b in bodies):
         return placed, 0.0, True
@@ -238,8 +282,11 @@ def settle(placed: list, groups: dict, backdrops: list[BackdropSpec], settings, 
     out = list(placed)
     for (k, role, d), T, mass in zip(which, res.poses, res.masses):
         p = placed[k]
-        rec = ObjectPhysicsRecord(role=role, mass_kg=None if mass is None else float(mass),
-                                  friction=float(d["friction"]),
-                                  restitution=float(d["restitution"]))
+        rec = ObjectPhysicsRecord(
+            role=role,
+            mass_kg=None if mass is None else float(mass),
+            friction=float(d["friction"]),
+            restitution=float(d["restitution"]),
+        )
         out[k] = p.moved(T if role == "dynamic" else p.T_wo, rec)
     return out, res.sim_time_s, res.at_rest

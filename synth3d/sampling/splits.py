@@ -4,6 +4,7 @@ A frame's split depends only on (seed, frame index) and the template's fractions
 same for any frame count, worker count, shard layout or resume, and adding the option never
 shifts another stream.
 """
+
 from __future__ import annotations
 
 from .rng import stream

@@ -5,6 +5,7 @@ Step ``i`` draws from its own stream ``<prefix>/<i>`` (prefix ``styles`` when re
 seed for the pass's generator, then each parameter in the order the pass declares them. Adding,
 removing or changing a step never shifts the draws of another step or of the scene.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,7 +61,8 @@ def style_paths(steps, root: Path, where: str = "post.styles") -> list[tuple[str
             for j, x in enumerate(values):
                 if isinstance(x, str):
                     at = f"{where}[{i}].params.{name}" + (
-                        f".values[{j}]" if isinstance(v, D.Choice) else "")
+                        f".values[{j}]" if isinstance(v, D.Choice) else ""
+                    )
                     out.append((at, _resolve(x, root) if x else "", mod))
     return out
 
@@ -85,8 +87,13 @@ def check_style_assets(steps, root: Path, where: str = "post.styles") -> None:
             raise AssetError(at, f"'{path}': {e.message}") from None
 
 
-def sample_styles(steps, rng_for: Callable[[str], np.random.Generator], root: Path,
-                  prefix: str = "styles", where: str = "post.styles") -> list[StyleStepSpec]:
+def sample_styles(
+    steps,
+    rng_for: Callable[[str], np.random.Generator],
+    root: Path,
+    prefix: str = "styles",
+    where: str = "post.styles",
+) -> list[StyleStepSpec]:
     """The concrete chain of one frame.
 
     Parameters
@@ -118,8 +125,9 @@ def sample_styles(steps, rng_for: Callable[[str], np.random.Generator], root: Pa
         except ValidationError as e:
             err = e.errors()[0]
             at = ".".join(str(x) for x in err["loc"])
-            raise TemplateError(f"{where}[{i}].params" + (f".{at}" if at else ""),
-                                f"{err['msg'].removeprefix('Value error, ')} (for drawn values "
-                                f"{values})") from None
+            raise TemplateError(
+                f"{where}[{i}].params" + (f".{at}" if at else ""),
+                f"{err['msg'].removeprefix('Value error, ')} (for drawn values {values})",
+            ) from None
         out.append(StyleStepSpec(pass_=step.pass_, applied=applied, seed=seed, params=params))
     return out

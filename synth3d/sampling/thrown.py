@@ -13,6 +13,7 @@ exactly (between steps, poses are interpolated — only velocities sample there)
 deterministic for a given build and model: a sequence simulates to the same poses in every
 process.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,7 +47,7 @@ def _damping_ratio(restitution: float) -> float:
     if restitution <= 1e-6:
         return 1.0
     ln = math.log(min(restitution, 0.999))
-    return -ln / math.sqrt(math.pi ** 2 + ln ** 2)
+    return -ln / math.sqrt(math.pi**2 + ln**2)
 
 
 class _Sampled:
@@ -93,12 +94,12 @@ def _pieces(template, group: str, asset: str, scale: float) -> list[np.ndarray]:
     from ..assets.collision import collision_pieces
 
     o = next(g for g in template.objects if g.name == group)
-    return [p * scale for p in collision_pieces(asset, collision_params(o),
-                                                template.physics.cache_dir)]
+    return [
+        p * scale for p in collision_pieces(asset, collision_params(o), template.physics.cache_dir)
+    ]
 
 
-def _add_body(spec, world, name: str, B: np.ndarray, pieces, dynamic: bool, props: dict,
-              dt: float):
+def _add_body(spec, world, name: str, B: np.ndarray, pieces, dynamic: bool, props: dict, dt: float):
     """A body of convex mesh pieces at the rigid pose B (free when dynamic)."""
     import mujoco
 
@@ -113,41 +114,49 @@ def _add_body(spec, world, name: str, B: np.ndarray, pieces, dynamic: bool, prop
     for j, p in enumerate(pieces):
         mesh = spec.add_mesh(name=f"{name}p{j}")
         mesh.uservert = np.asarray(p, np.float64).ravel().tolist()
-        body.add_geom(type=mujoco.mjtGeom.mjGEOM_MESH, meshname=f"{name}p{j}", density=density,
-                      friction=[props.get("friction", 0.8), 0.005, 0.002], condim=6,
-                      solref=[max(0.02, 2 * dt), _damping_ratio(props.get("restitution", 0.0))])
+        body.add_geom(
+            type=mujoco.mjtGeom.mjGEOM_MESH,
+            meshname=f"{name}p{j}",
+            density=density,
+            friction=[props.get("friction", 0.8), 0.005, 0.002],
+            condim=6,
+            solref=[max(0.02, 2 * dt), _damping_ratio(props.get("restitution", 0.0))],
+        )
 
 
-def simulate_thrown(plan, thrown: list, seed: int, template) -> None:
-    """Simulate the sequence's ``thrown`` objects and set their paths (see the module doc).
-
-    ``thrown``: (object index, ObjectMotionSpec, rng) for each thrown object, the rng already
-    past the velocity draws."""
+def _build(plan, thrown: list, template, dt: float):
+    """The sequence's MuJoCo model: supports (ground, backdrop boxes, static groups) and the
+    thrown bodies lifted to their start. Returns (model, data, bodies, start velocities, drawn
+    properties, bounding radii)."""
     import mujoco
 
-    base, fps, ph = plan.base, plan.fps, template.physics
-    sub = max(1, math.ceil((1.0 / fps) / ph.timestep))
-    dt = 1.0 / (fps * sub)
-    n_steps = (plan.length - 1) * sub + 1
+    base, ph = plan.base, template.physics
     spec = mujoco.MjSpec()
     spec.modelname = "synth3d_sequence"
     opt = spec.option
     opt.timestep = dt
     opt.gravity = list(map(float, ph.gravity))
     opt.iterations = ph.solver_iterations
-    opt.cone = (mujoco.mjtCone.mjCONE_ELLIPTIC if ph.cone == "elliptic"
-                else mujoco.mjtCone.mjCONE_PYRAMIDAL)
+    opt.cone = (
+        mujoco.mjtCone.mjCONE_ELLIPTIC if ph.cone == "elliptic" else mujoco.mjtCone.mjCONE_PYRAMIDAL
+    )
     opt.impratio = ph.impratio
     world = spec.worldbody
     boxes, has_floor = backdrop_boxes(base.backdrops)
     if ph.ground and not has_floor:
-        world.add_geom(type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0, 0, 1],
-                       friction=[0.8, 0.005, 0.002], condim=6)
+        world.add_geom(
+            type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0, 0, 1], friction=[0.8, 0.005, 0.002], condim=6
+        )
     for b in boxes:
         T = np.asarray(b.T_world_box, float)
-        world.add_geom(type=mujoco.mjtGeom.mjGEOM_BOX, size=list(map(float, b.half)),
-                       pos=T[:3, 3].tolist(), quat=_quat_wxyz(T[:3, :3]),
-                       friction=[0.8, 0.005, 0.002], condim=6)
+        world.add_geom(
+            type=mujoco.mjtGeom.mjGEOM_BOX,
+            size=list(map(float, b.half)),
+            pos=T[:3, 3].tolist(),
+            quat=_quat_wxyz(T[:3, :3]),
+            friction=[0.8, 0.005, 0.002],
+            condim=6,
+        )
     bodies, starts, props, radius = [], {}, {}, {}
     thrown_idx = {k for k, _m, _r in thrown}
     groups = {g.name: g for g in template.objects}
@@ -162,8 +171,10 @@ def simulate_thrown(plan, thrown: list, seed: int, template) -> None:
         _add_body(spec, world, f"o{o.id}", B, pieces, True, props[k], dt)
         # The sampled velocity is the centre's; a free joint's is its frame origin's.
         centre = path.centre + np.array([0.0, 0.0, lift])
-        starts[k] = (path.velocity + np.cross(path.omega, B[:3, 3] - centre),
-                     B[:3, :3].T @ path.omega)
+        starts[k] = (
+            path.velocity + np.cross(path.omega, B[:3, 3] - centre),
+            B[:3, :3].T @ path.omega,
+        )
         bodies.append((k, f"o{o.id}", s))
     for k, o in enumerate(base.objects):
         g = groups[o.name]
@@ -171,16 +182,36 @@ def simulate_thrown(plan, thrown: list, seed: int, template) -> None:
         if k in thrown_idx or not fixed or o.kind != "mesh":
             continue
         B, s = _split_scale(o.T_array())
-        _add_body(spec, world, f"s{o.id}", B, _pieces(template, o.name, o.asset, s), False,
-                  {"friction": 0.8}, dt)
+        _add_body(
+            spec,
+            world,
+            f"s{o.id}",
+            B,
+            _pieces(template, o.name, o.asset, s),
+            False,
+            {"friction": 0.8},
+            dt,
+        )
     model = spec.compile()
-    data = mujoco.MjData(model)
+    return model, mujoco.MjData(model), bodies, starts, props, radius
+
+
+def simulate_thrown(plan, thrown: list, seed: int, template) -> None:
+    """Simulate the sequence's ``thrown`` objects and set their paths (see the module doc).
+
+    ``thrown``: (object index, ObjectMotionSpec, rng) for each thrown object, the rng already
+    past the velocity draws."""
+
+    base, fps, ph = plan.base, plan.fps, template.physics
+    sub = max(1, math.ceil((1.0 / fps) / ph.timestep))
+    dt = 1.0 / (fps * sub)
+    n_steps = (plan.length - 1) * sub + 1
+    model, data, bodies, starts, props, radius = _build(plan, thrown, template, dt)
     rec = _run(model, data, bodies, starts, n_steps)
     if not np.all(np.isfinite(rec)):
         from ..errors import PlacementError
 
-        raise PlacementError(f"sequence {plan.seq_id}", "the simulation of thrown objects "
-                             "diverged")
+        raise PlacementError(f"sequence {plan.seq_id}", "the simulation of thrown objects diverged")
     objs = list(base.objects)
     at_rest = True
     for j, (k, _name, _s) in enumerate(bodies):
@@ -193,12 +224,28 @@ def simulate_thrown(plan, thrown: list, seed: int, template) -> None:
         path.kind = "thrown"
         # M(time) is relative to the sampled (unlifted) pose: T(time) = M(time) @ T0.
         path.samples = _Sampled(dt, rec[j] @ np.diag([s, s, s, 1.0]), base.objects[k].T_array())
-        objs[k] = objs[k].model_copy(update={"physics": ObjectPhysicsSpec(
-            role="dynamic", mass_kg=float(model.body_mass[model.body(name).id]),
-            friction=props[k]["friction"], restitution=props[k]["restitution"])})
+        objs[k] = objs[k].model_copy(
+            update={
+                "physics": ObjectPhysicsSpec(
+                    role="dynamic",
+                    mass_kg=float(model.body_mass[model.body(name).id]),
+                    friction=props[k]["friction"],
+                    restitution=props[k]["restitution"],
+                )
+            }
+        )
     # Every frame of the sequence records the materials and the simulation.
-    plan.base = base.model_copy(update={"objects": objs, "physics": PhysicsRecord(
-        engine=engine_version(), sim_time_s=round(n_steps * dt, 6), at_rest=at_rest, timestep=dt)})
+    plan.base = base.model_copy(
+        update={
+            "objects": objs,
+            "physics": PhysicsRecord(
+                engine=engine_version(),
+                sim_time_s=round(n_steps * dt, 6),
+                at_rest=at_rest,
+                timestep=dt,
+            ),
+        }
+    )
 
 
 def _run(model, data, bodies: list, starts: dict, n_steps: int) -> np.ndarray:
@@ -212,8 +259,8 @@ def _run(model, data, bodies: list, starts: dict, n_steps: int) -> np.ndarray:
         adr = model.jnt_dofadr[jnt]
         qadr.append(model.jnt_qposadr[jnt])
         v, w_local = starts[k]
-        data.qvel[adr:adr + 3] = v
-        data.qvel[adr + 3:adr + 6] = w_local
+        data.qvel[adr : adr + 3] = v
+        data.qvel[adr + 3 : adr + 6] = w_local
     # Free joints' qpos: position (3) and orientation quaternion (w, x, y, z) of the body frame.
     pos = np.zeros((len(bodies), n_steps + 1, 3))
     quat = np.zeros((len(bodies), n_steps + 1, 4))
@@ -222,8 +269,8 @@ def _run(model, data, bodies: list, starts: dict, n_steps: int) -> np.ndarray:
             mujoco.mj_step(model, data)
         q = data.qpos
         for j, a in enumerate(qadr):
-            pos[j, step] = q[a:a + 3]
-            quat[j, step] = q[a + 3:a + 7]
+            pos[j, step] = q[a : a + 3]
+            quat[j, step] = q[a + 3 : a + 7]
     rec = np.tile(np.eye(4), (len(bodies), n_steps + 1, 1, 1))
     for j in range(len(bodies)):
         rec[j, :, :3, :3] = Rotation.from_quat(quat[j][:, [1, 2, 3, 0]]).as_matrix()

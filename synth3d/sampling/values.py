@@ -1,4 +1,5 @@
 """Drawing values from template distributions (see :mod:`synth3d.template.distributions`)."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Scene templates: schema, distributions and loading."""
+
 from .loading import LoadedTemplate, load_template
 from .schema import Template, json_schema
 

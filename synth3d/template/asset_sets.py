@@ -1,5 +1,6 @@
 """Asset sets in templates: where the files are, how they are named, sized and categorised
 (:class:`AssetSetSpec`; resolved by :mod:`synth3d.assets.catalog`)."""
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,8 @@ class NormalizeSpec(Model):
 
     size: float = Field(gt=0, description="Target size in metres.")
     measure: Literal["max", "height", "diagonal"] = Field(
-        "max", description="`max`: longest box side; `height`: z extent; `diagonal`: box diagonal.")
+        "max", description="`max`: longest box side; `height`: z extent; `diagonal`: box diagonal."
+    )
 
 
 CATEGORY_FIELDS = ("stem", "name", "parent", "set")
@@ -35,58 +37,87 @@ class AssetSetSpec(Model):
 
     path: str | list[str] = Field(description="File, glob or folder; or a list of them.")
     kind: Literal["mesh", "image", "hdri"] | None = Field(
-        None, description="What the files are; default: from the extensions "
+        None,
+        description="What the files are; default: from the extensions "
         "(.obj .glb .gltf .ply .stl .off .urdf → mesh; .png .jpg .jpeg .webp .bmp → image; "
-        ".hdr .exr → hdri). A folder holding meshes is a mesh set (its textures are not assets).")
+        ".hdr .exr → hdri). A folder holding meshes is a mesh set (its textures are not assets).",
+    )
     root: str | None = Field(
-        None, description="This set's own asset root (relative to the template file): its paths "
+        None,
+        description="This set's own asset root (relative to the template file): its paths "
         "resolve against it and SceneSpecs record them as `@SET_NAME/…`, relocatable with "
         "`--asset-root SET_NAME=DIR`. Default: `asset_root` (`@asset_root/…`); a set whose files "
-        "lie outside asset_root becomes its own root at its folder.")
+        "lie outside asset_root becomes its own root at its folder.",
+    )
     category: str | None = Field(
-        None, description="Category name of objects drawn from this set (default: the set's name), "
+        None,
+        description="Category name of objects drawn from this set (default: the set's name), "
         "or a pattern: `{stem}` (file name without extension), `{name}` (the object's name: the "
         "file stem, or the object folder of per-object layouts), `{parent}` (the folder holding "
         "the file), `{dir0}`, `{dir1}`, … (the folder at that depth below the set's folder), "
-        "`{set}`; e.g. `{dir0}/{name}`.")
+        "`{set}`; e.g. `{dir0}/{name}`.",
+    )
     category_regex: str | None = Field(
-        None, description="Category from a regular expression searched in the file's path "
+        None,
+        description="Category from a regular expression searched in the file's path "
         "relative to the set's folder (forward slashes): the group named `category`, else group 1. "
-        "A file it does not match is a bad asset (see on_bad_asset).")
+        "A file it does not match is a bad asset (see on_bad_asset).",
+    )
     sidecar: str | None = Field(
-        None, description="A CSV or JSON table of per-file facts (columns: file, category, scale, "
+        None,
+        description="A CSV or JSON table of per-file facts (columns: file, category, scale, "
         "size, units, up_axis, keypoints, mass, friction, weight), relative to the set's root; "
         "`file` is a path relative to the table's folder or an object's name. Its values win over "
-        "the set's.")
+        "the set's.",
+    )
     units: Literal["m", "cm", "mm", "in"] | None = Field(
-        None, description="Meshes: the files' length unit (default: metres; BOP model sets: mm; "
+        None,
+        description="Meshes: the files' length unit (default: metres; BOP model sets: mm; "
         "URDF: metres). Assets whose size is known this way (or from the sidecar, a URDF or a BOP "
-        "set) keep their true size; `normalize` rescales only the others.")
+        "set) keep their true size; `normalize` rescales only the others.",
+    )
     on_bad_asset: Literal["error", "skip"] = Field(
-        "error", description="A file that fails to load (or gets no category): `error` stops "
+        "error",
+        description="A file that fails to load (or gets no category): `error` stops "
         "before frame 0 naming it; `skip` leaves it out with one warning listing the skipped files "
-        "(counted in the run summary).")
+        "(counted in the run summary).",
+    )
     weights: dict[str, float] = Field(
-        default_factory=dict, description="Sampling weight per asset, by file stem (default 1).")
+        default_factory=dict, description="Sampling weight per asset, by file stem (default 1)."
+    )
     up_axis: Literal["z", "y", "x", "-x", "-y", "-z"] = Field(
-        "z", description="Meshes: the files' up axis, turned to +z (`y` for y-up files: most glTF "
-        "and OBJ exports); a sidecar's `up_axis` overrides it per file.")
+        "z",
+        description="Meshes: the files' up axis, turned to +z (`y` for y-up files: most glTF "
+        "and OBJ exports); a sidecar's `up_axis` overrides it per file.",
+    )
     normalize: NormalizeSpec | None = Field(
-        None, description="Meshes: rescale to a target size (assets of unknown size only).")
+        None, description="Meshes: rescale to a target size (assets of unknown size only)."
+    )
     keypoints: dict[str, dict[str, Vec3]] = Field(
-        default_factory=dict, description="Named 3D keypoints per asset (by file stem), in the "
-        "file's own coordinates; projected into every frame's labels.")
+        default_factory=dict,
+        description="Named 3D keypoints per asset (by file stem), in the "
+        "file's own coordinates; projected into every frame's labels.",
+    )
     origin: Literal["base", "center", "file"] = Field(
-        "base", description="Meshes: where the object's origin goes — `base`: centre of the bottom "
-        "face of the bounding box (stands on z=0), `center`: box centre, `file`: as in the file.")
+        "base",
+        description="Meshes: where the object's origin goes — `base`: centre of the bottom "
+        "face of the bounding box (stands on z=0), `center`: box centre, `file`: as in the file.",
+    )
     alpha: Literal["auto", "channel", "key", "none"] = Field(
-        "auto", description="Images used as cards: `channel` uses the PNG alpha; `key` makes alpha "
-        "from `key_color` (a product photographed on white); `auto`: channel if present, else key.")
-    key_color: ColorConst = Field([1.0, 1.0, 1.0],
-                                  description="Chroma-key colour (sRGB 0..1 or #rrggbb).")
+        "auto",
+        description="Images used as cards: `channel` uses the PNG alpha; `key` makes alpha "
+        "from `key_color` (a product photographed on white); `auto`: channel if present, else key.",
+    )
+    key_color: ColorConst = Field(
+        [1.0, 1.0, 1.0], description="Chroma-key colour (sRGB 0..1 or #rrggbb)."
+    )
     key_threshold: float = Field(
-        0.08, ge=0, le=1, description="Pixels closer than this (max channel difference, 0..1) to "
-        "key_color become transparent.")
+        0.08,
+        ge=0,
+        le=1,
+        description="Pixels closer than this (max channel difference, 0..1) to "
+        "key_color become transparent.",
+    )
     pixel_size: float | str | None = Field(None, description=cards.PIXEL_SIZE_DOC)
     sizes: str | None = Field(None, description=cards.SIZES_DOC)
     matte: cards.MatteTemplate | None = Field(None, description=cards.MATTE_DOC)
@@ -113,8 +144,10 @@ class AssetSetSpec(Model):
             raise ValueError(f"bad pattern ({e})") from None
         for f in names:
             if f not in CATEGORY_FIELDS and not re.fullmatch(r"dir\d+", f):
-                raise ValueError(f"unknown field {{{f}}} (use {', '.join('{%s}' % x for x in CATEGORY_FIELDS)} "
-                                 "or {dir0}, {dir1}, …)")
+                raise ValueError(
+                    f"unknown field {{{f}}} (use {', '.join('{%s}' % x for x in CATEGORY_FIELDS)} "
+                    "or {dir0}, {dir1}, …)"
+                )
         return c
 
     @field_validator("category_regex")

@@ -14,6 +14,7 @@ A template field that accepts a distribution takes either a constant (``0.5``, `
 
 These classes only describe distributions; values are drawn in :mod:`synth3d.sampling`.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,17 @@ from pydantic import (
 )
 
 DIST_TAGS = {
-    "const", "uniform", "normal", "randint", "choice", "sphere", "hemisphere", "cone",
-    "so3", "axis_angle", "hsv",
+    "const",
+    "uniform",
+    "normal",
+    "randint",
+    "choice",
+    "sphere",
+    "hemisphere",
+    "cone",
+    "so3",
+    "axis_angle",
+    "hsv",
 }
 
 
@@ -41,8 +51,9 @@ class Model(BaseModel):
     """Base of every template model: unknown keys are errors, instances are immutable, and every
     number is finite (``.nan`` / ``.inf`` are refused at load, naming the field)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
-                              allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
 
 
 def dist_tag(value: Any) -> str:
@@ -158,7 +169,11 @@ class FloatChoice(Choice):
 
 
 FloatDist = Annotated[
-    Annotated[float, Tag("const")] | Annotated[UniformScalar, Tag("uniform")] | Annotated[NormalScalar, Tag("normal")] | Annotated[RandInt, Tag("randint")] | Annotated[FloatChoice, Tag("choice")],
+    Annotated[float, Tag("const")]
+    | Annotated[UniformScalar, Tag("uniform")]
+    | Annotated[NormalScalar, Tag("normal")]
+    | Annotated[RandInt, Tag("randint")]
+    | Annotated[FloatChoice, Tag("choice")],
     Discriminator(dist_tag),
 ]
 """A real number: constant, uniform, normal, randint or choice."""
@@ -179,7 +194,9 @@ class IntChoice(Choice):
 
 
 IntDist = Annotated[
-    Annotated[int, Tag("const")] | Annotated[RandInt, Tag("randint")] | Annotated[IntChoice, Tag("choice")],
+    Annotated[int, Tag("const")]
+    | Annotated[RandInt, Tag("randint")]
+    | Annotated[IntChoice, Tag("choice")],
     Discriminator(dist_tag),
 ]
 """An integer: constant, randint or choice."""
@@ -335,14 +352,23 @@ class Vec2Choice(Choice):
 
 
 Vec3Dist = Annotated[
-    Annotated[Vec3, Tag("const")] | Annotated[UniformVec3, Tag("uniform")] | Annotated[NormalVec3, Tag("normal")] | Annotated[Vec3Choice, Tag("choice")] | Annotated[SphereDir, Tag("sphere")] | Annotated[HemisphereDir, Tag("hemisphere")] | Annotated[ConeDir, Tag("cone")],
+    Annotated[Vec3, Tag("const")]
+    | Annotated[UniformVec3, Tag("uniform")]
+    | Annotated[NormalVec3, Tag("normal")]
+    | Annotated[Vec3Choice, Tag("choice")]
+    | Annotated[SphereDir, Tag("sphere")]
+    | Annotated[HemisphereDir, Tag("hemisphere")]
+    | Annotated[ConeDir, Tag("cone")],
     Discriminator(dist_tag),
 ]
 """A 3-vector: constant, uniform box, normal, choice, or a direction (sphere/hemisphere/cone)
 times a radius."""
 
 Vec2Dist = Annotated[
-    Annotated[Vec2, Tag("const")] | Annotated[UniformVec2, Tag("uniform")] | Annotated[NormalVec2, Tag("normal")] | Annotated[Vec2Choice, Tag("choice")],
+    Annotated[Vec2, Tag("const")]
+    | Annotated[UniformVec2, Tag("uniform")]
+    | Annotated[NormalVec2, Tag("normal")]
+    | Annotated[Vec2Choice, Tag("choice")],
     Discriminator(dist_tag),
 ]
 """A 2-vector: constant, uniform box, normal or choice."""
@@ -382,7 +408,10 @@ class RotationChoice(Choice):
 
 
 RotationDist = Annotated[
-    Annotated[Vec3, Tag("const")] | Annotated[SO3, Tag("so3")] | Annotated[AxisAngle, Tag("axis_angle")] | Annotated[RotationChoice, Tag("choice")],
+    Annotated[Vec3, Tag("const")]
+    | Annotated[SO3, Tag("so3")]
+    | Annotated[AxisAngle, Tag("axis_angle")]
+    | Annotated[RotationChoice, Tag("choice")],
     Discriminator(dist_tag),
 ]
 """A rotation: constant XYZ Euler angles in degrees (extrinsic, applied x then y then z), ``so3``,
@@ -401,7 +430,7 @@ def parse_color(v: Any) -> list[float]:
         if len(s) != 6:
             raise ValueError(f"expected '#rrggbb', got {v!r}")
         try:
-            return [int(s[i:i + 2], 16) / 255.0 for i in (0, 2, 4)]
+            return [int(s[i : i + 2], 16) / 255.0 for i in (0, 2, 4)]
         except ValueError:
             raise ValueError(f"expected '#rrggbb', got {v!r}") from None
     rgb = _vec_const(3)(v)
@@ -461,15 +490,28 @@ def _color_const(v: Any) -> list[float]:
 
 
 ColorConst = Annotated[
-    list[float], BeforeValidator(_color_const),
-    WithJsonSchema({"anyOf": [
-        {"type": "string", "pattern": "^#?[0-9a-fA-F]{6}$"},
-        {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1},
-         "minItems": 3, "maxItems": 3}]}),
+    list[float],
+    BeforeValidator(_color_const),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": "^#?[0-9a-fA-F]{6}$"},
+                {
+                    "type": "array",
+                    "items": {"type": "number", "minimum": 0, "maximum": 1},
+                    "minItems": 3,
+                    "maxItems": 3,
+                },
+            ]
+        }
+    ),
 ]
 
 ColorDist = Annotated[
-    Annotated[ColorConst, Tag("const")] | Annotated[UniformColor, Tag("uniform")] | Annotated[HSV, Tag("hsv")] | Annotated[ColorChoice, Tag("choice")],
+    Annotated[ColorConst, Tag("const")]
+    | Annotated[UniformColor, Tag("uniform")]
+    | Annotated[HSV, Tag("hsv")]
+    | Annotated[ColorChoice, Tag("choice")],
     Discriminator(dist_tag),
 ]
 """A colour: ``[r, g, b]`` in 0..1 or ``"#rrggbb"`` (sRGB, as colour pickers show), uniform box,
@@ -492,16 +534,26 @@ def bounds(d) -> tuple[float, float]:
     raise TypeError(f"not a scalar distribution: {d!r}")
 
 
-def check_range(d, lo: float | None = None, hi: float | None = None, lo_open: bool = False,
-                hi_open: bool = False):
+def check_range(
+    d,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+    hi_open: bool = False,
+):
     """Raise ValueError unless every value ``d`` can draw lies in the interval (used by field
     validators, so the message lands on the field's YAML path)."""
     if d is None:
         return d
     a, b = bounds(d)
     what = "values" if not isinstance(d, (int, float)) else "value"
-    tail = "" if isinstance(d, (int, float)) else " (a normal distribution needs min/max here)" \
-        if isinstance(d, NormalScalar) and (math.isinf(a) or math.isinf(b)) else ""
+    tail = (
+        ""
+        if isinstance(d, (int, float))
+        else " (a normal distribution needs min/max here)"
+        if isinstance(d, NormalScalar) and (math.isinf(a) or math.isinf(b))
+        else ""
+    )
     if lo is not None and (a < lo or (lo_open and a <= lo)):
         raise ValueError(f"{what} must be {'>' if lo_open else '≥'} {lo:g}, got {a:g}{tail}")
     if hi is not None and (b > hi or (hi_open and b >= hi)):

@@ -3,6 +3,7 @@
 Errors become :class:`~synth3d.errors.TemplateError` with the YAML path of the offending field,
 e.g. ``objects[2].scale.max: must be ≥ min``.
 """
+
 from __future__ import annotations
 
 import os
@@ -59,14 +60,18 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
             continue  # reported by the default constructor below
         if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})",
-                key_node.start_mark)
+                None,
+                None,
+                f"duplicate key {key!r} (first at line {seen[key] + 1})",
+                key_node.start_mark,
+            )
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node, deep=deep)
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_unique_mapping)
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
 
 
 def safe_load_unique(text: str):
@@ -84,7 +89,7 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     pos = 0
     key = key.strip()
     for m in _SEGMENT.finditer(key):
-        if m.start() != pos and key[pos:m.start()] != ".":
+        if m.start() != pos and key[pos : m.start()] != ".":
             raise TemplateError("--set", f"cannot parse key {key!r}")
         pos = m.end()
         name, index = m.groups()
@@ -99,8 +104,9 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     try:
         parsed = yaml.safe_load(value) if value.strip() else ""
     except yaml.YAMLError as e:
-        raise TemplateError("--set", f"{key}: value is not valid YAML ({e.__class__.__name__})"
-                            ) from None
+        raise TemplateError(
+            "--set", f"{key}: value is not valid YAML ({e.__class__.__name__})"
+        ) from None
     return path, parsed
 
 

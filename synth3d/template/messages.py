@@ -1,5 +1,6 @@
 """Pydantic validation errors as one line naming the YAML path: ``objects[2].scale.max: must be
 ≥ min``. Used by template loading and by the style-step validation of ``synth3d stylize``."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,9 @@ def format_loc(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in DIST_TAGS or str(part).startswith(("function-", "list[", "json-or-python",
-                                                        STYLE_TAG_PREFIX)):
+        elif part in DIST_TAGS or str(part).startswith(
+            ("function-", "list[", "json-or-python", STYLE_TAG_PREFIX)
+        ):
             continue
         else:
             out += ("." if out else "") + str(part)
@@ -39,8 +41,11 @@ def _error_line(err: dict) -> str:
         name = err["input"].get("pass") if isinstance(err["input"], dict) else None
         known = err.get("ctx", {}).get("known", "")
         where = f"{where}.pass" if where else "pass"
-        msg = (f"unknown pass {name!r} (known: {known})" if name is not None
-               else f"required field is missing (one of: {known})")
+        msg = (
+            f"unknown pass {name!r} (known: {known})"
+            if name is not None
+            else f"required field is missing (one of: {known})"
+        )
     elif err["type"] == "extra_forbidden":
         msg = "unknown field"
     elif err["type"] == "missing":

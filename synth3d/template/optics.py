@@ -3,14 +3,16 @@
 ``camera.distortion`` and ``post.optics`` (see :mod:`synth3d.post.optics` for the models'
 physics and :mod:`synth3d.lens` for how labels follow the distortion).
 """
+
 from __future__ import annotations
 
 from pydantic import Field, field_validator
 
 from .distributions import FloatDist, Model, check_range
 
-DISTORTION_DOC = ("Lens distortion (OpenCV k1, k2, p1, p2, k3) applied after rendering; labels "
-                  "follow it.")
+DISTORTION_DOC = (
+    "Lens distortion (OpenCV k1, k2, p1, p2, k3) applied after rendering; labels follow it."
+)
 OPTICS_DOC = "Camera optics and sensor on the linear image: depth of field, vignetting, noise."
 
 
@@ -33,7 +35,8 @@ class DistortionSpec(Model):
     p: float = Field(1.0, description="Probability that a frame is distorted.")
 
     _ranges = field_validator("k1", "k2", "k3", "p1", "p2")(
-        classmethod(lambda cls, v: check_range(v, -2.0, 2.0)))
+        classmethod(lambda cls, v: check_range(v, -2.0, 2.0))
+    )
     _p = field_validator("p")(classmethod(lambda cls, v: _prob(v)))
 
 
@@ -43,16 +46,20 @@ class DepthOfFieldSpec(Model):
 
     f_number: FloatDist = Field(2.8, description="Aperture f-number N (smaller: blurrier).")
     focus_m: FloatDist | None = Field(
-        None, description="Focus distance (m); unset: the depth seen at the principal point.")
-    sensor_width_mm: FloatDist = Field(36.0, description="Sensor width (mm); sets the focal "
-                                       "length with the intrinsics.")
+        None, description="Focus distance (m); unset: the depth seen at the principal point."
+    )
+    sensor_width_mm: FloatDist = Field(
+        36.0, description="Sensor width (mm); sets the focal length with the intrinsics."
+    )
     p: float = Field(1.0, description="Probability that a frame has depth of field.")
 
     _n = field_validator("f_number")(classmethod(lambda cls, v: check_range(v, 0.5, 64.0)))
-    _focus = field_validator("focus_m")(classmethod(lambda cls, v: check_range(v, 0.0,
-                                                                                lo_open=True)))
+    _focus = field_validator("focus_m")(
+        classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True))
+    )
     _sensor = field_validator("sensor_width_mm")(
-        classmethod(lambda cls, v: check_range(v, 1.0, 100.0)))
+        classmethod(lambda cls, v: check_range(v, 1.0, 100.0))
+    )
     _p = field_validator("p")(classmethod(lambda cls, v: _prob(v)))
 
 
@@ -61,8 +68,10 @@ class NoiseSpec(Model):
     tonemap: Poisson shot noise of the photo-electrons plus Gaussian read noise."""
 
     full_well_e: FloatDist = Field(
-        2000.0, description="Electrons collected at an exposed value of 1.0 (a bright white); "
-        "fewer electrons — a smaller pixel or a higher ISO — is noisier.")
+        2000.0,
+        description="Electrons collected at an exposed value of 1.0 (a bright white); "
+        "fewer electrons — a smaller pixel or a higher ISO — is noisier.",
+    )
     read_noise_e: FloatDist = Field(3.0, description="Read noise, electrons (standard deviation).")
     p: float = Field(1.0, description="Probability that a frame has sensor noise.")
 
@@ -79,7 +88,8 @@ class OpticsSpec(Model):
 
     dof: DepthOfFieldSpec | None = Field(None, description="Depth of field (unset: all sharp).")
     vignetting: FloatDist = Field(
-        0.0, description="Natural vignetting: 0 none, 1 the full cos⁴ falloff of the ray angle.")
+        0.0, description="Natural vignetting: 0 none, 1 the full cos⁴ falloff of the ray angle."
+    )
     noise: NoiseSpec | None = Field(None, description="Sensor noise (unset: none).")
 
     _vig = field_validator("vignetting")(classmethod(lambda cls, v: check_range(v, 0.0, 1.0)))
@@ -89,31 +99,47 @@ class RealismSpec(Model):
     """Rendering effects that make objects sit in their scene (see the README's *Looks real*);
     `scripts/bench_realism.py` measures each one's cost per frame."""
 
-    ao: bool = Field(True, description="Ground-truth ambient occlusion (GTAO, screen space) of "
-                     "the indirect HDRI/ambient light: creases, contacts and the floor around "
-                     "objects darken as the sky above them is hidden.")
-    ao_radius_m: FloatDist = Field(0.1, description="AO search radius (m): occluders farther "
-                                   "than this from a point do not darken it.")
+    ao: bool = Field(
+        True,
+        description="Ground-truth ambient occlusion (GTAO, screen space) of "
+        "the indirect HDRI/ambient light: creases, contacts and the floor around "
+        "objects darken as the sky above them is hidden.",
+    )
+    ao_radius_m: FloatDist = Field(
+        0.1,
+        description="AO search radius (m): occluders farther "
+        "than this from a point do not darken it.",
+    )
 
-    soft_shadows: bool = Field(False, description="Shadows of the HDRI's sun as soft as the sun: "
-                               "penumbrae from its measured angular size (percentage-closer soft "
-                               "shadows); a hazy or partly clouded sun casts softer shadows. Off "
-                               "by default: about +23 % CPU per frame on a software rasteriser.")
+    soft_shadows: bool = Field(
+        False,
+        description="Shadows of the HDRI's sun as soft as the sun: "
+        "penumbrae from its measured angular size (percentage-closer soft "
+        "shadows); a hazy or partly clouded sun casts softer shadows. Off "
+        "by default: about +23 % CPU per frame on a software rasteriser.",
+    )
 
     _radius = field_validator("ao_radius_m")(
-        classmethod(lambda cls, v: check_range(v, 0.0, 10.0, lo_open=True)))
+        classmethod(lambda cls, v: check_range(v, 0.0, 10.0, lo_open=True))
+    )
 
 
 class MeteringSpec(Model):
     """Automatic exposure's metering (fields of ``post.tonemap``)."""
 
     auto_exposure_key: float = Field(
-        0.18, description="auto_exposure: the log-average luminance the frame is exposed to "
-        "(0.18 = middle grey; a night template uses ~0.04 so night stays dark).")
+        0.18,
+        description="auto_exposure: the log-average luminance the frame is exposed to "
+        "(0.18 = middle grey; a night template uses ~0.04 so night stays dark).",
+    )
     auto_exposure_range_ev: list[float] = Field(
-        [-12.0, 12.0], min_length=2, max_length=2, description="auto_exposure: the correction "
+        [-12.0, 12.0],
+        min_length=2,
+        max_length=2,
+        description="auto_exposure: the correction "
         "is clamped to [min, max] EV, as a camera's metering range is (e.g. [-12, 0]: never "
-        "brighten a dark map).")
+        "brighten a dark map).",
+    )
 
     @field_validator("auto_exposure_key")
     @classmethod

@@ -4,6 +4,7 @@ collision shapes, and the failure policy of layouts (``failure``).
 Physics runs while a frame is sampled (MuJoCo, :mod:`synth3d.sampling.physics`); the SceneSpec
 records the settled poses, so rendering never simulates.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -22,16 +23,22 @@ class CollisionSpec(Model):
     ``coacd`` and ``box`` (the bounding box) force one method. Cards are always thin boxes."""
 
     method: Literal["auto", "file", "hull", "coacd", "box"] = Field(
-        "auto", description="Collision shape method (see above).")
+        "auto", description="Collision shape method (see above)."
+    )
     convex_ratio: float = Field(
-        0.85, gt=0, le=1, description="auto: mesh volume / hull volume at or above which the "
-        "hull is used.")
+        0.85,
+        gt=0,
+        le=1,
+        description="auto: mesh volume / hull volume at or above which the hull is used.",
+    )
     threshold: float = Field(
-        0.08, ge=0.01, le=1, description="coacd: concavity threshold (smaller: more, tighter "
-        "pieces).")
+        0.08,
+        ge=0.01,
+        le=1,
+        description="coacd: concavity threshold (smaller: more, tighter pieces).",
+    )
     max_pieces: int = Field(16, ge=1, le=256, description="coacd: most convex pieces.")
-    resolution: int = Field(30, ge=10, le=200, description="coacd: preprocessing voxel "
-                            "resolution.")
+    resolution: int = Field(30, ge=10, le=200, description="coacd: preprocessing voxel resolution.")
     max_piece_vertices: int = Field(64, ge=8, le=256, description="Most vertices per piece.")
 
 
@@ -40,26 +47,39 @@ class ObjectPhysicsSpec(Model):
     object and recorded in the SceneSpec)."""
 
     static: bool = Field(
-        False, description="A fixed support (a tray, a bin, a table): it keeps its placement, "
-        "and dropped or settled objects rest on it.")
-    density: FloatDist = Field(500.0, description="kg/m³ (of the collision shape's volume). "
-                               "Used when neither `mass` nor the asset itself gives a mass.")
-    mass: FloatDist | None = Field(None, description="kg per object (overrides density). When "
-                                   "neither is set, an asset's own mass (a URDF's inertial mass, "
-                                   "a sidecar table's `mass`) is used.")
-    friction: FloatDist = Field(0.8, description="Sliding friction coefficient. When not set, "
-                                "an asset's own friction (a URDF's lateral friction, a sidecar "
-                                "table's `friction`) is used, else 0.8.")
+        False,
+        description="A fixed support (a tray, a bin, a table): it keeps its placement, "
+        "and dropped or settled objects rest on it.",
+    )
+    density: FloatDist = Field(
+        500.0,
+        description="kg/m³ (of the collision shape's volume). "
+        "Used when neither `mass` nor the asset itself gives a mass.",
+    )
+    mass: FloatDist | None = Field(
+        None,
+        description="kg per object (overrides density). When "
+        "neither is set, an asset's own mass (a URDF's inertial mass, "
+        "a sidecar table's `mass`) is used.",
+    )
+    friction: FloatDist = Field(
+        0.8,
+        description="Sliding friction coefficient. When not set, "
+        "an asset's own friction (a URDF's lateral friction, a sidecar "
+        "table's `friction`) is used, else 0.8.",
+    )
     restitution: FloatDist = Field(
-        0.0, description="0 (no bounce) .. 1; mapped to MuJoCo's contact damping ratio.")
-    collision: CollisionSpec = Field(default_factory=CollisionSpec,
-                                     description="Collision shapes.")
+        0.0, description="0 (no bounce) .. 1; mapped to MuJoCo's contact damping ratio."
+    )
+    collision: CollisionSpec = Field(default_factory=CollisionSpec, description="Collision shapes.")
 
     _positive = field_validator("density", "mass")(
-        classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
+        classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True))
+    )
     _nonneg = field_validator("friction")(classmethod(lambda cls, v: check_range(v, 0.0)))
     _unit = field_validator("restitution")(
-        classmethod(lambda cls, v: check_range(v, 0.0, 1.0, hi_open=True)))
+        classmethod(lambda cls, v: check_range(v, 0.0, 1.0, hi_open=True))
+    )
 
 
 class PhysicsSpec(Model):
@@ -72,30 +92,60 @@ class PhysicsSpec(Model):
 
     gravity: Vec3 = Field([0.0, 0.0, -9.81], description="m/s² (world z is up).")
     timestep: float = Field(0.002, gt=0, le=0.02, description="Simulation step (s).")
-    time_limit: float = Field(4.0, gt=0, le=60, description="Simulated seconds before a layout "
-                              "that is not at rest fails.")
-    rest_speed: float = Field(0.005, gt=0, description="A body is at rest when its fastest "
-                              "point (linear speed + angular speed × its radius) is slower than "
-                              "this (m/s).")
+    time_limit: float = Field(
+        4.0, gt=0, le=60, description="Simulated seconds before a layout that is not at rest fails."
+    )
+    rest_speed: float = Field(
+        0.005,
+        gt=0,
+        description="A body is at rest when its fastest "
+        "point (linear speed + angular speed × its radius) is slower than "
+        "this (m/s).",
+    )
     rest_time: float = Field(0.2, ge=0, description="Seconds every body must stay at rest.")
-    ground: bool = Field(True, description="An infinite static plane at z = 0 (the floor of the "
-                         "world) even without a floor backdrop.")
+    ground: bool = Field(
+        True,
+        description="An infinite static plane at z = 0 (the floor of the "
+        "world) even without a floor backdrop.",
+    )
     solver_iterations: int = Field(50, ge=1, le=1000, description="Constraint solver iterations.")
     cone: Literal["pyramidal", "elliptic"] = Field(
-        "elliptic", description="Friction cone model (elliptic: piles stop creeping sooner).")
-    impratio: float = Field(10.0, ge=1.0, description="Frictional-to-normal constraint impedance "
-                            "ratio (elliptic cones; higher reduces slip).")
-    sleep: bool = Field(True, description="Let bodies at rest sleep (MuJoCo islands): "
-                        "about twice as fast for piles.")
-    margin: float = Field(0.0, ge=0, le=0.01, description="Contact margin (m): contacts start this far apart (MuJoCo adds both geoms' margins; bodies then rest that far apart).")
-    damping: float = Field(1.0, ge=0, description="Velocity damping rate of free bodies (1/s; "
-                           "linear and angular): piles come to rest sooner (a 10 cm fall is "
-                           "about 10 % slower than in vacuum).")
-    max_shift: float = Field(0.05, gt=0, description="settle: a settled object that sinks more "
-                             "than this below its start (m) fell off its support (failed layout).")
+        "elliptic", description="Friction cone model (elliptic: piles stop creeping sooner)."
+    )
+    impratio: float = Field(
+        10.0,
+        ge=1.0,
+        description="Frictional-to-normal constraint impedance "
+        "ratio (elliptic cones; higher reduces slip).",
+    )
+    sleep: bool = Field(
+        True,
+        description="Let bodies at rest sleep (MuJoCo islands): about twice as fast for piles.",
+    )
+    margin: float = Field(
+        0.0,
+        ge=0,
+        le=0.01,
+        description="Contact margin (m): contacts start this far apart (MuJoCo adds both geoms' margins; bodies then rest that far apart).",
+    )
+    damping: float = Field(
+        1.0,
+        ge=0,
+        description="Velocity damping rate of free bodies (1/s; "
+        "linear and angular): piles come to rest sooner (a 10 cm fall is "
+        "about 10 % slower than in vacuum).",
+    )
+    max_shift: float = Field(
+        0.05,
+        gt=0,
+        description="settle: a settled object that sinks more "
+        "than this below its start (m) fell off its support (failed layout).",
+    )
     cache_dir: str | None = Field(
-        None, description="Collision-shape cache folder (default $SYNTH3D_COLLISION_CACHE, else "
-        "$XDG_CACHE_HOME/synth3d/collision or ~/.cache/synth3d/collision).")
+        None,
+        description="Collision-shape cache folder (default $SYNTH3D_COLLISION_CACHE, else "
+        "$XDG_CACHE_HOME/synth3d/collision or ~/.cache/synth3d/collision).",
+    )
 
     _time = field_validator("rest_time")(classmethod(lambda cls, v: check_range(v, 0.0)))
 

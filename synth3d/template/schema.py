@@ -5,6 +5,7 @@ reference (``docs/template-reference.md``) and in ``synth3d schema`` (JSON Schem
 Conventions: metres, z up, angles in degrees (keys end in ``_deg``), colours in sRGB 0..1 or
 ``#rrggbb``.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,6 @@ from .distributions import (
     IntDist,
     Model,
     RandInt,
-    Vec2,
     Vec3Dist,
     check_range,
 )
@@ -29,23 +29,18 @@ from .placement import PlacementSpec
 from .sequence import SequenceSpec, check_sequence
 from .splits import SplitFractions
 from .styles import step_union
+from .world import (  # noqa: F401 — re-exported
+    MAX_LIGHTS_PER_TYPE,
+    MAX_SHADOWS,
+    BackdropSpec,
+    EnvironmentSpec,
+    LightSpec,
+    TextureSpec,
+    max_of_int_dist,
+)
 
 StyleStep = step_union()
 """One ``post.styles`` step: a union of the passes' step models, on ``pass``."""
-
-MAX_LIGHTS_PER_TYPE = 8
-"""The colour shader's light arrays hold this many lights of each type; more is an error."""
-MAX_SHADOWS = 4
-"""Shadow maps per frame (directional and spot lights, the HDRI's sun included)."""
-
-
-def max_of_int_dist(d) -> int:
-    """Largest value an :data:`IntDist` can take."""
-    if isinstance(d, int):
-        return d
-    if isinstance(d, RandInt):
-        return d.max
-    return max(int(v) for v in d.values)
 
 
 class AttributeSpec(Model):
@@ -56,7 +51,8 @@ class AttributeSpec(Model):
 
     values: list[str | int | float | bool] = Field(min_length=1, description="The possible values.")
     p: list[float] | None = Field(
-        None, description="Probabilities, one per value, summing to 1 (default: uniform).")
+        None, description="Probabilities, one per value, summing to 1 (default: uniform)."
+    )
 
     @field_validator("values")
     @classmethod
@@ -87,15 +83,20 @@ class MaterialSpec(Model):
     roughness: FloatDist | None = Field(None, description="0 (mirror) .. 1 (matte).")
     metallic: FloatDist | None = Field(None, description="0 (dielectric) .. 1 (metal).")
     texture: str | None = Field(
-        None, description="Name of an image asset set: swap the base-colour texture for one of its "
-        "images (meshes without UVs get a box projection).")
+        None,
+        description="Name of an image asset set: swap the base-colour texture for one of its "
+        "images (meshes without UVs get a box projection).",
+    )
     texture_probability: float = Field(1.0, ge=0, le=1, description="Chance to apply the swap.")
     keep_texture: bool = Field(
-        False, description="With base_color: keep the asset's own texture and tint it by "
-        "base_color (default: base_color replaces the texture by a flat colour).")
+        False,
+        description="With base_color: keep the asset's own texture and tint it by "
+        "base_color (default: base_color replaces the texture by a flat colour).",
+    )
 
     _unit = field_validator("roughness", "metallic")(
-        classmethod(lambda cls, v: check_range(v, 0.0, 1.0)))
+        classmethod(lambda cls, v: check_range(v, 0.0, 1.0))
+    )
 
 
 class ObjectSpec(Model):
@@ -103,36 +104,53 @@ class ObjectSpec(Model):
 
     name: str = Field(description="Unique name; used by `placement.to` and in the SceneSpec.")
     kind: Literal["mesh", "card"] | None = Field(
-        None, description="`mesh`: a 3D model; `card`: an image on a quad (cut-out by its alpha). "
-        "Default: from the asset set (images → card).")
+        None,
+        description="`mesh`: a 3D model; `card`: an image on a quad (cut-out by its alpha). "
+        "Default: from the asset set (images → card).",
+    )
     assets: str | list[str] | dict[str, float] = Field(
-        description="Asset set name(s) to draw from; a mapping gives weights per set.")
+        description="Asset set name(s) to draw from; a mapping gives weights per set."
+    )
     attribute: str | None = Field(
-        None, description="Choose the asset whose file stem equals this attribute's value; values "
-        "listed in `absent_values` mean no object.")
+        None,
+        description="Choose the asset whose file stem equals this attribute's value; values "
+        "listed in `absent_values` mean no object.",
+    )
     absent_values: list[str] = Field(["none"], description="Attribute values meaning 'no object'.")
     count: IntDist = Field(1, description="How many objects of this group per frame.")
-    scale: FloatDist = Field(1.0, description="Uniform scale on top of the asset set's normalisation.")
+    scale: FloatDist = Field(
+        1.0, description="Uniform scale on top of the asset set's normalisation."
+    )
     height: FloatDist | None = Field(
-        None, description="Cards: height of the quad in metres (width from the image aspect).")
+        None, description="Cards: height of the quad in metres (width from the image aspect)."
+    )
     screen_height: FloatDist | None = Field(
-        None, description="Cards in screen/relative placement: height as a fraction of the image "
-        "height (overrides `height`).")
+        None,
+        description="Cards in screen/relative placement: height as a fraction of the image "
+        "height (overrides `height`).",
+    )
     mirror: float = Field(0.0, ge=0, le=1, description="Cards: probability of a horizontal mirror.")
     shading: Literal["lit", "unlit"] | None = Field(
-        None, description="`unlit` shows the texture's colours as they are (default for cards); "
-        "`lit` shades by lights and environment (default for meshes).")
+        None,
+        description="`unlit` shows the texture's colours as they are (default for cards); "
+        "`lit` shades by lights and environment (default for meshes).",
+    )
     material: MaterialSpec | None = Field(None, description="Material randomisation.")
     placement: PlacementSpec = Field(default_factory=PlacementSpec, description="Where it goes.")
     labelled: bool = Field(
-        True, description="false: a distractor — rendered, casting shadows, occluding and in "
-        "depth, but id 0 in the masks and in no label file.")
+        True,
+        description="false: a distractor — rendered, casting shadows, occluding and in "
+        "depth, but id 0 in the masks and in no label file.",
+    )
     physics: ObjectPhysicsSpec | None = Field(
-        None, description="Physical properties (for drop/settle placements and static "
-        "supports; defaults apply when unset).")
+        None,
+        description="Physical properties (for drop/settle placements and static "
+        "supports; defaults apply when unset).",
+    )
 
     _positive = field_validator("scale", "height", "screen_height")(
-        classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
+        classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True))
+    )
 
     @model_validator(mode="after")
     def _count_nonneg(self):
@@ -140,8 +158,11 @@ class ObjectSpec(Model):
         lo = c if isinstance(c, int) else (c.min if isinstance(c, RandInt) else min(c.values))
         if lo < 0:
             raise ValueError("count must be ≥ 0")
-        if self.physics is not None and self.physics.static and (
-                self.placement.mode == "drop" or self.placement.settle):
+        if (
+            self.physics is not None
+            and self.physics.static
+            and (self.placement.mode == "drop" or self.placement.settle)
+        ):
             raise ValueError("physics.static: a static support cannot be dropped or settled")
         return self
 
@@ -158,26 +179,38 @@ class IntrinsicsSpec(Model):
 class CameraSpec(Model):
     """A look-at camera: position = ``target`` + ``offset``, looking at ``target``, z up."""
 
-    fov_y_deg: FloatDist = Field(50.0, description="Vertical field of view (ignored with intrinsics).")
+    fov_y_deg: FloatDist = Field(
+        50.0, description="Vertical field of view (ignored with intrinsics)."
+    )
     intrinsics: IntrinsicsSpec | None = Field(None, description="Full intrinsics instead of a FOV.")
     target: Vec3Dist = Field([0.0, 0.0, 0.0], description="Look-at point (m).")
     offset: Vec3Dist = Field(
-        default_factory=lambda: {"dist": "cone", "axis": [0, 0, 1], "angle_deg": 75,
-                                 "min_angle_deg": 20, "radius": [0.8, 1.4]},
+        default_factory=lambda: {
+            "dist": "cone",
+            "axis": [0, 0, 1],
+            "angle_deg": 75,
+            "min_angle_deg": 20,
+            "radius": [0.8, 1.4],
+        },
         description="Camera position relative to the target; a cone/hemisphere/sphere distribution "
-        "with a radius gives a shell around the target.")
+        "with a radius gives a shell around the target.",
+    )
     roll_deg: FloatDist = Field(0.0, description="Rotation about the optical axis.")
     znear: float = Field(0.01, gt=0, description="Near clipping distance (m).")
     zfar: float = Field(100.0, gt=0, description="Far clipping distance (m).")
     require_all_in_frame: bool = Field(
-        False, description="Resample camera and objects until every object's bounding box projects "
-        "inside the image.")
-    max_attempts: int = Field(100, ge=1, le=100000,
-                              description="Layout attempts for require_all_in_frame.")
+        False,
+        description="Resample camera and objects until every object's bounding box projects "
+        "inside the image.",
+    )
+    max_attempts: int = Field(
+        100, ge=1, le=100000, description="Layout attempts for require_all_in_frame."
+    )
     distortion: _o.DistortionSpec | None = Field(None, description=_o.DISTORTION_DOC)
 
     _fov = field_validator("fov_y_deg")(
-        classmethod(lambda cls, v: check_range(v, 0.0, 180.0, lo_open=True, hi_open=True)))
+        classmethod(lambda cls, v: check_range(v, 0.0, 180.0, lo_open=True, hi_open=True))
+    )
 
     @model_validator(mode="after")
     def _near_far(self):
@@ -186,190 +219,85 @@ class CameraSpec(Model):
         return self
 
 
-class LightSpec(Model):
-    """Lights. Intensity is scaled so that a white diffuse surface facing a directional light of
-    intensity 1 has radiance 1 (point/spot: at 1 m)."""
-
-    type: Literal["directional", "point", "spot"] = Field(description="Kind of light.")
-    count: IntDist = Field(1, description="Lights of this group per frame.")
-    intensity: FloatDist = Field(1.0, description="Intensity (see above for the units).")
-    color: ColorDist = Field([1.0, 1.0, 1.0], description="Light colour (ignored with temperature_k).")
-    temperature_k: FloatDist | None = Field(None, description="Black-body colour temperature (K).")
-    direction: Vec3Dist = Field(
-        default_factory=lambda: {"dist": "cone", "axis": [0, 0, 1], "angle_deg": 60},
-        description="directional: direction from the scene towards the light.")
-    position: Vec3Dist = Field([0.0, 0.0, 2.0], description="point/spot: position (m).")
-    target: Vec3Dist = Field([0.0, 0.0, 0.0], description="spot: point it aims at.")
-    cone_deg: FloatDist = Field(30.0, description="spot: half-angle of the cone.")
-    shadows: bool = Field(True, description="directional/spot: cast shadows (shadow map with "
-                          "soft PCF edges; point lights cast none).")
-
-    _intensity = field_validator("intensity")(classmethod(lambda cls, v: check_range(v, 0.0)))
-    _cone = field_validator("cone_deg")(
-        classmethod(lambda cls, v: check_range(v, 0.0, 90.0, lo_open=True)))
-    _kelvin = field_validator("temperature_k")(
-        classmethod(lambda cls, v: check_range(v, 1000.0, 40000.0)))
-
-    @model_validator(mode="after")
-    def _cap(self):
-        if max_of_int_dist(self.count) > MAX_LIGHTS_PER_TYPE:
-            raise ValueError(f"count: at most {MAX_LIGHTS_PER_TYPE} lights of one type")
-        return self
-
-
-class EnvironmentSpec(Model):
-    """The world around the scene: an HDRI (background and lighting) or a plain colour."""
-
-    hdri: str | None = Field(None, description="Name of an `hdri` asset set (one file drawn per frame).")
-    rotation_deg: FloatDist = Field(0.0, description="HDRI rotation about z.")
-    exposure_ev: FloatDist = Field(0.0, description="HDRI radiance × 2^exposure_ev.")
-    background: Literal["hdri", "color", "transparent", "backplate"] | None = Field(
-        None, description="What shows behind the scene (default: backplate if set, else hdri if "
-        "set, else color).")
-    color: ColorDist = Field([0.5, 0.5, 0.5], description="Background colour.")
-    backplate: str | None = Field(
-        None, description="background: backplate — name of an image asset set shown behind the "
-        "scene (cropped to cover the frame, not moving with the camera) while the HDRI still "
-        "lights it.")
-    background_blur: FloatDist = Field(
-        0.0, description="Gaussian blur of the HDRI/backplate background, sigma in pixels "
-        "(a depth-of-field look).")
-    lighting: bool = Field(True, description="Light the scene from the HDRI: ambient irradiance "
-                           "(9 spherical-harmonic coefficients) plus its dominant light as a sun.")
-    ambient: ColorDist = Field([0.15, 0.15, 0.15],
-                               description="Ambient light when there is no HDRI lighting.")
-    shadows: bool = Field(True, description="The HDRI's dominant light casts shadows.")
-    reflections: bool = Field(True, description="Specular image-based lighting: glossy and "
-                              "metallic surfaces reflect the HDRI (prefiltered by roughness).")
-    shadow_catcher: bool = Field(
-        False, description="An invisible ground at z = 0 that only darkens the background where "
-        "objects shade it, so objects standing on an HDRI's ground do not float (use instead of "
-        "a floor backdrop).")
-
-    _blur = field_validator("background_blur")(classmethod(lambda cls, v: check_range(v, 0.0)))
-
-
-class TextureSpec(Model):
-    """A backdrop texture: an image or a procedural pattern."""
-
-    type: Literal["color", "checker", "noise", "marble", "wood", "image"] = Field(
-        "color", description="Plain colour, checkerboard, fractal noise between two colours, "
-        "veined marble, wood grain (both multiplied by the backdrop's tint), or an image.")
-    variants: int = Field(0, ge=0, description="noise/marble/wood: 0 draws a new pattern every "
-                          "frame; N cycles through N patterns (cached, so frames render faster).")
-    color: ColorDist = Field([0.6, 0.6, 0.6], description="color: the colour.")
-    colors: list[ColorDist] = Field(
-        default_factory=lambda: [[0.85, 0.85, 0.85], [0.25, 0.25, 0.25]],
-        description="checker/noise: two colours.")
-    squares: IntDist = Field(8, description="checker: squares across the plane.")
-    scale: FloatDist = Field(8.0, description="noise: feature frequency across the plane.")
-    image: str | None = Field(None, description="image: name of an image asset set.")
-    attribute: str | None = Field(None, description="image: choose by this attribute's value.")
-    resolution: int = Field(512, ge=8, le=4096, description="Procedural texture size in pixels.")
-    repeat: FloatDist = Field(1.0, description="How many times the texture repeats across the "
-                              "plane's width (floor/wall; images on a background plane never repeat).")
-    weight: float = Field(1.0, ge=0, description="Weight when `texture` lists several textures.")
-
-    _positive = field_validator("scale", "repeat")(
-        classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
-    _squares = field_validator("squares")(classmethod(lambda cls, v: check_range(v, 1.0)))
-
-    @model_validator(mode="after")
-    def _needs_image(self):
-        if self.type == "image" and not self.image:
-            raise ValueError("type 'image' needs `image: <asset set>`")
-        if len(self.colors) != 2:
-            raise ValueError("colors: needs exactly two colours")
-        return self
-
-
-class BackdropSpec(Model):
-    """A backdrop plane (not an instance: id 0 in masks, but present in depth).
-
-    - ``floor``: horizontal plane at z = 0 centred on ``position``.
-    - ``wall``: vertical plane, ``distance`` m from the origin in the direction ``azimuth_deg``
-      (about z from +x), facing the origin, its bottom on the floor.
-    - ``background``: a plane perpendicular to the camera axis ``distance`` m beyond the target,
-      sized to fill the frame exactly (the image covers it, cropped to the frame's aspect).
-    - ``sweep``: a photo-studio cyclorama — a floor ``size`` = [width, depth] centred on
-      ``position`` that curves up (radius ``sweep_radius``) into a wall ``sweep_height`` high on
-      its far side, which faces the direction ``azimuth_deg`` points away from.
-    """
-
-    type: Literal["floor", "wall", "background", "sweep"] = Field(description="Kind of backdrop.")
-    size: Vec2 = Field([4.0, 4.0], description="floor/wall/sweep: width and depth/height (m).")
-    position: Vec3Dist = Field([0.0, 0.0, 0.0], description="floor/sweep: centre of the floor.")
-    distance: FloatDist = Field(1.5, description="wall: from the origin; background: beyond the target.")
-    azimuth_deg: FloatDist = Field(90.0, description="wall: direction from the origin (about z); "
-                                   "sweep: direction of its curved wall from the floor's centre.")
-    sweep_radius: FloatDist = Field(0.6, description="sweep: radius of the curve (m).")
-    sweep_height: FloatDist = Field(2.0, description="sweep: height of the wall above the floor (m).")
-    tint: ColorDist = Field([1.0, 1.0, 1.0], description="Multiplies the texture's colour.")
-    texture: TextureSpec | list[TextureSpec] = Field(
-        default_factory=TextureSpec, description="A texture, or a list to choose one from per frame "
-        "(by `weight`).")
-    texture_rotation_deg: FloatDist = Field(0.0, description="Rotation of the texture on the plane.")
-    roughness: FloatDist = Field(0.8, description="Surface roughness 0..1.")
-    metallic: FloatDist = Field(0.0, description="Metalness 0..1.")
-    shading: Literal["lit", "unlit"] | None = Field(
-        None, description="Default: lit for floor/wall, unlit for background.")
-
-    _unit = field_validator("roughness", "metallic")(
-        classmethod(lambda cls, v: check_range(v, 0.0, 1.0)))
-    _positive = field_validator("distance", "sweep_radius", "sweep_height")(
-        classmethod(lambda cls, v: check_range(v, 0.0, lo_open=True)))
-
-
 class TonemapSpec(_o.MeteringSpec):
     """Exposure and tonemapping of the linear render into 8-bit sRGB."""
 
     operator: Literal["clip", "aces", "reinhard"] = Field(
-        "clip", description="`clip`: clamp to 1 (unlit textures round-trip exactly); `aces`: "
-        "filmic; `reinhard`: x/(1+x).")
-    exposure_ev: FloatDist = Field(0.0, description="Linear radiance × 2^exposure_ev before the curve.")
+        "clip",
+        description="`clip`: clamp to 1 (unlit textures round-trip exactly); `aces`: "
+        "filmic; `reinhard`: x/(1+x).",
+    )
+    exposure_ev: FloatDist = Field(
+        0.0, description="Linear radiance × 2^exposure_ev before the curve."
+    )
     white_balance_k: FloatDist | None = Field(
-        None, description="Camera white balance: the colour temperature (K) rendered as neutral "
-        "(a 3200 K setting turns daylight blue, 9000 K turns it warm). Unset: no correction.")
+        None,
+        description="Camera white balance: the colour temperature (K) rendered as neutral "
+        "(a 3200 K setting turns daylight blue, 9000 K turns it warm). Unset: no correction.",
+    )
     auto_exposure: bool = Field(
-        False, description="First scale the frame so its log-average luminance is the key "
-        "(auto_exposure_key); exposure_ev then offsets from there. Evens out HDRI levels.")
+        False,
+        description="First scale the frame so its log-average luminance is the key "
+        "(auto_exposure_key); exposure_ev then offsets from there. Evens out HDRI levels.",
+    )
 
     _kelvin = field_validator("white_balance_k")(
-        classmethod(lambda cls, v: check_range(v, 1000.0, 40000.0)))
+        classmethod(lambda cls, v: check_range(v, 1000.0, 40000.0))
+    )
 
 
 class PostSpec(Model):
     """Post passes on the rendered frame."""
 
-    tonemap: TonemapSpec = Field(default_factory=TonemapSpec,
-                                 description="Exposure and tonemapping.")
+    tonemap: TonemapSpec = Field(
+        default_factory=TonemapSpec, description="Exposure and tonemapping."
+    )
     styles: list[StyleStep] = Field(
-        default_factory=list, description="Stylisation passes applied, in this order, to the "
+        default_factory=list,
+        description="Stylisation passes applied, in this order, to the "
         "finished 8-bit frame (after background and tonemap): each `{pass: NAME, p: probability, "
         "params: {...}}`, params taking constants or distributions (see "
-        "[Stylisation passes](#stylisation-passes)). Labels are untouched: no pass moves geometry.")
+        "[Stylisation passes](#stylisation-passes)). Labels are untouched: no pass moves geometry.",
+    )
     optics: _o.OpticsSpec | None = Field(None, description=_o.OPTICS_DOC)
 
 
 class LabelsSpec(Model):
     """Which labels are made and which objects get one."""
 
-    amodal: bool = Field(True, description="Render every object alone too: amodal masks, visible "
-                         "and in-frame fractions, full-silhouette boxes (needed by BOP).")
+    amodal: bool = Field(
+        True,
+        description="Render every object alone too: amodal masks, visible "
+        "and in-frame fractions, full-silhouette boxes (needed by BOP).",
+    )
     min_pixels: int = Field(1, ge=1, description="Objects with fewer visible pixels get no label.")
     min_visible_fraction: float = Field(
-        0.0, ge=0, le=1, description="Objects whose visible mask is a smaller fraction of their "
-        "amodal mask get no label.")
+        0.0,
+        ge=0,
+        le=1,
+        description="Objects whose visible mask is a smaller fraction of their "
+        "amodal mask get no label.",
+    )
     hidden: Literal["drop", "resample"] = Field(
-        "drop", description="An object with no visible pixel: `drop` its label, or `resample` the "
-        "frame's layout (same attributes) until every object shows.")
+        "drop",
+        description="An object with no visible pixel: `drop` its label, or `resample` the "
+        "frame's layout (same attributes) until every object shows.",
+    )
     max_resample: int = Field(20, ge=1, le=1000, description="Resamples before giving up.")
-    polygons: bool = Field(False, description="COCO: a polygon replaces the RLE (moved to `rle`) "
-                           "for masks of one part without holes; others keep RLE + `polygons`.")
-    normals: bool = Field(False, description="Write normals/NNNNNN.png: camera-frame normals as "
-                          "16-bit RGB, value = (n + 1) / 2 × 65535; 0 where nothing was hit.")
-    contours: bool = Field(False, description="Write contours/NNNNNN.png: 255 occluding "
-                           "contours, 128 creases, 0 elsewhere.")
+    polygons: bool = Field(
+        False,
+        description="COCO: a polygon replaces the RLE (moved to `rle`) "
+        "for masks of one part without holes; others keep RLE + `polygons`.",
+    )
+    normals: bool = Field(
+        False,
+        description="Write normals/NNNNNN.png: camera-frame normals as "
+        "16-bit RGB, value = (n + 1) / 2 × 65535; 0 where nothing was hit.",
+    )
+    contours: bool = Field(
+        False,
+        description="Write contours/NNNNNN.png: 255 occluding contours, 128 creases, 0 elsewhere.",
+    )
     crease_deg: float = Field(45.0, gt=0, lt=180, description="Normal change that makes a crease.")
     semantic: bool = Field(False, description="Write semantic/NNNNNN.png: uint16 category ids.")
 
@@ -378,21 +306,32 @@ class OutputSpec(Model):
     """What a run writes."""
 
     depth_scale: float = Field(
-        1.0, gt=0, description="Depth PNG value × depth_scale = millimetres (1.0: 1 mm steps, up "
-        "to 65.5 m; 0.1: 0.1 mm steps, up to 6.5 m).")
+        1.0,
+        gt=0,
+        description="Depth PNG value × depth_scale = millimetres (1.0: 1 mm steps, up "
+        "to 65.5 m; 0.1: 0.1 mm steps, up to 6.5 m).",
+    )
     rgb_format: Literal["png", "jpg"] = Field("png", description="Encoding of rgb/ images.")
     jpeg_quality: int = Field(95, ge=1, le=100, description="Quality when rgb_format is jpg.")
     formats: list[Literal["coco", "bop", "yolo", "webdataset"]] = Field(
-        ["coco"], description="Dataset formats written at the end of a run (and by `synth3d "
+        ["coco"],
+        description="Dataset formats written at the end of a run (and by `synth3d "
         "export`): `coco` → annotations/coco.json, `bop` → bop/, `yolo` → yolo/ and yolo-seg/, "
         "`webdataset` → webdataset/shard-NNNNNN.tar (rgb, depth, masks, SceneSpec and JSON "
-        "labels per sample).")
+        "labels per sample).",
+    )
     webdataset_samples: int = Field(
-        1000, ge=1, description="Samples per webdataset tar shard (shard s holds frames "
-        "s × n .. (s+1) × n − 1).")
-    split: SplitFractions | None = Field(None, description="e.g. `{train: 0.9, val: 0.1}`: each "
+        1000,
+        ge=1,
+        description="Samples per webdataset tar shard (shard s holds frames "
+        "s × n .. (s+1) × n − 1).",
+    )
+    split: SplitFractions | None = Field(
+        None,
+        description="e.g. `{train: 0.9, val: 0.1}`: each "
         "frame's split is drawn from (seed, index) (see README, Splits); COCO adds "
-        "`coco_<split>.json`, YOLO `<split>.txt` lists, BOP `bop/<split>_synth3d/`.")
+        "`coco_<split>.json`, YOLO `<split>.txt` lists, BOP `bop/<split>_synth3d/`.",
+    )
 
 
 class Template(Model):
@@ -400,38 +339,54 @@ class Template(Model):
 
     version: Literal[1] = Field(1, description="Template format version.")
     name: str = Field("untitled", description="Name recorded in dataset.json and every SceneSpec.")
-    size: list[int] = Field([640, 480], min_length=2, max_length=2, description="Width, height (px).")
+    size: list[int] = Field(
+        [640, 480], min_length=2, max_length=2, description="Width, height (px)."
+    )
     frames: int | None = Field(None, ge=1, description="Default frame count (`-n`).")
     seed: int = Field(0, ge=0, description="Default root seed (`--seed`).")
     mode: Literal["random", "exhaustive"] = Field(
-        "random", description="`random`: attributes drawn per frame; `exhaustive`: frame i takes the "
+        "random",
+        description="`random`: attributes drawn per frame; `exhaustive`: frame i takes the "
         "i-th combination of the cartesian product of the attributes (declared order, last varies "
-        "fastest), cycling when there are more frames; `-n` defaults to the number of combinations.")
+        "fastest), cycling when there are more frames; `-n` defaults to the number of combinations.",
+    )
     asset_root: str = Field(
-        ".", description="Base for relative asset paths; relative to the template file (or to the "
-        "current directory when given with --set).")
+        ".",
+        description="Base for relative asset paths; relative to the template file (or to the "
+        "current directory when given with --set).",
+    )
     attributes: dict[str, AttributeSpec] = Field(
-        default_factory=dict, description="Categorical attributes by name (recorded per frame).")
+        default_factory=dict, description="Categorical attributes by name (recorded per frame)."
+    )
     assets: dict[str, AssetSetSpec] = Field(
-        default_factory=dict, description="Named asset sets (meshes, images, HDRIs).")
+        default_factory=dict, description="Named asset sets (meshes, images, HDRIs)."
+    )
     camera: CameraSpec = Field(default_factory=CameraSpec, description="The camera.")
-    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec,
-                                         description="Background and environment lighting.")
+    environment: EnvironmentSpec = Field(
+        default_factory=EnvironmentSpec, description="Background and environment lighting."
+    )
     lights: list[LightSpec] = Field(default_factory=list, description="Light groups.")
-    backdrops: list[BackdropSpec] = Field(default_factory=list,
-                                          description="Floor, walls and background planes.")
-    objects: list[ObjectSpec] = Field(default_factory=list,
-                                      description="Foreground object groups (labelled instances).")
+    backdrops: list[BackdropSpec] = Field(
+        default_factory=list, description="Floor, walls and background planes."
+    )
+    objects: list[ObjectSpec] = Field(
+        default_factory=list, description="Foreground object groups (labelled instances)."
+    )
     post: PostSpec = Field(default_factory=PostSpec, description="Post passes.")
-    realism: _o.RealismSpec = Field(default_factory=_o.RealismSpec, description="Rendering effects.")
+    realism: _o.RealismSpec = Field(
+        default_factory=_o.RealismSpec, description="Rendering effects."
+    )
     labels: LabelsSpec = Field(default_factory=LabelsSpec, description="Labels and filters.")
     output: OutputSpec = Field(default_factory=OutputSpec, description="Output settings.")
-    sequence: SequenceSpec | None = Field(None, description="Render animated sequences (videos) "
-                                          "instead of independent stills.")
-    physics: PhysicsSpec = Field(default_factory=PhysicsSpec,
-                                 description="Rigid-body simulation settings.")
-    failure: FailureSpec = Field(default_factory=FailureSpec,
-                                 description="What to do with a frame whose layout fails.")
+    sequence: SequenceSpec | None = Field(
+        None, description="Render animated sequences (videos) instead of independent stills."
+    )
+    physics: PhysicsSpec = Field(
+        default_factory=PhysicsSpec, description="Rigid-body simulation settings."
+    )
+    failure: FailureSpec = Field(
+        default_factory=FailureSpec, description="What to do with a frame whose layout fails."
+    )
 
     @field_validator("size")
     @classmethod
@@ -446,8 +401,9 @@ class Template(Model):
         if self.mode == "exhaustive" and not self.attributes:
             errors.append("mode: 'exhaustive' enumerates attributes, and none are defined")
         if self.environment.background == "transparent" and self.output.rgb_format == "jpg":
-            errors.append("output.rgb_format: a transparent background needs png (jpg has no "
-                          "alpha)")
+            errors.append(
+                "output.rgb_format: a transparent background needs png (jpg has no alpha)"
+            )
 
         def need_set(where: str, name: str | None, kinds: tuple[str, ...]):
             if name is None:
@@ -458,8 +414,9 @@ class Template(Model):
                 return
             kind = self.assets[name].kind
             if kind is not None and kind not in kinds:
-                errors.append(f"{where}: asset set '{name}' holds {kind} files, expected "
-                              f"{' or '.join(kinds)}")
+                errors.append(
+                    f"{where}: asset set '{name}' holds {kind} files, expected {' or '.join(kinds)}"
+                )
 
         def need_attr(where: str, name: str | None):
             if name is not None and name not in self.attributes:
@@ -473,22 +430,27 @@ class Template(Model):
         if self.environment.background == "hdri" and not self.environment.hdri:
             errors.append("environment.background: 'hdri' needs environment.hdri")
         # Shadow maps are limited too: count every light that may cast one.
-        casters = sum(max_of_int_dist(L.count) for L in self.lights
-                      if L.type != "point" and L.shadows)
+        casters = sum(
+            max_of_int_dist(L.count) for L in self.lights if L.type != "point" and L.shadows
+        )
         if self.environment.hdri and self.environment.lighting and self.environment.shadows:
             casters += 1
         if casters > MAX_SHADOWS:
-            errors.append(f"lights: up to {casters} shadow-casting lights per frame (the HDRI sun "
-                          f"counts as one); at most {MAX_SHADOWS} — set shadows: false on some")
+            errors.append(
+                f"lights: up to {casters} shadow-casting lights per frame (the HDRI sun "
+                f"counts as one); at most {MAX_SHADOWS} — set shadows: false on some"
+            )
         # The shader holds MAX_LIGHTS_PER_TYPE lights of each type; never drop lights silently.
         for kind in ("directional", "point", "spot"):
             most = sum(max_of_int_dist(L.count) for L in self.lights if L.type == kind)
             if kind == "directional" and self.environment.hdri and self.environment.lighting:
                 most += 1  # the HDRI's dominant light becomes a directional light
             if most > MAX_LIGHTS_PER_TYPE:
-                errors.append(f"lights: up to {most} {kind} lights per frame"
-                              f"{' (the HDRI sun counts as one)' if kind == 'directional' and self.environment.hdri else ''}"
-                              f"; at most {MAX_LIGHTS_PER_TYPE}")
+                errors.append(
+                    f"lights: up to {most} {kind} lights per frame"
+                    f"{' (the HDRI sun counts as one)' if kind == 'directional' and self.environment.hdri else ''}"
+                    f"; at most {MAX_LIGHTS_PER_TYPE}"
+                )
         seen: set[str] = set()
         for i, o in enumerate(self.objects):
             where = f"objects[{i}]"

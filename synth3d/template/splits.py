@@ -1,4 +1,5 @@
 """``output.split``: train / val / test fractions of a template's frames."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal

@@ -7,6 +7,7 @@ constant or a weighted ``choice``. The pass's own field constraints (``ge``, ``l
 checks on every value a distribution can draw, so a template is refused at load, with the YAML
 path, before anything renders. The steps form a discriminated union on ``pass``.
 """
+
 from __future__ import annotations
 
 import types
@@ -39,11 +40,21 @@ NoneType = type(None)
 class StyleStepBase(Model):
     """Common fields of a ``post.styles`` step (``pass`` and ``params`` are per pass)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
-                              populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+        populate_by_name=True,
+        allow_inf_nan=False,
+    )
 
-    p: float = Field(1.0, ge=0, le=1, description="Probability that the step applies to a frame "
-                     "(drawn per frame; the SceneSpec records whether it did).")
+    p: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Probability that the step applies to a frame "
+        "(drawn per frame; the SceneSpec records whether it did).",
+    )
 
 
 def _range_of(metadata) -> dict[str, float]:
@@ -62,8 +73,9 @@ def range_text(metadata) -> str:
     lo = ("≥", r["ge"]) if "ge" in r else ((">", r["gt"]) if "gt" in r else None)
     hi = ("≤", r["le"]) if "le" in r else (("<", r["lt"]) if "lt" in r else None)
     if lo and hi:
-        return (f"in {'[' if lo[0] == '≥' else '('}{lo[1]:g}, {hi[1]:g}"
-                f"{']' if hi[0] == '≤' else ')'}")
+        return (
+            f"in {'[' if lo[0] == '≥' else '('}{lo[1]:g}, {hi[1]:g}{']' if hi[0] == '≤' else ')'}"
+        )
     if lo:
         return f"{lo[0]} {lo[1]:g}"
     if hi:
@@ -94,8 +106,12 @@ def _choice_of(check, what: str, name: str) -> type:
                 raise ValueError(f"values[{i}]: {msg}") from None
         return self
 
-    return create_model(name, __base__=Choice, __doc__=f"A choice among {what}.",
-                        __validators__={"_items": model_validator(mode="after")(_items)})
+    return create_model(
+        name,
+        __base__=Choice,
+        __doc__=f"A choice among {what}.",
+        __validators__={"_items": model_validator(mode="after")(_items)},
+    )
 
 
 def _const_checker(annotation, metadata) -> Any:
@@ -139,7 +155,9 @@ def template_field(pass_name: str, name: str, finfo) -> tuple[Any, Any, list]:
         else:
             check = _const_checker(ann, meta)
             what_doc = "constants of the field's type"
-        choice = _choice_of(check, what_doc, f"{pass_name.title()}{name.title().replace('_', '')}Choice")
+        choice = _choice_of(
+            check, what_doc, f"{pass_name.title()}{name.title().replace('_', '')}Choice"
+        )
         const = Annotated[(ann, *meta)] if meta and get_origin(ann) is not Literal else ann
         tp = _with_choice(const, choice)
     if optional:
@@ -167,7 +185,8 @@ def step_model(pass_name: str) -> type:
         fields[name] = (tp, Field(default, description=desc))
         for j, chk in enumerate(checks):
             validators[f"_check_{name}_{j}"] = field_validator(name)(
-                classmethod(lambda cls, v, chk=chk: chk(v)))
+                classmethod(lambda cls, v, chk=chk: chk(v))
+            )
 
     def _concrete(self):
         # All constants: the pass's own (cross-field) validation runs now, not at the first frame.
@@ -184,15 +203,19 @@ def step_model(pass_name: str) -> type:
 
     doc = (mod.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
     params = create_model(
-        f"{pass_name.title()}StyleParams", __base__=Model,
+        f"{pass_name.title()}StyleParams",
+        __base__=Model,
         __doc__=f"Parameters of the `{pass_name}` pass (each a constant or a distribution).",
         __validators__={**validators, "_concrete": model_validator(mode="after")(_concrete)},
-        **fields)
+        **fields,
+    )
     step = create_model(
-        f"{pass_name.title()}Style", __base__=StyleStepBase,
+        f"{pass_name.title()}Style",
+        __base__=StyleStepBase,
         __doc__=doc or f"The `{pass_name}` pass.",
         pass_=(Literal[pass_name], Field(alias="pass", description="The pass.")),
-        params=(params, Field(default_factory=params, description="The pass's parameters.")))
+        params=(params, Field(default_factory=params, description="The pass's parameters.")),
+    )
     step.__module__ = __name__
     params.__module__ = __name__
     return step
@@ -220,10 +243,13 @@ def step_union() -> Any:
         return Annotated[StyleStepBase, BeforeValidator(_step_input)]
     members = tuple(Annotated[step_model(n), Tag(f"{TAG_PREFIX}{n}")] for n in known)
     return Annotated[
-        members if len(members) > 1 else members[0],
-        Discriminator(_step_tag, custom_error_type="unknown_style",
-                      custom_error_message=f"unknown pass (known: {', '.join(known)})",
-                      custom_error_context={"known": ", ".join(known)}),
+        Union[members] if len(members) > 1 else members[0],  # noqa: UP007 — a tuple of types
+        Discriminator(
+            _step_tag,
+            custom_error_type="unknown_style",
+            custom_error_message=f"unknown pass (known: {', '.join(known)})",
+            custom_error_context={"known": ", ".join(known)},
+        ),
         BeforeValidator(_step_input),
     ]
 

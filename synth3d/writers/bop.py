@@ -22,6 +22,7 @@ rounded to three significant digits (the model then differs from the rendered ob
 0.05 % in size; labels elsewhere keep the exact scale). ``models_source.json`` says which asset
 and scale each model is. Mirrored cards share the unmirrored model.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,15 +48,18 @@ def _model_key(lab: dict) -> tuple:
     return ("mesh", lab["asset"], _q(lab["scale"]))
 
 
-def _model_arrays(key: tuple, path: str | None = None
-                  ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+def _model_arrays(
+    key: tuple, path: str | None = None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Vertices (mm), vertex normals and faces of a model (``path``: the asset's file, when
     relocated)."""
     from ..assets.catalog import load_mesh
 
     if key[0] == "card":
         w, h = key[2] * 1000.0, key[3] * 1000.0
-        v = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]])
+        v = np.array(
+            [[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]]
+        )
         return v, np.tile([0.0, 0.0, 1.0], (4, 1)), np.array([[0, 1, 2], [0, 2, 3]])
     m = load_mesh(path or key[1])
     return m.vertices * (key[2] * 1000.0), m.vertex_normals, m.faces
@@ -86,9 +90,12 @@ def _source_models(keys: list[tuple], resolve) -> tuple[dict[tuple, int], dict[t
 def ply_bytes(vertices: np.ndarray, normals: np.ndarray | None, faces: np.ndarray) -> bytes:
     """A binary little-endian PLY with float vertices (+ normals) and triangle faces."""
     props = ["x", "y", "z"] + (["nx", "ny", "nz"] if normals is not None else [])
-    head = ("ply\nformat binary_little_endian 1.0\ncomment synth3d BOP model (mm)\n"
-            f"element vertex {len(vertices)}\n" + "".join(f"property float {p}\n" for p in props)
-            + f"element face {len(faces)}\nproperty list uchar int vertex_indices\nend_header\n")
+    head = (
+        "ply\nformat binary_little_endian 1.0\ncomment synth3d BOP model (mm)\n"
+        f"element vertex {len(vertices)}\n"
+        + "".join(f"property float {p}\n" for p in props)
+        + f"element face {len(faces)}\nproperty list uchar int vertex_indices\nend_header\n"
+    )
     vdata = vertices if normals is None else np.hstack([vertices, normals])
     fdt = np.dtype([("n", "u1"), ("i", "<i4", (3,))])
     f = np.empty(len(faces), fdt)
@@ -115,9 +122,15 @@ def _model_info(key: tuple, vertices: np.ndarray, path: str | None = None) -> di
         diameter = _file_diameter(path or key[1]) * key[2] * 1000.0
     else:
         diameter = float(np.hypot(key[2], key[3]) * 1000.0)
-    return {"diameter": diameter, "min_x": float(lo[0]), "min_y": float(lo[1]),
-            "min_z": float(lo[2]), "size_x": float(hi[0] - lo[0]), "size_y": float(hi[1] - lo[1]),
-            "size_z": float(hi[2] - lo[2])}
+    return {
+        "diameter": diameter,
+        "min_x": float(lo[0]),
+        "min_y": float(lo[1]),
+        "min_z": float(lo[2]),
+        "size_x": float(hi[0] - lo[0]),
+        "size_y": float(hi[1] - lo[1]),
+        "size_z": float(hi[2] - lo[2]),
+    }
 
 
 def _mask_png(rle: dict) -> bytes:
@@ -212,20 +225,34 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
         K = np.asarray(cam["K"], float)
         T_cw = np.linalg.inv(np.asarray(cam["T_world_cam"], float))
         s["camera"][str(im_id)] = {
-            "cam_K": K.ravel().tolist(), "depth_scale": info["depth_scale"],
-            "cam_R_w2c": T_cw[:3, :3].ravel().tolist(), "cam_t_w2c": (T_cw[:3, 3] * 1000).tolist()}
+            "cam_K": K.ravel().tolist(),
+            "depth_scale": info["depth_scale"],
+            "cam_R_w2c": T_cw[:3, :3].ravel().tolist(),
+            "cam_t_w2c": (T_cw[:3, 3] * 1000).tolist(),
+        }
         if cam.get("dist") is not None:  # OpenCV distortion [k1, k2, p1, p2, k3] next to cam_K
             s["camera"][str(im_id)]["cam_dist"] = list(cam["dist"])
         cam_first = cam_first or (K, r["width"], r["height"], cam.get("dist"))
         gts, infos = [], []
         for _gt_id, lab in enumerate(r["annotations"]):
             obj_id = models[_model_key(lab)]
-            gts.append({"cam_R_m2c": np.asarray(lab["R_m2c"]).ravel().tolist(),
-                        "cam_t_m2c": (np.asarray(lab["t_m2c"]) * 1000).tolist(), "obj_id": obj_id})
-            infos.append({"bbox_obj": [int(round(v)) for v in (lab["bbox_obj"] or lab["amodal_bbox"])],
-                          "bbox_visib": [int(round(v)) for v in lab["bbox"]],
-                          "px_count_all": lab["amodal_area"], "px_count_valid": lab["amodal_area"],
-                          "px_count_visib": lab["area"], "visib_fract": lab["visib_fract"]})
+            gts.append(
+                {
+                    "cam_R_m2c": np.asarray(lab["R_m2c"]).ravel().tolist(),
+                    "cam_t_m2c": (np.asarray(lab["t_m2c"]) * 1000).tolist(),
+                    "obj_id": obj_id,
+                }
+            )
+            infos.append(
+                {
+                    "bbox_obj": [int(round(v)) for v in (lab["bbox_obj"] or lab["amodal_bbox"])],
+                    "bbox_visib": [int(round(v)) for v in lab["bbox"]],
+                    "px_count_all": lab["amodal_area"],
+                    "px_count_valid": lab["amodal_area"],
+                    "px_count_visib": lab["area"],
+                    "visib_fract": lab["visib_fract"],
+                }
+            )
         s["gt"][str(im_id)] = gts
         s["info"][str(im_id)] = infos
     for s in scenes.values():
@@ -241,14 +268,30 @@ def write_bop(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
             if k != "obj_id":
                 infos[str(obj_id)][k] = val
     atomic_write(models_dir / "models_info.json", dump_json(infos))
-    atomic_write(models_dir / "models_source.json", dump_json(
-        {str(i): {"kind": k[0], "asset": portable_path(k[1], info.get("asset_roots") or {}),
-                  "scale_or_size": list(k[2:])}
-         for k, i in sorted(models.items(), key=lambda kv: kv[1])}))
+    atomic_write(
+        models_dir / "models_source.json",
+        dump_json(
+            {
+                str(i): {
+                    "kind": k[0],
+                    "asset": portable_path(k[1], info.get("asset_roots") or {}),
+                    "scale_or_size": list(k[2:]),
+                }
+                for k, i in sorted(models.items(), key=lambda kv: kv[1])
+            }
+        ),
+    )
     if cam_first is not None:
         K, w, h, dist = cam_first
-        camera = {"fx": K[0, 0], "fy": K[1, 1], "cx": K[0, 2], "cy": K[1, 2], "width": w,
-                  "height": h, "depth_scale": info["depth_scale"]}
+        camera = {
+            "fx": K[0, 0],
+            "fy": K[1, 1],
+            "cx": K[0, 2],
+            "cy": K[1, 2],
+            "width": w,
+            "height": h,
+            "depth_scale": info["depth_scale"],
+        }
         if dist is not None:
             camera["dist"] = list(dist)
         atomic_write(root / "camera.json", dump_json(camera))

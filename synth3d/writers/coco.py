@@ -1,4 +1,5 @@
 """COCO instances file from the per-frame labels."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,10 +8,29 @@ from .. import __version__
 from ..annotate.labels import BOX_KEYPOINTS
 
 # Box edges between the 8 corner keypoints (1-based, as COCO skeletons are).
-_SKELETON = [[1, 2], [1, 3], [1, 5], [2, 4], [2, 6], [3, 4], [3, 7], [4, 8], [5, 6], [5, 7],
-             [6, 8], [7, 8]]
-_EXTRA = ("amodal_segmentation", "amodal_bbox", "amodal_area", "bbox_obj", "visib_fract",
-          "in_frame_fract", "bbox3d_cam")
+_SKELETON = [
+    [1, 2],
+    [1, 3],
+    [1, 5],
+    [2, 4],
+    [2, 6],
+    [3, 4],
+    [3, 7],
+    [4, 8],
+    [5, 6],
+    [5, 7],
+    [6, 8],
+    [7, 8],
+]
+_EXTRA = (
+    "amodal_segmentation",
+    "amodal_bbox",
+    "amodal_area",
+    "bbox_obj",
+    "visib_fract",
+    "in_frame_fract",
+    "bbox3d_cam",
+)
 
 
 def _one_simple_part(rle: dict) -> bool:
@@ -35,15 +55,28 @@ def coco_dict(rows: list[dict], info: dict) -> dict:
     images, annotations = [], []
     for r in rows:
         image_id = r["index"]
-        images.append({"id": image_id, "file_name": r["file_name"], "width": r["width"],
-                       "height": r["height"]})
+        images.append(
+            {
+                "id": image_id,
+                "file_name": r["file_name"],
+                "width": r["width"],
+                "height": r["height"],
+            }
+        )
         cam = r.get("camera") or {}
         if cam.get("dist") is not None:  # a distorted camera: K and OpenCV's [k1, k2, p1, p2, k3]
             images[-1]["camera"] = {"K": cam["K"], "dist": cam["dist"]}
         for a in r["annotations"]:
-            ann = {"id": image_id * 65536 + a["id"], "image_id": image_id, "instance_id": a["id"],
-                   "category_id": a["category_id"], "bbox": a["bbox"], "area": a["area"],
-                   "iscrowd": a["iscrowd"], "segmentation": a["segmentation"]}
+            ann = {
+                "id": image_id * 65536 + a["id"],
+                "image_id": image_id,
+                "instance_id": a["id"],
+                "category_id": a["category_id"],
+                "bbox": a["bbox"],
+                "area": a["area"],
+                "iscrowd": a["iscrowd"],
+                "segmentation": a["segmentation"],
+            }
             if "polygons" in a:
                 if _one_simple_part(a["segmentation"]):
                     ann["rle"], ann["segmentation"] = a["segmentation"], a["polygons"]
@@ -58,8 +91,10 @@ def coco_dict(rows: list[dict], info: dict) -> dict:
                 ann["keypoints"] = flat
                 ann["num_keypoints"] = sum(1 for v in kp["visible"][:n] if v)
                 if len(kp["names"]) > n:
-                    ann["named_keypoints"] = {name: {"xy": xy, "visible": v} for name, xy, v in
-                                              zip(kp["names"][n:], kp["xy"][n:], kp["visible"][n:])}
+                    ann["named_keypoints"] = {
+                        name: {"xy": xy, "visible": v}
+                        for name, xy, v in zip(kp["names"][n:], kp["xy"][n:], kp["visible"][n:])
+                    }
             for k in _EXTRA:
                 if a.get(k) is not None:
                     ann[k] = a[k]
@@ -68,12 +103,22 @@ def coco_dict(rows: list[dict], info: dict) -> dict:
             annotations.append(ann)
     cats = info.get("categories", {})
     return {
-        "info": {"description": f"synth3d dataset of template '{info.get('template_name')}'",
-                 "version": __version__},
-        "images": images, "annotations": annotations,
-        "categories": [{"id": int(i), "name": n, "supercategory": "object",
-                        "keypoints": BOX_KEYPOINTS, "skeleton": _SKELETON}
-                       for i, n in sorted(cats.items(), key=lambda kv: int(kv[0]))],
+        "info": {
+            "description": f"synth3d dataset of template '{info.get('template_name')}'",
+            "version": __version__,
+        },
+        "images": images,
+        "annotations": annotations,
+        "categories": [
+            {
+                "id": int(i),
+                "name": n,
+                "supercategory": "object",
+                "keypoints": BOX_KEYPOINTS,
+                "skeleton": _SKELETON,
+            }
+            for i, n in sorted(cats.items(), key=lambda kv: int(kv[0]))
+        ],
     }
 
 

@@ -10,6 +10,7 @@ A frame is done once its manifest line is written (after its files). Every file 
 temporary name and renamed into place, so no half-written file is ever visible under its final
 name; a killed run started again skips finished frames and rewrites the final files.
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,8 +50,10 @@ def frame_files(spec: SceneSpec, output: FrameOutput) -> dict[str, tuple[str, by
     ext = "jpg" if fmt.rgb_format == "jpg" else "png"
     rgb = output.rgb
     files = {
-        "rgb": (f"rgb/{name}.{ext}",
-                encode_jpeg(rgb, fmt.jpeg_quality) if ext == "jpg" else encode_png(rgb)),
+        "rgb": (
+            f"rgb/{name}.{ext}",
+            encode_jpeg(rgb, fmt.jpeg_quality) if ext == "jpg" else encode_png(rgb),
+        ),
         "depth": (f"depth/{name}.png", encode_png(output.depth16, "depth")),
         "instance": (f"instance/{name}.png", encode_png(output.instance16, "ids")),
         "scene": (f"scene/{name}.json", spec.to_json().encode()),
@@ -74,9 +77,14 @@ def read_rows(out: Path) -> list[dict]:
     return [rows[i] for i in sorted(rows) if i in done]
 
 
-def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None = None,
-           info: dict | None = None, frames: str = "all",
-           asset_roots: dict[str, str] | None = None) -> list[Path]:
+def export(
+    out: str | os.PathLike,
+    formats: list[str],
+    rows: list[dict] | None = None,
+    info: dict | None = None,
+    frames: str = "all",
+    asset_roots: dict[str, str] | None = None,
+) -> list[Path]:
     """Write dataset formats from a rendered dataset's labels (no rendering).
 
     ``frames="missing"`` keeps per-frame format files (BOP masks, YOLO labels) already written
@@ -89,7 +97,9 @@ def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None =
         try:
             info = json.loads((out / "dataset.json").read_text())
         except (OSError, json.JSONDecodeError):
-            raise DatasetError(str(out), "not a synth3d dataset (no readable dataset.json)") from None
+            raise DatasetError(
+                str(out), "not a synth3d dataset (no readable dataset.json)"
+            ) from None
     if rows is None:
         rows = read_rows(out)
     if asset_roots:
@@ -99,8 +109,9 @@ def export(out: str | os.PathLike, formats: list[str], rows: list[dict] | None =
         for w in writers:
             written += w.write(out, rows, info, frames=frames)
     except OSError as e:
-        raise DatasetError(str(getattr(e, "filename", None) or out),
-                           f"cannot write ({e.strerror or e})") from None
+        raise DatasetError(
+            str(getattr(e, "filename", None) or out), f"cannot write ({e.strerror or e})"
+        ) from None
     return written
 
 
@@ -124,20 +135,30 @@ class FrameFiles:
                 try:
                     (self.out / rel).parent.mkdir(exist_ok=True)
                 except OSError as e:
-                    raise DatasetError(str(self.out / key), f"cannot create ({e.strerror})") from None
+                    raise DatasetError(
+                        str(self.out / key), f"cannot create ({e.strerror})"
+                    ) from None
             atomic_write(self.out / rel, data)
             files[key] = rel
         h, w = output.depth16.shape
-        ann_row = {"index": spec.index, "file_name": files["rgb"], "width": w, "height": h,
-                   "annotations": output.labels, "dropped": list(output.dropped),
-                   "camera": {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam}}
+        ann_row = {
+            "index": spec.index,
+            "file_name": files["rgb"],
+            "width": w,
+            "height": h,
+            "annotations": output.labels,
+            "dropped": list(output.dropped),
+            "camera": {"K": spec.camera.K, "T_world_cam": spec.camera.T_world_cam},
+        }
         if spec.output.split is not None:  # the frame's train/val/test (output.split)
             ann_row["split"] = spec.output.split
         if spec.camera.distortion is not None:  # OpenCV [k1, k2, p1, p2, k3] next to K
             ann_row["camera"]["dist"] = list(spec.camera.distortion)
         self.write_format_frame(ann_row)
-        return ({"index": spec.index, "seed": spec.seed, "files": files,
-                 "attributes": spec.attributes}, ann_row)
+        return (
+            {"index": spec.index, "seed": spec.seed, "files": files, "attributes": spec.attributes},
+            ann_row,
+        )
 
     def write_format_frame(self, ann_row: dict) -> None:
         """Per-frame files of the dataset formats that have them (BOP masks, YOLO labels),
@@ -183,13 +204,17 @@ class DatasetWriter:
         try:
             self.out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise DatasetError(str(self.out), f"cannot create output folder ({e.strerror or e})") from None
+            raise DatasetError(
+                str(self.out), f"cannot create output folder ({e.strerror or e})"
+            ) from None
         self._folder_lock = FolderLock(self.out).acquire()  # one run per folder
         try:
             for sub in ("rgb", "depth", "instance", "scene", "annotations"):
                 (self.out / sub).mkdir(exist_ok=True)
         except OSError as e:
-            raise DatasetError(str(self.out), f"cannot create output folder ({e.strerror or e})") from None
+            raise DatasetError(
+                str(self.out), f"cannot create output folder ({e.strerror or e})"
+            ) from None
         if not os.access(self.out, os.W_OK):
             raise DatasetError(str(self.out), "output folder is not writable")
         remove_stale_temp_files(self.out)
@@ -197,7 +222,9 @@ class DatasetWriter:
             try:
                 old = json.loads(meta.read_text())
             except (OSError, json.JSONDecodeError):
-                raise DatasetError(str(meta), "exists but is not valid JSON; use a new folder") from None
+                raise DatasetError(
+                    str(meta), "exists but is not valid JSON; use a new folder"
+                ) from None
             for k in self.IDENTITY:
                 if old.get(k) != self.info.get(k):
                     if not _has_finished_frame(self.out):
@@ -205,11 +232,16 @@ class DatasetWriter:
                         # while rendering): the corrected template may take the folder over.
                         atomic_write(self.out / "annotations" / "instances.jsonl", b"")
                         break
-                    raise DatasetError(str(self.out), f"holds a dataset with a different {k}; "
-                                       "use a new folder (or the same command to resume)")
+                    raise DatasetError(
+                        str(self.out),
+                        f"holds a dataset with a different {k}; "
+                        "use a new folder (or the same command to resume)",
+                    )
             self.info["gl_renderer"] = old.get("gl_renderer", self.info.get("gl_renderer"))
-        for path, kind in ((self.out / "manifest.jsonl", "manifest"),
-                           (self.out / "annotations" / "instances.jsonl", "labels")):
+        for path, kind in (
+            (self.out / "manifest.jsonl", "manifest"),
+            (self.out / "annotations" / "instances.jsonl", "labels"),
+        ):
             note = check_jsonl(path, kind)[1]
             if note:
                 self.notes.append(note)
@@ -239,8 +271,12 @@ class DatasetWriter:
         skipped by the layout failure policy has a manifest line only)."""
         rows = {r["index"]: r for r in read_jsonl(self.out / "manifest.jsonl")}
         labelled = {r["index"] for r in read_jsonl(self.out / "annotations" / "instances.jsonl")}
-        return {i for i, row in rows.items() if (i in labelled or "skipped" in row)
-                and all((self.out / f).exists() for f in row["files"].values())}
+        return {
+            i
+            for i, row in rows.items()
+            if (i in labelled or "skipped" in row)
+            and all((self.out / f).exists() for f in row["files"].values())
+        }
 
     def write_frame(self, spec: SceneSpec, output: FrameOutput) -> dict:
         """Encode and write one frame's files, then its label and manifest lines (see
@@ -261,11 +297,13 @@ class DatasetWriter:
                 self._manifest.write((json.dumps(row, sort_keys=True) + "\n").encode())
                 self._manifest.flush()
             except OSError as e:
-                raise DatasetError(str(self.out), f"cannot append to the manifest "
-                                   f"({e.strerror or e})") from None
+                raise DatasetError(
+                    str(self.out), f"cannot append to the manifest ({e.strerror or e})"
+                ) from None
 
-    def add_frame(self, index: int, seed: int, files: dict[str, str], ann_row: dict,
-                  attributes: dict) -> dict:
+    def add_frame(
+        self, index: int, seed: int, files: dict[str, str], ann_row: dict, attributes: dict
+    ) -> dict:
         """Record a frame whose files are already in place under ``out`` (``synth3d stylize``
         writes them itself): its format files, then its label and manifest lines."""
         self.files.write_format_frame(ann_row)
@@ -281,13 +319,18 @@ class DatasetWriter:
             self._instances.close()
             by_index = {r["index"]: r for r in read_jsonl(self.out / "manifest.jsonl")}
             rows = [by_index[i] for i in sorted(by_index)]
-            atomic_write(self.out / "manifest.jsonl",
-                         b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in rows))
-            ann_by_index = {r["index"]: r for r in
-                            read_jsonl(self.out / "annotations" / "instances.jsonl")}
+            atomic_write(
+                self.out / "manifest.jsonl",
+                b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in rows),
+            )
+            ann_by_index = {
+                r["index"]: r for r in read_jsonl(self.out / "annotations" / "instances.jsonl")
+            }
             anns = [ann_by_index[i] for i in sorted(ann_by_index) if i in by_index]
-            atomic_write(self.out / "annotations" / "instances.jsonl",
-                         b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in anns))
+            atomic_write(
+                self.out / "annotations" / "instances.jsonl",
+                b"".join((json.dumps(r, sort_keys=True) + "\n").encode() for r in anns),
+            )
             attr_names = list(self.info.get("attributes", []))
             buf = io.StringIO()
             wr = csv.writer(buf, lineterminator="\n")
@@ -296,11 +339,18 @@ class DatasetWriter:
                 f = r["files"]
                 if not f:  # skipped by the failure policy: no files
                     continue
-                wr.writerow([r["index"], r["seed"], f["rgb"], f["depth"], f["instance"], f["scene"]]
-                            + [r["attributes"].get(a, "") for a in attr_names])
+                wr.writerow(
+                    [r["index"], r["seed"], f["rgb"], f["depth"], f["instance"], f["scene"]]
+                    + [r["attributes"].get(a, "") for a in attr_names]
+                )
             atomic_write(self.out / "manifest.csv", buf.getvalue().encode())
-            export(self.out, list(self.formats if formats is None else formats), rows=anns,
-                   info=self.info, frames="missing")
+            export(
+                self.out,
+                list(self.formats if formats is None else formats),
+                rows=anns,
+                info=self.info,
+                frames="missing",
+            )
             self._write_info(len(rows))
             # Writers stay usable for more frames after a finalize (e.g. the Python API).
             self._manifest = open(self.out / "manifest.jsonl", "ab")

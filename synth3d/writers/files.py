@@ -3,6 +3,7 @@ append-only JSON-lines, and the cleanup of temporary files a killed run left beh
 
 Every writer (dataset, formats, merge, stylize) builds on these; this module imports none of them.
 """
+
 from __future__ import annotations
 
 import json
@@ -81,8 +82,12 @@ def encode_png(img: np.ndarray, kind: str = "image", compression: int = 1) -> by
     if img.ndim == 3:
         img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR if img.shape[2] == 3 else cv2.COLOR_RGBA2BGRA)
     strategy, row_filter = PNG_KINDS[kind]
-    params = [cv2.IMWRITE_PNG_COMPRESSION, compression,
-              cv2.IMWRITE_PNG_STRATEGY, getattr(cv2, f"IMWRITE_PNG_STRATEGY_{strategy}")]
+    params = [
+        cv2.IMWRITE_PNG_COMPRESSION,
+        compression,
+        cv2.IMWRITE_PNG_STRATEGY,
+        getattr(cv2, f"IMWRITE_PNG_STRATEGY_{strategy}"),
+    ]
     if hasattr(cv2, "IMWRITE_PNG_FILTER"):  # OpenCV ≥ 4.10
         params += [cv2.IMWRITE_PNG_FILTER, getattr(cv2, f"IMWRITE_PNG_FILTER_{row_filter}")]
     ok, buf = cv2.imencode(".png", img, params)
@@ -94,8 +99,11 @@ def encode_png(img: np.ndarray, kind: str = "image", compression: int = 1) -> by
 def encode_jpeg(img: np.ndarray, quality: int) -> bytes:
     import cv2
 
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img[:, :, :3], cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    ok, buf = cv2.imencode(
+        ".jpg",
+        cv2.cvtColor(img[:, :, :3], cv2.COLOR_RGB2BGR),
+        [cv2.IMWRITE_JPEG_QUALITY, int(quality)],
+    )
     if not ok:
         raise DatasetError("jpeg", "encoding failed")
     return buf.tobytes()

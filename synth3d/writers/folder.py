@@ -4,6 +4,7 @@ overwritten, no symlinked sub-folders followed, and label files validated on res
 Used by :class:`~synth3d.writers.dataset.DatasetWriter`; stays free of its imports (so the
 shared helpers can move without a cycle).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,17 @@ from ..errors import DatasetError
 LOCK_NAME = ".synth3d.lock"
 """The lock file in an output folder (holds the PID of the run that has the folder)."""
 
-DATA_DIRS = ("rgb", "depth", "instance", "scene", "annotations", "normals", "contours",
-             "semantic", "styles")
+DATA_DIRS = (
+    "rgb",
+    "depth",
+    "instance",
+    "scene",
+    "annotations",
+    "normals",
+    "contours",
+    "semantic",
+    "styles",
+)
 """Sub-folders a run writes frames into: they must be real folders inside OUT, never links."""
 
 
@@ -41,8 +51,9 @@ class FolderLock:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as e:
-                raise DatasetError(str(self.path.parent), f"cannot create its lock file "
-                                   f"({e.strerror or e})") from None
+                raise DatasetError(
+                    str(self.path.parent), f"cannot create its lock file ({e.strerror or e})"
+                ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -50,9 +61,12 @@ class FolderLock:
                     other = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
                 finally:
                     os.close(fd)
-                raise DatasetError(str(self.path.parent), f"is in use by another synth3d run "
-                                   f"(PID {other}); wait for it to finish or stop it — two "
-                                   "runs into one folder would lose frames") from None
+                raise DatasetError(
+                    str(self.path.parent),
+                    f"is in use by another synth3d run "
+                    f"(PID {other}); wait for it to finish or stop it — two "
+                    "runs into one folder would lose frames",
+                ) from None
             # The holder before us may have deleted the file between our open and our flock:
             # then we locked an orphan, and must lock the file now at the path instead.
             try:
@@ -63,8 +77,9 @@ class FolderLock:
                 break
             os.close(fd)
         else:
-            raise DatasetError(str(self.path.parent), "cannot lock the folder (its lock file "
-                               "keeps changing)")
+            raise DatasetError(
+                str(self.path.parent), "cannot lock the folder (its lock file keeps changing)"
+            )
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
@@ -102,12 +117,18 @@ def check_new_folder(out: Path) -> None:
         if p.name == LOCK_NAME:
             continue
         if p.name not in DATA_DIRS or p.is_symlink() or not p.is_dir():
-            raise DatasetError(str(out), f"is not empty ({p.name} …) and holds no synth3d "
-                               "dataset; choose a new or empty folder")
+            raise DatasetError(
+                str(out),
+                f"is not empty ({p.name} …) and holds no synth3d "
+                "dataset; choose a new or empty folder",
+            )
         inside = next(iter(sorted(p.rglob("*"), key=str)), None)
         if inside is not None:
-            raise DatasetError(str(out), f"holds {inside.relative_to(out)} but no synth3d dataset "
-                               "(no dataset.json); choose a new or empty folder")
+            raise DatasetError(
+                str(out),
+                f"holds {inside.relative_to(out)} but no synth3d dataset "
+                "(no dataset.json); choose a new or empty folder",
+            )
 
 
 def check_no_links(out: Path) -> None:
@@ -115,15 +136,21 @@ def check_no_links(out: Path) -> None:
     for name in DATA_DIRS:
         p = out / name
         if p.is_symlink():
-            raise DatasetError(str(p), f"is a symbolic link (to {os.readlink(p)}); synth3d writes "
-                               "frames only into real folders inside the output folder — "
-                               "remove the link or choose another folder")
+            raise DatasetError(
+                str(p),
+                f"is a symbolic link (to {os.readlink(p)}); synth3d writes "
+                "frames only into real folders inside the output folder — "
+                "remove the link or choose another folder",
+            )
 
 
 def _valid_manifest_row(r) -> bool:
-    if not (isinstance(r, dict) and isinstance(r.get("index"), int)
-            and isinstance(r.get("files"), dict)
-            and all(isinstance(v, str) for v in r["files"].values())):
+    if not (
+        isinstance(r, dict)
+        and isinstance(r.get("index"), int)
+        and isinstance(r.get("files"), dict)
+        and all(isinstance(v, str) for v in r["files"].values())
+    ):
         return False
     # A frame skipped by the layout failure policy has no files, only its reason.
     if isinstance(r.get("skipped"), str):
@@ -132,8 +159,12 @@ def _valid_manifest_row(r) -> bool:
 
 
 def _valid_label_row(r) -> bool:
-    return (isinstance(r, dict) and isinstance(r.get("index"), int)
-            and isinstance(r.get("annotations"), list) and isinstance(r.get("file_name"), str))
+    return (
+        isinstance(r, dict)
+        and isinstance(r.get("index"), int)
+        and isinstance(r.get("annotations"), list)
+        and isinstance(r.get("file_name"), str)
+    )
 
 
 ROW_CHECKS = {"manifest": _valid_manifest_row, "labels": _valid_label_row}
@@ -171,8 +202,11 @@ def check_jsonl(path: Path, kind: str) -> tuple[int, str | None]:
         if ok:
             good += 1
             continue
-        raise DatasetError(str(path), f"line {no} is not a synth3d {kind} row; the file was not "
-                           "written by synth3d (or was edited) — use a new folder")
+        raise DatasetError(
+            str(path),
+            f"line {no} is not a synth3d {kind} row; the file was not "
+            "written by synth3d (or was edited) — use a new folder",
+        )
     if tail and cut_at is None:
         cut_at = len(data) - len(tail)
     if cut_at is None:
@@ -180,5 +214,7 @@ def check_jsonl(path: Path, kind: str) -> tuple[int, str | None]:
     from .files import atomic_write
 
     atomic_write(path, data[:cut_at])
-    return good, (f"{path.name}: dropped a torn last line ({len(data) - cut_at} bytes, from an "
-                  "interrupted write); its frame will be rendered again")
+    return good, (
+        f"{path.name}: dropped a torn last line ({len(data) - cut_at} bytes, from an "
+        "interrupted write); its frame will be rendered again"
+    )

@@ -6,6 +6,7 @@ format's files from the dataset's label rows (``annotations/instances.jsonl``), 
 run renders — before the frame's manifest line, so a finished frame never lacks them. Adding a
 format is one new module and one line in :data:`REGISTRY`.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -16,6 +16,7 @@ its sequence, which is its track id.
   ``visibility`` the visible fraction of the amodal mask (1 without amodal labels);
   ``mot/SSSSSS/seqinfo.ini`` and ``mot/SSSSSS/img1/000001.png``… (links to the rgb frames).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,16 +40,34 @@ def ytvis_dict(rows: list[dict], info: dict) -> dict:
     videos, annotations = [], []
     for s, frames in _sequences(rows, info).items():
         L = len(frames)
-        videos.append({"id": s + 1, "width": frames[0]["width"], "height": frames[0]["height"],
-                       "length": L, "file_names": [r["file_name"] for r in frames],
-                       "first_index": frames[0]["index"]})
+        videos.append(
+            {
+                "id": s + 1,
+                "width": frames[0]["width"],
+                "height": frames[0]["height"],
+                "length": L,
+                "file_names": [r["file_name"] for r in frames],
+                "first_index": frames[0]["index"],
+            }
+        )
         tracks: dict[int, dict] = {}
         for t, r in enumerate(frames):
             for a in r["annotations"]:
-                tr = tracks.setdefault(a["id"], {
-                    "video_id": s + 1, "instance_id": a["id"], "category_id": a["category_id"],
-                    "iscrowd": 0, "height": r["height"], "width": r["width"], "length": 1,
-                    "segmentations": [None] * L, "bboxes": [None] * L, "areas": [None] * L})
+                tr = tracks.setdefault(
+                    a["id"],
+                    {
+                        "video_id": s + 1,
+                        "instance_id": a["id"],
+                        "category_id": a["category_id"],
+                        "iscrowd": 0,
+                        "height": r["height"],
+                        "width": r["width"],
+                        "length": 1,
+                        "segmentations": [None] * L,
+                        "bboxes": [None] * L,
+                        "areas": [None] * L,
+                    },
+                )
                 tr["segmentations"][t] = a["segmentation"]
                 tr["bboxes"][t] = a["bbox"]
                 tr["areas"][t] = a["area"]
@@ -56,11 +75,17 @@ def ytvis_dict(rows: list[dict], info: dict) -> dict:
             annotations.append({"id": len(annotations) + 1, **tracks[oid]})
     cats = info.get("categories", {})
     return {
-        "info": {"description": f"synth3d sequences of template '{info.get('template_name')}'",
-                 "version": __version__, "fps": (info.get("sequence") or {}).get("fps")},
-        "videos": videos, "annotations": annotations,
-        "categories": [{"id": int(i), "name": n, "supercategory": "object"}
-                       for i, n in sorted(cats.items(), key=lambda kv: int(kv[0]))],
+        "info": {
+            "description": f"synth3d sequences of template '{info.get('template_name')}'",
+            "version": __version__,
+            "fps": (info.get("sequence") or {}).get("fps"),
+        },
+        "videos": videos,
+        "annotations": annotations,
+        "categories": [
+            {"id": int(i), "name": n, "supercategory": "object"}
+            for i, n in sorted(cats.items(), key=lambda kv: int(kv[0]))
+        ],
     }
 
 
@@ -83,8 +108,18 @@ def mot_lines(frames: list[dict]) -> str:
     for t, r in enumerate(frames):
         for a in sorted(r["annotations"], key=lambda a: a["id"]):
             vis = a.get("visib_fract")
-            lines.append(",".join([str(t + 1), str(a["id"]), *(_num(v) for v in a["bbox"]), "1",
-                                   str(a["category_id"]), _num(1.0 if vis is None else vis)]))
+            lines.append(
+                ",".join(
+                    [
+                        str(t + 1),
+                        str(a["id"]),
+                        *(_num(v) for v in a["bbox"]),
+                        "1",
+                        str(a["category_id"]),
+                        _num(1.0 if vis is None else vis),
+                    ]
+                )
+            )
     return "".join(line + "\n" for line in lines)
 
 
@@ -104,8 +139,10 @@ def write_mot(out: Path, rows: list[dict], info: dict, frames: str = "all") -> l
             if frames == "all" or not dst.exists():
                 link_or_copy(out / r["file_name"], dst)
         atomic_write(d / "gt" / "gt.txt", mot_lines(fr).encode())
-        ini = (f"[Sequence]\nname={s:06d}\nimDir=img1\nframeRate={fps:g}\nseqLength={len(fr)}\n"
-               f"imWidth={fr[0]['width']}\nimHeight={fr[0]['height']}\nimExt={ext}\n")
+        ini = (
+            f"[Sequence]\nname={s:06d}\nimDir=img1\nframeRate={fps:g}\nseqLength={len(fr)}\n"
+            f"imWidth={fr[0]['width']}\nimHeight={fr[0]['height']}\nimExt={ext}\n"
+        )
         atomic_write(d / "seqinfo.ini", ini.encode())
         written += [d / "gt" / "gt.txt", d / "seqinfo.ini"]
     return written

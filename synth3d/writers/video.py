@@ -4,6 +4,7 @@ Encoded in one thread with fixed settings and no creation time, so the same fram
 bytes whatever the machine's load or the worker layout. Odd widths or heights are padded by
 repeating the last column/row (yuv420p needs even sizes).
 """
+
 from __future__ import annotations
 
 import io
@@ -21,8 +22,10 @@ def encode_mp4(frames, fps: float, crf: int = 18) -> bytes:
     try:
         import av
     except ImportError:
-        raise DatasetError("sequence.video", "writing MP4 needs PyAV: pip install av (or set "
-                           "sequence.video: false)") from None
+        raise DatasetError(
+            "sequence.video",
+            "writing MP4 needs PyAV: pip install av (or set sequence.video: false)",
+        ) from None
     frames = iter(frames)
     first = next(frames, None)
     if first is None:
@@ -56,8 +59,13 @@ def probe_mp4(path) -> dict:
     with av.open(str(path)) as box:
         st = box.streams.video[0]
         n = sum(1 for _ in box.decode(st))
-        return {"frames": n, "fps": float(st.average_rate), "width": st.codec_context.width,
-                "height": st.codec_context.height, "codec": st.codec_context.name}
+        return {
+            "frames": n,
+            "fps": float(st.average_rate),
+            "width": st.codec_context.width,
+            "height": st.codec_context.height,
+            "codec": st.codec_context.name,
+        }
 
 
 __all__ = ["encode_mp4", "probe_mp4"]

@@ -16,6 +16,7 @@ sample count, for loaders that need the dataset's length.
 
 Shards are written at the end of a run (and on resume; a complete shard already written is kept).
 """
+
 from __future__ import annotations
 
 import io
@@ -43,7 +44,9 @@ def _member(name: str, size: int) -> tarfile.TarInfo:
     return ti
 
 
-def _sample_files(out: Path, manifest_row: dict, ann_row: dict, info: dict) -> list[tuple[str, bytes]]:
+def _sample_files(
+    out: Path, manifest_row: dict, ann_row: dict, info: dict
+) -> list[tuple[str, bytes]]:
     key = f"{manifest_row['index']:06d}"
     files = manifest_row["files"]
     members = []
@@ -52,15 +55,18 @@ def _sample_files(out: Path, manifest_row: dict, ann_row: dict, info: dict) -> l
             continue
         rel = files[kind]
         if kind.startswith("styles:"):  # style artifacts: 000123.paint.svg, ...
-            members.append((f"{key}.{kind[len('styles:'):]}", (out / rel).read_bytes()))
+            members.append((f"{key}.{kind[len('styles:') :]}", (out / rel).read_bytes()))
             continue
         members.append((f"{key}.{kind}{Path(rel).suffix}", (out / rel).read_bytes()))
     members.append((f"{key}.scene.json", (out / files["scene"]).read_bytes()))
     labels = {
-        "index": manifest_row["index"], "seed": manifest_row["seed"],
+        "index": manifest_row["index"],
+        "seed": manifest_row["seed"],
         "attributes": manifest_row.get("attributes", {}),
-        "width": ann_row["width"], "height": ann_row["height"],
-        "camera": ann_row.get("camera"), "categories": info.get("categories", {}),
+        "width": ann_row["width"],
+        "height": ann_row["height"],
+        "camera": ann_row.get("camera"),
+        "categories": info.get("categories", {}),
         "annotations": ann_row["annotations"],
     }
     members.append((f"{key}.json", (json.dumps(labels, sort_keys=True) + "\n").encode()))
@@ -103,15 +109,19 @@ def write_shard(path: Path, out: Path, samples: list[tuple[dict, dict]], info: d
     """Write one tar atomically (streamed into a temporary file, then renamed)."""
     from .files import atomic_path
 
-    with atomic_path(path) as tmp, open(tmp, "wb") as f, \
-            tarfile.open(fileobj=f, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+    with (
+        atomic_path(path) as tmp,
+        open(tmp, "wb") as f,
+        tarfile.open(fileobj=f, mode="w", format=tarfile.USTAR_FORMAT) as tar,
+    ):
         for row, ann in samples:
             for name, data in _sample_files(out, row, ann, info):
                 tar.addfile(_member(name, len(data)), io.BytesIO(data))
 
 
-def write_webdataset(out: Path, rows: list[dict], info: dict, manifest: list[dict] | None = None,
-                     frames: str = "all") -> list[Path]:
+def write_webdataset(
+    out: Path, rows: list[dict], info: dict, manifest: list[dict] | None = None, frames: str = "all"
+) -> list[Path]:
     """Write the tar shards of a dataset's finished frames (``rows``: label rows, ``manifest``:
     manifest rows; read from disk when None). ``frames="missing"`` keeps shards whose recorded
     frames are unchanged."""
@@ -145,9 +155,16 @@ def write_webdataset(out: Path, rows: list[dict], info: dict, manifest: list[dic
             (root / stale).unlink()
         except OSError:
             pass
-    atomic_write(root / "index.json", dump_json({
-        "samples_per_shard": per, "samples": sum(s["samples"] for s in listing),
-        "shards": listing}))
+    atomic_write(
+        root / "index.json",
+        dump_json(
+            {
+                "samples_per_shard": per,
+                "samples": sum(s["samples"] for s in listing),
+                "shards": listing,
+            }
+        ),
+    )
     return [root]
 
 

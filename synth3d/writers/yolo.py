@@ -9,6 +9,7 @@ the image size. Segmentation lines: ``class x1 y1 x2 y2 …``, one polygon per o
 and hole of the visible mask, joined by zero-width bridges (see :mod:`synth3d.annotate.polygons`),
 normalised.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,11 @@ def write_yolo_frame(out: Path, row: dict) -> None:
     for a in row["annotations"]:
         cls = a["category_id"] - 1
         x, y, w, h = a["bbox"]
-        det_lines.append(" ".join([str(cls), _fmt((x + w / 2) / W), _fmt((y + h / 2) / H),
-                                   _fmt(w / W), _fmt(h / H)]))
+        det_lines.append(
+            " ".join(
+                [str(cls), _fmt((x + w / 2) / W), _fmt((y + h / 2) / H), _fmt(w / W), _fmt(h / H)]
+            )
+        )
         # One polygon per object (YOLO-seg's format): every part and hole of the exact mask,
         # joined by zero-width bridges.
         rle = a["segmentation"]
@@ -56,8 +60,10 @@ def write_yolo_frame(out: Path, row: dict) -> None:
                 os.symlink(os.path.relpath(out / name, link.parent), link)
             except OSError:
                 atomic_write(link, (out / name).read_bytes())
-        atomic_write(root / "labels" / f"{name.stem}.txt",
-                     ("\n".join(lines) + "\n" if lines else "").encode())
+        atomic_write(
+            root / "labels" / f"{name.stem}.txt",
+            ("\n".join(lines) + "\n" if lines else "").encode(),
+        )
 
 
 def _make_dirs(*roots: Path) -> None:
@@ -90,20 +96,28 @@ def write_yolo(out: Path, rows: list[dict], info: dict, frames: str = "all") -> 
     splits = split_names(info)
     for root in (det, seg):
         # No `path:` key: Ultralytics then resolves images/ (or the lists) next to this file.
-        lines = [f"# synth3d {'segmentation' if root is seg else 'detection'} dataset "
-                 f"(template '{info.get('template_name')}')"]
+        lines = [
+            f"# synth3d {'segmentation' if root is seg else 'detection'} dataset "
+            f"(template '{info.get('template_name')}')"
+        ]
         if splits:
             # One list per split; "./" lines are resolved against the list's folder.
             for name in splits:
-                listed = [f"./images/{Path(r['file_name']).name}\n" for r in rows
-                          if r.get("split") == name]
+                listed = [
+                    f"./images/{Path(r['file_name']).name}\n"
+                    for r in rows
+                    if r.get("split") == name
+                ]
                 atomic_write(root / f"{name}.txt", "".join(listed).encode())
                 lines.append(f"{name}: {name}.txt")
             if "val" not in splits:  # Ultralytics needs a val set: the training one, said so
                 lines.append("val: train.txt  # no val split in output.split")
         else:
-            lines += ["# val = train: set output.split (e.g. {train: 0.9, val: 0.1}) to split",
-                      "train: images", "val: images"]
+            lines += [
+                "# val = train: set output.split (e.g. {train: 0.9, val: 0.1}) to split",
+                "train: images",
+                "val: images",
+            ]
         lines.append("names:")
         lines += [f"  {k}: {v}" for k, v in sorted(names.items())]
         atomic_write(root / "dataset.yaml", ("\n".join(lines) + "\n").encode())

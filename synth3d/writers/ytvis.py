@@ -1,4 +1,5 @@
 """Format ``ytvis``: YouTube-VIS (COCO-video) JSON of a sequence dataset (see :mod:`.tracks`)."""
+
 from __future__ import annotations
 
 from .tracks import write_ytvis

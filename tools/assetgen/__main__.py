@@ -1,4 +1,5 @@
 """``python -m tools.assetgen [ROOT]``: regenerate the bundled assets (default: the repository)."""
+
 import sys
 
 from .export import main

@@ -1,4 +1,5 @@
 """Painted landscape backgrounds, and the "photographed" cut-out and backdrops."""
+
 from __future__ import annotations
 
 import math
@@ -16,13 +17,20 @@ from .sprites import WHITE, Pen, curve_points, shade_color
 def _sky(h: int, w: int, top, horizon, y_horizon: float) -> np.ndarray:
     """Vertical sky gradient, ``(h, w, 3)`` float; eased so the horizon glows."""
     t = np.clip(np.arange(h) / y_horizon, 0, 1) ** 1.6
-    return np.broadcast_to(mix(np.asarray(top) / 255, np.asarray(horizon) / 255, t)[:, None, :],
-                           (h, w, 3)).copy()
+    return np.broadcast_to(
+        mix(np.asarray(top) / 255, np.asarray(horizon) / 255, t)[:, None, :], (h, w, 3)
+    ).copy()
 
 
-def _paint_layer(canvas: np.ndarray, ridge: np.ndarray, top, bottom,
-                 rng: np.random.Generator, texture: float = 0.05,
-                 shade: np.ndarray | None = None) -> None:
+def _paint_layer(
+    canvas: np.ndarray,
+    ridge: np.ndarray,
+    top,
+    bottom,
+    rng: np.random.Generator,
+    texture: float = 0.05,
+    shade: np.ndarray | None = None,
+) -> None:
     """Fill everything below a silhouette line with a textured gradient.
 
     Parameters
@@ -48,8 +56,7 @@ def _paint_layer(canvas: np.ndarray, ridge: np.ndarray, top, bottom,
     col = mix(np.asarray(top) / 255, np.asarray(bottom) / 255, t)
     col = np.broadcast_to(col, (h, w, 3)).copy() if col.shape[1] == 1 else col
     # Brush-like blotches, elongated 3:1 along x like horizontal strokes.
-    strokes = fbm_2d(rng, (h, w), (max(h // 40, 1), max(w // 120, 1)), octaves=3,
-                     periodic=False)
+    strokes = fbm_2d(rng, (h, w), (max(h // 40, 1), max(w // 120, 1)), octaves=3, periodic=False)
     col *= (1 - texture + 2 * texture * strokes)[..., None]
     if shade is not None:
         col *= (shade[None, :] if shade.ndim == 1 else shade)[..., None]
@@ -67,7 +74,7 @@ def _glow(canvas: np.ndarray, cx: float, cy: float, r: float, rgb, strength: flo
     h, w = canvas.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w]
     d = np.hypot(xx - cx, yy - cy) / r
-    canvas += strength * np.exp(-d ** 2)[..., None] * (np.asarray(rgb) / 255)
+    canvas += strength * np.exp(-(d**2))[..., None] * (np.asarray(rgb) / 255)
 
 
 def _clouds(p: Pen, rng: np.random.Generator, n: int, y_range, w: int, col=(255, 255, 255, 235)):
@@ -99,7 +106,9 @@ def paint_countryside(rng: np.random.Generator, w: int = 960, h: int = 540) -> n
     hx = 300
     hy = float(mid[hx]) + 8
     p.rect((hx - 34, hy - 40, hx + 34, hy), fill=(186, 52, 44, 255), width=2)
-    p.polygon([(hx - 42, hy - 38), (hx, hy - 70), (hx + 42, hy - 38)], fill=(90, 60, 52, 255), width=2)
+    p.polygon(
+        [(hx - 42, hy - 38), (hx, hy - 70), (hx + 42, hy - 38)], fill=(90, 60, 52, 255), width=2
+    )
     p.rect((hx - 8, hy - 22, hx + 8, hy), fill=(240, 220, 180, 255), width=1.5)
     p.rect((hx + 14, hy - 30, hx + 26, hy - 18), fill=(250, 240, 200, 255), width=1.5)
     for x in sorted(rng.uniform(0, w, 16)):
@@ -111,12 +120,12 @@ def paint_countryside(rng: np.random.Generator, w: int = 960, h: int = 540) -> n
         g = (int(48 + 30 * s), int(110 + 30 * s), 50, 255)
         for dx, dy, r in ((0, -48, 22), (-14, -36, 16), (14, -36, 16)):
             p.circle(x + dx * s, base + dy * s, r * s, fill=g, outline=None)
-    for x in (70, 160, 820, 900):                                   # big foreground trees
+    for x in (70, 160, 820, 900):  # big foreground trees
         base = float(near[x]) + 10
         p.rect((x - 7, base - 60, x + 7, base), fill=(96, 64, 36, 255), outline=None)
         for dx, dy, r in ((0, -96, 40), (-26, -72, 30), (26, -72, 30), (0, -70, 30)):
             p.circle(x + dx, base + dy, r, fill=(56, 124, 46, 255), outline=None)
-    for _ in range(220):                                           # flowers
+    for _ in range(220):  # flowers
         x = rng.uniform(0, w)
         y = rng.uniform(float(near[int(x)]) + 10, h)
         col = [(255, 255, 255), (250, 220, 60), (240, 120, 160)][rng.integers(3)]
@@ -136,9 +145,13 @@ def paint_desert(rng: np.random.Generator, w: int = 960, h: int = 540) -> np.nda
     m = fbm_1d(rng, w, 5)
     mesa = 305 - 70 * smoothstep(np.clip((m - 0.45) / 0.12, 0, 1)) - 6 * fbm_1d(rng, w, 20)
     _paint_layer(c, mesa, (206, 132, 102), (220, 160, 126), rng, 0.04)
-    for k, (base, amp, top, bot) in enumerate([(360, 40, (238, 196, 132), (226, 176, 110)),
-                                               (420, 55, (236, 186, 116), (214, 156, 90)),
-                                               (490, 60, (230, 172, 98), (200, 136, 72))]):
+    for k, (base, amp, top, bot) in enumerate(
+        [
+            (360, 40, (238, 196, 132), (226, 176, 110)),
+            (420, 55, (236, 186, 116), (214, 156, 90)),
+            (490, 60, (230, 172, 98), (200, 136, 72)),
+        ]
+    ):
         prof = fbm_1d(rng, w, 2 + k, octaves=3) ** 1.4
         ridge = base - amp * prof
         # Dune faces turned away from the sun (rising to the right) are in
@@ -160,12 +173,19 @@ def paint_desert(rng: np.random.Generator, w: int = 960, h: int = 540) -> np.nda
         for side, y0, ah in ((-1, 0.55, 0.35), (1, 0.4, 0.3)):
             ax = x + side * 30 * s
             ay = base - hgt * y0
-            p.rect((min(x, ax) - 2, ay - 10 * s, max(x, ax) + 2, ay + 10 * s), fill=cactus,
-                   outline=None)
-            p.rect((ax - 10 * s, ay - hgt * ah, ax + 10 * s, ay + 10 * s), fill=cactus,
-                   radius=10 * s, width=2)
+            p.rect(
+                (min(x, ax) - 2, ay - 10 * s, max(x, ax) + 2, ay + 10 * s),
+                fill=cactus,
+                outline=None,
+            )
+            p.rect(
+                (ax - 10 * s, ay - hgt * ah, ax + 10 * s, ay + 10 * s),
+                fill=cactus,
+                radius=10 * s,
+                width=2,
+            )
         p.line([(x - 4 * s, base - hgt + 8), (x - 4 * s, base - 6)], (110, 170, 100, 255), 2)
-    for _ in range(12):                                            # pebbles
+    for _ in range(12):  # pebbles
         x = rng.uniform(0, w)
         y = float(dunes_near[int(x)]) + rng.uniform(15, 45)
         r = rng.uniform(3, 8)
@@ -179,8 +199,12 @@ def paint_forest(rng: np.random.Generator, w: int = 960, h: int = 540) -> np.nda
     c = _sky(h, w, (150, 196, 200), (226, 236, 206), 300)
     _glow(c, 620, 140, 200, (255, 250, 220), 0.3)
     fog = np.array([0.86, 0.90, 0.84])
-    layers = [(300, 0.55, (112, 150, 134)), (350, 0.7, (78, 122, 96)),
-              (410, 0.85, (50, 94, 64)), (480, 1.0, (30, 64, 40))]
+    layers = [
+        (300, 0.55, (112, 150, 134)),
+        (350, 0.7, (78, 122, 96)),
+        (410, 0.85, (50, 94, 64)),
+        (480, 1.0, (30, 64, 40)),
+    ]
     for k, (base, s, col) in enumerate(layers):
         ground = base + 10 * fbm_1d(rng, w, 3)
         # Dark undergrowth behind the trunks so gaps never show the fog.
@@ -194,13 +218,14 @@ def paint_forest(rng: np.random.Generator, w: int = 960, h: int = 540) -> np.nda
             shade = shade_color(col + (255,), rng.uniform(0.9, 1.1))
             if k == len(layers) - 1:
                 p.rect((x - 5, gy - 24, x + 5, gy + 4), fill=(70, 48, 32, 255), outline=None)
-            for tier in range(4):                                  # stacked triangles
+            for tier in range(4):  # stacked triangles
                 # The lowest tier reaches below the ground line so no gap
                 # shows the fogged layer behind.
                 ty = gy + 6 - (12 * s if k == len(layers) - 1 else 0) - tier * th * 0.22
                 tw_t = tw * (1 - tier * 0.2)
-                p.polygon([(x - tw_t, ty), (x + tw_t, ty), (x, ty - th * 0.38)], fill=shade,
-                          outline=None)
+                p.polygon(
+                    [(x - tw_t, ty), (x + tw_t, ty), (x, ty - th * 0.38)], fill=shade, outline=None
+                )
         _composite(c, p.image())
         _paint_layer(c, ground, col, shade_color(col, 0.8), rng, 0.04)
         if k < len(layers) - 1:
@@ -209,11 +234,11 @@ def paint_forest(rng: np.random.Generator, w: int = 960, h: int = 540) -> np.nda
             mist = 0.28 * np.clip((yy - (base - 160)) / 200, 0, 1)
             c[:] = c * (1 - mist) + fog * mist
     p = Pen(w, h, ss=2)
-    for _ in range(60):                                            # grass tufts
+    for _ in range(60):  # grass tufts
         x, y = rng.uniform(0, w), rng.uniform(492, h)
         for dx in (-3, 0, 3):
             p.line([(x, y), (x + dx * 2, y - rng.uniform(8, 16))], (60, 110, 56, 255), 1.5)
-    for x in (210, 760):                                           # mushrooms
+    for x in (210, 760):  # mushrooms
         y = 505 + (x % 7)
         p.rect((x - 4, y - 14, x + 4, y), fill=WHITE, width=1.5)
         p.chord((x - 14, y - 26, x + 14, y - 4), 180, 360, fill=(210, 40, 40, 255), width=1.5)
@@ -232,7 +257,7 @@ def paint_glacial(rng: np.random.Generator, w: int = 960, h: int = 540) -> np.nd
     # Ridged noise makes sharp peaks.
     n = fbm_1d(rng, w, 4, octaves=5)
     ridged = 1 - np.abs(2 * n - 1)
-    peaks = 330 - 200 * ridged ** 1.5
+    peaks = 330 - 200 * ridged**1.5
     # Hill-shading a 2-D noise height field (light from the right) gives
     # rocky facets; per-column shading would paint vertical stripes.
     relief = fbm_2d(rng, (h, w), (6, 10), octaves=3, periodic=False)
@@ -245,18 +270,27 @@ def paint_glacial(rng: np.random.Generator, w: int = 960, h: int = 540) -> np.nd
     water = np.full(w, 404.0)
     _paint_layer(c, water, (40, 86, 128), (18, 46, 84), rng, 0.03)
     p = Pen(w, h, ss=2)
-    for _ in range(40):                                            # reflections
+    for _ in range(40):  # reflections
         x, y = rng.uniform(0, w), rng.uniform(410, h)
         ln = rng.uniform(20, 90)
         p.line([(x, y), (x + ln, y)], (120, 170, 200, 120), 1.5)
     for x, y, s in ((180, 440, 1.0), (560, 418, 0.6), (780, 470, 1.3)):  # icebergs
-        top = [(x - 60 * s, y), (x - 40 * s, y - 40 * s), (x - 10 * s, y - 52 * s),
-               (x + 10 * s, y - 80 * s), (x + 30 * s, y - 46 * s), (x + 64 * s, y)]
+        top = [
+            (x - 60 * s, y),
+            (x - 40 * s, y - 40 * s),
+            (x - 10 * s, y - 52 * s),
+            (x + 10 * s, y - 80 * s),
+            (x + 30 * s, y - 46 * s),
+            (x + 64 * s, y),
+        ]
         p.polygon([(a, y + (y - b) * 0.5) for a, b in top], fill=(70, 130, 170, 200), outline=None)
         p.polygon(top, fill=(236, 246, 252, 255), outline=(120, 160, 190, 255), width=1.5)
-        p.polygon([(x + 10 * s, y - 80 * s), (x + 30 * s, y - 46 * s), (x + 64 * s, y),
-                   (x + 16 * s, y)], fill=(178, 214, 234, 255), outline=None)
-    for _ in range(14):                                            # ice floes
+        p.polygon(
+            [(x + 10 * s, y - 80 * s), (x + 30 * s, y - 46 * s), (x + 64 * s, y), (x + 16 * s, y)],
+            fill=(178, 214, 234, 255),
+            outline=None,
+        )
+    for _ in range(14):  # ice floes
         x, y = rng.uniform(0, w), rng.uniform(430, h - 10)
         r = rng.uniform(10, 30)
         p.ellipse((x - r, y - r * 0.2, x + r, y + r * 0.2), fill=(226, 240, 248, 255), outline=None)
@@ -265,8 +299,10 @@ def paint_glacial(rng: np.random.Generator, w: int = 960, h: int = 540) -> np.nd
 
 
 BACKGROUNDS: dict[str, Callable[[np.random.Generator], np.ndarray]] = {
-    "countryside": paint_countryside, "desert": paint_desert,
-    "forest": paint_forest, "glacial": paint_glacial,
+    "countryside": paint_countryside,
+    "desert": paint_desert,
+    "forest": paint_forest,
+    "glacial": paint_glacial,
 }
 
 
@@ -274,8 +310,10 @@ BACKGROUNDS: dict[str, Callable[[np.random.Generator], np.ndarray]] = {
 # "Photographed" cut-out and backdrops (JPEG)
 # ---------------------------------------------------------------------------
 
-def _photo_finish(img: np.ndarray, rng: np.random.Generator, grain: float = 0.012,
-                  vignette: float = 0.25) -> Image.Image:
+
+def _photo_finish(
+    img: np.ndarray, rng: np.random.Generator, grain: float = 0.012, vignette: float = 0.25
+) -> Image.Image:
     """Make a clean painting look more like a photo: blur, vignette, grain."""
     h, w = img.shape[:2]
     pil = Image.fromarray(to_u8(img)).filter(ImageFilter.GaussianBlur(0.7))
@@ -296,14 +334,29 @@ def draw_toy_on_white(rng: np.random.Generator, size: int = 480) -> Image.Image:
     """
     p = Pen(size, size, ss=4)
     body_col = (206, 36, 40, 255)
-    body = [(52, 300)] + curve_points((52, 300), (50, 246), (110, 240)) + [(158, 238)] \
-        + curve_points((158, 238), (196, 170), (260, 168)) + curve_points((260, 168), (324, 170), (352, 236)) \
-        + [(400, 244)] + curve_points((400, 244), (436, 252), (430, 300)) + [(430, 318), (52, 318)]
+    body = (
+        [(52, 300)]
+        + curve_points((52, 300), (50, 246), (110, 240))
+        + [(158, 238)]
+        + curve_points((158, 238), (196, 170), (260, 168))
+        + curve_points((260, 168), (324, 170), (352, 236))
+        + [(400, 244)]
+        + curve_points((400, 244), (436, 252), (430, 300))
+        + [(430, 318), (52, 318)]
+    )
     p.polygon(body, fill=body_col, outline=(120, 16, 20, 255), width=3)
-    p.polygon([(176, 236)] + curve_points((176, 236), (204, 186), (254, 184)) + [(254, 236)],
-              fill=(150, 206, 236, 255), outline=(60, 60, 70, 255), width=3)
-    p.polygon([(266, 236), (266, 184)] + curve_points((266, 184), (312, 188), (334, 236)),
-              fill=(150, 206, 236, 255), outline=(60, 60, 70, 255), width=3)
+    p.polygon(
+        [(176, 236)] + curve_points((176, 236), (204, 186), (254, 184)) + [(254, 236)],
+        fill=(150, 206, 236, 255),
+        outline=(60, 60, 70, 255),
+        width=3,
+    )
+    p.polygon(
+        [(266, 236), (266, 184)] + curve_points((266, 184), (312, 188), (334, 236)),
+        fill=(150, 206, 236, 255),
+        outline=(60, 60, 70, 255),
+        width=3,
+    )
     p.rect((254, 184, 266, 240), fill=body_col, outline=None)
     p.rect((408, 256, 432, 274), fill=(255, 236, 120, 255), radius=5, width=2)
     p.rect((48, 258, 62, 278), fill=(250, 80, 60, 255), radius=4, width=2)
@@ -316,8 +369,13 @@ def draw_toy_on_white(rng: np.random.Generator, size: int = 480) -> Image.Image:
         p.circle(wx, 320, 22, fill=(196, 198, 206, 255), width=2)
         for k in range(5):
             a = 2 * np.pi * k / 5
-            p.circle(wx + 11 * math.cos(a), 320 + 11 * math.sin(a), 2.5, fill=(90, 90, 96, 255),
-                     outline=None)
+            p.circle(
+                wx + 11 * math.cos(a),
+                320 + 11 * math.sin(a),
+                2.5,
+                fill=(90, 90, 96, 255),
+                outline=None,
+            )
     car = np.asarray(p.image()).astype(float) / 255
     alpha = car[..., 3:]
     # Studio-light shading: brighter top, darker bottom, one soft highlight.
@@ -325,7 +383,7 @@ def draw_toy_on_white(rng: np.random.Generator, size: int = 480) -> Image.Image:
     light = 1.18 - 0.45 * np.clip((yy - 168) / 190, 0, 1)
     light += 0.35 * np.exp(-(((xx - 250) / 90) ** 2 + ((yy - 205) / 14) ** 2))
     rgb = np.clip(car[..., :3] * light[..., None], 0, 1)
-    rgb += rng.normal(0, 0.008, rgb.shape) * alpha      # sensor noise on the object only
+    rgb += rng.normal(0, 0.008, rgb.shape) * alpha  # sensor noise on the object only
     out = rgb * alpha + 1.0 * (1 - alpha)
     return Image.fromarray(to_u8(out))
 
@@ -354,7 +412,7 @@ def draw_room(rng: np.random.Generator, w: int = 640, h: int = 480) -> Image.Ima
         y = by1 + (h - by1) * depth
         half = (y - vy) / (h - vy) * vx
         p.line([(vx - half, y), (vx + half, y)], (126, 82, 48, 255), 1)
-    p.line([(bx0, by1), (bx1, by1)], (245, 240, 230, 255), 4)      # skirting
+    p.line([(bx0, by1), (bx1, by1)], (245, 240, 230, 255), 4)  # skirting
 
     def lw(fx, fy):
         """Point on the left wall: fx 0 = front edge, 1 = back corner."""
@@ -371,8 +429,11 @@ def draw_room(rng: np.random.Generator, w: int = 640, h: int = 480) -> Image.Ima
     # Picture frame and sofa on the back wall, rug on the floor.
     p.rect((272, 150, 368, 214), fill=(84, 60, 40, 255), outline=None)
     p.rect((280, 158, 360, 206), fill=(150, 196, 226, 255), outline=None)
-    p.polygon([(280, 206), (302, 178), (320, 192), (342, 168), (360, 194), (360, 206)],
-              fill=(90, 150, 80, 255), outline=None)
+    p.polygon(
+        [(280, 206), (302, 178), (320, 192), (342, 168), (360, 194), (360, 206)],
+        fill=(90, 150, 80, 255),
+        outline=None,
+    )
     sofa = (76, 124, 130, 255)
     p.rect((214, 270, 426, 330), fill=sofa, radius=10, outline=None)
     p.rect((204, 294, 436, 352), fill=shade_color(sofa, 0.85), radius=8, outline=None)
@@ -385,7 +446,7 @@ def draw_room(rng: np.random.Generator, w: int = 640, h: int = 480) -> Image.Ima
     _composite(c, p.image())
     # Daylight from the window: brighter towards the left.
     yy, xx = np.mgrid[0:h, 0:w]
-    c *= (0.8 + 0.35 * np.exp(-((xx - 60) / 320) ** 2 - ((yy - 200) / 300) ** 2))[..., None]
+    c *= (0.8 + 0.35 * np.exp(-(((xx - 60) / 320) ** 2) - ((yy - 200) / 300) ** 2))[..., None]
     c *= (0.98 + 0.04 * value_noise_2d(rng, (h, w), (24, 32), periodic=False))[..., None]
     return _photo_finish(c, rng)
 
@@ -405,16 +466,30 @@ def draw_street(rng: np.random.Generator, w: int = 640, h: int = 480) -> Image.I
     p = Pen(w, h, ss=2)
     _clouds(p, rng, 3, (30, 110), w, col=(255, 255, 255, 220))
     far = 400.0
-    p.polygon([proj(-9, 0, 1.0), proj(-9, 0, far), proj(9, 0, far), proj(9, 0, 1.0)],
-              fill=(88, 88, 92, 255), outline=None)
-    for sx in (-1, 1):                                           # pavements + kerbs
-        p.polygon([proj(sx * 4, 0.12, 1.0), proj(sx * 4, 0.12, far), proj(sx * 7, 0.12, far),
-                   proj(sx * 7, 0.12, 1.0)], fill=(168, 162, 154, 255), outline=None)
+    p.polygon(
+        [proj(-9, 0, 1.0), proj(-9, 0, far), proj(9, 0, far), proj(9, 0, 1.0)],
+        fill=(88, 88, 92, 255),
+        outline=None,
+    )
+    for sx in (-1, 1):  # pavements + kerbs
+        p.polygon(
+            [
+                proj(sx * 4, 0.12, 1.0),
+                proj(sx * 4, 0.12, far),
+                proj(sx * 7, 0.12, far),
+                proj(sx * 7, 0.12, 1.0),
+            ],
+            fill=(168, 162, 154, 255),
+            outline=None,
+        )
         p.line([proj(sx * 4, 0.12, 1.2), proj(sx * 4, 0.12, far)], (210, 206, 200, 255), 2)
         p.line([proj(sx * 3.8, 0.0, 1.2), proj(sx * 3.8, 0.0, far)], (235, 235, 230, 255), 2)
-    for z0 in np.arange(2.0, 120.0, 6.0):                        # centre dashes
-        p.polygon([proj(-0.08, 0, z0), proj(0.08, 0, z0), proj(0.08, 0, z0 + 3),
-                   proj(-0.08, 0, z0 + 3)], fill=(240, 236, 220, 255), outline=None)
+    for z0 in np.arange(2.0, 120.0, 6.0):  # centre dashes
+        p.polygon(
+            [proj(-0.08, 0, z0), proj(0.08, 0, z0), proj(0.08, 0, z0 + 3), proj(-0.08, 0, z0 + 3)],
+            fill=(240, 236, 220, 255),
+            outline=None,
+        )
     palette = [(186, 120, 96), (210, 196, 170), (150, 110, 90), (196, 170, 140), (170, 150, 160)]
     for sx in (-1, 1):
         z = 1.5
@@ -422,15 +497,24 @@ def draw_street(rng: np.random.Generator, w: int = 640, h: int = 480) -> Image.I
             depth = rng.uniform(10, 22)
             height = rng.uniform(9, 22)
             col = palette[rng.integers(len(palette))]
-            shade = 0.9 if sx < 0 else 0.75                       # sun from the left
+            shade = 0.9 if sx < 0 else 0.75  # sun from the left
             X = sx * 7.0
-            facade = [proj(X, 0, z), proj(X, height, z), proj(X, height, z + depth), proj(X, 0, z + depth)]
+            facade = [
+                proj(X, 0, z),
+                proj(X, height, z),
+                proj(X, height, z + depth),
+                proj(X, 0, z + depth),
+            ]
             p.polygon(facade, fill=shade_color(col + (255,), shade), outline=None)
             p.line([proj(X, 0, z), proj(X, height, z)], shade_color(col + (255,), 0.6), 1.5)
-            for fl in np.arange(3.2, height - 1.5, 3.2):          # windows
+            for fl in np.arange(3.2, height - 1.5, 3.2):  # windows
                 for wz in np.arange(z + 1.5, z + depth - 1.2, 2.8):
-                    q = [proj(X, fl, wz), proj(X, fl + 1.6, wz), proj(X, fl + 1.6, wz + 1.3),
-                         proj(X, fl, wz + 1.3)]
+                    q = [
+                        proj(X, fl, wz),
+                        proj(X, fl + 1.6, wz),
+                        proj(X, fl + 1.6, wz + 1.3),
+                        proj(X, fl, wz + 1.3),
+                    ]
                     p.polygon(q, fill=(70, 90, 110, 255), outline=None)
             z += depth
     _composite(c, p.image())

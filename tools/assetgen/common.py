@@ -40,6 +40,7 @@ Randomness
     not depend on generation order.  The global ``np.random`` state is never
     used.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,14 +59,39 @@ HDRI_SIZE = (1024, 512)
 
 #: Fixed seed of each generated asset (one independent stream per asset).
 SEEDS = {
-    "bottle": 1101, "toy": 1102, "chair": 1103,
-    "sky_sun_15": 1201, "sky_sun_45": 1202, "overcast": 1203, "studio": 1204,
-    "wood": 1301, "marble": 1302, "fabric": 1303, "tiles": 1304,
-    "countryside": 1401, "desert": 1402, "forest": 1403, "glacial": 1404,
-    "mage": 1501, "warrior": 1502, "pirate": 1503, "monster": 1504, "toadking": 1505,
-    "barrel": 1601, "anchor": 1602, "axe": 1603, "bomb": 1604, "key": 1605,
-    "chest": 1606, "bananas": 1607, "cupcake": 1608, "donut": 1609, "heart": 1610,
-    "toy_on_white": 1701, "room": 1702, "street": 1703,
+    "bottle": 1101,
+    "toy": 1102,
+    "chair": 1103,
+    "sky_sun_15": 1201,
+    "sky_sun_45": 1202,
+    "overcast": 1203,
+    "studio": 1204,
+    "wood": 1301,
+    "marble": 1302,
+    "fabric": 1303,
+    "tiles": 1304,
+    "countryside": 1401,
+    "desert": 1402,
+    "forest": 1403,
+    "glacial": 1404,
+    "mage": 1501,
+    "warrior": 1502,
+    "pirate": 1503,
+    "monster": 1504,
+    "toadking": 1505,
+    "barrel": 1601,
+    "anchor": 1602,
+    "axe": 1603,
+    "bomb": 1604,
+    "key": 1605,
+    "chest": 1606,
+    "bananas": 1607,
+    "cupcake": 1608,
+    "donut": 1609,
+    "heart": 1610,
+    "toy_on_white": 1701,
+    "room": 1702,
+    "street": 1703,
 }
 
 #: Sun of the clear-sky HDRIs: azimuth atan2(y, x) in degrees.
@@ -76,8 +102,15 @@ SUN_DIAMETER_DEG = 0.53
 TURBIDITY = 2.5
 
 
-def star_points(cx: float, cy: float, r_out: float, r_in: float, n: int = 5,
-                 rot_deg: float = -90.0, ysquash: float = 1.0) -> list[tuple[float, float]]:
+def star_points(
+    cx: float,
+    cy: float,
+    r_out: float,
+    r_in: float,
+    n: int = 5,
+    rot_deg: float = -90.0,
+    ysquash: float = 1.0,
+) -> list[tuple[float, float]]:
     """Vertices of an ``n``-pointed star polygon (image coordinates, y down)."""
     pts = []
     for k in range(2 * n):

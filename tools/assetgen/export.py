@@ -1,4 +1,5 @@
 """Export, verification and the entry point: writes every bundled asset."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -77,8 +78,9 @@ def export_mesh(mesh: trimesh.Trimesh, path: Path) -> list[Path]:
     raise ValueError(f"unsupported mesh format: {path}")
 
 
-def verify_mesh_file(path: Path, reference: trimesh.Trimesh, textured: bool,
-                     height: float) -> trimesh.Trimesh:
+def verify_mesh_file(
+    path: Path, reference: trimesh.Trimesh, textured: bool, height: float
+) -> trimesh.Trimesh:
     """Reload an exported mesh and check size, placement and texture.
 
     Raises
@@ -89,8 +91,9 @@ def verify_mesh_file(path: Path, reference: trimesh.Trimesh, textured: bool,
         file lost its texture.
     """
     loaded = trimesh.load(path, force="mesh")
-    assert np.allclose(loaded.bounds, reference.bounds, atol=1e-4), \
+    assert np.allclose(loaded.bounds, reference.bounds, atol=1e-4), (
         f"{path}: bounds {loaded.bounds.tolist()} != {reference.bounds.tolist()}"
+    )
     assert abs(loaded.bounds[0, 2]) < 1e-6, f"{path}: base not at z=0"
     assert abs(loaded.extents[2] - height) < 2e-3, f"{path}: height {loaded.extents[2]}"
     centre = reference.bounds.mean(axis=0)
@@ -157,9 +160,11 @@ def main(root: Path | str | None = None) -> list[Path]:
         emit(path)
         e_el, e_az, peak = locate_sun(read_hdr(path))
         ratio = float(np.mean(info["sun_irradiance"]) / np.mean(info["sky_irradiance"]))
-        print(f"  sun check: expected elev {elev:.2f} az {SUN_AZIMUTH_DEG:.2f}; "
-              f"found elev {e_el:.3f} az {e_az:.3f} (peak pixel row {peak[0]}, col {peak[1]}); "
-              f"sun/sky horizontal irradiance {ratio:.2f}")
+        print(
+            f"  sun check: expected elev {elev:.2f} az {SUN_AZIMUTH_DEG:.2f}; "
+            f"found elev {e_el:.3f} az {e_az:.3f} (peak pixel row {peak[0]}, col {peak[1]}); "
+            f"sun/sky horizontal irradiance {ratio:.2f}"
+        )
         assert abs(e_el - elev) < 0.2 and abs(e_az - SUN_AZIMUTH_DEG) < 0.2, "sun misplaced"
     for name, fn in (("overcast", make_overcast_sky), ("studio", make_studio)):
         path = out(f"hdri/{name}.hdr")
@@ -167,8 +172,12 @@ def main(root: Path | str | None = None) -> list[Path]:
         emit(path)
 
     # Material textures.
-    for name, fn in (("wood", make_wood), ("marble", make_marble),
-                     ("fabric", make_fabric), ("tiles", make_tiles)):
+    for name, fn in (
+        ("wood", make_wood),
+        ("marble", make_marble),
+        ("fabric", make_fabric),
+        ("tiles", make_tiles),
+    ):
         path = out(f"textures/{name}.png")
         save_png(path, fn(np.random.default_rng(SEEDS[name])))
         emit(path)
@@ -187,7 +196,8 @@ def main(root: Path | str | None = None) -> list[Path]:
     # Cut-out photo and backdrops.
     path = out("cutouts/toy_on_white.jpg")
     draw_toy_on_white(np.random.default_rng(SEEDS["toy_on_white"])).save(
-        path, format="JPEG", quality=95, subsampling=0)
+        path, format="JPEG", quality=95, subsampling=0
+    )
     emit(path)
     for name, fn in (("room", draw_room), ("street", draw_street)):
         path = out(f"cutouts/backgrounds/{name}.jpg")

@@ -1,4 +1,5 @@
 """Mesh building blocks: revolved profiles, boxes, tubes, spheres, materials."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -67,13 +68,17 @@ def _assemble(parts: Sequence[MeshPart]) -> tuple[np.ndarray, ...]:
     n = np.vstack([p.normals for p in parts])
     n /= np.linalg.norm(n, axis=1, keepdims=True)
     uv = np.vstack([p.uv for p in parts]) if all(p.uv is not None for p in parts) else None
-    col = (np.vstack([p.colors for p in parts])
-           if all(p.colors is not None for p in parts) else None)
+    col = np.vstack([p.colors for p in parts]) if all(p.colors is not None for p in parts) else None
     return v, f, n, uv, col
 
 
-def pbr_material(name: str, rgb: Sequence[float], metallic: float, roughness: float,
-         texture: Image.Image | None = None) -> PBRMaterial:
+def pbr_material(
+    name: str,
+    rgb: Sequence[float],
+    metallic: float,
+    roughness: float,
+    texture: Image.Image | None = None,
+) -> PBRMaterial:
     """Build a glTF-style metallic-roughness material.
 
     Parameters
@@ -89,12 +94,18 @@ def pbr_material(name: str, rgb: Sequence[float], metallic: float, roughness: fl
         Optional base-colour texture (sRGB).
     """
     factor = [int(round(255 * c)) for c in rgb] + [255]
-    return PBRMaterial(name=name, baseColorFactor=factor, metallicFactor=float(metallic),
-                       roughnessFactor=float(roughness), baseColorTexture=texture)
+    return PBRMaterial(
+        name=name,
+        baseColorFactor=factor,
+        metallicFactor=float(metallic),
+        roughnessFactor=float(roughness),
+        baseColorTexture=texture,
+    )
 
 
-def make_mesh(parts: Sequence[MeshPart], material: PBRMaterial, name: str,
-               use_uv: bool) -> trimesh.Trimesh:
+def make_mesh(
+    parts: Sequence[MeshPart], material: PBRMaterial, name: str, use_uv: bool
+) -> trimesh.Trimesh:
     """Assemble parts into a ``trimesh.Trimesh`` carrying ``material``.
 
     Vertex normals are set explicitly (analytic for revolved surfaces, flat
@@ -149,7 +160,7 @@ def round_profile(points: Sequence[Sequence[float]], radii, samples: int = 7) ->
             continue
         a = p - d1 / l1 * t
         c = p + d2 / l2 * t
-        out.extend((1 - s) ** 2 * a + 2 * (1 - s) * s * p + s ** 2 * c)
+        out.extend((1 - s) ** 2 * a + 2 * (1 - s) * s * p + s**2 * c)
     out.append(pts[-1])
     return np.asarray(out)
 
@@ -226,12 +237,16 @@ def revolve(profile: np.ndarray, segments: int, with_uv: bool = False) -> MeshPa
             faces.append(np.stack([a, c, b], axis=1))
         if not pole[i]:
             faces.append(np.stack([a, d, c], axis=1))
-    return MeshPart(np.vstack(verts), np.vstack(faces), np.vstack(norms),
-                 np.vstack(uvs) if with_uv else None)
+    return MeshPart(
+        np.vstack(verts), np.vstack(faces), np.vstack(norms), np.vstack(uvs) if with_uv else None
+    )
 
 
-def box_part(size: Sequence[float], center: Sequence[float],
-         face_uv: dict[str, tuple[float, float, float, float]] | None = None) -> MeshPart:
+def box_part(
+    size: Sequence[float],
+    center: Sequence[float],
+    face_uv: dict[str, tuple[float, float, float, float]] | None = None,
+) -> MeshPart:
     """Axis-aligned box with flat per-face normals (24 vertices, 12 triangles).
 
     Parameters
@@ -249,15 +264,23 @@ def box_part(size: Sequence[float], center: Sequence[float],
     c = np.asarray(center, dtype=float)
     ex, ey, ez = np.eye(3)
     # (name, outward normal, right, up) with right x up == normal.
-    spec = [("-y", -ey, ex, ez), ("+y", ey, -ex, ez), ("+x", ex, ey, ez),
-            ("-x", -ex, -ey, ez), ("+z", ez, ex, ey), ("-z", -ez, ex, -ey)]
+    spec = [
+        ("-y", -ey, ex, ez),
+        ("+y", ey, -ex, ez),
+        ("+x", ex, ey, ez),
+        ("-x", -ex, -ey, ez),
+        ("+z", ez, ex, ey),
+        ("-z", -ez, ex, -ey),
+    ]
     verts, norms, uvs, faces = [], [], [], []
     for k, (name, nrm, right, up) in enumerate(spec):
         hn = abs(nrm @ h)
         hr = abs(right @ h)
         hu = abs(up @ h)
-        corners = [c + nrm * hn + right * sr * hr + up * su * hu
-                   for sr, su in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+        corners = [
+            c + nrm * hn + right * sr * hr + up * su * hu
+            for sr, su in ((-1, -1), (1, -1), (1, 1), (-1, 1))
+        ]
         verts.extend(corners)
         norms.extend([nrm] * 4)
         if face_uv is not None:
@@ -268,8 +291,9 @@ def box_part(size: Sequence[float], center: Sequence[float],
     return MeshPart(verts, faces, norms, uvs if face_uv is not None else None)
 
 
-def tube_part(centres: np.ndarray, e1: np.ndarray, e2: np.ndarray, a: float, b: float,
-          sides: int = 16) -> MeshPart:
+def tube_part(
+    centres: np.ndarray, e1: np.ndarray, e2: np.ndarray, a: float, b: float, sides: int = 16
+) -> MeshPart:
     """Capped tube with elliptical cross-section along a centre line.
 
     Parameters
@@ -290,8 +314,11 @@ def tube_part(centres: np.ndarray, e1: np.ndarray, e2: np.ndarray, a: float, b: 
     """
     m = len(centres)
     psi = 2 * np.pi * np.arange(sides) / sides
-    ring = (centres[:, None, :] + a * np.cos(psi)[None, :, None] * e1[:, None, :]
-            + b * np.sin(psi)[None, :, None] * e2[:, None, :])
+    ring = (
+        centres[:, None, :]
+        + a * np.cos(psi)[None, :, None] * e1[:, None, :]
+        + b * np.sin(psi)[None, :, None] * e2[:, None, :]
+    )
     verts = np.vstack([ring.reshape(-1, 3), centres[0], centres[-1]])
     idx = np.arange(m * sides).reshape(m, sides)
     faces = []
@@ -308,8 +335,13 @@ def tube_part(centres: np.ndarray, e1: np.ndarray, e2: np.ndarray, a: float, b: 
     return MeshPart(tm.vertices, tm.faces, tm.vertex_normals)
 
 
-def sphere_part(radius: float, center: Sequence[float], segments: int = 24, rings: int = 12,
-            with_uv: bool = False) -> MeshPart:
+def sphere_part(
+    radius: float,
+    center: Sequence[float],
+    segments: int = 24,
+    rings: int = 12,
+    with_uv: bool = False,
+) -> MeshPart:
     """UV sphere via :func:`revolve` (poles on the z axis)."""
     a = np.linspace(0.0, np.pi, rings + 1)
     prof = np.stack([radius * np.sin(a), -radius * np.cos(a)], axis=1)
@@ -318,9 +350,11 @@ def sphere_part(radius: float, center: Sequence[float], segments: int = 24, ring
     return part.transformed(trimesh.transformations.translation_matrix(center))
 
 
-def rounded_cylinder(radius: float, height: float, fillet: float, segments: int = 24,
-                      with_uv: bool = False) -> MeshPart:
+def rounded_cylinder(
+    radius: float, height: float, fillet: float, segments: int = 24, with_uv: bool = False
+) -> MeshPart:
     """Cylinder from z=0 to z=height with rounded rims (watertight unless UV)."""
-    prof = round_profile([(0, 0), (radius, 0), (radius, height), (0, height)],
-                          [0, fillet, fillet, 0], samples=5)
+    prof = round_profile(
+        [(0, 0), (radius, 0), (radius, height), (0, height)], [0, fillet, fillet, 0], samples=5
+    )
     return revolve(prof, segments, with_uv)

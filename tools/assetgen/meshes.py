@@ -1,4 +1,5 @@
 """The bundled meshes: mug, bottle, chair, toy robot, vase."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,7 +38,9 @@ def make_mug() -> trimesh.Trimesh:
     R, H, wall, bottom = 0.041, 0.100, 0.0045, 0.007
     prof = round_profile(
         [(0.0, 0.0), (R, 0.0), (R, H), (R - wall, H), (R - wall, bottom), (0.0, bottom)],
-        [0, 0.004, 0.0021, 0.0021, 0.006, 0], samples=7)
+        [0, 0.004, 0.0021, 0.0021, 0.006, 0],
+        samples=7,
+    )
     body = revolve(prof, 96)
 
     # Handle: half torus in the xz plane, squashed in x into a "D".  Its end
@@ -45,8 +48,9 @@ def make_mug() -> trimesh.Trimesh:
     # the ends the tube runs along -x, perpendicular to the wall.
     cx, cz, rm, squash = R - 0.0015, 0.054, 0.025, 0.8
     phi = np.linspace(-np.pi / 2, np.pi / 2, 33)
-    centres = np.stack([cx + squash * rm * np.cos(phi), np.zeros_like(phi),
-                        cz + rm * np.sin(phi)], axis=1)
+    centres = np.stack(
+        [cx + squash * rm * np.cos(phi), np.zeros_like(phi), cz + rm * np.sin(phi)], axis=1
+    )
     tangent = np.stack([-squash * np.sin(phi), np.zeros_like(phi), np.cos(phi)], axis=1)
     tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
     e2 = np.tile([0.0, 1.0, 0.0], (len(phi), 1))
@@ -62,18 +66,23 @@ def _bottle_profile() -> np.ndarray:
     z_body, z_neck, z_lip, h = 0.150, 0.205, 0.236, 0.250
     s = np.linspace(0.0, 1.0, 16)[1:-1]
     # Cosine shoulder: vertical tangents at both ends blend into body and neck.
-    shoulder = np.stack([rn + (rb - rn) * 0.5 * (1 + np.cos(np.pi * s)),
-                         z_body + (z_neck - z_body) * s], axis=1)
-    pts = np.vstack([[(0.0, 0.0), (rb, 0.0), (rb, z_body)], shoulder,
-                     [(rn, z_neck), (rn, z_lip), (r_lip, z_lip), (r_lip, h), (0.0, h)]])
+    shoulder = np.stack(
+        [rn + (rb - rn) * 0.5 * (1 + np.cos(np.pi * s)), z_body + (z_neck - z_body) * s], axis=1
+    )
+    pts = np.vstack(
+        [
+            [(0.0, 0.0), (rb, 0.0), (rb, z_body)],
+            shoulder,
+            [(rn, z_neck), (rn, z_lip), (r_lip, z_lip), (r_lip, h), (0.0, h)],
+        ]
+    )
     radii = np.zeros(len(pts))
-    radii[1] = 0.006                       # heel of the bottle
+    radii[1] = 0.006  # heel of the bottle
     radii[-4], radii[-3], radii[-2] = 0.001, 0.0012, 0.002  # cap edges
     return round_profile(pts, radii, samples=6)
 
 
-def _bottle_texture(profile: np.ndarray, rng: np.random.Generator,
-                    size: int = 512) -> Image.Image:
+def _bottle_texture(profile: np.ndarray, rng: np.random.Generator, size: int = 512) -> Image.Image:
     """Paint the bottle's base-colour texture in its UV layout.
 
     ``v`` is the normalised arc length of :func:`_bottle_profile`, so each
@@ -98,11 +107,13 @@ def _bottle_texture(profile: np.ndarray, rng: np.random.Generator,
 
     label = side & (z > 0.045) & (z < 0.128)
     img[label] = (0.94, 0.90, 0.78)
-    for z0, z1, col in [(0.048, 0.054, (0.62, 0.10, 0.12)),  # bottom red band
-                        (0.108, 0.117, (0.62, 0.10, 0.12)),  # top red band
-                        (0.1195, 0.1215, (0.78, 0.62, 0.22)),  # gold pin stripes
-                        (0.0575, 0.0590, (0.78, 0.62, 0.22)),
-                        (0.1035, 0.1050, (0.78, 0.62, 0.22))]:
+    for z0, z1, col in [
+        (0.048, 0.054, (0.62, 0.10, 0.12)),  # bottom red band
+        (0.108, 0.117, (0.62, 0.10, 0.12)),  # top red band
+        (0.1195, 0.1215, (0.78, 0.62, 0.22)),  # gold pin stripes
+        (0.0575, 0.0590, (0.78, 0.62, 0.22)),
+        (0.1035, 0.1050, (0.78, 0.62, 0.22)),
+    ]:
         img[side & (z > z0) & (z < z1)] = col
     pil = Image.fromarray(to_u8(img))
     d = ImageDraw.Draw(pil)
@@ -119,8 +130,12 @@ def _bottle_texture(profile: np.ndarray, rng: np.random.Generator,
     uc = 0.75 * size  # front of the bottle (-y)
     zc = 0.083
     rad = 0.017
-    d.ellipse([uc - rad * sx, row_of(zc) - rad * sy, uc + rad * sx, row_of(zc) + rad * sy],
-              fill=(150, 28, 32), outline=(200, 160, 60), width=3)
+    d.ellipse(
+        [uc - rad * sx, row_of(zc) - rad * sy, uc + rad * sx, row_of(zc) + rad * sy],
+        fill=(150, 28, 32),
+        outline=(200, 160, 60),
+        width=3,
+    )
     star = star_points(uc, row_of(zc), 0.011 * sx, 0.0045 * sx, 5, ysquash=sy / sx)
     d.polygon(star, fill=(236, 200, 90))
     # "Text" lines beside the emblem: rows of short dark blocks.
@@ -130,8 +145,9 @@ def _bottle_texture(profile: np.ndarray, rng: np.random.Generator,
             for _ in range(5):
                 w = rng.uniform(0.003, 0.009) * sx
                 x0, x1 = (x, x + w) if side_sign > 0 else (x - w, x)
-                d.rectangle([x0, row_of(zl) - 0.0012 * sy, x1, row_of(zl) + 0.0012 * sy],
-                            fill=(60, 45, 40))
+                d.rectangle(
+                    [x0, row_of(zl) - 0.0012 * sy, x1, row_of(zl) + 0.0012 * sy], fill=(60, 45, 40)
+                )
                 x = x1 + 0.003 * sx if side_sign > 0 else x0 - 0.003 * sx
     return pil
 
@@ -156,8 +172,9 @@ def make_bottle(rng: np.random.Generator) -> trimesh.Trimesh:
     """
     prof = _bottle_profile()
     part = revolve(prof, 96, with_uv=True)
-    mat = pbr_material("bottle", (1.0, 1.0, 1.0), metallic=0.0, roughness=0.12,
-               texture=_bottle_texture(prof, rng))
+    mat = pbr_material(
+        "bottle", (1.0, 1.0, 1.0), metallic=0.0, roughness=0.12, texture=_bottle_texture(prof, rng)
+    )
     return make_mesh([part], mat, "bottle", use_uv=True)
 
 
@@ -185,13 +202,13 @@ def make_chair(rng: np.random.Generator) -> trimesh.Trimesh:
     parts: list[MeshPart] = []
     parts.append(box_part((sx, sy, seat_t), (0, 0, seat_top - seat_t / 2)))
     for x in (-lx, lx):
-        parts.append(box_part((leg, leg, leg_h), (x, -ly, leg_h / 2)))        # front legs
-        parts.append(box_part((leg, leg, 0.90), (x, ly, 0.45)))                # back posts
-        parts.append(box_part((0.022, sy - 2 * leg, 0.022), (x, 0, 0.16)))     # side stretchers
-    parts.append(box_part((sx - 2 * leg, 0.022, 0.022), (0, -ly, 0.16)))       # front stretcher
-    for zc, hgt in ((0.66, 0.06), (0.83, 0.10)):                           # back rails
+        parts.append(box_part((leg, leg, leg_h), (x, -ly, leg_h / 2)))  # front legs
+        parts.append(box_part((leg, leg, 0.90), (x, ly, 0.45)))  # back posts
+        parts.append(box_part((0.022, sy - 2 * leg, 0.022), (x, 0, 0.16)))  # side stretchers
+    parts.append(box_part((sx - 2 * leg, 0.022, 0.022), (0, -ly, 0.16)))  # front stretcher
+    for zc, hgt in ((0.66, 0.06), (0.83, 0.10)):  # back rails
         parts.append(box_part((2 * lx - leg, 0.022, hgt), (0, ly, zc)))
-    for x in (-0.09, 0.0, 0.09):                                           # back slats
+    for x in (-0.09, 0.0, 0.09):  # back slats
         parts.append(box_part((0.03, 0.016, 0.14), (x, ly, 0.745)))
     base = np.array([0.55, 0.36, 0.20])
     colored = []
@@ -237,22 +254,31 @@ def _toy_atlas(rng: np.random.Generator, size: int = 512) -> Image.Image:
     def cell(col, row):
         return col * c, row * c, (col + 1) * c, (row + 1) * c
 
-    for (col, row), colr in {(0, 1): yellow, (1, 1): dgrey, (2, 1): black,
-                             (3, 1): blue, (0, 2): silver, (1, 2): red}.items():
+    for (col, row), colr in {
+        (0, 1): yellow,
+        (1, 1): dgrey,
+        (2, 1): black,
+        (3, 1): blue,
+        (0, 2): silver,
+        (1, 2): red,
+    }.items():
         d.rectangle(cell(col, row), fill=colr)
     # Unused cells: neutral grey with a checker so mistakes are visible.
     for col, row in [(2, 2), (3, 2), (0, 3), (1, 3), (2, 3), (3, 3)]:
         x0, y0, _, _ = cell(col, row)
         for k in range(4):
             for m in range(4):
-                d.rectangle([x0 + 32 * k, y0 + 32 * m, x0 + 32 * k + 31, y0 + 32 * m + 31],
-                            fill=(150, 150, 150) if (k + m) % 2 else (110, 110, 110))
+                d.rectangle(
+                    [x0 + 32 * k, y0 + 32 * m, x0 + 32 * k + 31, y0 + 32 * m + 31],
+                    fill=(150, 150, 150) if (k + m) % 2 else (110, 110, 110),
+                )
 
     # Torso front: red with a control panel, dial and buttons.
     x0, y0, x1, y1 = cell(0, 0)
     d.rectangle([x0, y0, x1 - 1, y1 - 1], fill=red)
-    d.rounded_rectangle([x0 + 18, y0 + 16, x1 - 18, y1 - 40], radius=10, fill=yellow,
-                        outline=dred, width=3)
+    d.rounded_rectangle(
+        [x0 + 18, y0 + 16, x1 - 18, y1 - 40], radius=10, fill=yellow, outline=dred, width=3
+    )
     d.ellipse([x0 + 30, y0 + 28, x0 + 70, y0 + 68], fill=(240, 240, 235), outline=black, width=3)
     d.line([x0 + 50, y0 + 48, x0 + 62, y0 + 34], fill=black, width=3)
     for k, colr in enumerate([(40, 200, 60), (230, 50, 40), blue]):
@@ -304,8 +330,10 @@ def make_toy(rng: np.random.Generator) -> trimesh.Trimesh:
     """
     front_body = {"-y": _cell_rect(0, 0), "*": _cell_rect(1, 0)}
     head = {"-y": _cell_rect(2, 0), "*": _cell_rect(3, 0)}
-    solid = {k: {"*": _cell_rect(*cr, inset_px=30)} for k, cr in
-             {"black": (2, 1), "dgrey": (1, 1)}.items()}
+    solid = {
+        k: {"*": _cell_rect(*cr, inset_px=30)}
+        for k, cr in {"black": (2, 1), "dgrey": (1, 1)}.items()
+    }
     T = trimesh.transformations.translation_matrix
     parts = []
     for s in (-1, 1):
@@ -329,8 +357,9 @@ def make_toy(rng: np.random.Generator) -> trimesh.Trimesh:
     rod = rounded_cylinder(0.0015, 0.011, 0.0004, with_uv=True)
     parts.append(rod.transformed(T((0, 0, 0.1075))).with_uv(_cell_center(1, 1)))
     parts.append(sphere_part(0.0035, (0, 0, 0.1175), with_uv=True).with_uv(_cell_center(1, 2)))
-    mat = pbr_material("toy_plastic", (1.0, 1.0, 1.0), metallic=0.0, roughness=0.45,
-               texture=_toy_atlas(rng))
+    mat = pbr_material(
+        "toy_plastic", (1.0, 1.0, 1.0), metallic=0.0, roughness=0.45, texture=_toy_atlas(rng)
+    )
     return make_mesh(parts, mat, "toy", use_uv=True)
 
 
@@ -374,7 +403,11 @@ def vertex_color_copy(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     colors = mesh.metadata.get("vertex_colors")
     if colors is None:
         colors = np.tile(mesh.visual.material.baseColorFactor, (len(mesh.vertices), 1))
-    out = trimesh.Trimesh(mesh.vertices.copy(), mesh.faces.copy(),
-                          vertex_normals=mesh.vertex_normals.copy(), process=False)
+    out = trimesh.Trimesh(
+        mesh.vertices.copy(),
+        mesh.faces.copy(),
+        vertex_normals=mesh.vertex_normals.copy(),
+        process=False,
+    )
     out.visual = ColorVisuals(out, vertex_colors=colors)
     return out

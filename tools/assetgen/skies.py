@@ -1,4 +1,5 @@
 """Equirectangular HDRIs: Preetham clear skies, a CIE overcast sky, a softbox studio."""
+
 from __future__ import annotations
 
 import math
@@ -31,11 +32,17 @@ def equirect_directions(width: int, height: int, du: float = 0.5, dt: float = 0.
     """
     u = (np.arange(width) + du) / width
     t = (np.arange(height) + dt) / height
-    azim = 2.0 * np.pi * (0.5 - u)       # = atan2(y, x)
-    elev = np.pi * (0.5 - t)             # = asin(z)
+    azim = 2.0 * np.pi * (0.5 - u)  # = atan2(y, x)
+    elev = np.pi * (0.5 - t)  # = asin(z)
     ce = np.cos(elev)[:, None]
-    return np.stack([ce * np.cos(azim)[None, :], ce * np.sin(azim)[None, :],
-                     np.broadcast_to(np.sin(elev)[:, None], (height, width))], axis=-1)
+    return np.stack(
+        [
+            ce * np.cos(azim)[None, :],
+            ce * np.sin(azim)[None, :],
+            np.broadcast_to(np.sin(elev)[:, None], (height, width)),
+        ],
+        axis=-1,
+    )
 
 
 def direction_to_equirect(d: np.ndarray) -> np.ndarray:
@@ -93,9 +100,13 @@ def horizontal_irradiance(img: np.ndarray) -> np.ndarray:
 
 def _xyz_to_linear_srgb(xyz: np.ndarray) -> np.ndarray:
     """CIE XYZ (D65 white) -> linear sRGB (IEC 61966-2-1 matrix)."""
-    m = np.array([[3.2404542, -1.5371385, -0.4985314],
-                  [-0.9692660, 1.8760108, 0.0415560],
-                  [0.0556434, -0.2040259, 1.0572252]])
+    m = np.array(
+        [
+            [3.2404542, -1.5371385, -0.4985314],
+            [-0.9692660, 1.8760108, 0.0415560],
+            [0.0556434, -0.2040259, 1.0572252],
+        ]
+    )
     return xyz @ m.T
 
 
@@ -130,23 +141,46 @@ def preetham_sky(dirs: np.ndarray, sun_dir: np.ndarray, turbidity: float) -> np.
     """
     T = turbidity
     theta_s = math.acos(np.clip(sun_dir[2], -1, 1))
-    coef_Y = (0.1787 * T - 1.4630, -0.3554 * T + 0.4275, -0.0227 * T + 5.3251,
-              0.1206 * T - 2.5771, -0.0670 * T + 0.3703)
-    coef_x = (-0.0193 * T - 0.2592, -0.0665 * T + 0.0008, -0.0004 * T + 0.2125,
-              -0.0641 * T - 0.8989, -0.0033 * T + 0.0452)
-    coef_y = (-0.0167 * T - 0.2608, -0.0950 * T + 0.0092, -0.0079 * T + 0.2102,
-              -0.0441 * T - 1.6537, -0.0109 * T + 0.0529)
+    coef_Y = (
+        0.1787 * T - 1.4630,
+        -0.3554 * T + 0.4275,
+        -0.0227 * T + 5.3251,
+        0.1206 * T - 2.5771,
+        -0.0670 * T + 0.3703,
+    )
+    coef_x = (
+        -0.0193 * T - 0.2592,
+        -0.0665 * T + 0.0008,
+        -0.0004 * T + 0.2125,
+        -0.0641 * T - 0.8989,
+        -0.0033 * T + 0.0452,
+    )
+    coef_y = (
+        -0.0167 * T - 0.2608,
+        -0.0950 * T + 0.0092,
+        -0.0079 * T + 0.2102,
+        -0.0441 * T - 1.6537,
+        -0.0109 * T + 0.0529,
+    )
     # Zenith values (Preetham 1999, appendix A.2).
     chi = (4.0 / 9.0 - T / 120.0) * (np.pi - 2.0 * theta_s)
     Yz = (4.0453 * T - 4.9710) * math.tan(chi) - 0.2155 * T + 2.4192
-    ts = np.array([theta_s ** 3, theta_s ** 2, theta_s, 1.0])
+    ts = np.array([theta_s**3, theta_s**2, theta_s, 1.0])
     tt = np.array([T * T, T, 1.0])
-    mx = np.array([[0.00166, -0.00375, 0.00209, 0.0],
-                   [-0.02903, 0.06377, -0.03202, 0.00394],
-                   [0.11693, -0.21196, 0.06052, 0.25886]])
-    my = np.array([[0.00275, -0.00610, 0.00317, 0.0],
-                   [-0.04214, 0.08970, -0.04153, 0.00516],
-                   [0.15346, -0.26756, 0.06670, 0.26688]])
+    mx = np.array(
+        [
+            [0.00166, -0.00375, 0.00209, 0.0],
+            [-0.02903, 0.06377, -0.03202, 0.00394],
+            [0.11693, -0.21196, 0.06052, 0.25886],
+        ]
+    )
+    my = np.array(
+        [
+            [0.00275, -0.00610, 0.00317, 0.0],
+            [-0.04214, 0.08970, -0.04153, 0.00516],
+            [0.15346, -0.26756, 0.06670, 0.26688],
+        ]
+    )
     xz, yz = tt @ mx @ ts, tt @ my @ ts
 
     theta = np.arccos(np.clip(dirs[..., 2], 0.0, 1.0))
@@ -175,7 +209,7 @@ def sun_transmittance(elevation_deg: float, turbidity: float) -> np.ndarray:
     h = elevation_deg
     airmass = 1.0 / (math.sin(math.radians(h)) + 0.50572 * (h + 6.07995) ** -1.6364)
     beta = 0.04608 * turbidity - 0.04586
-    tau = 0.008735 * lam ** -4.08 + beta * lam ** -1.3
+    tau = 0.008735 * lam**-4.08 + beta * lam**-1.3
     return np.exp(-airmass * tau)
 
 
@@ -185,8 +219,9 @@ def _sun_direction(elevation_deg: float, azimuth_deg: float) -> np.ndarray:
     return np.array([math.cos(e) * math.cos(a), math.cos(e) * math.sin(a), math.sin(e)])
 
 
-def _add_disc(img: np.ndarray, center: np.ndarray, radius_rad: float, rgb: np.ndarray,
-              ss: int = 16) -> None:
+def _add_disc(
+    img: np.ndarray, center: np.ndarray, radius_rad: float, rgb: np.ndarray, ss: int = 16
+) -> None:
     """Add a uniform disc of radiance ``rgb`` with exact-ish pixel coverage.
 
     The 0.53 deg sun is only ~1.5 pixels wide at 1024x512, so point sampling
@@ -221,9 +256,14 @@ def _add_disc(img: np.ndarray, center: np.ndarray, radius_rad: float, rgb: np.nd
     tt = (rows[:, None] + sub[None, :]).reshape(-1) / h
     azim = 2 * np.pi * (0.5 - uu)
     elev = np.pi * (0.5 - tt)
-    d = np.stack([np.cos(elev)[:, None] * np.cos(azim)[None, :],
-                  np.cos(elev)[:, None] * np.sin(azim)[None, :],
-                  np.broadcast_to(np.sin(elev)[:, None], (len(tt), len(uu)))], axis=-1)
+    d = np.stack(
+        [
+            np.cos(elev)[:, None] * np.cos(azim)[None, :],
+            np.cos(elev)[:, None] * np.sin(azim)[None, :],
+            np.broadcast_to(np.sin(elev)[:, None], (len(tt), len(uu))),
+        ],
+        axis=-1,
+    )
     inside = (d @ center) >= math.cos(radius_rad)
     cover = inside.reshape(len(rows), ss, len(cols), ss).mean(axis=(1, 3))
     img[rows[:, None], np.mod(cols, w)[None, :]] += cover[..., None] * rgb
@@ -241,9 +281,13 @@ SKY_SCALE = 1.0 / 3.0
 SOLAR_ILLUMINANCE_KLX = 128.0
 
 
-def make_clear_sky(elevation_deg: float, width: int = 1024, height: int = 512,
-                   turbidity: float = TURBIDITY, azimuth_deg: float = SUN_AZIMUTH_DEG
-                   ) -> tuple[np.ndarray, dict]:
+def make_clear_sky(
+    elevation_deg: float,
+    width: int = 1024,
+    height: int = 512,
+    turbidity: float = TURBIDITY,
+    azimuth_deg: float = SUN_AZIMUTH_DEG,
+) -> tuple[np.ndarray, dict]:
     """Clear sky (Preetham) + sun disc + diffuse ground, as an equirect map.
 
     Parameters
@@ -283,8 +327,9 @@ def make_clear_sky(elevation_deg: float, width: int = 1024, height: int = 512,
 
     radius = math.radians(SUN_DIAMETER_DEG / 2)
     omega_sun = 2 * np.pi * (1 - math.cos(radius))
-    sun_rgb = (SOLAR_ILLUMINANCE_KLX / omega_sun * SKY_SCALE
-               * sun_transmittance(elevation_deg, turbidity))
+    sun_rgb = (
+        SOLAR_ILLUMINANCE_KLX / omega_sun * SKY_SCALE * sun_transmittance(elevation_deg, turbidity)
+    )
     e_sun = sun_rgb * omega_sun * sun[2]
     albedo = np.array([0.22, 0.19, 0.15])
     ground = albedo / np.pi * (e_sky + e_sun)
@@ -293,13 +338,17 @@ def make_clear_sky(elevation_deg: float, width: int = 1024, height: int = 512,
     img = sky * w_sky + ground * (1.0 - w_sky)
     _add_disc(img, sun, radius, sun_rgb)
     img = np.maximum(img, 1e-4).astype(np.float32)
-    info = dict(sun_dir=sun, sun_radiance=sun_rgb, sky_irradiance=e_sky,
-                sun_irradiance=e_sun, ground_radiance=ground)
+    info = dict(
+        sun_dir=sun,
+        sun_radiance=sun_rgb,
+        sky_irradiance=e_sky,
+        sun_irradiance=e_sun,
+        ground_radiance=ground,
+    )
     return img, info
 
 
-def make_overcast_sky(width: int = 1024, height: int = 512, zenith: float = 1.5
-                      ) -> np.ndarray:
+def make_overcast_sky(width: int = 1024, height: int = 512, zenith: float = 1.5) -> np.ndarray:
     """CIE standard overcast sky over a grey ground.
 
     Sky radiance ``L = L_z (1 + 2 sin(elevation)) / 3`` with a faintly cool
@@ -336,7 +385,7 @@ def _softbox_frame(azim_deg: float, elev_deg: float) -> tuple[np.ndarray, np.nda
     """Centre direction and in-plane axes (horizontal, vertical) of a softbox."""
     n = _sun_direction(elev_deg, azim_deg)
     e1 = np.cross([0.0, 0.0, 1.0], n)
-    if np.linalg.norm(e1) < 1e-6:   # straight overhead: pick x as "width"
+    if np.linalg.norm(e1) < 1e-6:  # straight overhead: pick x as "width"
         e1 = np.array([1.0, 0.0, 0.0])
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(n, e1)
@@ -369,8 +418,8 @@ def make_studio(width: int = 1024, height: int = 512, wall: float = 0.05) -> np.
         img[:] = (wall * (0.9 + 0.25 * np.clip(z, 0, 1)))[..., None]
         # Floor radiance from the softboxes (point-light approximation).
         down = z < 0
-        p = d[down] * (cam_h / -z[down])[:, None]           # floor points
-        e_floor = np.full(len(p), np.pi * wall)             # ambient from walls
+        p = d[down] * (cam_h / -z[down])[:, None]  # floor points
+        e_floor = np.full(len(p), np.pi * wall)  # ambient from walls
         for _, az, el, dist, bw, bh, rgb in STUDIO_LIGHTS:
             n, e1, e2 = _softbox_frame(az, el)
             to_light = n * dist - p
@@ -390,8 +439,9 @@ def make_studio(width: int = 1024, height: int = 512, wall: float = 0.05) -> np.
             b = np.abs(q @ e2) / (bh / 2)
             inside = (a <= 1) & (b <= 1) & (dn > 1e-6)
             # Softboxes are dimmer at the rim (diffuser falloff).
-            falloff = (smoothstep(np.clip((1 - a) / 0.1, 0, 1))
-                       * smoothstep(np.clip((1 - b) / 0.1, 0, 1)))
+            falloff = smoothstep(np.clip((1 - a) / 0.1, 0, 1)) * smoothstep(
+                np.clip((1 - b) / 0.1, 0, 1)
+            )
             w = (inside * (0.6 + 0.4 * falloff))[..., None]
             img = img * (1 - w) + np.asarray(rgb) * w
         acc += img
@@ -432,5 +482,8 @@ def locate_sun(img: np.ndarray) -> tuple[float, float, tuple[int, int]]:
     c = (dirs[mask] * weight[:, None]).sum(0)
     c /= np.linalg.norm(c)
     peak = np.unravel_index(int(np.argmax(lum)), lum.shape)
-    return (math.degrees(math.asin(c[2])), math.degrees(math.atan2(c[1], c[0])),
-            (int(peak[0]), int(peak[1])))
+    return (
+        math.degrees(math.asin(c[2])),
+        math.degrees(math.atan2(c[1], c[0])),
+        (int(peak[0]), int(peak[1])),
+    )

@@ -1,4 +1,5 @@
 """2-D drawing helpers and the sprite set: characters and objects (RGBA)."""
+
 from __future__ import annotations
 
 import math
@@ -59,9 +60,12 @@ class Pen:
         """Axis-aligned ellipse in bounding box ``(x0, y0, x1, y1)``."""
         if fill is None and (outline is None or width <= 0):
             return  # PIL would fall back to its default ink
-        self.d.ellipse(self._box(box), fill=fill,
-                       outline=outline if width > 0 else None,
-                       width=self._wd(width) if outline is not None else 0)
+        self.d.ellipse(
+            self._box(box),
+            fill=fill,
+            outline=outline if width > 0 else None,
+            width=self._wd(width) if outline is not None else 0,
+        )
 
     def circle(self, cx, cy, r, fill=None, outline=OUTLINE, width=3.0):
         """Circle of radius ``r`` at ``(cx, cy)``."""
@@ -69,9 +73,13 @@ class Pen:
 
     def rect(self, box, fill=None, outline=OUTLINE, width=3.0, radius=0.0):
         """(Rounded) rectangle."""
-        self.d.rounded_rectangle(self._box(box), radius=radius * self.ss, fill=fill,
-                                 outline=outline if width > 0 else None,
-                                 width=self._wd(width) if outline is not None else 0)
+        self.d.rounded_rectangle(
+            self._box(box),
+            radius=radius * self.ss,
+            fill=fill,
+            outline=outline if width > 0 else None,
+            width=self._wd(width) if outline is not None else 0,
+        )
 
     def line(self, pts, fill, width=3.0):
         """Polyline with round joints and round caps."""
@@ -94,9 +102,14 @@ class Pen:
 
     def chord(self, box, start, end, fill=None, outline=OUTLINE, width=3.0):
         """Ellipse segment closed by a chord."""
-        self.d.chord(self._box(box), start, end, fill=fill,
-                     outline=outline if width > 0 else None,
-                     width=self._wd(width) if outline is not None else 0)
+        self.d.chord(
+            self._box(box),
+            start,
+            end,
+            fill=fill,
+            outline=outline if width > 0 else None,
+            width=self._wd(width) if outline is not None else 0,
+        )
 
     def erase_ellipse(self, box):
         """Make an elliptical hole (fully transparent pixels)."""
@@ -111,7 +124,7 @@ def curve_points(p0, p1, p2, n: int = 16) -> list[tuple[float, float]]:
     """Points on the quadratic Bézier ``p0 -> p2`` with control ``p1``."""
     s = np.linspace(0, 1, n)[:, None]
     a, b, c = (np.asarray(p, dtype=float) for p in (p0, p1, p2))
-    return [tuple(p) for p in (1 - s) ** 2 * a + 2 * (1 - s) * s * b + s ** 2 * c]
+    return [tuple(p) for p in (1 - s) ** 2 * a + 2 * (1 - s) * s * b + s**2 * c]
 
 
 def _blade(p0, p1, p2, w0: float, w1: float, n: int = 20) -> list[tuple[float, float]]:
@@ -147,7 +160,7 @@ def draw_mage(rng: np.random.Generator) -> Image.Image:
     """Wizard with pointed hat, white beard, purple starry robe and glowing staff."""
     p = Pen(300, 400)
     purple, dpurple = (96, 60, 168, 255), (66, 40, 120, 255)
-    for r, a in ((40, 50), (30, 90), (22, 140)):           # orb glow (translucent)
+    for r, a in ((40, 50), (30, 90), (22, 140)):  # orb glow (translucent)
         p.circle(232, 58, r, fill=(140, 230, 255, a), outline=None)
     p.stroke([(233, 70), (247, 392)], BROWN, 9)
     p.ellipse((106, 378, 142, 396), fill=(90, 55, 30, 255))  # shoes
@@ -159,8 +172,9 @@ def draw_mage(rng: np.random.Generator) -> Image.Image:
     robe = [(112, 175), (188, 175), (228, 388), (72, 388)]
     p.polygon(robe, fill=purple)
     p.polygon([(xl(368), 368), (300 - xl(368), 368), (228, 388), (72, 388)], fill=GOLD)
-    p.polygon([(xl(236), 236), (300 - xl(236), 236), (300 - xl(250), 250), (xl(250), 250)],
-              fill=GOLD)
+    p.polygon(
+        [(xl(236), 236), (300 - xl(236), 236), (300 - xl(250), 250), (xl(250), 250)], fill=GOLD
+    )
     for cx, cy, r in ((130, 290, 9), (172, 322, 11), (118, 342, 7), (176, 272, 7), (150, 352, 8)):
         p.polygon(star_points(cx, cy, r, r * 0.45), fill=GOLD, width=1.5)
     # Arms: left hangs, right holds the staff.
@@ -168,7 +182,7 @@ def draw_mage(rng: np.random.Generator) -> Image.Image:
     p.circle(102, 270, 10, fill=SKIN)
     p.polygon([(178, 182), (232, 222), (224, 244), (168, 212)], fill=dpurple)
     p.circle(237, 232, 11, fill=SKIN)
-    p.circle(232, 58, 16, fill=(120, 225, 255, 255))          # orb
+    p.circle(232, 58, 16, fill=(120, 225, 255, 255))  # orb
     p.circle(227, 52, 5, fill=(235, 252, 255, 255), outline=None)
     # Head, beard, face.
     p.circle(150, 140, 34, fill=SKIN)
@@ -192,15 +206,15 @@ def draw_warrior(rng: np.random.Generator) -> Image.Image:
     p = Pen(300, 400)
     red, blue = (182, 40, 40, 255), (40, 72, 162, 255)
     dsteel = shade_color(STEEL, 0.7)
-    p.polygon([(108, 165), (192, 165), (222, 372), (78, 372)], fill=red)   # cape
+    p.polygon([(108, 165), (192, 165), (222, 372), (78, 372)], fill=red)  # cape
     for x0 in (116, 154):
         p.rect((x0, 268, x0 + 30, 372), fill=STEEL)
         p.ellipse((x0 - 2, 300, x0 + 32, 326), fill=dsteel)
         p.rect((x0 - 6, 360, x0 + 36, 393), fill=(96, 60, 34, 255), radius=8)
     p.polygon([(104, 262), (196, 262), (206, 302), (94, 302)], fill=dsteel)  # tassets
-    p.rect((104, 160, 196, 272), fill=STEEL, radius=22)                     # breastplate
+    p.rect((104, 160, 196, 272), fill=STEEL, radius=22)  # breastplate
     p.line([(150, 172), (150, 250)], shade_color(STEEL, 1.2), 4)
-    p.rect((102, 250, 198, 266), fill=(96, 60, 34, 255))                     # belt
+    p.rect((102, 250, 198, 266), fill=(96, 60, 34, 255))  # belt
     p.rect((142, 249, 158, 267), fill=GOLD, width=2)
     # Sword arm and sword held upright.
     p.rect((188, 178, 214, 250), fill=STEEL, radius=8)
@@ -210,20 +224,30 @@ def draw_warrior(rng: np.random.Generator) -> Image.Image:
     p.rect((202, 248, 214, 280), fill=BROWN)
     p.circle(208, 285, 7, fill=GOLD)
     p.circle(208, 260, 13, fill=dsteel)
-    p.ellipse((170, 152, 222, 196), fill=dsteel)                              # pauldrons
+    p.ellipse((170, 152, 222, 196), fill=dsteel)  # pauldrons
     p.ellipse((78, 152, 130, 196), fill=dsteel)
     # Heater shield on the other arm.
-    shield = [(38, 178), (132, 178), (132, 238)] + curve_points((132, 238), (130, 282), (85, 308)) \
+    shield = (
+        [(38, 178), (132, 178), (132, 238)]
+        + curve_points((132, 238), (130, 282), (85, 308))
         + curve_points((85, 308), (40, 282), (38, 238))
+    )
     p.polygon(shield, fill=blue, width=3.5)
-    inner = [(50, 190), (120, 190), (120, 236)] + curve_points((120, 236), (118, 272), (85, 294)) \
+    inner = (
+        [(50, 190), (120, 190), (120, 236)]
+        + curve_points((120, 236), (118, 272), (85, 294))
         + curve_points((85, 294), (52, 272), (50, 236))
+    )
     p.polygon(inner, fill=None, outline=GOLD, width=4)
     p.rect((79, 196, 91, 288), fill=GOLD, width=2)
     p.rect((56, 224, 114, 236), fill=GOLD, width=2)
     # Helmet with visor slits and a plume.
     p.rect((128, 146, 172, 170), fill=dsteel)
-    plume = [(150, 84)] + curve_points((150, 84), (140, 30), (196, 30)) + curve_points((196, 30), (186, 60), (170, 86))
+    plume = (
+        [(150, 84)]
+        + curve_points((150, 84), (140, 30), (196, 30))
+        + curve_points((196, 30), (186, 60), (170, 86))
+    )
     p.polygon(plume, fill=red)
     p.circle(150, 118, 40, fill=STEEL, width=3.5)
     p.rect((116, 110, 184, 121), fill=BLACK, radius=4, outline=None)
@@ -274,8 +298,12 @@ def draw_pirate(rng: np.random.Generator) -> Image.Image:
     p.circle(149, 138, 5, fill=shade_color(SKIN, 0.9), width=2)
     # Tricorne hat with skull and crossbones.
     p.chord((112, 60, 188, 124), 180, 360, fill=BLACK)
-    p.polygon([(84, 108), (118, 88), (150, 98), (182, 88), (216, 108), (150, 122)], fill=BLACK,
-              outline=GOLD, width=3)
+    p.polygon(
+        [(84, 108), (118, 88), (150, 98), (182, 88), (216, 108), (150, 122)],
+        fill=BLACK,
+        outline=GOLD,
+        width=3,
+    )
     p.line([(140, 72), (160, 92)], WHITE, 3)
     p.line([(160, 72), (140, 92)], WHITE, 3)
     p.circle(150, 80, 7, fill=WHITE, outline=None)
@@ -297,17 +325,21 @@ def draw_monster(rng: np.random.Generator) -> Image.Image:
     horn = (240, 230, 200, 255)
     # Club (behind the raised arm).
     p.polygon([(226, 236), (240, 238), (282, 74), (262, 62)], fill=(132, 86, 46, 255))
-    for sx, sy, dx, dy in ((268, 90, 14, -4), (258, 120, -14, -2), (274, 130, 14, 4),
-                           (266, 64, 4, -14)):
+    for sx, sy, dx, dy in (
+        (268, 90, 14, -4),
+        (258, 120, -14, -2),
+        (274, 130, 14, 4),
+        (266, 64, 4, -14),
+    ):
         p.polygon([(sx, sy - 5), (sx + dx, sy + dy), (sx, sy + 5)], fill=STEEL, width=2)
-    for fx in (80, 160):                                           # feet + claws
+    for fx in (80, 160):  # feet + claws
         p.ellipse((fx, 352, fx + 60, 392), fill=dgreen)
         for k in range(3):
             x = fx + 12 + 16 * k
             p.polygon([(x, 388), (x + 8, 388), (x + 4, 398)], fill=horn, width=1.5)
-    p.polygon([(98, 150), (74, 80), (122, 134)], fill=horn)        # horns
+    p.polygon([(98, 150), (74, 80), (122, 134)], fill=horn)  # horns
     p.polygon([(202, 150), (226, 80), (178, 134)], fill=horn)
-    p.ellipse((55, 118, 245, 376), fill=green, width=3.5)          # body
+    p.ellipse((55, 118, 245, 376), fill=green, width=3.5)  # body
     p.ellipse((96, 206, 204, 356), fill=(172, 212, 122, 255), outline=None)
     for cx, cy, r in ((76, 250, 10), (90, 300, 7), (216, 280, 9), (208, 330, 6), (84, 200, 6)):
         p.circle(cx, cy, r, fill=(122, 72, 142, 255), outline=None)
@@ -340,13 +372,13 @@ def draw_toadking(rng: np.random.Generator) -> Image.Image:
     belly = (228, 216, 142, 255)
     cape = (162, 30, 52, 255)
     p.polygon([(80, 170), (220, 170), (256, 386), (44, 386)], fill=cape)
-    for fx in (56, 174):                                             # webbed feet
+    for fx in (56, 174):  # webbed feet
         p.ellipse((fx, 358, fx + 72, 392), fill=dgreen)
-    p.ellipse((68, 172, 232, 378), fill=green, width=3.5)            # body
+    p.ellipse((68, 172, 232, 378), fill=green, width=3.5)  # body
     p.ellipse((100, 214, 200, 366), fill=belly, outline=None)
     for y in range(240, 360, 22):
         p.arc((110, y - 14, 190, y + 14), 30, 150, shade_color(belly, 0.85), 2)
-    p.ellipse((84, 160, 216, 202), fill=WHITE)                       # ermine collar
+    p.ellipse((84, 160, 216, 202), fill=WHITE)  # ermine collar
     for cx in range(100, 206, 18):
         p.rect((cx - 2, 175, cx + 2, 186), fill=BLACK, outline=None)
     # Head with a wide mouth and blushing cheeks.
@@ -385,19 +417,24 @@ def draw_toadking(rng: np.random.Generator) -> Image.Image:
 # Object sprites (200 x 200 RGBA)
 # ---------------------------------------------------------------------------
 
+
 def draw_barrel(rng: np.random.Generator) -> Image.Image:
     """Wooden barrel with staves and two iron hoops."""
     p = Pen(200, 200)
     ys = np.linspace(28, 184, 40)
     hw = 50 + 10 * np.sin(np.pi * (ys - 28) / 156)
-    body = [(100 - w, y) for y, w in zip(ys, hw)] + [(100 + w, y) for y, w in zip(ys[::-1], hw[::-1])]
+    body = [(100 - w, y) for y, w in zip(ys, hw)] + [
+        (100 + w, y) for y, w in zip(ys[::-1], hw[::-1])
+    ]
     p.polygon(body, fill=(160, 102, 54, 255), width=3.5)
     for f in (-0.66, -0.33, 0.0, 0.33, 0.66):
         p.line([(100 + f * w, y) for y, w in zip(ys[1:-1], hw[1:-1])], (112, 68, 34, 255), 2.5)
     for y0, y1 in ((52, 66), (146, 160)):
         yb = np.linspace(y0, y1, 6)
         wb = np.interp(yb, ys, hw) + 1.5
-        band = [(100 - w, y) for y, w in zip(yb, wb)] + [(100 + w, y) for y, w in zip(yb[::-1], wb[::-1])]
+        band = [(100 - w, y) for y, w in zip(yb, wb)] + [
+            (100 + w, y) for y, w in zip(yb[::-1], wb[::-1])
+        ]
         p.polygon(band, fill=(112, 114, 124, 255), width=2.5)
         for x in (72, 100, 128):
             p.circle(x, (y0 + y1) / 2, 2.2, fill=(200, 200, 210, 255), outline=None)
@@ -410,16 +447,16 @@ def draw_anchor(rng: np.random.Generator) -> Image.Image:
     """Ship's anchor: ring, stock, shank, curved arms and flukes."""
     p = Pen(200, 200)
     steel, dark = (92, 104, 122, 255), OUTLINE
-    p.arc((78, 8, 122, 52), 0, 360, dark, 13)                  # ring (outline + body)
+    p.arc((78, 8, 122, 52), 0, 360, dark, 13)  # ring (outline + body)
     p.arc((80, 10, 120, 50), 0, 360, steel, 8)
-    p.arc((32, 76, 168, 186), 15, 165, dark, 17)                 # arms
+    p.arc((32, 76, 168, 186), 15, 165, dark, 17)  # arms
     p.arc((32, 76, 168, 186), 15, 165, steel, 11)
-    for s in (-1, 1):                                            # flukes
+    for s in (-1, 1):  # flukes
         x = 100 + s * 68 * math.cos(math.radians(15))
         y = 131 + 55 * math.sin(math.radians(15))
         p.polygon([(x - s * 10, y + 6), (x + s * 14, y + 4), (x + s * 4, y - 30)], fill=steel)
-    p.rect((92, 44, 108, 172), fill=steel, radius=3)             # shank
-    p.rect((58, 54, 142, 68), fill=steel, radius=6)              # stock
+    p.rect((92, 44, 108, 172), fill=steel, radius=3)  # shank
+    p.rect((58, 54, 142, 68), fill=steel, radius=6)  # stock
     p.circle(100, 174, 9, fill=steel)
     p.line([(97, 72), (97, 164)], shade_color(steel, 1.35), 3)
     return p.image()
@@ -429,7 +466,7 @@ def draw_axe(rng: np.random.Generator) -> Image.Image:
     """Woodcutter's axe: long wooden handle and a steel head."""
     p = Pen(200, 200)
     p.stroke([(58, 184), (138, 24)], (150, 98, 52, 255), 13)
-    for k in range(4):                                           # grip wrap
+    for k in range(4):  # grip wrap
         t = 0.08 + 0.05 * k
         x, y = 58 + 80 * t, 184 - 160 * t
         p.line([(x - 8, y - 3), (x + 8, y + 3)], (92, 56, 30, 255), 3)
@@ -497,8 +534,11 @@ def draw_bananas(rng: np.random.Generator) -> Image.Image:
     p = Pen(200, 200)
     yellow, tip = (246, 214, 62, 255), (96, 64, 30, 255)
     stem = (60, 36)
-    for end, ctrl, w in (((176, 120), (110, 150), 30), ((150, 172), (60, 160), 32),
-                         ((40, 166), (20, 100), 28)):
+    for end, ctrl, w in (
+        ((176, 120), (110, 150), 30),
+        ((150, 172), (60, 160), 32),
+        ((40, 166), (20, 100), 28),
+    ):
         band = _blade(stem, ctrl, end, 10, 6, 24)
         # Fatten the middle of the fruit: scale widths by a sine profile.
         c = np.asarray(curve_points(stem, ctrl, end, 24))
@@ -530,8 +570,14 @@ def draw_cupcake(rng: np.random.Generator) -> Image.Image:
         x, y = rng.uniform(54, 146), rng.uniform(70, 118)
         a = rng.uniform(0, np.pi)
         col = [(60, 160, 230), (250, 230, 60), (120, 200, 90), (255, 255, 255)][rng.integers(4)]
-        p.line([(x - 4 * math.cos(a), y - 4 * math.sin(a)), (x + 4 * math.cos(a), y + 4 * math.sin(a))],
-               col + (255,), 3)
+        p.line(
+            [
+                (x - 4 * math.cos(a), y - 4 * math.sin(a)),
+                (x + 4 * math.cos(a), y + 4 * math.sin(a)),
+            ],
+            col + (255,),
+            3,
+        )
     p.line(curve_points((104, 22), (108, 8), (120, 4)), (80, 130, 50, 255), 3)
     p.circle(102, 26, 11, fill=(214, 24, 40, 255))
     p.circle(98, 22, 3, fill=(255, 190, 190, 255), outline=None)
@@ -556,8 +602,14 @@ def draw_donut(rng: np.random.Generator) -> Image.Image:
                 break
         t = rng.uniform(0, np.pi)
         col = [(60, 160, 230), (250, 230, 60), (120, 200, 90), (255, 255, 255)][rng.integers(4)]
-        p.line([(x - 4 * math.cos(t), y - 4 * math.sin(t)), (x + 4 * math.cos(t), y + 4 * math.sin(t))],
-               col + (255,), 3)
+        p.line(
+            [
+                (x - 4 * math.cos(t), y - 4 * math.sin(t)),
+                (x + 4 * math.cos(t), y + 4 * math.sin(t)),
+            ],
+            col + (255,),
+            3,
+        )
     p.ellipse((70, 76, 130, 124), fill=dough, width=2.5)
     p.erase_ellipse((80, 85, 120, 115))
     p.ellipse((80, 85, 120, 115), fill=None, width=3)
@@ -578,11 +630,21 @@ def draw_heart(rng: np.random.Generator) -> Image.Image:
 
 
 CHARACTERS: dict[str, Callable[[np.random.Generator], Image.Image]] = {
-    "mage": draw_mage, "warrior": draw_warrior, "pirate": draw_pirate,
-    "monster": draw_monster, "toadking": draw_toadking,
+    "mage": draw_mage,
+    "warrior": draw_warrior,
+    "pirate": draw_pirate,
+    "monster": draw_monster,
+    "toadking": draw_toadking,
 }
 OBJECTS: dict[str, Callable[[np.random.Generator], Image.Image]] = {
-    "barrel": draw_barrel, "anchor": draw_anchor, "axe": draw_axe, "bomb": draw_bomb,
-    "key": draw_key, "chest": draw_chest, "bananas": draw_bananas, "cupcake": draw_cupcake,
-    "donut": draw_donut, "heart": draw_heart,
+    "barrel": draw_barrel,
+    "anchor": draw_anchor,
+    "axe": draw_axe,
+    "bomb": draw_bomb,
+    "key": draw_key,
+    "chest": draw_chest,
+    "bananas": draw_bananas,
+    "cupcake": draw_cupcake,
+    "donut": draw_donut,
+    "heart": draw_heart,
 }

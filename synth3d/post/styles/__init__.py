@@ -8,6 +8,7 @@ params}`` drawn by the sampler (or by ``synth3d stylize``). :func:`apply_chain` 
 steps in order on the 8-bit frame as written, each with ``np.random.default_rng(seed)`` as its only
 source of randomness, so a frame's look is reproducible from its SceneSpec.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -26,8 +27,12 @@ _REGISTRY: dict[str, ModuleType] | None = None
 
 def _is_pass(mod: ModuleType) -> bool:
     params = getattr(mod, "Params", None)
-    return (isinstance(getattr(mod, "NAME", None), str) and callable(getattr(mod, "apply", None))
-            and isinstance(params, type) and issubclass(params, PassParams))
+    return (
+        isinstance(getattr(mod, "NAME", None), str)
+        and callable(getattr(mod, "apply", None))
+        and isinstance(params, type)
+        and issubclass(params, PassParams)
+    )
 
 
 def passes() -> dict[str, ModuleType]:
@@ -110,20 +115,25 @@ def apply_step(img: np.ndarray, g: GBuffers, step) -> StyleResult:
 
         err = e.errors()[0]
         where = ".".join(str(x) for x in err["loc"])
-        raise Synth3dError(f"post.styles ({step.pass_}) params" + (f".{where}" if where else ""),
-                           err["msg"]) from None
+        raise Synth3dError(
+            f"post.styles ({step.pass_}) params" + (f".{where}" if where else ""), err["msg"]
+        ) from None
     rng = np.random.default_rng(int(step.seed))
     res = mod.apply(img, g, params, rng)
     out = np.asarray(res.image)
     if out.shape != img.shape:
-        raise RuntimeError(f"style pass '{step.pass_}' returned an image of shape {out.shape}, "
-                           f"expected {img.shape}")
-    return StyleResult(image=np.clip(out, 0.0, 1.0).astype(np.float32, copy=False),
-                       artifacts=res.artifacts)
+        raise RuntimeError(
+            f"style pass '{step.pass_}' returned an image of shape {out.shape}, "
+            f"expected {img.shape}"
+        )
+    return StyleResult(
+        image=np.clip(out, 0.0, 1.0).astype(np.float32, copy=False), artifacts=res.artifacts
+    )
 
 
-def apply_chain(rgb8: np.ndarray, steps: list, g: GBuffers, first: int = 0
-                ) -> tuple[np.ndarray, dict[str, bytes]]:
+def apply_chain(
+    rgb8: np.ndarray, steps: list, g: GBuffers, first: int = 0
+) -> tuple[np.ndarray, dict[str, bytes]]:
     """Apply the applied steps ``steps[first:]`` in order to a finished 8-bit frame.
 
     Parameters
@@ -160,5 +170,18 @@ def apply_chain(rgb8: np.ndarray, steps: list, g: GBuffers, first: int = 0
     return out, artifacts
 
 
-__all__ = ["GBuffers", "ORDER", "PassParams", "StyleResult", "apply_chain", "apply_step",
-           "artifact_stems", "get", "names", "passes", "to_float", "to_uint8", "uses_normals"]
+__all__ = [
+    "GBuffers",
+    "ORDER",
+    "PassParams",
+    "StyleResult",
+    "apply_chain",
+    "apply_step",
+    "artifact_stems",
+    "get",
+    "names",
+    "passes",
+    "to_float",
+    "to_uint8",
+    "uses_normals",
+]

@@ -17,6 +17,7 @@ Nothing is shifted: every kernel is centred, every warp fixes the principal poin
 one frame (effects and strengths) is :func:`plan`; the same rng state gives the same plan and the
 same noise.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -26,18 +27,18 @@ from ...template.style_params.augment import NAME, ORDER, USES_NORMALS, Effect, 
 from .base import GBuffers, StyleResult
 
 # Maximum strength of each corruption per severity 1..5.
-_CHROMA_PX = (0.2, 0.35, 0.5, 0.75, 1.0)        # R/B displacement at the image corner, px
-_DEFOCUS_R = (0.75, 1.25, 2.0, 3.0, 4.5)        # disc radius, px
-_MOTION_LEN = (2.0, 4.0, 6.0, 9.0, 13.0)        # blur length, px
-_VIGNETTE = (0.1, 0.2, 0.3, 0.45, 0.6)          # light lost at the corners
+_CHROMA_PX = (0.2, 0.35, 0.5, 0.75, 1.0)  # R/B displacement at the image corner, px
+_DEFOCUS_R = (0.75, 1.25, 2.0, 3.0, 4.5)  # disc radius, px
+_MOTION_LEN = (2.0, 4.0, 6.0, 9.0, 13.0)  # blur length, px
+_VIGNETTE = (0.1, 0.2, 0.3, 0.45, 0.6)  # light lost at the corners
 _READ_SIGMA = (0.008, 0.015, 0.025, 0.04, 0.06)  # read noise, sRGB units
 _SHOT_PEAK = (1000.0, 400.0, 150.0, 60.0, 25.0)  # photons at white (shot noise)
-_BRIGHT = (0.04, 0.08, 0.12, 0.18, 0.25)        # ± added
-_CONTRAST = (0.08, 0.15, 0.25, 0.35, 0.5)       # ± relative
-_SATUR = (0.1, 0.2, 0.35, 0.5, 0.7)             # ± relative
-_HUE = (3.0, 6.0, 10.0, 15.0, 22.0)             # ± degrees
-_GAMMA = (0.08, 0.15, 0.25, 0.35, 0.5)          # ± log gamma
-_JPEG_Q = (70, 50, 35, 22, 10)                  # quality at full strength (factor 1)
+_BRIGHT = (0.04, 0.08, 0.12, 0.18, 0.25)  # ± added
+_CONTRAST = (0.08, 0.15, 0.25, 0.35, 0.5)  # ± relative
+_SATUR = (0.1, 0.2, 0.35, 0.5, 0.7)  # ± relative
+_HUE = (3.0, 6.0, 10.0, 15.0, 22.0)  # ± degrees
+_GAMMA = (0.08, 0.15, 0.25, 0.35, 0.5)  # ± log gamma
+_JPEG_Q = (70, 50, 35, 22, 10)  # quality at full strength (factor 1)
 
 
 def plan(p: Params, rng: np.random.Generator) -> list[tuple[str, dict]]:
@@ -62,8 +63,12 @@ def plan(p: Params, rng: np.random.Generator) -> list[tuple[str, dict]]:
             v = dict(read_sigma=_READ_SIGMA[s] * f, peak=_SHOT_PEAK[s] / f)
         elif e == "color":
             u = rng.uniform(-1.0, 1.0, 4)
-            v = dict(brightness=_BRIGHT[s] * f * u[0], contrast=1.0 + _CONTRAST[s] * f * u[1],
-                     saturation=1.0 + _SATUR[s] * f * u[2], hue_deg=_HUE[s] * f * u[3])
+            v = dict(
+                brightness=_BRIGHT[s] * f * u[0],
+                contrast=1.0 + _CONTRAST[s] * f * u[1],
+                saturation=1.0 + _SATUR[s] * f * u[2],
+                hue_deg=_HUE[s] * f * u[3],
+            )
         elif e == "gamma":
             v = dict(gamma=float(np.exp(_GAMMA[s] * f * (1 if rng.random() < 0.5 else -1))))
         else:  # jpeg: quality from 100 (factor 0) down to the severity's quality (factor 1)
@@ -88,14 +93,19 @@ def _chromatic(img, cx, cy, corner_px):
         k = 1.0 + sign * corner_px / rmax
         # Channel magnified by k about (cx, cy): dst(x) = src(c + (x − c)/k).
         M = np.array([[1 / k, 0, cx - cx / k], [0, 1 / k, cy - cy / k]], np.float64)
-        out[..., ch] = cv2.warpAffine(img[..., ch], M, (W, H), flags=cv2.INTER_LINEAR
-                                      | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT)
+        out[..., ch] = cv2.warpAffine(
+            img[..., ch],
+            M,
+            (W, H),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REFLECT,
+        )
     return out
 
 
 def _disc(radius):
     n = int(np.ceil(radius))
-    y, x = np.mgrid[-n:n + 1, -n:n + 1].astype(np.float32)
+    y, x = np.mgrid[-n : n + 1, -n : n + 1].astype(np.float32)
     k = np.clip(radius + 0.5 - np.hypot(x, y), 0.0, 1.0)
     return k / k.sum()
 
@@ -110,8 +120,12 @@ def _line(length, angle_deg):
     x, y = n + t * np.cos(th), n + t * np.sin(th)
     x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
     fx, fy = x - x0, y - y0
-    for dy, dx, wgt in ((0, 0, (1 - fx) * (1 - fy)), (0, 1, fx * (1 - fy)),
-                        (1, 0, (1 - fx) * fy), (1, 1, fx * fy)):
+    for dy, dx, wgt in (
+        (0, 0, (1 - fx) * (1 - fy)),
+        (0, 1, fx * (1 - fy)),
+        (1, 0, (1 - fx) * fy),
+        (1, 1, fx * fy),
+    ):
         np.add.at(k, (y0 + dy, x0 + dx), wgt)
     k = 0.5 * (k + k[::-1, ::-1])  # exactly symmetric (rounding of the samples)
     return (k / k.sum()).astype(np.float32)
@@ -120,14 +134,15 @@ def _line(length, angle_deg):
 def _vignette(img, cx, cy, strength):
     H, W, _ = img.shape
     y, x = np.ogrid[0:H, 0:W]
-    r2 = ((x - cx) ** 2 + (y - cy) ** 2) / max(max(cx, W - 1 - cx) ** 2 + max(cy, H - 1 - cy) ** 2,
-                                               1.0)
+    r2 = ((x - cx) ** 2 + (y - cy) ** 2) / max(
+        max(cx, W - 1 - cx) ** 2 + max(cy, H - 1 - cy) ** 2, 1.0
+    )
     return img * (1.0 - strength * r2).astype(np.float32)[..., None]
 
 
 def _noise(img, rng, read_sigma, peak):
     x = np.clip(img, 0.0, 1.0)
-    sigma = np.sqrt(read_sigma ** 2 + x / peak)
+    sigma = np.sqrt(read_sigma**2 + x / peak)
     return img + sigma * rng.standard_normal(img.shape, dtype=np.float32)
 
 
@@ -158,8 +173,9 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
         elif e == "defocus":
             out = cv2.filter2D(out, -1, _disc(v["radius_px"]), borderType=cv2.BORDER_REFLECT)
         elif e == "motion":
-            out = cv2.filter2D(out, -1, _line(v["length_px"], v["angle_deg"]),
-                               borderType=cv2.BORDER_REFLECT)
+            out = cv2.filter2D(
+                out, -1, _line(v["length_px"], v["angle_deg"]), borderType=cv2.BORDER_REFLECT
+            )
         elif e == "vignette":
             out = _vignette(out, cx, cy, v["strength"])
         elif e == "noise":

@@ -12,6 +12,7 @@ A pass is a module in ``synth3d.post.styles`` with
 same frame (geometry never moves: a pass must not shift content). ``rng`` is the only source of
 randomness (seeded from the SceneSpec), so a pass is deterministic.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -13,6 +13,7 @@ passes that read them get these estimates instead, and the output's manifest say
 Deterministic: k-means starts from fixed centres (quantiles of L, then spread in a and b) and runs
 a fixed number of iterations, with no random draw.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -23,32 +24,35 @@ from .base import GBuffers
 #: what each estimated buffer is, as written to the manifest
 ESTIMATES = {
     "instance": "estimated from the image: colour segments (bilateral filter, k-means in Lab, "
-                "connected regions)",
+    "connected regions)",
     "depth_m": "none: a constant 1 m plane facing the camera",
     "normals": "none: facing the camera",
     "K": "assumed: 60° vertical field of view",
 }
 
 #: passes that read the G-buffers (on photos they see the estimates above)
-GBUFFER_PASSES = {"sketch": "contours of the colour segments instead of occluding contours "
-                            "and creases",
-                  "paint": "strokes stopped at colour-segment edges instead of instance edges",
-                  "toon": "outlines of the colour segments",
-                  "harmonize": "colour segments stand for the pasted objects"}
+GBUFFER_PASSES = {
+    "sketch": "contours of the colour segments instead of occluding contours and creases",
+    "paint": "strokes stopped at colour-segment edges instead of instance edges",
+    "toon": "outlines of the colour segments",
+    "harmonize": "colour segments stand for the pasted objects",
+}
 
 _K_CLUSTERS = 8
 _SAMPLES = 8192
 
 
-def segments(rgb8: np.ndarray, clusters: int = _K_CLUSTERS, min_area: float = 0.002
-             ) -> np.ndarray:
+def segments(rgb8: np.ndarray, clusters: int = _K_CLUSTERS, min_area: float = 0.002) -> np.ndarray:
     """(H, W) uint16 region ids of an (H, W, 3) uint8 sRGB image: 1..N, 0 = regions smaller than
     ``min_area`` × H × W."""
     H, W = rgb8.shape[:2]
     rgb = np.ascontiguousarray(rgb8[..., :3])
     s = max(1.0, max(H, W) / 256.0)  # work at ≤ 256 px: segments, not detail
-    small = cv2.resize(rgb, (max(1, round(W / s)), max(1, round(H / s))),
-                       interpolation=cv2.INTER_AREA) if s > 1 else rgb
+    small = (
+        cv2.resize(rgb, (max(1, round(W / s)), max(1, round(H / s))), interpolation=cv2.INTER_AREA)
+        if s > 1
+        else rgb
+    )
     small = cv2.bilateralFilter(small, 7, 40, 5)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).reshape(-1, 3).astype(np.float32)
     idx = np.linspace(0, len(lab) - 1, min(_SAMPLES, len(lab))).astype(np.int64)
@@ -92,8 +96,13 @@ def image_gbuffers(rgb8: np.ndarray) -> GBuffers:
     alpha = None
     if rgb8.ndim == 3 and rgb8.shape[2] == 4:
         alpha = rgb8[..., 3].astype(np.float32) / 255.0
-    return GBuffers(depth_m=np.ones((H, W), np.float32), instance=segments(rgb8), K=K,
-                    normals_cam=normals, alpha=alpha)
+    return GBuffers(
+        depth_m=np.ones((H, W), np.float32),
+        instance=segments(rgb8),
+        K=K,
+        normals_cam=normals,
+        alpha=alpha,
+    )
 
 
 __all__ = ["ESTIMATES", "GBUFFER_PASSES", "image_gbuffers", "segments"]

@@ -12,6 +12,7 @@ takes the common part of C, M, Y) on the classic screen angles — black at ``an
 magenta 30° either side of it, yellow 45° from it — overprinted subtractively.
 The pass has no randomness.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -24,11 +25,11 @@ from .base import GBuffers, StyleResult
 def _radius_table(n: int = 512) -> tuple[np.ndarray, np.ndarray]:
     """Coverage of a unit cell by a centred disc clipped to the cell, for radii 0..√2/2."""
     r = np.linspace(0.0, np.sqrt(0.5), n)
-    area = np.pi * r ** 2
+    area = np.pi * r**2
     big = r > 0.5
     rb = r[big]
     # Remove the four circular segments that stick out of the cell's sides.
-    seg = rb ** 2 * np.arccos(0.5 / rb) - 0.5 * np.sqrt(rb ** 2 - 0.25)
+    seg = rb**2 * np.arccos(0.5 / rb) - 0.5 * np.sqrt(rb**2 - 0.25)
     area[big] -= 4 * seg
     return np.minimum(area, 1.0), r
 

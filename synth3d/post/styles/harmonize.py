@@ -17,6 +17,7 @@ OpenCV's solver reads the destination inside the region too. Geometry never move
 values inside each object's mask (dilated by 2 px for the Poisson boundary) change — so masks,
 boxes and depth stay exact.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -84,10 +85,12 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
             centre = ((x0 + x1) // 2, (y0 + y1) // 2)
             # the background without the object (OpenCV's clone reads the destination inside
             # the region too): inpainted from around it
-            under = cv2.inpaint(np.ascontiguousarray(dst[..., ::-1]), mask * 255, 3,
-                                cv2.INPAINT_TELEA)
-            cloned = cv2.seamlessClone(np.ascontiguousarray(src[..., ::-1]), under,
-                                       mask[y0:y1, x0:x1] * 255, centre, flag)[..., ::-1]
+            under = cv2.inpaint(
+                np.ascontiguousarray(dst[..., ::-1]), mask * 255, 3, cv2.INPAINT_TELEA
+            )
+            cloned = cv2.seamlessClone(
+                np.ascontiguousarray(src[..., ::-1]), under, mask[y0:y1, x0:x1] * 255, centre, flag
+            )[..., ::-1]
             sel = mask > 0
             dst[sel] = cloned[sel]
         out = dst.astype(np.float32) / 255.0

@@ -8,6 +8,7 @@ blended with the frame by ``strength``. Geometry does not move if the network do
 measure a new model's content shift with ``scripts/style_quality.py`` (labels stay valid only
 then). Needs ``pip install 'synth3d[onnx]'`` (onnxruntime); sessions are kept per model file.
 """
+
 from __future__ import annotations
 
 import os
@@ -84,8 +85,11 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
     lo, hi = _RANGES[p.output_range]
     y = (np.clip(y[..., :3], lo, hi) - np.float32(lo)) / np.float32(hi - lo)
     if y.shape[:2] != (H, W):
-        y = cv2.resize(np.ascontiguousarray(y), (W, H), interpolation=cv2.INTER_AREA
-                       if y.shape[0] > H else cv2.INTER_CUBIC)
+        y = cv2.resize(
+            np.ascontiguousarray(y),
+            (W, H),
+            interpolation=cv2.INTER_AREA if y.shape[0] > H else cv2.INTER_CUBIC,
+        )
     out = src + np.float32(p.strength) * (np.clip(y, 0.0, 1.0) - src)
     return StyleResult(image=out)
 

@@ -41,6 +41,7 @@ region's bounding box, which is copied back through the region's mask — no per
 ``export_strokes`` returns the strokes as ``strokes.json`` and ``svg``; ``animate_frames``
 returns a GIF of the painting being made (the strokes replayed).
 """
+
 from __future__ import annotations
 
 import io
@@ -94,8 +95,9 @@ def _orientation(lum: np.ndarray, R: float) -> tuple[np.ndarray, np.ndarray, np.
     return tx.astype(np.float32), ty.astype(np.float32), weight.astype(np.float32)
 
 
-def _starts(err: np.ndarray, step: int, cap: int, thr: float, rng: np.random.Generator | None
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _starts(
+    err: np.ndarray, step: int, cap: int, thr: float, rng: np.random.Generator | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Start pixels: the worst pixel of each step×step cell whose mean error exceeds ``thr``,
     at most ``cap`` of them (the worst cells). With ``rng`` (the first layer, on a blank
     canvas): every cell, at a random pixel of its middle half (the worst pixel would be the
@@ -162,7 +164,7 @@ def _trace(x0, y0, R, ref, canvas, tx, ty, tw, labels, depth, max_len, curvature
             r = ref[yi, xi]
             c = canvas[yi, xi]
             new = c * ink[idx] ** glaze if glaze else col[idx]
-            ok &= (np.square(r - c).sum(1) >= np.square(r - new).sum(1))
+            ok &= np.square(r - c).sum(1) >= np.square(r - new).sum(1)
         t = np.stack([tx[yi, xi], ty[yi, xi]], axis=1)
         w = tw[yi, xi][:, None]
         lp = last[idx]
@@ -242,8 +244,7 @@ class _Painter:
     to its own; so a run of strokes is drawn region by region, each into a copy of the region's
     bounding box of every buffer by OpenCV, and copied back through the region's mask."""
 
-    def __init__(self, brush: str, labels: np.ndarray, texture: float,
-                 grain: np.ndarray | None):
+    def __init__(self, brush: str, labels: np.ndarray, texture: float, grain: np.ndarray | None):
         H, W = labels.shape
         self.brush, self.labels, self.texture, self.grain = brush, labels, texture, grain
         self.alpha = _ALPHA[brush]
@@ -272,8 +273,9 @@ class _Painter:
             return [self.ink, *self.cov]
         return [self.canvas] + ([self.height] if self.height is not None else [])
 
-    def paint(self, layer: _Layer, lo: int, hi: int, normals: np.ndarray | None,
-              quads: np.ndarray | None) -> None:
+    def paint(
+        self, layer: _Layer, lo: int, hi: int, normals: np.ndarray | None, quads: np.ndarray | None
+    ) -> None:
         """Draw strokes lo..hi-1 of ``layer``."""
         labs = layer.label[lo:hi]
         r = layer.radius
@@ -306,12 +308,17 @@ class _Painter:
                         edge = (col * (1.0 - 0.35 * self.texture)).tolist()
                         cv2.polylines(tmp[0], [q], True, edge, 1, cv2.LINE_AA, _SHIFT)
                 elif self.brush == "marker":  # flat-ended, constant width: a chisel nib
-                    _marker([tmp[0], tmp[1 + s % _NCOV]], [col.tolist(), 255],
-                            quads[s] - (ox, oy), pts, int(layer.n[s]), thick)
+                    _marker(
+                        [tmp[0], tmp[1 + s % _NCOV]],
+                        [col.tolist(), 255],
+                        quads[s] - (ox, oy),
+                        pts,
+                        int(layer.n[s]),
+                        thick,
+                    )
                 else:
                     cv2.polylines(tmp[0], [pts], False, col.tolist(), thick, cv2.LINE_AA, _SHIFT)
-                    cv2.polylines(tmp[1 + s % _NCOV], [pts], False, 255, thick, cv2.LINE_AA,
-                                  _SHIFT)
+                    cv2.polylines(tmp[1 + s % _NCOV], [pts], False, 255, thick, cv2.LINE_AA, _SHIFT)
             for b, t in zip(bufs, tmp):
                 np.copyto(b[sl], t, where=mask[..., None] if t.ndim == 3 else mask)
         if self.glaze and hi > lo:
@@ -326,8 +333,15 @@ class _Painter:
         width = max(1, int(round(1.2 * r / k)))
         for sel, dh in ((ridges, 0.25), (~ridges, -0.25)):
             if sel.any():
-                cv2.polylines(hbuf, list(lines[sel]), False, 200.0 * min(max(h + dh, 0.0), 1.2),
-                              width, cv2.LINE_8, _SHIFT)
+                cv2.polylines(
+                    hbuf,
+                    list(lines[sel]),
+                    False,
+                    200.0 * min(max(h + dh, 0.0), 1.2),
+                    width,
+                    cv2.LINE_8,
+                    _SHIFT,
+                )
 
     def end_layer(self, radius: float) -> None:
         if self.pending:
@@ -400,14 +414,15 @@ def _ribbons(pts: np.ndarray, n: np.ndarray, r: float) -> np.ndarray:
     return np.concatenate([left, right], axis=1).astype(np.float32)
 
 
-def _marker(bufs: list, colours: list, ribbon: np.ndarray, pts: np.ndarray, n: int,
-            thick: int) -> None:
+def _marker(
+    bufs: list, colours: list, ribbon: np.ndarray, pts: np.ndarray, n: int, thick: int
+) -> None:
     """Draw one marker stroke: its ribbon (:func:`_ribbons`, pixel coordinates in the buffers'
     frame) filled, and a ``thick`` polyline through its inner points (fixed-point ``pts``) whose
     round caps round the joints; the ends stay square."""
     k = max(2, n)
     q = np.rint(np.concatenate([ribbon[:k], ribbon[-k:]]) * _ONE).astype(np.int32)
-    inner = [pts[1:k - 1]] if k >= 3 else None
+    inner = [pts[1 : k - 1]] if k >= 3 else None
     for b, c in zip(bufs, colours):
         cv2.fillPoly(b, [q], c, cv2.LINE_AA, _SHIFT)
         if inner is not None:
@@ -440,14 +455,13 @@ def _quads(pts: np.ndarray, n: np.ndarray, r: float) -> np.ndarray:
 
 def _radii(p: Params, H: int, W: int) -> list[float]:
     s = min(H, W) / _REF_SIZE
-    return [max(1.0, p.max_radius * s / 2 ** k) for k in range(p.levels)]
+    return [max(1.0, p.max_radius * s / 2**k) for k in range(p.levels)]
 
 
 def _labels(g: GBuffers, H: int, W: int) -> tuple[np.ndarray, np.ndarray]:
     """Regions strokes are clipped to (instance id × something hit or not) and depth."""
     inst = np.zeros((H, W), np.int32) if g.instance is None else g.instance.astype(np.int32)
-    depth = (np.zeros((H, W), np.float32) if g.depth_m is None
-             else np.asarray(g.depth_m, np.float32))
+    depth = np.zeros((H, W), np.float32) if g.depth_m is None else np.asarray(g.depth_m, np.float32)
     return inst * 2 + (depth > 0), depth
 
 
@@ -474,8 +488,9 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
         err = np.sqrt(np.square(ref - canvas).sum(axis=2))
         # equal shares, unspent ones carry on; the first layer covers the whole canvas
         cap = H * W if li == 0 else max(1, remaining // (len(radii) - li))
-        x0, y0 = _starts(err, max(1, int(round(_GRID[p.brush] * R))), cap, p.threshold,
-                         rng if li == 0 else None)
+        x0, y0 = _starts(
+            err, max(1, int(round(_GRID[p.brush] * R))), cap, p.threshold, rng if li == 0 else None
+        )
         N = x0.size
         if N == 0:
             continue
@@ -483,8 +498,9 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
         # Hertzmann's paintLayer: every stroke is traced against the canvas as the layer found
         # it, then they are painted in a random order.
         sign = np.where(rng.random(N) < 0.5, -1.0, 1.0).astype(np.float32)
-        pts, n, col = _trace(x0, y0, R, ref, canvas, tx, ty, tw, labels, depth,
-                             p.max_length, curvature, glaze, sign)
+        pts, n, col = _trace(
+            x0, y0, R, ref, canvas, tx, ty, tw, labels, depth, p.max_length, curvature, glaze, sign
+        )
         if p.jitter > 0:  # brightness (all channels) and hue/saturation (per channel)
             v = rng.normal(0.0, 0.06 * p.jitter, (N, 1)).astype(np.float32)
             c = rng.normal(0.0, 0.025 * p.jitter, (N, 3)).astype(np.float32)
@@ -498,12 +514,24 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
         order = rng.permutation(N)
         tail = np.minimum(np.arange(pts.shape[1]), (n - 1)[:, None])
         pts = pts[np.arange(N)[:, None], tail]  # points past the end repeat the last one
-        layer = _Layer(li, R, pts[order], n[order], col[order].astype(np.float32),
-                       labels[y0, x0][order], height[order],
-                       None if ridges is None else ridges[order])
-        ex = (_normals(layer.points) if ridges is not None else None,
-              _quads(layer.points, layer.n, R) if p.brush == "tape" else
-              _ribbons(layer.points, layer.n, R) if p.brush == "marker" else None)
+        layer = _Layer(
+            li,
+            R,
+            pts[order],
+            n[order],
+            col[order].astype(np.float32),
+            labels[y0, x0][order],
+            height[order],
+            None if ridges is None else ridges[order],
+        )
+        ex = (
+            _normals(layer.points) if ridges is not None else None,
+            _quads(layer.points, layer.n, R)
+            if p.brush == "tape"
+            else _ribbons(layer.points, layer.n, R)
+            if p.brush == "marker"
+            else None,
+        )
         painter.paint(layer, 0, N, *ex)
         painter.end_layer(R)
         layers.append(layer)
@@ -544,12 +572,22 @@ def _animate(layers, extras, p: Params, labels, grain, n_frames: int) -> bytes:
         painter.end_layer(layer.radius)
         start += N
     while len(frames) < n_frames:
-        frames.append(painter.finish(layers[-1].radius) if layers else
-                      painter.current())
-    ims = [Image.fromarray(np.round(f * 255).astype(np.uint8)).quantize(
-        colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE) for f in frames]
+        frames.append(painter.finish(layers[-1].radius) if layers else painter.current())
+    ims = [
+        Image.fromarray(np.round(f * 255).astype(np.uint8)).quantize(
+            colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
+        for f in frames
+    ]
     buf = io.BytesIO()
     durations = [120] * (n_frames - 1) + [1500]
-    ims[0].save(buf, format="GIF", save_all=True, append_images=ims[1:], duration=durations,
-                loop=0, disposal=1)
+    ims[0].save(
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=ims[1:],
+        duration=durations,
+        loop=0,
+        disposal=1,
+    )
     return buf.getvalue()

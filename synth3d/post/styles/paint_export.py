@@ -2,6 +2,7 @@
 layouts of Stylized Neural Painting's renderers (``strokes.snp.json``, each stroke's polyline
 fitted by a quadratic Bézier). ``layers`` are the painter's layers (index, radius, points (N, L,
 2), n (N,), color (N, 3) …) in painting order."""
+
 from __future__ import annotations
 
 import json
@@ -18,12 +19,31 @@ def stroke_records(layers: list, brush: str):
             yield ly.index, ly.radius, ly.color[i], pts
 
 
-SNP_RENDERER = {"marker": "markerpen", "watercolour": "watercolor", "oil": "oilpaintbrush",
-                "tape": "rectangle"}
+SNP_RENDERER = {
+    "marker": "markerpen",
+    "watercolour": "watercolor",
+    "oil": "oilpaintbrush",
+    "tape": "rectangle",
+}
 SNP_LAYOUT = {
     "markerpen": ["x0", "y0", "x1", "y1", "x2", "y2", "radius0", "radius2", "R", "G", "B", "A"],
-    "watercolor": ["x0", "y0", "x1", "y1", "x2", "y2", "radius0", "radius2", "R0", "G0", "B0",
-                   "R2", "G2", "B2", "A"],
+    "watercolor": [
+        "x0",
+        "y0",
+        "x1",
+        "y1",
+        "x2",
+        "y2",
+        "radius0",
+        "radius2",
+        "R0",
+        "G0",
+        "B0",
+        "R2",
+        "G2",
+        "B2",
+        "A",
+    ],
     "oilpaintbrush": ["xc", "yc", "w", "h", "theta", "R0", "G0", "B0", "R2", "G2", "B2", "A"],
     "rectangle": ["xc", "yc", "w", "h", "theta", "R", "G", "B", "A"],
 }
@@ -100,10 +120,8 @@ def snp_strokes(layers: list, brush: str, H: int, W: int, opacity: float) -> str
             x2, y2 = b[:, 2, 0] * sx, b[:, 2, 1] * sy
             x1a, y1a = b[:, 1, 0] * sx, b[:, 1, 1] * sy
             dx, dy = x2 - x0, y2 - y0
-            x1 = np.where(np.abs(dx) > 1e-9, (x1a - x0) / np.where(np.abs(dx) > 1e-9, dx, 1.0),
-                          0.5)
-            y1 = np.where(np.abs(dy) > 1e-9, (y1a - y0) / np.where(np.abs(dy) > 1e-9, dy, 1.0),
-                          0.5)
+            x1 = np.where(np.abs(dx) > 1e-9, (x1a - x0) / np.where(np.abs(dx) > 1e-9, dx, 1.0), 0.5)
+            y1 = np.where(np.abs(dy) > 1e-9, (y1a - y0) / np.where(np.abs(dy) > 1e-9, dy, 1.0), 0.5)
             rr = np.full_like(x0, rad(r))
             parts = [x0, y0, x1, y1, x2, y2, rr, rr, cols[:, 0], cols[:, 1], cols[:, 2]]
             if name == "watercolor":
@@ -118,25 +136,50 @@ def snp_strokes(layers: list, brush: str, H: int, W: int, opacity: float) -> str
             length = np.hypot(d[:, 0], d[:, 1]) + 2.0 * r * (name == "oilpaintbrush")
             xc, yc = 0.5 * (p0[:, 0] + p1[:, 0]) * sx, 0.5 * (p0[:, 1] + p1[:, 1]) * sy
             if name == "oilpaintbrush":
-                parts = [xc, yc, np.maximum(0.0, (length - 1.0) / S),
-                         np.full(N, max(0.0, (2 * r - 1.0) / S)), theta,
-                         cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 0], cols[:, 1], cols[:, 2],
-                         np.full(N, a)]
+                parts = [
+                    xc,
+                    yc,
+                    np.maximum(0.0, (length - 1.0) / S),
+                    np.full(N, max(0.0, (2 * r - 1.0) / S)),
+                    theta,
+                    cols[:, 0],
+                    cols[:, 1],
+                    cols[:, 2],
+                    cols[:, 0],
+                    cols[:, 1],
+                    cols[:, 2],
+                    np.full(N, a),
+                ]
             else:
-                parts = [xc, yc, np.maximum(0.0, (0.5 * length - 1.0) * 4.0 / S),
-                         np.full(N, rad(r)), theta, cols[:, 0], cols[:, 1], cols[:, 2],
-                         np.full(N, a)]
+                parts = [
+                    xc,
+                    yc,
+                    np.maximum(0.0, (0.5 * length - 1.0) * 4.0 / S),
+                    np.full(N, rad(r)),
+                    theta,
+                    cols[:, 0],
+                    cols[:, 1],
+                    cols[:, 2],
+                    np.full(N, a),
+                ]
         out.extend(np.round(np.stack(parts, axis=1), 5).tolist())
-    return json.dumps({"renderer": name, "layout": SNP_LAYOUT[name], "canvas": [W, H],
-                       "strokes": out}, separators=(",", ":"))
+    return json.dumps(
+        {"renderer": name, "layout": SNP_LAYOUT[name], "canvas": [W, H], "strokes": out},
+        separators=(",", ":"),
+    )
 
 
 def strokes_json(layers: list, brush: str) -> str:
-    out = [{"layer": li, "radius": round(float(r), 3),
+    out = [
+        {
+            "layer": li,
+            "radius": round(float(r), 3),
             "color": [round(float(v), 4) for v in c],
             "points": [[round(float(x), 2), round(float(y), 2)] for x, y in pts],
-            "brush": brush}
-           for li, r, c, pts in stroke_records(layers, brush)]
+            "brush": brush,
+        }
+        for li, r, c, pts in stroke_records(layers, brush)
+    ]
     return json.dumps(out, separators=(",", ":"))
 
 
@@ -147,17 +190,19 @@ def svg(layers: list, brush: str, H: int, W: int, opacity: float, paper: np.ndar
     bg = paper if brush == "watercolour" else np.ones(3, np.float32)
     cap = {"tape": "butt", "marker": "square"}.get(brush, "round")
     blend = ' style="mix-blend-mode:multiply"' if brush in ("watercolour", "marker") else ""
-    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
-             f'viewBox="0 0 {W} {H}">',
-             f'<rect width="{W}" height="{H}" fill="{_hex(bg)}"/>',
-             f'<g transform="translate(0.5 0.5)" fill="none" stroke-linecap="{cap}" '
-             f'stroke-linejoin="round" stroke-opacity="{opacity:g}">']
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}">',
+        f'<rect width="{W}" height="{H}" fill="{_hex(bg)}"/>',
+        f'<g transform="translate(0.5 0.5)" fill="none" stroke-linecap="{cap}" '
+        f'stroke-linejoin="round" stroke-opacity="{opacity:g}">',
+    ]
     for _, r, c, pts in stroke_records(layers, brush):
         if len(pts) == 1:
             pts = np.concatenate([pts, pts])
         ps = " ".join(f"{x:.2f},{y:.2f}" for x, y in pts)
-        lines.append(f'<polyline points="{ps}" stroke="{_hex(c)}" stroke-width="{2 * r:.2f}"'
-                     f'{blend}/>')
+        lines.append(
+            f'<polyline points="{ps}" stroke="{_hex(c)}" stroke-width="{2 * r:.2f}"{blend}/>'
+        )
     lines.append("</g>\n</svg>\n")
     return "\n".join(lines)
 

@@ -21,6 +21,7 @@ Labels stay valid only to within a block: an object edge inside a block takes th
 so edges move by up to ``pixel_size`` − 1 pixels (never beyond the block that holds them). The
 content as a whole does not move.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -31,18 +32,35 @@ from .base import GBuffers, StyleResult
 
 PALETTES = {
     # PICO-8's fixed palette (16 colours).
-    "pico8": ["000000", "1d2b53", "7e2553", "008751", "ab5236", "5f574f", "c2c3c7", "fff1e8",
-              "ff004d", "ffa300", "ffec27", "00e436", "29adff", "83769c", "ff77a8", "ffccaa"],
+    "pico8": [
+        "000000",
+        "1d2b53",
+        "7e2553",
+        "008751",
+        "ab5236",
+        "5f574f",
+        "c2c3c7",
+        "fff1e8",
+        "ff004d",
+        "ffa300",
+        "ffec27",
+        "00e436",
+        "29adff",
+        "83769c",
+        "ff77a8",
+        "ffccaa",
+    ],
     # The original Game Boy's four shades of green, dark to light.
     "gameboy": ["0f380f", "306230", "8bac0f", "9bbc0f"],
 }
 
-_BAYER4 = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]],
-                    np.float32) + 0.5) / 16.0 - 0.5
+_BAYER4 = (
+    np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]], np.float32) + 0.5
+) / 16.0 - 0.5
 
 
 def _hex(colors: list[str]) -> np.ndarray:
-    return np.array([[int(h[i:i + 2], 16) for i in (0, 2, 4)] for h in colors], np.float32) / 255
+    return np.array([[int(h[i : i + 2], 16) for i in (0, 2, 4)] for h in colors], np.float32) / 255
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
@@ -112,10 +130,12 @@ def _floyd(feat: np.ndarray, pal: np.ndarray) -> np.ndarray:
     order = np.argsort(t, kind="stable")
     bounds = np.searchsorted(t[order], np.arange(2 * (h - 1) + w + 1))
     # Neighbours receiving error, (flat target, weight) with -1 where outside the image.
-    nbrs = [(np.where(x + 1 < w, np.arange(h * w) + 1, -1), 7 / 16),
-            (np.where((y + 1 < h) & (x >= 1), np.arange(h * w) + w - 1, -1), 3 / 16),
-            (np.where(y + 1 < h, np.arange(h * w) + w, -1), 5 / 16),
-            (np.where((y + 1 < h) & (x + 1 < w), np.arange(h * w) + w + 1, -1), 1 / 16)]
+    nbrs = [
+        (np.where(x + 1 < w, np.arange(h * w) + 1, -1), 7 / 16),
+        (np.where((y + 1 < h) & (x >= 1), np.arange(h * w) + w - 1, -1), 3 / 16),
+        (np.where(y + 1 < h, np.arange(h * w) + w, -1), 5 / 16),
+        (np.where((y + 1 < h) & (x + 1 < w), np.arange(h * w) + w + 1, -1), 1 / 16),
+    ]
     for a, b in zip(bounds[:-1], bounds[1:]):
         px = order[a:b]
         v = work[px]
@@ -151,14 +171,16 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
         else:  # equal L* steps, shown as the sRGB grey of that lightness
             grey_lab = np.zeros((n, 3), np.float32)
             grey_lab[:, 0] = match[:, 0]
-            display = np.clip(cv2.cvtColor(grey_lab.reshape(-1, 1, 3), cv2.COLOR_Lab2RGB)
-                              .reshape(n, 3), 0, 1)
+            display = np.clip(
+                cv2.cvtColor(grey_lab.reshape(-1, 1, 3), cv2.COLOR_Lab2RGB).reshape(n, 3), 0, 1
+            )
     else:
         feat = lab
         if p.palette == "adaptive":
             match = _kmeans_palette(lab.reshape(-1, 3), p.colors, rng)
-            display = np.clip(cv2.cvtColor(match.reshape(-1, 1, 3), cv2.COLOR_Lab2RGB)
-                              .reshape(-1, 3), 0, 1)
+            display = np.clip(
+                cv2.cvtColor(match.reshape(-1, 1, 3), cv2.COLOR_Lab2RGB).reshape(-1, 3), 0, 1
+            )
         else:
             display = _hex(PALETTES[p.palette])
             match = _lab(display)

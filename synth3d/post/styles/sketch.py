@@ -18,6 +18,7 @@ strokes as an SVG document (``artifacts["svg"]``).
 :func:`boundary_f_score` is the measure the defaults are held to: the F-score between the drawing's
 dark pixels and the contour ground truth at a tolerance of 0.75 % of the image diagonal.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -40,8 +41,9 @@ _CREASE_WIDTH = 0.6  # crease lines, relative to occluding contours
 # The measure
 
 
-def boundary_f_score(pred_mask: np.ndarray, gt_mask: np.ndarray, tol_px: float
-                     ) -> tuple[float, float, float]:
+def boundary_f_score(
+    pred_mask: np.ndarray, gt_mask: np.ndarray, tol_px: float
+) -> tuple[float, float, float]:
     """Boundary F-score of two edge masks with a distance tolerance.
 
     A predicted pixel is correct when a ground-truth pixel lies within ``tol_px`` (Euclidean) of
@@ -103,8 +105,9 @@ def trace_polylines(mask: np.ndarray) -> list[np.ndarray]:
     revisits pixels. Each kept run is extended by one point at both ends so that branches stay
     joined at junctions. Returns a list of (N, 2) int32 arrays of (x, y), N ≥ 2.
     """
-    contours, _ = cv2.findContours((mask != 0).astype(np.uint8), cv2.RETR_LIST,
-                                   cv2.CHAIN_APPROX_NONE)
+    contours, _ = cv2.findContours(
+        (mask != 0).astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE
+    )
     if not contours:
         return []
     W = mask.shape[1]
@@ -118,7 +121,7 @@ def trace_polylines(mask: np.ndarray) -> list[np.ndarray]:
     start = 0
     for c in pts:
         n = len(c)
-        k = keep[start:start + n]
+        k = keep[start : start + n]
         start += n
         if not k.any():
             continue
@@ -153,8 +156,14 @@ def _smooth(p: np.ndarray, closed: bool) -> np.ndarray:
     return np.vstack([p[:1], mid[1:-1], p[-1:]])
 
 
-def _wobble(p: np.ndarray, amp: float, rng: np.random.Generator, closed: bool,
-            wavelength: float = 28.0, step: float = 3.0) -> np.ndarray:
+def _wobble(
+    p: np.ndarray,
+    amp: float,
+    rng: np.random.Generator,
+    closed: bool,
+    wavelength: float = 28.0,
+    step: float = 3.0,
+) -> np.ndarray:
     """Offset a polyline sideways by smooth noise of amplitude ≤ ``amp`` px."""
     seg = np.linalg.norm(np.diff(p, axis=0), axis=1)
     s = np.concatenate([[0.0], np.cumsum(seg)])
@@ -200,8 +209,9 @@ def _strokes(g: GBuffers, p: Params, rng: np.random.Generator) -> list[dict]:
             if p.jitter > 0:
                 pts = _wobble(pts, p.jitter, rng, closed)
             pressure = float(rng.uniform(0.75, 1.0)) if p.look == "pencil" else 1.0
-            strokes.append(dict(pts=pts, width=p.width * wscale * factor, kind=kind,
-                                pressure=pressure))
+            strokes.append(
+                dict(pts=pts, width=p.width * wscale * factor, kind=kind, pressure=pressure)
+            )
     return strokes
 
 
@@ -214,8 +224,15 @@ def _draw(strokes: list[dict], shape: tuple[int, int]) -> np.ndarray:
         # Pixel centre x (at 1×) is at _SS·x + (_SS−1)/2 on the supersampled canvas.
         q = np.round((s["pts"] + (_SS - 1) / (2 * _SS)) * scale).astype(np.int32)
         thick = max(int(round(s["width"] * _SS)), 1)
-        cv2.polylines(canvas, [q.reshape(-1, 1, 2)], False, int(round(255 * s["pressure"])),
-                      thick, cv2.LINE_AA, _SHIFT)
+        cv2.polylines(
+            canvas,
+            [q.reshape(-1, 1, 2)],
+            False,
+            int(round(255 * s["pressure"])),
+            thick,
+            cv2.LINE_AA,
+            _SHIFT,
+        )
     small = cv2.resize(canvas, (W, H), interpolation=cv2.INTER_AREA)
     return small.astype(np.float32) / 255.0
 
@@ -228,15 +245,22 @@ def _paper_grain(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray
     """Procedural paper tooth: fine grain plus soft mottling, zero mean, roughly unit spread."""
     H, W = shape
     fine = cv2.GaussianBlur(rng.standard_normal((H, W), dtype=np.float32), (0, 0), 0.8)
-    coarse = cv2.GaussianBlur(rng.standard_normal((H // 4 + 1, W // 4 + 1), dtype=np.float32),
-                              (0, 0), 1.5)
+    coarse = cv2.GaussianBlur(
+        rng.standard_normal((H // 4 + 1, W // 4 + 1), dtype=np.float32), (0, 0), 1.5
+    )
     coarse = cv2.resize(coarse, (W, H), interpolation=cv2.INTER_LINEAR)
     grain = fine / (fine.std() + 1e-6) + 0.6 * coarse / (coarse.std() + 1e-6)
     return grain / 1.17
 
 
-def _xdog(img: np.ndarray, sigma: float = 0.9, k: float = 1.6, tau: float = 0.98,
-          eps: float = -0.01, phi: float = 60.0) -> np.ndarray:
+def _xdog(
+    img: np.ndarray,
+    sigma: float = 0.9,
+    k: float = 1.6,
+    tau: float = 0.98,
+    eps: float = -0.01,
+    phi: float = 60.0,
+) -> np.ndarray:
     """Extended difference-of-Gaussians line darkness (0..1) of the picture's luminance."""
     lum = 0.299 * img[..., 0] + 0.587 * img[..., 1] + 0.114 * img[..., 2]
     g1 = cv2.GaussianBlur(lum, (0, 0), sigma)
@@ -309,15 +333,18 @@ def to_svg(strokes: list[dict], shape: tuple[int, int], color=_INK, look: str = 
     H, W = shape
     rgb = "#%02x%02x%02x" % tuple(int(round(255 * c)) for c in color)
     paper = "#%02x%02x%02x" % tuple(int(round(255 * c)) for c in _PAPER)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
-           f'viewBox="0 0 {W} {H}">',
-           f'<rect width="{W}" height="{H}" fill="{paper}"/>',
-           f'<g fill="none" stroke="{rgb}" stroke-linecap="round" stroke-linejoin="round">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}">',
+        f'<rect width="{W}" height="{H}" fill="{paper}"/>',
+        f'<g fill="none" stroke="{rgb}" stroke-linecap="round" stroke-linejoin="round">',
+    ]
     for s in strokes:
         # Pixel centres are at integers; SVG pixel i spans [i, i+1].
         pts = " ".join(f"{x + 0.5:.2f},{y + 0.5:.2f}" for x, y in s["pts"])
         opacity = f' stroke-opacity="{s["pressure"]:.2f}"' if look == "pencil" else ""
-        out.append(f'<polyline class="{s["kind"]}" stroke-width="{s["width"]:.2f}"{opacity} '
-                   f'points="{pts}"/>')
+        out.append(
+            f'<polyline class="{s["kind"]}" stroke-width="{s["width"]:.2f}"{opacity} '
+            f'points="{pts}"/>'
+        )
     out.append("</g></svg>")
     return "\n".join(out) + "\n"

@@ -20,6 +20,7 @@ edges (lightness gradient above ``edge_keep``) the frame keeps its own detail, s
 not redrawn by the patches and do not move (content shift measured by
 ``scripts/style_quality.py``).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -45,12 +46,16 @@ def _reference(path: str, mtime_ns: int, size: int, P: int):
     h, w = rgb.shape[:2]
     s = min(1.0, _REF_SIDE / max(h, w))
     if s < 1.0:
-        rgb = cv2.resize(rgb, (max(P + 1, round(w * s)), max(P + 1, round(h * s))),
-                         interpolation=cv2.INTER_AREA)
+        rgb = cv2.resize(
+            rgb, (max(P + 1, round(w * s)), max(P + 1, round(h * s))), interpolation=cv2.INTER_AREA
+        )
     if min(rgb.shape[:2]) < P + 1:
         f = (P + 1) / min(rgb.shape[:2])
-        rgb = cv2.resize(rgb, (round(rgb.shape[1] * f) + 1, round(rgb.shape[0] * f) + 1),
-                         interpolation=cv2.INTER_CUBIC)
+        rgb = cv2.resize(
+            rgb,
+            (round(rgb.shape[1] * f) + 1, round(rgb.shape[0] * f) + 1),
+            interpolation=cv2.INTER_CUBIC,
+        )
     lab = to_lab(rgb)
     feats, corners = _features(lab[..., 0], P, _STRIDE)
     return lab, feats, (feats * feats).sum(1), corners
@@ -72,7 +77,7 @@ def _features(L: np.ndarray, P: int, stride: int) -> tuple[np.ndarray, np.ndarra
         y0, y1 = ys + edges[a], ys + edges[a + 1]
         for b in range(_FEAT):
             x0, x1 = xs + edges[b], xs + edges[b + 1]
-            s = (ii[y1][:, x1] - ii[y0][:, x1] - ii[y1][:, x0] + ii[y0][:, x0])
+            s = ii[y1][:, x1] - ii[y0][:, x1] - ii[y1][:, x0] + ii[y0][:, x0]
             out[:, :, a, b] = s / ((edges[a + 1] - edges[a]) * (edges[b + 1] - edges[b]))
     yy, xx = np.meshgrid(ys, xs, indexing="ij")
     return out.reshape(-1, _FEAT * _FEAT), np.stack([yy.ravel(), xx.ravel()], 1)
@@ -97,8 +102,16 @@ def _min_cut(err: np.ndarray) -> np.ndarray:
     return path
 
 
-def quilt(target_L: np.ndarray, ref_lab: np.ndarray, feats: np.ndarray, norms: np.ndarray,
-          corners: np.ndarray, P: int, k: int, rng: np.random.Generator) -> np.ndarray:
+def quilt(
+    target_L: np.ndarray,
+    ref_lab: np.ndarray,
+    feats: np.ndarray,
+    norms: np.ndarray,
+    corners: np.ndarray,
+    P: int,
+    k: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """(H, W, 3) Lab image tiled with reference patches arranged after ``target_L`` (H, W)."""
     H, W = target_L.shape
     O = max(2, P // 4)
@@ -125,8 +138,8 @@ def quilt(target_L: np.ndarray, ref_lab: np.ndarray, feats: np.ndarray, norms: n
             err = corr[t] / (_FEAT * _FEAT) * (P * P)  # per-pixel scale, like the overlap term
             ov_l = ov_t = None
             if tx > 0 or ty > 0:
-                cur = out[y:y + P, x:x + P, 0]
-                patches = np.stack([Lref[cy:cy + P, cx:cx + P] for cy, cx in cand])
+                cur = out[y : y + P, x : x + P, 0]
+                patches = np.stack([Lref[cy : cy + P, cx : cx + P] for cy, cx in cand])
                 diff2 = (patches - cur[None]) ** 2
                 oe = np.zeros(len(cand), np.float32)
                 if tx > 0:
@@ -140,7 +153,7 @@ def quilt(target_L: np.ndarray, ref_lab: np.ndarray, feats: np.ndarray, norms: n
             ok = np.flatnonzero(err <= lo * 1.1 + 1e-3 * scale / (P * P))
             j = int(ok[rng.integers(0, ok.size)]) if ok.size > 1 else int(np.argmin(err))
             cy, cx = cand[j]
-            patch = ref_lab[cy:cy + P, cx:cx + P]
+            patch = ref_lab[cy : cy + P, cx : cx + P]
             keep = np.ones((P, P), bool)  # where the new patch is laid
             if ov_l is not None:
                 cut = _min_cut(ov_l[j])
@@ -148,7 +161,7 @@ def quilt(target_L: np.ndarray, ref_lab: np.ndarray, feats: np.ndarray, norms: n
             if ov_t is not None:
                 cut = _min_cut(ov_t[j].T)
                 keep &= np.arange(P)[:, None] >= cut[None, :]
-            region = out[y:y + P, x:x + P]
+            region = out[y : y + P, x : x + P]
             region[keep] = patch[keep]
     return out[:H, :W]
 
@@ -169,8 +182,9 @@ def apply(img: np.ndarray, g: GBuffers, p: Params, rng: np.random.Generator) -> 
         st = os.stat(p.reference)
     except OSError:
         raise AssetError(p.reference, "reference image not found") from None
-    ref_lab, feats, norms, corners = _reference(os.path.abspath(p.reference), st.st_mtime_ns,
-                                                st.st_size, P)
+    ref_lab, feats, norms, corners = _reference(
+        os.path.abspath(p.reference), st.st_mtime_ns, st.st_size, P
+    )
     lab = to_lab(src)
     if p.colour:
         stats = load_reference(p.reference)
@@ -213,7 +227,7 @@ def lbp_histogram(rgb: np.ndarray, radius: int) -> np.ndarray:
     h, w = c.shape
     d = int(round(r / np.sqrt(2.0)))
     offs = [(0, r), (-d, d), (-r, 0), (-d, -d), (0, -r), (d, -d), (r, 0), (d, d)]
-    bits = np.stack([grey[r + dy:r + dy + h, r + dx:r + dx + w] >= c for dy, dx in offs])
+    bits = np.stack([grey[r + dy : r + dy + h, r + dx : r + dx + w] >= c for dy, dx in offs])
     ones = bits.sum(0)
     trans = (bits != np.roll(bits, 1, axis=0)).sum(0)
     code = np.where(trans <= 2, ones, 9)
@@ -224,8 +238,7 @@ def lbp_histogram(rgb: np.ndarray, radius: int) -> np.ndarray:
 def texture_distance(a: np.ndarray, b: np.ndarray, radii=(1, 2, 4)) -> float:
     """Texture statistics distance of two images (sizes may differ): the mean over ``radii`` of
     the L1 distance between their LBP^riu2 histograms (:func:`lbp_histogram`); 0..2."""
-    return float(np.mean([np.abs(lbp_histogram(a, r) - lbp_histogram(b, r)).sum()
-                          for r in radii]))
+    return float(np.mean([np.abs(lbp_histogram(a, r) - lbp_histogram(b, r)).sum() for r in radii]))
 
 
 def _responses(rgb: np.ndarray, sigmas=(1.0, 2.0, 4.0)) -> np.ndarray:

@@ -7,6 +7,7 @@ fraction of a band. Outlines are drawn along the occluding contours of the geome
 object or a depth jump; optionally creases too) with an anti-aliased width of ``outline_px``.
 The pass has no randomness.
 """
+
 from __future__ import annotations
 
 import cv2

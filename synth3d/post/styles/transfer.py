@@ -32,6 +32,7 @@ detail texture.
 References are loaded once and kept (downsampled to a 512-pixel long side) in a small cache keyed
 by path, modification time and size.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,8 +74,7 @@ def to_lab(rgb: np.ndarray) -> np.ndarray:
 
 def to_srgb(lab: np.ndarray) -> np.ndarray:
     """Lab float32 → sRGB float32 0..1 (clipped)."""
-    return np.clip(cv2.cvtColor(np.ascontiguousarray(lab, np.float32), cv2.COLOR_Lab2RGB),
-                   0.0, 1.0)
+    return np.clip(cv2.cvtColor(np.ascontiguousarray(lab, np.float32), cv2.COLOR_Lab2RGB), 0.0, 1.0)
 
 
 def lab_hist_distance(a: np.ndarray, b: np.ndarray, bins: int = 32) -> float:
@@ -173,11 +173,15 @@ def _reference_cached(path: str, mtime_ns: int, size: int) -> _Reference:
     for a in (samples, detail):
         a.setflags(write=False)
     sliced = np.stack([np.quantile(samples @ R, t, axis=0).T for R in _ROTATIONS])
-    return _Reference(samples=samples,
-                      quantiles=np.quantile(samples, t, axis=0).T.astype(np.float32),
-                      sliced=sliced.astype(np.float32),
-                      mean=samples.mean(0), std=samples.std(0) + 1e-6,
-                      detail=detail.astype(np.float32), detail_std=detail_std)
+    return _Reference(
+        samples=samples,
+        quantiles=np.quantile(samples, t, axis=0).T.astype(np.float32),
+        sliced=sliced.astype(np.float32),
+        mean=samples.mean(0),
+        std=samples.std(0) + 1e-6,
+        detail=detail.astype(np.float32),
+        detail_std=detail_std,
+    )
 
 
 def load_reference(path: str) -> _Reference:
@@ -195,8 +199,9 @@ def load_reference(path: str) -> _Reference:
 # mappings
 
 
-def _match_1d(x: np.ndarray, src_q: np.ndarray, ref_q: np.ndarray,
-              max_slope: float | None = None) -> np.ndarray:
+def _match_1d(
+    x: np.ndarray, src_q: np.ndarray, ref_q: np.ndarray, max_slope: float | None = None
+) -> np.ndarray:
     """Monotone map sending the quantiles src_q to ref_q (flat runs of src_q made increasing).
     With ``max_slope`` the map's slope is capped (then shifted to keep the mean of ref_q)."""
     sq = np.maximum.accumulate(src_q + np.arange(src_q.size) * 1e-5)
@@ -262,8 +267,7 @@ def _apply_lut(img: np.ndarray, lut: np.ndarray) -> np.ndarray:
     fg = (gg - g0)[..., None]
     mx0 = (g0 * n).astype(np.float32) + b
     lo = cv2.remap(flat, mx0, r, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    hi = cv2.remap(flat, mx0 + np.float32(n), r, cv2.INTER_LINEAR,
-                   borderMode=cv2.BORDER_REPLICATE)
+    hi = cv2.remap(flat, mx0 + np.float32(n), r, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return lo + fg * (hi - lo)
 
 
@@ -289,8 +293,11 @@ def _tile(detail: np.ndarray, H: int, W: int, rng: np.random.Generator) -> np.nd
     cross-faded with tent weights so that no patch seam shows (variance kept)."""
     P = _PATCH
     if detail.shape[0] < P or detail.shape[1] < P:
-        detail = np.pad(detail, ((0, max(0, P - detail.shape[0])),
-                                 (0, max(0, P - detail.shape[1]))), mode="symmetric")
+        detail = np.pad(
+            detail,
+            ((0, max(0, P - detail.shape[0])), (0, max(0, P - detail.shape[1]))),
+            mode="symmetric",
+        )
     h2 = P // 2
     tent = 1.0 - np.abs((np.arange(P + h2 * 2) % P + 0.5) / P * 2.0 - 1.0)  # 0 at seams
     out = np.zeros((H, W), np.float32)
@@ -305,8 +312,13 @@ def _tile(detail: np.ndarray, H: int, W: int, rng: np.random.Generator) -> np.nd
     return out / np.sqrt(np.maximum(norm, 1e-6))
 
 
-def _match(method: str, lab: np.ndarray, samples: np.ndarray, ref: _Reference,
-           src: np.ndarray | None = None) -> np.ndarray:
+def _match(
+    method: str,
+    lab: np.ndarray,
+    samples: np.ndarray,
+    ref: _Reference,
+    src: np.ndarray | None = None,
+) -> np.ndarray:
     """``lab`` (H, W, 3) mapped by ``method`` (learnt from ``samples`` of it) towards the
     reference. ``src``: the sRGB frame, for the sliced method's joint transport (without it, as
     in the gamut passes, only its final per-channel matches are made)."""
@@ -324,8 +336,9 @@ def _match(method: str, lab: np.ndarray, samples: np.ndarray, ref: _Reference,
     # values (the marginals that are measured, with at most _MAX_SLOPE× amplification)
     out = _apply_lut(src, _sliced_lut(samples, ref)) if src is not None else lab.copy()
     out[..., 0] = _match_1d(lab[..., 0], np.quantile(samples[:, 0], t), ref.quantiles[0])
-    moved = out.reshape(-1, 3)[np.linspace(0, out.shape[0] * out.shape[1] - 1,
-                                           _N_SAMPLES).astype(np.int64)]
+    moved = out.reshape(-1, 3)[
+        np.linspace(0, out.shape[0] * out.shape[1] - 1, _N_SAMPLES).astype(np.int64)
+    ]
     sq = np.quantile(moved, t, axis=0).T
     for c in (1, 2):
         out[..., c] = _match_1d(out[..., c], sq[c], ref.quantiles[c], _MAX_SLOPE)

@@ -2,6 +2,7 @@
 processes, or on Ray actors. The pipeline calls them through :class:`~.base.Executor`; they never
 import the pipeline. Adding one is a module with a class taking a :class:`~.base.Job` and one
 line in :data:`REGISTRY`."""
+
 from __future__ import annotations
 
 import importlib

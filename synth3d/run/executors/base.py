@@ -1,5 +1,6 @@
 """What every executor shares: the job it runs, the interface the pipeline calls, and the helpers
 for chunking frames and reporting failures."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -46,8 +47,16 @@ class WorkerError(Synth3dError):
     """A worker process (or Ray actor) failed beyond its retries."""
 
 
-def render_units(renderer, scenes: Scenes, seed: int, indices, files, on_record: OnRecord,
-                 writer_threads: int = 2, on_start=None) -> None:
+def render_units(
+    renderer,
+    scenes: Scenes,
+    seed: int,
+    indices,
+    files,
+    on_record: OnRecord,
+    writer_threads: int = 2,
+    on_start=None,
+) -> None:
     """What every executor runs on its renderer: :func:`~synth3d.run.frames.render_indices`,
     or for a sequence template :func:`~synth3d.run.sequences.render_sequences` (whole sequences,
     the unit of work)."""
@@ -65,7 +74,7 @@ def default_chunk(todo: int, workers: int) -> int:
 
 
 def chunks(indices: list[int], size: int) -> list[list[int]]:
-    return [indices[i:i + size] for i in range(0, len(indices), size)]
+    return [indices[i : i + size] for i in range(0, len(indices), size)]
 
 
 def span(frames: list[int]) -> str:

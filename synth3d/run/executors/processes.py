@@ -15,6 +15,7 @@ placement errors stop the run at once (retrying cannot help). Finished frames ar
 their manifest lines are already written. Workers die with the main process (``PR_SET_PDEATHSIG``
 on Linux), so killing a run leaves no orphans rendering into the folder.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -45,8 +46,9 @@ def _die_with_parent() -> None:
         pass
 
 
-def worker_main(conn, loaded, size, out: str, formats: list[str], seed: int, backend, gpu,
-                writer_threads: int) -> None:
+def worker_main(
+    conn, loaded, size, out: str, formats: list[str], seed: int, backend, gpu, writer_threads: int
+) -> None:
     """Body of a worker process: build the scenes and one renderer, then render the chunks it
     is sent until it receives None."""
     _die_with_parent()
@@ -82,12 +84,20 @@ def worker_main(conn, loaded, size, out: str, formats: list[str], seed: int, bac
             if msg is None:
                 break
             try:
-                render_units(renderer, scenes, seed, msg, files, on_record, writer_threads,
-                             on_start)
+                render_units(
+                    renderer, scenes, seed, msg, files, on_record, writer_threads, on_start
+                )
                 conn.send(("chunk_done",))
             except FrameFailed as e:
-                conn.send(("error", e.index, False, describe(e.error),
-                           "".join(traceback.format_exception(e.error))))
+                conn.send(
+                    (
+                        "error",
+                        e.index,
+                        False,
+                        describe(e.error),
+                        "".join(traceback.format_exception(e.error)),
+                    )
+                )
             except Synth3dError as e:
                 conn.send(("error", current["index"], True, describe(e), ""))
             except Exception as e:  # noqa: BLE001
@@ -142,10 +152,22 @@ class ProcessExecutor:
         job, gpus = self.job, self.job.options.gpus
         gpu = gpus[wid % len(gpus)] if gpus else None
         here, there = self.ctx.Pipe(duplex=True)
-        p = self.ctx.Process(target=worker_main, name=f"synth3d-worker-{wid}", daemon=True,
-                             args=(there, job.scenes.loaded, (job.scenes.width, job.scenes.height),
-                                   str(Path(job.out)), list(job.formats), job.seed,
-                                   job.options.backend, gpu, job.options.writer_threads))
+        p = self.ctx.Process(
+            target=worker_main,
+            name=f"synth3d-worker-{wid}",
+            daemon=True,
+            args=(
+                there,
+                job.scenes.loaded,
+                (job.scenes.width, job.scenes.height),
+                str(Path(job.out)),
+                list(job.formats),
+                job.seed,
+                job.options.backend,
+                gpu,
+                job.options.writer_threads,
+            ),
+        )
         p.start()
         there.close()
         return _Worker(wid, gpu, p, here)
@@ -159,8 +181,10 @@ class ProcessExecutor:
         w.conn.close()
         self.starts[w.wid] = self.starts.get(w.wid, 0) + (0 if w.ready else 1)
         if self.starts[w.wid] > self.job.options.retries:
-            raise WorkerError("start-up", f"worker {w.wid} could not start a renderer "
-                              f"({self.starts[w.wid]} tries)")
+            raise WorkerError(
+                "start-up",
+                f"worker {w.wid} could not start a renderer ({self.starts[w.wid]} tries)",
+            )
         self.pool[w.wid] = self._spawn(w.wid)
 
     def _hand_out(self, w: _Worker) -> None:
@@ -178,8 +202,11 @@ class ProcessExecutor:
         rest = [i for i in w.chunk if i not in w.finished]
         frame = f"frame {index}" if index is not None else f"frames {w.chunk[0]}–{w.chunk[-1]}"
         if w.tries >= self.job.options.retries:
-            raise WorkerError(frame, f"{w.where()} failed {w.tries + 1} time(s): {why}; stopping "
-                              f"(finished frames are kept: run the same command again to resume)")
+            raise WorkerError(
+                frame,
+                f"{w.where()} failed {w.tries + 1} time(s): {why}; stopping "
+                f"(finished frames are kept: run the same command again to resume)",
+            )
         self.job.log(f"{frame}: {w.where()} failed ({why}); retrying {span(rest)} on a new worker")
         if rest:
             self.queue.appendleft((rest, w.tries + 1))
@@ -240,8 +267,11 @@ class ProcessExecutor:
             del self.pool[w.wid]  # told to stop
             return
         code = w.proc.exitcode
-        why = (f"killed by signal {-code}" if code is not None and code < 0 else
-               f"exited with code {code}")
+        why = (
+            f"killed by signal {-code}"
+            if code is not None and code < 0
+            else f"exited with code {code}"
+        )
         try:
             self._retry_or_stop(w, w.current, why)
         except Synth3dError as e:

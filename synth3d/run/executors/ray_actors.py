@@ -10,6 +10,7 @@ stop the run at once. Frames are the same bytes as with the local executor.
 
 Ray is an optional dependency: ``pip install 'synth3d[ray]'``.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,9 @@ from .base import Job, OnRecord, WorkerError, error_from_text, span
 class _RenderActor:
     """One renderer on one Ray worker (wrapped with ``ray.remote`` at run time)."""
 
-    def __init__(self, loaded, size, out: str, formats: list[str], seed: int, backend,
-                 writer_threads: int):
+    def __init__(
+        self, loaded, size, out: str, formats: list[str], seed: int, backend, writer_threads: int
+    ):
         import ray
 
         from ...render.renderer import Renderer
@@ -64,17 +66,34 @@ class _RenderActor:
                 self.fault(i)
 
         try:
-            render_units(self.renderer, self.scenes, self.seed, indices, self.files,
-                         lambda row, ann: records.append((row, ann)), self.writer_threads,
-                         on_start)
+            render_units(
+                self.renderer,
+                self.scenes,
+                self.seed,
+                indices,
+                self.files,
+                lambda row, ann: records.append((row, ann)),
+                self.writer_threads,
+                on_start,
+            )
         except FrameFailed as e:
-            return ("error", e.index, f"{type(e.error).__name__}: {e.error}", records,
-                    "".join(traceback.format_exception(e.error)))
+            return (
+                "error",
+                e.index,
+                f"{type(e.error).__name__}: {e.error}",
+                records,
+                "".join(traceback.format_exception(e.error)),
+            )
         except Synth3dError as e:
             return ("fatal", current["index"], str(e), records, "")
         except Exception as e:  # noqa: BLE001
-            return ("error", current["index"], f"{type(e).__name__}: {e}", records,
-                    traceback.format_exc())
+            return (
+                "error",
+                current["index"],
+                f"{type(e).__name__}: {e}",
+                records,
+                traceback.format_exc(),
+            )
         return ("ok", None, "", records, "")
 
 
@@ -82,7 +101,9 @@ def _import_ray():
     try:
         import ray
     except ImportError:
-        raise Synth3dError("--executor", "ray is not installed: pip install 'synth3d[ray]'") from None
+        raise Synth3dError(
+            "--executor", "ray is not installed: pip install 'synth3d[ray]'"
+        ) from None
     return ray
 
 
@@ -107,20 +128,37 @@ class RayExecutor:
         if not self.started:
             return
         try:
-            ray.init(address=self.job.options.ray_address, include_dashboard=False,
-                     log_to_driver=True, logging_level="ERROR", configure_logging=True,
-                     runtime_env={"env_vars": {k: v for k, v in os.environ.items()
-                                               if k.startswith(("SYNTH3D_", "PYOPENGL_", "EGL_",
-                                                                "LP_", "MESA_"))}})
+            ray.init(
+                address=self.job.options.ray_address,
+                include_dashboard=False,
+                log_to_driver=True,
+                logging_level="ERROR",
+                configure_logging=True,
+                runtime_env={
+                    "env_vars": {
+                        k: v
+                        for k, v in os.environ.items()
+                        if k.startswith(("SYNTH3D_", "PYOPENGL_", "EGL_", "LP_", "MESA_"))
+                    }
+                },
+            )
         except Exception as e:  # noqa: BLE001 — connection errors come in many types
-            raise Synth3dError("--ray-address", f"cannot start or reach Ray "
-                               f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+            raise Synth3dError(
+                "--ray-address",
+                f"cannot start or reach Ray ({type(e).__name__}: {str(e).splitlines()[0][:200]})",
+            ) from None
 
     def _new_actor(self):
         job = self.job
-        return self._Actor.remote(job.scenes.loaded, (job.scenes.width, job.scenes.height),
-                                  str(Path(job.out).resolve()), list(job.formats), job.seed,
-                                  job.options.backend, job.options.writer_threads)
+        return self._Actor.remote(
+            job.scenes.loaded,
+            (job.scenes.width, job.scenes.height),
+            str(Path(job.out).resolve()),
+            list(job.formats),
+            job.seed,
+            job.options.backend,
+            job.options.writer_threads,
+        )
 
     def _submit(self, slot: int) -> None:
         if self.queue:
@@ -131,11 +169,15 @@ class RayExecutor:
         rest = [i for i in c if i not in done]
         frame = f"frame {index}" if index is not None else f"frames {c[0]}–{c[-1]}"
         if tries >= self.job.options.retries:
-            raise WorkerError(frame, f"Ray actor {slot} failed {tries + 1} time(s): {why}; "
-                              "stopping (finished frames are kept: run the same command again "
-                              "to resume)")
-        self.job.log(f"{frame}: Ray actor {slot} failed ({why}); retrying {span(rest)} on a new "
-                     "actor")
+            raise WorkerError(
+                frame,
+                f"Ray actor {slot} failed {tries + 1} time(s): {why}; "
+                "stopping (finished frames are kept: run the same command again "
+                "to resume)",
+            )
+        self.job.log(
+            f"{frame}: Ray actor {slot} failed ({why}); retrying {span(rest)} on a new actor"
+        )
         try:
             self.ray.kill(self.actors[slot], no_restart=True)
         except Exception:  # noqa: BLE001
@@ -150,8 +192,9 @@ class RayExecutor:
         try:
             status, index, text, records, tb = self.ray.get(ref)
         except Exception as e:  # noqa: BLE001 — the actor died (RayActorError, ...)
-            self._fail(slot, c, tries, set(), None,
-                       f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
+            self._fail(
+                slot, c, tries, set(), None, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+            )
             self._submit(slot)
             return
         for row, ann in records:
@@ -169,16 +212,20 @@ class RayExecutor:
         self._init_ray()
         n_gpus = int(ray.cluster_resources().get("GPU", 0))
         n = o.workers if o.workers > 1 else max(1, n_gpus)
-        self._Actor = ray.remote(**({"num_gpus": 1, "num_cpus": 1} if n_gpus else
-                                    {"num_cpus": 1}))(_RenderActor)
+        self._Actor = ray.remote(**({"num_gpus": 1, "num_cpus": 1} if n_gpus else {"num_cpus": 1}))(
+            _RenderActor
+        )
         size = o.chunk or max(1, min(16, len(todo) // (4 * n) or 1))
         self.queue = ChunkQueue(todo, size)  # cut as handed out (todo may be huge)
         self.actors = [self._new_actor() for _ in range(min(n, max(1, len(self.queue))))]
         try:
             gl = ray.get(self.actors[0].gl_info.remote())
         except Exception as e:  # noqa: BLE001
-            raise Synth3dError("ray", f"the first renderer could not start "
-                               f"({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+            raise Synth3dError(
+                "ray",
+                f"the first renderer could not start "
+                f"({type(e).__name__}: {str(e).splitlines()[0][:200]})",
+            ) from None
         for slot in range(len(self.actors)):
             self._submit(slot)
         while self.inflight:

@@ -4,6 +4,7 @@ descriptions) and optionally ``USES_NORMALS``. The passes themselves live in
 :mod:`synth3d.post.styles`, one module of the same name each, which applies them; a new pass is a
 module here (its parameters) and one there (its ``apply``).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -28,8 +29,11 @@ def modules() -> dict[str, ModuleType]:
                 continue
             mod = importlib.import_module(f"{__name__}.{info.name}")
             params = getattr(mod, "Params", None)
-            if isinstance(getattr(mod, "NAME", None), str) and isinstance(params, type) \
-                    and issubclass(params, PassParams):
+            if (
+                isinstance(getattr(mod, "NAME", None), str)
+                and isinstance(params, type)
+                and issubclass(params, PassParams)
+            ):
                 found[mod.NAME] = mod
         names = [n for n in ORDER if n in found] + sorted(n for n in found if n not in ORDER)
         _MODULES = {n: found[n] for n in names}

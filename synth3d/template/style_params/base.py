@@ -1,4 +1,5 @@
 """The base of every stylisation pass's parameters."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
