@@ -1,5 +1,5 @@
-"""Every output format loaded by its own ecosystem's reader (pycocotools, an Ultralytics-style
-dataset check, webdataset with the documented decode), splits that do not depend on the process
+"""Every output format loaded by its own ecosystem's reader (pycocotools, supervision, an
+Ultralytics-style dataset check, webdataset with the documented decode), splits that do not depend on the process
 layout, and polygon outlines measured against the masks."""
 
 from __future__ import annotations
@@ -356,3 +356,48 @@ console.log(els["count"].textContent);
         "background, character, object)"
     ), line
     assert "no frame has background = 'moon'" in count("#filter=background:moon")
+
+
+def test_supervision_reads_yolo_and_coco(split_set):
+    """supervision (Roboflow's dataset tools) loads the YOLO and COCO outputs unedited: the same
+    boxes and class names as the COCO file, per image."""
+    sv = pytest.importorskip("supervision")
+
+    coco = json.loads((split_set / "annotations" / "coco.json").read_text())
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    want = {}
+    for im in coco["images"]:
+        anns = [a for a in coco["annotations"] if a["image_id"] == im["id"]]
+        want[Path(im["file_name"]).name] = sorted(
+            (names[a["category_id"]], *np.round(a["bbox"], 3)) for a in anns
+        )
+
+    def got(ds) -> dict:
+        out = {}
+        for path, _img, det in ds:
+            boxes = det.xyxy.copy()
+            boxes[:, 2:] -= boxes[:, :2]  # xywh, as COCO
+            out[Path(path).name] = sorted(
+                (ds.classes[c], *np.round(b, 3)) for c, b in zip(det.class_id, boxes)
+            )
+        return out
+
+    from_coco = got(
+        sv.DetectionDataset.from_coco(
+            images_directory_path=str(split_set),
+            annotations_path=str(split_set / "annotations" / "coco.json"),
+        )
+    )
+    assert from_coco == want
+    yolo = split_set / "yolo"
+    from_yolo = got(
+        sv.DetectionDataset.from_yolo(
+            images_directory_path=str(yolo / "images"),
+            annotations_directory_path=str(yolo / "labels"),
+            data_yaml_path=str(yolo / "dataset.yaml"),
+        )
+    )
+    assert from_yolo.keys() == want.keys()
+    for name, rows in want.items():  # YOLO stores normalised centres and sizes as text
+        assert [r[0] for r in from_yolo[name]] == [r[0] for r in rows]
+        assert np.allclose([r[1:] for r in from_yolo[name]], [r[1:] for r in rows], atol=0.5)
