@@ -88,18 +88,20 @@ class SimResult:
     masses: list = field(default_factory=list)
 
 
-def _quat_wxyz(R: np.ndarray) -> list[float]:
+def quat_wxyz(R: np.ndarray) -> list[float]:
+    """MuJoCo's quaternion (w, x, y, z) of a rotation matrix."""
     from scipy.spatial.transform import Rotation
 
     x, y, z, w = Rotation.from_matrix(R).as_quat()
     return [float(w), float(x), float(y), float(z)]
 
 
-def _dampratio(restitution: float) -> float:
-    # A damped contact spring rebounds with e = exp(−ζπ/√(1−ζ²)): invert for ζ (e = 0 → 1).
+def damping_ratio(restitution: float) -> float:
+    """The contact damping ratio ζ that rebounds with ``restitution`` e: a damped contact spring
+    rebounds with e = exp(−ζπ/√(1−ζ²)), inverted for ζ (e = 0 → 1; e capped at 0.999)."""
     if restitution <= 1e-6:
         return 1.0
-    ln = math.log(restitution)
+    ln = math.log(min(restitution, 0.999))
     return -ln / math.sqrt(math.pi**2 + ln**2)
 
 
@@ -150,7 +152,7 @@ def _add_supports(spec, boxes: list[Box], settings, ground: bool) -> None:
             type=mujoco.mjtGeom.mjGEOM_BOX,
             size=list(map(float, b.half)),
             pos=T[:3, 3].tolist(),
-            quat=_quat_wxyz(T[:3, :3]),
+            quat=quat_wxyz(T[:3, :3]),
             **contact,
         )
 
@@ -164,14 +166,14 @@ def _add_bodies(spec, bodies: list[Body], settings) -> list:
     for i, b in enumerate(bodies):
         T = np.asarray(b.T_world_body, float)
         body = spec.worldbody.add_body(
-            name=f"b{i}", pos=T[:3, 3].tolist(), quat=_quat_wxyz(T[:3, :3])
+            name=f"b{i}", pos=T[:3, 3].tolist(), quat=quat_wxyz(T[:3, :3])
         )
         if b.dynamic:
             body.add_freejoint()
         volume = _volume(b.pieces)
         density = b.density if b.mass is None else b.mass / max(volume, 1e-12)
         masses.append(density * volume if b.dynamic else None)
-        solref = [CONTACT_TIME * settings.timestep, _dampratio(b.restitution)]
+        solref = [CONTACT_TIME * settings.timestep, damping_ratio(b.restitution)]
         for j, p in enumerate(b.pieces):
             name = f"b{i}p{j}"
             mesh = spec.add_mesh(name=name)

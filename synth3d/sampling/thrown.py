@@ -22,7 +22,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..spec import ObjectPhysicsSpec, PhysicsRecord
-from .physics import engine_version
+from .physics import damping_ratio, engine_version, quat_wxyz
 from .settling import backdrop_boxes, collision_params, draw_properties
 from .values import sample_float
 
@@ -35,19 +35,6 @@ def _split_scale(T: np.ndarray) -> tuple[np.ndarray, float]:
     B[:3, :3] = A / s
     B[:3, 3] = T[:3, 3]
     return B, s
-
-
-def _quat_wxyz(R: np.ndarray) -> list[float]:
-    x, y, z, w = Rotation.from_matrix(R).as_quat()
-    return [float(w), float(x), float(y), float(z)]
-
-
-def _damping_ratio(restitution: float) -> float:
-    # A damped contact spring rebounds with e = exp(−ζπ/√(1−ζ²)); solve for ζ.
-    if restitution <= 1e-6:
-        return 1.0
-    ln = math.log(min(restitution, 0.999))
-    return -ln / math.sqrt(math.pi**2 + ln**2)
 
 
 class _Sampled:
@@ -103,7 +90,7 @@ def _add_body(spec, world, name: str, B: np.ndarray, pieces, dynamic: bool, prop
     """A body of convex mesh pieces at the rigid pose B (free when dynamic)."""
     import mujoco
 
-    body = world.add_body(name=name, pos=B[:3, 3].tolist(), quat=_quat_wxyz(B[:3, :3]))
+    body = world.add_body(name=name, pos=B[:3, 3].tolist(), quat=quat_wxyz(B[:3, :3]))
     if dynamic:
         body.add_freejoint()
     density = props.get("density") or 500.0
@@ -120,7 +107,7 @@ def _add_body(spec, world, name: str, B: np.ndarray, pieces, dynamic: bool, prop
             density=density,
             friction=[props.get("friction", 0.8), 0.005, 0.002],
             condim=6,
-            solref=[max(0.02, 2 * dt), _damping_ratio(props.get("restitution", 0.0))],
+            solref=[max(0.02, 2 * dt), damping_ratio(props.get("restitution", 0.0))],
         )
 
 
@@ -153,7 +140,7 @@ def _build(plan, thrown: list, template, dt: float):
             type=mujoco.mjtGeom.mjGEOM_BOX,
             size=list(map(float, b.half)),
             pos=T[:3, 3].tolist(),
-            quat=_quat_wxyz(T[:3, :3]),
+            quat=quat_wxyz(T[:3, :3]),
             friction=[0.8, 0.005, 0.002],
             condim=6,
         )

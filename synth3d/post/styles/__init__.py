@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import importlib
 import json
-import pkgutil
 from collections.abc import Iterable
 from types import ModuleType
 
 import numpy as np
 
 from ...template.style_params import ORDER
+from ...template.style_params import names as param_names
 from .base import GBuffers, PassParams, StyleResult
 
 _REGISTRY: dict[str, ModuleType] | None = None
@@ -36,18 +36,17 @@ def _is_pass(mod: ModuleType) -> bool:
 
 
 def passes() -> dict[str, ModuleType]:
-    """Pass modules by name, in :data:`ORDER` (then any others, sorted)."""
+    """Pass modules by name, in :data:`ORDER` (then any others, sorted): for every pass whose
+    parameters :mod:`synth3d.template.style_params` declares, the module of the same name here
+    that applies it."""
     global _REGISTRY
     if _REGISTRY is None:
         found: dict[str, ModuleType] = {}
-        for info in pkgutil.iter_modules(__path__):
-            if info.name.startswith("_") or info.name == "base":
-                continue
-            mod = importlib.import_module(f"{__name__}.{info.name}")
+        for name in param_names():
+            mod = importlib.import_module(f"{__name__}.{name}")
             if _is_pass(mod):
                 found[mod.NAME] = mod
-        names = [n for n in ORDER if n in found] + sorted(n for n in found if n not in ORDER)
-        _REGISTRY = {n: found[n] for n in names}
+        _REGISTRY = found
     return _REGISTRY
 
 
