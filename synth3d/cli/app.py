@@ -177,5 +177,15 @@ def parse_formats(values: list[str]) -> list[str]:
     return out
 
 
+def interrupted(task: dict, out) -> None:
+    """Ctrl-C during a frame loop: say what was kept and how to finish; exit 130."""
+    typer.echo(
+        f"interrupted: {task.get('n', 0)} new frame(s) written to {out}; run the same "
+        "command again to finish",
+        err=True,
+    )
+    raise typer.Exit(130) from None
+
+
 def run():  # console-script entry point
     app()

@@ -14,6 +14,7 @@ from .app import (
     app,
     asset_relocation,
     fail,
+    interrupted,
     parse_formats,
     parse_gpus,
     parse_size,
@@ -140,12 +141,7 @@ def render(
     except Synth3dError as e:
         fail(e)
     except KeyboardInterrupt:
-        typer.echo(
-            f"interrupted: {task.get('n', 0)} new frame(s) written to {out}; run the same "
-            "command again to finish",
-            err=True,
-        )
-        raise typer.Exit(130) from None
+        interrupted(task, out)
     typer.echo(
         f"wrote {summary['rendered']} frame(s) to {out} "
         f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done"
@@ -295,12 +291,7 @@ def stylize(
     except Synth3dError as e:
         fail(e)
     except KeyboardInterrupt:
-        typer.echo(
-            f"interrupted: {task.get('n', 0)} new frame(s) written to {out}; run the same "
-            "command again to finish",
-            err=True,
-        )
-        raise typer.Exit(130) from None
+        interrupted(task, out)
     typer.echo(
         f"wrote {summary['stylized']} frame(s) to {out} "
         f"({summary['images_per_s']:.1f} images/s; {summary['skipped']} already done)"
