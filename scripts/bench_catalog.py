@@ -1,7 +1,7 @@
 """Benchmark: catalog start-up on a large generated library, and rendering from it.
 
 Generates a library of N small meshes (default 10,000 OBJ files, ~80–320 triangles each, in 100
-category folders ``cat_XX/item_XXXXX/item_XXXXX.obj``), then prints
+category folders such as ``cat_07/item_00042/item_00042.obj``), then prints
 
 - the first (uncached) catalog build: every file opened and indexed;
 - the cached catalog build in this process and a whole ``synth3d validate`` start-up in a fresh

@@ -268,7 +268,7 @@ def stylize(
     from rich.console import Console
 
     from ..run.pairs import PairOptions
-    from ..run.stylize import open_stylize
+    from ..run.stylize import StylizeOptions, open_stylize
 
     console = Console(stderr=True)
     task: dict = {}
@@ -277,13 +277,15 @@ def stylize(
         job = open_stylize(
             dataset,
             out,
-            style,
-            set_ or [],
-            p=p,
-            seed=seed,
-            variants=variants,
-            pairs=opts,
-            asset_roots=asset_relocation(asset_root),
+            StylizeOptions(
+                style,
+                tuple(set_ or ()),
+                p=p,
+                seed=seed,
+                variants=variants,
+                pairs=opts,
+                asset_roots=asset_relocation(asset_root),
+            ),
         )
         bar, task, on_start, on_frame = progress_bar(console, "stylizing", progress)
         with bar:

@@ -5,12 +5,14 @@ extra files a run writes. Shared by dataset and photo stylisation (:mod:`.styliz
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from ..errors import AssetError, Synth3dError, TemplateError
+from ..errors import AssetError, DatasetError, Synth3dError, TemplateError
 
 STREAM_PREFIX = "stylize"
 
@@ -147,3 +149,84 @@ def file_key(rel: str) -> str:
     if top == "variants":
         return "variant:" + rest.split(".", 1)[1]
     return f"{top}:{rest}"
+
+
+@dataclass(frozen=True)
+class StylizeOptions:
+    """What a ``synth3d stylize`` run does to every image, whatever the source (a synth3d dataset
+    or ordinary photos).
+
+    Attributes
+    ----------
+    style : str
+        A pass name, or a YAML file with a ``styles:`` list.
+    sets : tuple of str
+        ``PARAM=VALUE`` strings (YAML values, so distributions work); with a YAML chain, paths
+        such as ``styles[1].params.levels=4``.
+    p : float or None
+        Probability that a single pass applies.
+    seed : int
+        Seed of the drawn parameters (image i's are drawn from (seed, i)).
+    variants : int
+        Stylisations per image, each with its own drawn parameters.
+    pairs : PairOptions or None
+        Image-to-image pairs to write (:mod:`synth3d.run.pairs`).
+    asset_roots : dict or None
+        A relocation of a dataset's asset roots (``--asset-root``).
+    """
+
+    style: str
+    sets: tuple[str, ...] = ()
+    p: float | None = None
+    seed: int = 0
+    variants: int = 1
+    pairs: object = None
+    asset_roots: dict | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "sets", tuple(self.sets or ()))
+
+    def chain(self) -> tuple[list, list[dict], Path]:
+        """The checked seed, variants and chain: (step models, steps as plain data, folder for
+        relative paths), as :func:`load_chain`."""
+        if int(self.seed) < 0:
+            raise TemplateError("--seed", f"must be ≥ 0, got {self.seed}")
+        steps, raw, root = load_chain(self.style, self.sets, self.p)
+        check_variants(self.variants, self.pairs)
+        return steps, raw, root
+
+    def record(self, raw: list[dict], **source) -> dict:
+        """This run's entry in ``dataset.json``'s ``stylize`` list (``source``: what it read)."""
+        rec = {**source, "styles": raw, "seed": int(self.seed)}
+        if self.variants > 1:
+            rec["variants"] = self.variants
+        if self.pairs is not None:
+            rec["pairs"] = self.pairs.record()
+        return rec
+
+
+def check_same_run(out: Path, stylize: list, source_words: str) -> bool:
+    """Whether ``out`` already holds this run (to resume); False when it holds no dataset.
+    DatasetError when its ``dataset.json`` is unreadable or records another run."""
+    meta = out / "dataset.json"
+    if not meta.exists():
+        return False
+    try:
+        old = json.loads(meta.read_text())
+    except (OSError, json.JSONDecodeError):
+        raise DatasetError(str(meta), "exists but is not valid JSON; use a new folder") from None
+    if old.get("stylize") != stylize:
+        raise DatasetError(
+            str(out),
+            f"holds a dataset stylised from {source_words}, chain or seed; use a new folder "
+            "(or the same command to resume)",
+        )
+    return True
+
+
+def draw_first_chains(steps: list, seed: int, root: Path, indices, variants: int) -> None:
+    """Draw the chains of the first 64 of ``indices`` (every variant) now, so a combination a
+    pass refuses fails before anything is written."""
+    for i in list(indices)[:64]:
+        for k in range(variants):
+            draw_chain(steps, seed, i, root, k)

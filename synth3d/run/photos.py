@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -104,23 +104,14 @@ class PhotoStylizer:
     Arguments as :class:`~synth3d.run.stylize.Stylizer`; ``pairs`` sides ``instance``,
     ``semantic`` and ``depth`` are refused (photos have no labels)."""
 
-    def __init__(
-        self,
-        source: str | os.PathLike,
-        out: str | os.PathLike,
-        style: str,
-        sets: Iterable[str] = (),
-        p: float | None = None,
-        seed: int = 0,
-        variants: int = 1,
-        pairs=None,
-    ):
-        from .chains import check_variants, draw_chain, load_chain
+    def __init__(self, source: str | os.PathLike, out: str | os.PathLike, opts):
+        from .chains import check_same_run, draw_first_chains
         from .pairs import LABEL_SIDES
 
+        pairs = opts.pairs
         base, files = list_images(source)
-        self.steps, raw, self.root = load_chain(style, sets, p)
-        self.variants = check_variants(variants, pairs)
+        self.steps, raw, self.root = opts.chain()
+        self.variants = opts.variants
         if pairs is not None:
             for opt, side in (("--a", pairs.a), ("--b", pairs.b)):
                 if side in LABEL_SIDES:
@@ -138,19 +129,14 @@ class PhotoStylizer:
             f.relative_to(base).as_posix() if base in f.parents or f.parent == base else f.name
             for f in files
         ]
-        self.seed, self.pairs, self.out = int(seed), pairs, out
+        self.seed, self.pairs, self.out = int(opts.seed), pairs, out
         digest = hashlib.sha256("\n".join(self.rel).encode()).hexdigest()[:16]
-        record = {
-            "source": str(Path(source).resolve()) if "*" not in str(source) else str(source),
-            "images": len(files),
-            "images_sha256_16": digest,
-            "styles": raw,
-            "seed": self.seed,
-        }
-        if self.variants > 1:
-            record["variants"] = self.variants
-        if pairs is not None:
-            record["pairs"] = pairs.record()
+        record = opts.record(
+            raw,
+            source=str(Path(source).resolve()) if "*" not in str(source) else str(source),
+            images=len(files),
+            images_sha256_16=digest,
+        )
         from ..post.styles.estimate import ESTIMATES, GBUFFER_PASSES
 
         self.info = {
@@ -161,28 +147,15 @@ class PhotoStylizer:
             "gbuffers": ESTIMATES,
             "estimated_passes": GBUFFER_PASSES,
         }
-        meta = out / "dataset.json"
-        if meta.exists():
-            try:
-                old = json.loads(meta.read_text())
-            except (OSError, json.JSONDecodeError):
-                raise DatasetError(
-                    str(meta), "exists but is not valid JSON; use a new folder"
-                ) from None
-            if old.get("stylize") != self.info["stylize"]:
-                raise DatasetError(
-                    str(out),
-                    "holds a dataset stylised from other images, "
-                    "chain or seed; use a new folder (or the same command to "
-                    "resume)",
-                )
-        elif out.is_dir() and any(out.iterdir()):
+        if (
+            not check_same_run(out, self.info["stylize"], "other images")
+            and out.is_dir()
+            and any(out.iterdir())
+        ):
             raise DatasetError(
                 str(out), "is not empty and holds no synth3d dataset; choose a new or empty folder"
             )
-        for i in range(min(64, len(files))):  # a combination a pass refuses fails now
-            for k in range(self.variants):
-                draw_chain(self.steps, self.seed, i, self.root, k)
+        draw_first_chains(self.steps, self.seed, self.root, range(len(files)), self.variants)
 
     def stylize_image(self, i: int) -> tuple[dict[str, bytes], dict]:
         """Files ({relative path: bytes}) and manifest row of image ``i``."""

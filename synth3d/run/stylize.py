@@ -19,9 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DatasetError, TemplateError
+from ..errors import DatasetError
 from ..spec import SceneSpec
-from .chains import STREAM_PREFIX, check_variants, draw_chain, file_key, load_chain, variant_prefix  # noqa: F401
+from .chains import (  # noqa: F401 — the chain helpers are part of this module's API too
+    STREAM_PREFIX,
+    StylizeOptions,
+    check_same_run,
+    check_variants,
+    draw_chain,
+    draw_first_chains,
+    file_key,
+    load_chain,
+    variant_prefix,
+)
 from .pairs import encode_pairs
 
 
@@ -149,23 +159,11 @@ class Stylizer:
     """A checked ``synth3d stylize`` run: the constructor does every check (source dataset, chain,
     parameters, reference files, output folder) and writes nothing; :meth:`run` writes.
 
-    ``style`` is a pass name (``sets``: ``PARAM=VALUE`` strings, YAML values, so distributions
-    work; ``p``: its probability) or a YAML file with a ``styles:`` list (``sets`` then take paths
-    such as ``styles[1].params.levels=4``).
+    ``opts`` (:class:`~synth3d.run.chains.StylizeOptions`): the style chain, its overrides, seed,
+    variants, pairs and an asset-root relocation.
     """
 
-    def __init__(
-        self,
-        dataset: str | os.PathLike,
-        out: str | os.PathLike,
-        style: str,
-        sets: Iterable[str] = (),
-        p: float | None = None,
-        seed: int = 0,
-        variants: int = 1,
-        pairs=None,
-        asset_roots: dict[str, str] | None = None,
-    ):
+    def __init__(self, dataset: str | os.PathLike, out: str | os.PathLike, opts: StylizeOptions):
         from ..writers.files import read_jsonl
 
         src = Path(dataset)
@@ -177,9 +175,8 @@ class Stylizer:
             raise DatasetError(
                 str(src), "not a synth3d dataset (no readable dataset.json)"
             ) from None
-        self.steps, raw, self.root = load_chain(style, sets, p)
-        self.variants = check_variants(variants, pairs)
-        self.pairs = pairs
+        self.steps, raw, self.root = opts.chain()
+        self.seed, self.variants, self.pairs = int(opts.seed), opts.variants, opts.pairs
         out = Path(out)
         if out.resolve() == src.resolve():
             raise DatasetError(
@@ -206,36 +203,13 @@ class Stylizer:
         if not self.frames:
             raise DatasetError(str(src), "holds no finished frame")
         self.depth_scale = float(info.get("depth_scale", 1.0))
-        self.seed = int(seed)
-        if self.seed < 0:
-            raise TemplateError("--seed", f"must be ≥ 0, got {self.seed}")
-        record = {"source": str(src.resolve()), "styles": raw, "seed": self.seed}
-        if self.variants > 1:
-            record["variants"] = self.variants
-        if pairs is not None:
-            record["pairs"] = pairs.record()
+        record = opts.record(raw, source=str(src.resolve()))
         info = {k: v for k, v in info.items() if k not in ("frames", "synth3d_version")}
         info["stylize"] = list(info.get("stylize", [])) + [record]
-        if asset_roots:  # the copy's SceneSpecs resolve against the relocated assets
-            info["asset_roots"] = {**(info.get("asset_roots") or {}), **asset_roots}
-        old_meta = out / "dataset.json"
-        if old_meta.exists():
-            try:
-                old = json.loads(old_meta.read_text())
-            except (OSError, json.JSONDecodeError):
-                raise DatasetError(
-                    str(old_meta), "exists but is not valid JSON; use a new folder"
-                ) from None
-            if old.get("stylize") != info["stylize"]:
-                raise DatasetError(
-                    str(out),
-                    "holds a dataset stylised from another source, chain "
-                    "or seed; use a new folder (or the same command to resume)",
-                )
-        # Draw the first frames' chains now: a combination a pass refuses fails before writing.
-        for i in self.frames[:64]:
-            for k in range(self.variants):
-                draw_chain(self.steps, self.seed, i, self.root, k)
+        if opts.asset_roots:  # the copy's SceneSpecs resolve against the relocated assets
+            info["asset_roots"] = {**(info.get("asset_roots") or {}), **opts.asset_roots}
+        check_same_run(out, info["stylize"], "another source")
+        draw_first_chains(self.steps, self.seed, self.root, self.frames, self.variants)
         self.src, self.out, self.info = src, out, info
 
     def run(
@@ -307,26 +281,15 @@ class Stylizer:
         }
 
 
-def open_stylize(
-    source: str | os.PathLike,
-    out: str | os.PathLike,
-    style: str,
-    sets: Iterable[str] = (),
-    p: float | None = None,
-    seed: int = 0,
-    variants: int = 1,
-    pairs=None,
-    asset_roots: dict[str, str] | None = None,
-):
+def open_stylize(source: str | os.PathLike, out: str | os.PathLike, opts: StylizeOptions):
     """A checked stylise job for ``source``: a synth3d dataset folder (:class:`Stylizer`), or a
-    folder or glob of ordinary images (:class:`~synth3d.run.photos.PhotoStylizer`).
-    ``asset_roots``: a relocation of the dataset's asset roots (``--asset-root``)."""
+    folder or glob of ordinary images (:class:`~synth3d.run.photos.PhotoStylizer`)."""
     src = Path(source)
     if src.is_dir() and (src / "dataset.json").exists():
-        return Stylizer(src, out, style, sets, p, seed, variants, pairs, asset_roots)
+        return Stylizer(src, out, opts)
     from .photos import PhotoStylizer
 
-    return PhotoStylizer(source, out, style, sets, p, seed, variants, pairs)
+    return PhotoStylizer(source, out, opts)
 
 
 def stylize_dataset(
@@ -347,10 +310,12 @@ def stylize_dataset(
     ``pairs`` (a :class:`~synth3d.run.pairs.PairOptions`) for image-to-image pairs. Frames
     already finished in ``out`` are skipped. Returns a summary dict: stylized, skipped, seconds,
     images_per_s, out."""
-    return open_stylize(dataset, out, style, sets, p, seed, variants, pairs).run(on_start, on_frame)
+    opts = StylizeOptions(style, tuple(sets), p, seed, variants, pairs)
+    return open_stylize(dataset, out, opts).run(on_start, on_frame)
 
 
 __all__ = [
+    "StylizeOptions",
     "Stylizer",
     "draw_chain",
     "load_chain",
