@@ -187,6 +187,15 @@ def id_pass(
     return ids, depth, normals_cam
 
 
+def catcher_depth(draw: Draw, catcher, V, P, lights: dict, cam_pos) -> None:
+    """After :func:`id_pass` has been read back: the shadow catcher's depth into the bound id
+    target where nothing nearer is (for ambient occlusion only; the labels never see it)."""
+    gl = draw.gl
+    gl.glDrawBuffers(2, [gl.GL_COLOR_ATTACHMENT0, gl.GL_COLOR_ATTACHMENT1])
+    draw("id", catcher, catcher.parts[0], V, P, lights, cam_pos)
+    gl.glDrawBuffers(1, [gl.GL_COLOR_ATTACHMENT0])
+
+
 def object_box(o: ObjectSpec, K: np.ndarray, T_cw: np.ndarray, W: int, H: int):
     """Pixel box (x0, y0, x1, y1), end-exclusive, that holds the object's projection, clamped
     to the image; and whether its unclamped projection lies entirely inside."""

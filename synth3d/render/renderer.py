@@ -32,7 +32,7 @@ from . import platform as _platform
 from .gl_resources import CV_TO_GL, Programs, Targets, gl_strings, projection_from_K
 from .lighting import EnvironmentMaps, scene_lights
 from .materials import GpuAssets, Item, texture_sources
-from .passes import Draw, amodal_pass, colour_pass, id_pass
+from .passes import Draw, amodal_pass, catcher_depth, colour_pass, id_pass
 from .shadows import ShadowMaps
 
 
@@ -243,6 +243,8 @@ class Renderer:
             ids, depth, normals_cam = id_pass(
                 self._draw, self._targets, opaque + blended, V, P, lights, cam_pos, W, H, normals
             )
+            if catcher is not None:  # the invisible ground is occluded too: AO needs its depth
+                catcher_depth(self._draw, catcher, V, P, lights, cam_pos)
             self._ambient_occlusion(spec, lights, K, W, H)
         rgba = colour_pass(
             self._draw, self._targets, opaque, catcher, blended, V, P, lights, cam_pos, W, H

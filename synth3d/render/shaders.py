@@ -315,10 +315,10 @@ vec3 shade(vec3 N, vec3 Vd, vec3 L, vec3 rad, vec3 diff, vec3 f0, float rough) {
     float a2 = a * a;
     float dd = nh * nh * (a2 - 1.0) + 1.0;
     float D = a2 / (PI * dd * dd);
-    float k = (rough + 1.0) * (rough + 1.0) / 8.0;
-    float G = (nl / (nl * (1.0 - k) + k)) * (nv / (nv * (1.0 - k) + k));
+    // Height-correlated Smith visibility G / (4 nl nv) (Heitz 2014), as a path tracer has it.
+    float Vis = 0.5 / (nl * sqrt(nv * nv * (1.0 - a2) + a2) + nv * sqrt(nl * nl * (1.0 - a2) + a2));
     vec3 F = fresnel(f0, max(dot(H, Vd), 0.0));
-    vec3 spec = D * G * F / (4.0 * nl * nv + 1e-4);
+    vec3 spec = D * Vis * F;
     return ((1.0 - F) * diff + PI * spec) * rad * nl;
 }
 
