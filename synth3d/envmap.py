@@ -390,13 +390,46 @@ def prefiltered_environment(path: str, width: int = 512) -> tuple[np.ndarray, ..
         over = near & (Y > thr)
         base[over] *= (thr / Y[over])[:, None]
     levels = []
+    src = cv2.resize(base, (GGX_SOURCE_WIDTH, GGX_SOURCE_WIDTH // 2), interpolation=cv2.INTER_AREA)
     for k in range(SPECULAR_LEVELS):
         r = k / (SPECULAR_LEVELS - 1)
         w = max(width >> k, 8)
-        # GGX lobe width grows with roughness²; 0.85·r² radians matches its half-power angle
-        # to within a few degrees over 0.2 ≤ r ≤ 1.
-        blurred = _blur_equirect(base, 0.85 * r * r)
-        levels.append(
-            cv2.resize(blurred, (w, w // 2), interpolation=cv2.INTER_AREA).astype(np.float32)
-        )
+        if r >= GGX_MIN_ROUGHNESS:
+            level = _ggx_convolve(src, r, min(w, GGX_SOURCE_WIDTH // 2))
+            if level.shape[1] != w:
+                level = cv2.resize(level, (w, w // 2), interpolation=cv2.INTER_LINEAR)
+        else:
+            # A narrow lobe: an angular Gaussian of the GGX lobe's half-power width (0.85·r²
+            # radians) keeps the map's detail; its missing tails do not show at this roughness.
+            level = cv2.resize(
+                _blur_equirect(base, 0.85 * r * r), (w, w // 2), interpolation=cv2.INTER_AREA
+            )
+        levels.append(level.astype(np.float32))
     return tuple(levels)
+
+
+GGX_MIN_ROUGHNESS = 0.3
+GGX_SOURCE_WIDTH = 128
+
+
+def _ggx_convolve(src: np.ndarray, rough: float, width: int) -> np.ndarray:
+    """The map convolved with the GGX lobe of ``rough`` (split-sum prefilter, n = v = r): each
+    output direction R is the mean of the map over directions l weighted by D(n·h) (n·l) with
+    n = R, as importance-sampled prefilters estimate it — here summed exactly over the texels of
+    a small copy of the map (``src``), so the lobe's long tails are all there. A Gaussian of the
+    lobe's half-power width misses them and over-weights whatever bright region R points at
+    (2–2.6× too bright on a studio map's floor at roughness 0.5)."""
+    a2 = rough**4
+    d_src, dw = pixel_directions(src.shape[1], src.shape[0])
+    d_src, dw, rad = d_src.reshape(-1, 3), dw.reshape(-1), src.reshape(-1, 3).astype(np.float64)
+    d_out, _ = pixel_directions(width, width // 2)
+    d_out = d_out.reshape(-1, 3)
+    out = np.empty((len(d_out), 3))
+    for i in range(0, len(d_out), 512):
+        nl = d_out[i : i + 512] @ d_src.T  # n = v = R; cos between output and source
+        # With n = v, n·h = sqrt((1 + n·l) / 2) (h halves the angle between v and l).
+        nh2 = np.clip((1.0 + nl) * 0.5, 0.0, 1.0)
+        dd = nh2 * (a2 - 1.0) + 1.0
+        wgt = np.where(nl > 0.0, nl, 0.0) * dw / (dd * dd)  # D ∝ 1 / dd² (constants cancel)
+        out[i : i + 512] = (wgt @ rad) / np.maximum(wgt.sum(axis=1), 1e-30)[:, None]
+    return out.reshape(width // 2, width, 3)
