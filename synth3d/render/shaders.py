@@ -414,7 +414,11 @@ void main() {
         float a004 = min(r.x * r.x, exp2(-9.28 * nv)) * r.x + r.y;
         vec2 ab = vec2(-1.04, 1.04) * a004 + r.zw;
         vec3 spec_w = f0 * ab.x + ab.y;
-        vec3 R = reflect(-Vd, N);
+        // The lobe's dominant direction leans from the mirror direction towards the normal as
+        // roughness grows (Lagarde & de Rousiers 2014): at grazing angles a rough floor then
+        // reflects the sky above the horizon, not the map's ground below it.
+        float ra = rough * rough;
+        vec3 R = normalize(mix(N, reflect(-Vd, N), (1.0 - ra) * (sqrt(1.0 - ra) + ra)));
 #ifdef HAS_ENV_SPEC
         vec3 prefiltered = env_lookup(R, rough * env_max_lod);
 #else
