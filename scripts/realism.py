@@ -134,12 +134,12 @@ def figure(data: Path, ref: Path, which: str, png: str) -> int:
     import cv2
     from reference_cycles import finish_reference
 
+    from synth3d import read_scene
     from synth3d.post.tonemap import finish
     from synth3d.render.renderer import Renderer
-    from synth3d.spec import SceneSpec
 
     set_name, idx = which.split("/")
-    spec0 = SceneSpec.from_json((data / set_name / "scene" / f"{idx}.json").read_text())
+    spec0 = read_scene(data / set_name / "scene" / f"{idx}.json")
     ref8 = finish_reference(np.load(ref / set_name / f"{idx}.linear.npz")["rgba"], spec0)
     tiles, maps = [], []
     with Renderer(*SIZE) as r:
@@ -201,9 +201,9 @@ def main(argv=None) -> int:
     import cv2
     from reference_cycles import finish_reference
 
+    from synth3d import read_scene
     from synth3d.post.tonemap import finish
     from synth3d.render.renderer import Renderer
-    from synth3d.spec import SceneSpec
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default="/tmp/realism/ds", help="folder of the set datasets")
@@ -251,7 +251,7 @@ def main(argv=None) -> int:
     cmap = None
     try:
         for set_name, p, rp in frames:
-            spec0 = SceneSpec.from_json(p.read_text())
+            spec0 = read_scene(p)
             z = np.load(rp)
             ref8 = finish_reference(z["rgba"], spec0)
             for v in names:

@@ -325,7 +325,7 @@ def iou_table(ids_ref: np.ndarray, ids_ours: np.ndarray, spec) -> dict:
 def main_side(args) -> int:
     import cv2
 
-    from synth3d.spec import SceneSpec
+    from synth3d import read_scene
 
     data = Path(args.dataset)
     out = Path(args.out)
@@ -338,7 +338,7 @@ def main_side(args) -> int:
     for p in scenes:
         if (out / f"{p.stem}.linear.npz").exists() and not args.force:
             continue
-        spec = SceneSpec.from_json(p.read_text())
+        spec = read_scene(p)
         todo.append(str(export_bundle(spec, out / "bundles" / p.stem, cache)))
     if todo:
         cmd = [
@@ -357,7 +357,7 @@ def main_side(args) -> int:
             return rc
     align = {}
     for p in scenes:
-        spec = SceneSpec.from_json(p.read_text())
+        spec = read_scene(p)
         z = np.load(out / f"{p.stem}.linear.npz")
         img = finish_reference(z["rgba"], spec)
         cv2.imwrite(str(out / f"{p.stem}.png"), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))

@@ -395,7 +395,8 @@ def prefiltered_environment(path: str, width: int = 512) -> tuple[np.ndarray, ..
         r = k / (SPECULAR_LEVELS - 1)
         w = max(width >> k, 8)
         if r >= GGX_MIN_ROUGHNESS:
-            level = _ggx_convolve(src, r, min(w, GGX_SOURCE_WIDTH // 2))
+            # Output texels of about a third of the lobe's half-power width, then upsampled.
+            level = _ggx_convolve(src, r, min(w, GGX_SOURCE_WIDTH // 2 if r < 0.5 else 32))
             if level.shape[1] != w:
                 level = cv2.resize(level, (w, w // 2), interpolation=cv2.INTER_LINEAR)
         else:
@@ -421,15 +422,16 @@ def _ggx_convolve(src: np.ndarray, rough: float, width: int) -> np.ndarray:
     (2–2.6× too bright on a studio map's floor at roughness 0.5)."""
     a2 = rough**4
     d_src, dw = pixel_directions(src.shape[1], src.shape[0])
-    d_src, dw, rad = d_src.reshape(-1, 3), dw.reshape(-1), src.reshape(-1, 3).astype(np.float64)
+    d_src, dw = d_src.reshape(-1, 3).astype(np.float32), dw.reshape(-1).astype(np.float32)
+    rad = src.reshape(-1, 3).astype(np.float32)
     d_out, _ = pixel_directions(width, width // 2)
-    d_out = d_out.reshape(-1, 3)
+    d_out = d_out.reshape(-1, 3).astype(np.float32)
+    a2 = np.float32(a2)
     out = np.empty((len(d_out), 3))
     for i in range(0, len(d_out), 512):
         nl = d_out[i : i + 512] @ d_src.T  # n = v = R; cos between output and source
         # With n = v, n·h = sqrt((1 + n·l) / 2) (h halves the angle between v and l).
-        nh2 = np.clip((1.0 + nl) * 0.5, 0.0, 1.0)
-        dd = nh2 * (a2 - 1.0) + 1.0
-        wgt = np.where(nl > 0.0, nl, 0.0) * dw / (dd * dd)  # D ∝ 1 / dd² (constants cancel)
+        dd = (1.0 + nl) * (0.5 * (a2 - 1.0)) + 1.0  # n·h² (a² − 1) + 1
+        wgt = np.maximum(nl, 0.0) * dw / (dd * dd)  # D ∝ 1 / dd² (constants cancel)
         out[i : i + 512] = (wgt @ rad) / np.maximum(wgt.sum(axis=1), 1e-30)[:, None]
     return out.reshape(width // 2, width, 3)
