@@ -8,7 +8,7 @@ the per-frame cost is the process's CPU time (all threads: llvmpipe rasterises i
 process), the median over the frames of the best of ``--repeat`` runs — CPU time, unlike wall
 time, does not grow when other programs share the cores. ``baseline`` has every rendering feature off and no optics;
 ``default`` is what a template gets without a ``realism`` section; ``all`` has every rendering
-feature on; the optics rows add one post pass each to ``all``.
+feature on (sky shadows with 16 cells); the optics rows add one post pass each to ``all``.
 """
 
 from __future__ import annotations
@@ -53,17 +53,21 @@ def main(argv=None) -> int:
             s = s.model_copy(update={"camera": s.camera.model_copy(update={"distortion": dist})})
         return s
 
-    off = {"ao": False, "soft_shadows": False}
+    off = {"ao": False, "soft_shadows": False, "sky_shadows": 0}
 
     def on(s):
-        return realism(s, ao=True, soft_shadows=True)
+        return realism(s, ao=True, soft_shadows=True, sky_shadows=16)
 
     variants = {
         "baseline": lambda s: realism(s, **off),
         "ao only": lambda s: realism(s, **{**off, "ao": True}),
         "soft shadows only": lambda s: realism(s, **{**off, "soft_shadows": True}),
+        "sky shadows 8 only": lambda s: realism(s, **{**off, "sky_shadows": 8}),
+        "sky shadows 16 only": lambda s: realism(s, **{**off, "sky_shadows": 16}),
+        "sky shadows 32 only": lambda s: realism(s, **{**off, "sky_shadows": 32}),
         "default (AO)": lambda s: s,
-        "all": on,
+        "AO + sky shadows 16": lambda s: realism(s, ao=True, sky_shadows=16),
+        "all (AO, soft, sky 16)": on,
         "all + distortion": lambda s: optics(on(s), dist=[-0.2, 0.05, 0.001, 0.001, 0.0]),
         "all + depth of field": lambda s: optics(on(s), dof_f_number=2.0),
         "all + vignetting": lambda s: optics(on(s), vignetting=0.8),

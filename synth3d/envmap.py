@@ -435,3 +435,58 @@ def _ggx_convolve(src: np.ndarray, rough: float, width: int) -> np.ndarray:
         wgt = np.maximum(nl, 0.0) * dw / (dd * dd)  # D ∝ 1 / dd² (constants cancel)
         out[i : i + 512] = (wgt @ rad) / np.maximum(wgt.sum(axis=1), 1e-30)[:, None]
     return out.reshape(width // 2, width, 3)
+
+
+# Cells of the upper hemisphere for sky shadows: (elevation band in degrees, azimuth cells).
+_SKY_BANDS = {
+    8: ((0.0, 30.0, 5), (30.0, 90.0, 3)),
+    16: ((0.0, 20.0, 7), (20.0, 45.0, 6), (45.0, 90.0, 3)),
+    32: ((0.0, 15.0, 12), (15.0, 35.0, 10), (35.0, 60.0, 7), (60.0, 90.0, 3)),
+}
+
+
+@lru_cache(maxsize=16)
+def _sky_cells(path: str, count: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """The map's sky (the dominant light taken out) split into ``count`` cells of the upper
+    hemisphere: each cell's radiance-weighted mean direction (file frame) and its luminous
+    weight ∫ L dω; the lower hemisphere's weight (no caster hides it); each cell's solid
+    angle."""
+    rest, d, dw, _, _ = _analysis(path)
+    Y = (rest @ np.array([0.2126, 0.7152, 0.0722])) * dw
+    elev = np.degrees(np.arcsin(np.clip(d[..., 2], -1.0, 1.0)))
+    az = np.arctan2(d[..., 1], d[..., 0]) % (2 * math.pi)
+    dirs, weights, solid = [], [], []
+    for lo, hi, n in _SKY_BANDS[count]:
+        band = (elev >= lo) & (elev < hi) if hi < 90 else elev >= lo
+        cell = np.minimum((az / (2 * math.pi) * n).astype(int), n - 1)
+        for c in range(n):
+            m = band & (cell == c)
+            w = float(Y[m].sum())
+            v = (d[m] * Y[m][:, None]).sum(0)
+            if w <= 0 or np.linalg.norm(v) == 0:  # a black cell: its centre, no weight
+                mid_az = (c + 0.5) / n * 2 * math.pi
+                mid_el = math.radians((lo + hi) / 2)
+                v, w = (
+                    np.array(
+                        [
+                            math.cos(mid_el) * math.cos(mid_az),
+                            math.cos(mid_el) * math.sin(mid_az),
+                            math.sin(mid_el),
+                        ]
+                    ),
+                    0.0,
+                )
+            dirs.append(v / np.linalg.norm(v))
+            weights.append(w)
+            solid.append(float(dw[m].sum()))
+    return np.asarray(dirs), np.asarray(weights), float(Y[elev < 0].sum()), np.asarray(solid)
+
+
+def sky_directions(path: str, rotation_deg: float, count: int):
+    """Directions (world frame, rotation applied), luminous weights and solid angles of
+    ``count`` sky cells of an HDRI, and the weight of the hemisphere below the horizon (see
+    :func:`_sky_cells`)."""
+    if count not in _SKY_BANDS:
+        raise ValueError(f"sky shadows: {count} directions (one of {sorted(_SKY_BANDS)})")
+    dirs, w, ground, solid = _sky_cells(path, count)
+    return dirs @ rot_z(rotation_deg).T, w, ground, solid

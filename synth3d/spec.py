@@ -271,11 +271,13 @@ class OpticsSpec(_Spec):
 class RealismSpec(_Spec):
     """Rendering effects of :mod:`synth3d.render` (see the template's ``realism``): ``ao``
     ground-truth ambient occlusion of the indirect light within ``ao_radius_m``;
-    ``soft_shadows`` penumbrae from the HDRI sun's angular size (PCSS; off by default)."""
+    ``soft_shadows`` penumbrae from the HDRI sun's angular size (PCSS; off by default);
+    ``sky_shadows`` the sky hidden by objects, from shadow maps of that many sky cells (0: off)."""
 
     ao: bool = True
     ao_radius_m: float = 0.1
     soft_shadows: bool = False
+    sky_shadows: int = 0
 
 
 class PostSpec(_Spec):

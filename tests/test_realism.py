@@ -143,3 +143,78 @@ def test_auto_exposure_key_and_range_keep_a_night_map_night():
     assert t.post.tonemap.auto_exposure_key == 0.04
     with pytest.raises(Exception, match="min ≤ max"):
         Template.model_validate({"post": {"tonemap": {"auto_exposure_range_ev": [2, 0]}}})
+
+
+def test_sky_shadows_hide_the_sky_a_wall_hides(tmp_path):
+    """Under a uniform sky, a long wall (an object, 2 m × 2 cm × 10 cm) hides from a floor point at
+    distance d the share ½(1 − d / √(d² + h²)) of its cosine-weighted sky (the view factor of an
+    infinite strip) — at any distance, with no screen-space radius. Sky shadows (32 cells, GTAO
+    off) must darken the floor by that share (through the multi-bounce fit, as AO does), and
+    leave floor beyond the wall's reach and the wall's far side's open floor untouched."""
+    import cv2
+    import trimesh
+
+    sky = np.ones((64, 128, 3), np.float32)
+    cv2.imwrite(str(tmp_path / "uniform.exr"), sky)
+    h = 0.1
+    trimesh.creation.box((2.0, 0.02, h)).apply_translation((0, 0, h / 2)).export(
+        tmp_path / "wall.obj"
+    )
+    grey = {"type": "color", "color": [0.2, 0.2, 0.2]}
+    t = {
+        "name": "wall",
+        "size": [200, 150],
+        "camera": {"fov_y_deg": 50, "target": [0.0, 0.15, 0.0], "offset": [0.0, 0.25, 0.6]},
+        "environment": {"hdri": "sky", "background": "color"},
+        "backdrops": [{"type": "floor", "size": [4, 4], "texture": grey, "roughness": 1.0}],
+        "assets": {
+            "wall": {"path": str(tmp_path / "wall.obj")},
+            "sky": {"path": str(tmp_path / "uniform.exr")},
+        },
+        "objects": [
+            {
+                "name": "wall",
+                "assets": "wall",
+                "placement": {"mode": "world", "position": [0, 0, 0], "rotation": [0, 0, 0]},
+                "material": {"base_color": [0.5, 0.5, 0.5], "roughness": 1.0},
+            }
+        ],
+        "realism": {"ao": False, "sky_shadows": 32},
+    }
+    spec = Scenes(t).sample(0, 0)
+    assert spec.realism.sky_shadows == 32 and not spec.realism.ao
+    with Renderer(200, 150) as r:
+        on = r.render(spec)
+        off = r.render(
+            spec.model_copy(update={"realism": spec.realism.model_copy(update={"sky_shadows": 0})})
+        )
+    Y = np.array([0.2126, 0.7152, 0.0722])
+    ratio = (on.rgb @ Y) / np.maximum(off.rgb @ Y, 1e-6)
+    pts = _world_points(spec, on.depth_m)
+    floor = (on.instance == 0) & (on.depth_m > 0) & (np.abs(pts[..., 2]) < 1e-3)
+    floor &= np.abs(pts[..., 0]) < 0.3  # the wall's middle: it looks infinite from here
+    d = pts[..., 1] - 0.01  # distance from the wall's face (y = 0.01)
+    albedo = float(srgb_to_linear(np.array([0.2]))[0])
+    # (Nearest the wall the half-resolution pass and its blur lighten the contact a little; far
+    # away, 32 cells each seen as one soft-edged disc find a little less of a low wall.)
+    for lo, hi, tol in (
+        (0.01, 0.03, 0.1),
+        (0.03, 0.07, 0.04),
+        (0.07, 0.15, 0.04),
+        (0.15, 0.3, 0.03),
+    ):
+        band = floor & (d > lo) & (d < hi)
+        assert band.sum() > 30, (lo, hi)
+        vis = 1 - np.mean(0.5 * (1 - d[band] / np.sqrt(d[band] ** 2 + h**2)))
+        expect = _multi_bounce(vis, albedo)
+        got = float(np.median(ratio[band]))
+        assert abs(got - expect) < tol, (lo, hi, got, expect)
+    near = floor & (d > 0.01) & (d < 0.03)
+    assert np.median(ratio[near]) < 0.72  # a visible darkening
+    # Beyond any AO radius the wall still hides sky: 15–30 cm away, 10 cm AO sees nothing.
+    far = floor & (d > 0.15) & (d < 0.3)
+    assert np.median(ratio[far]) < 0.99
+    gtao = dict(ao=True, ao_radius_m=0.1, sky_shadows=0)
+    with Renderer(200, 150) as r:
+        ao = r.render(spec.model_copy(update={"realism": spec.realism.model_copy(update=gtao)}))
+    assert np.median(((ao.rgb @ Y) / np.maximum(off.rgb @ Y, 1e-6))[far]) > 0.995

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .sky_shadows import SKY_GLSL, bind_sky, unbind_sky
+
 FULLSCREEN_VERTEX = """
 void main() {
     // One triangle that covers the viewport.
@@ -45,6 +47,11 @@ float depth_at(ivec2 p) {
     return texelFetch(depth_tex, clamp(p, ivec2(0), full_size - 1), 0).r;
 }
 
+float horizon_ao(ivec2 q, ivec2 p, float z, vec3 P, vec3 N, vec3 Vv);
+#ifdef N_SKY
+SKY_GLSL
+#endif
+
 void main() {
     ivec2 q = ivec2(gl_FragCoord.xy);
     ivec2 p = min(q * 2, full_size - 1);
@@ -61,8 +68,17 @@ void main() {
     vec3 Vv = normalize(-P);
     vec3 N = normalize(cross(dx, dy));
     if (dot(N, Vv) < 0.0) N = -N;
+    float ao = horizon_ao(q, p, z, P, N, Vv);
+#ifdef N_SKY
+    ao = min(ao, sky_visibility(P, N, q));
+#endif
+    ao_out = ao;
+}
+
+// GTAO proper: the cosine-weighted visible share of the hemisphere within `radius` metres.
+float horizon_ao(ivec2 q, ivec2 p, float z, vec3 P, vec3 N, vec3 Vv) {
     float r_px = min(radius * intr.x / z, max_radius_px);
-    if (r_px < 1.5) { ao_out = 1.0; return; }
+    if (r_px < 1.5) return 1.0;
     // 4 x 4 ordered jitter, averaged out by the blur.
     int b = (q.x & 3) * 4 + (q.y & 3);
     const float bayer[16] = float[16](0.0, 8.0, 2.0, 10.0, 12.0, 4.0, 14.0, 6.0,
@@ -111,7 +127,7 @@ void main() {
         vis += lenN * a;
         vis_open += lenN * (cosn + n * sn);  // the same slice with nothing above the plane
     }
-    ao_out = vis_open > 0.0 ? clamp(vis / vis_open, 0.0, 1.0) : 1.0;
+    return vis_open > 0.0 ? clamp(vis / vis_open, 0.0, 1.0) : 1.0;
 }
 """
 
@@ -152,8 +168,7 @@ class AmbientOcclusion:
         from .gl_resources import Program
 
         self.gl = gl
-        defines = {"SLICES": SLICES, "STEPS": STEPS}
-        self.gtao = Program(gl, FULLSCREEN_VERTEX, GTAO_FRAGMENT, defines)
+        self._programs: dict[int, object] = {}  # GTAO (+ sky shadows of N cells) by N
         self.blur = Program(gl, FULLSCREEN_VERTEX, BLUR_FRAGMENT, {})
         self.vao = int(gl.glGenVertexArrays(1))
         self.size = None
@@ -183,12 +198,35 @@ class AmbientOcclusion:
         gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
         self.size = (w, h)
 
-    def run(self, depth_tex: int, K: np.ndarray, W: int, H: int, radius_m: float) -> int:
-        """AO of the depth texture (W × H) → the blurred half-resolution AO texture's id.
-        Leaves the viewport at the AO size and no framebuffer bound."""
+    def _gtao(self, n_sky: int):
+        prog = self._programs.get(n_sky)
+        if prog is None:
+            from .gl_resources import Program
+
+            defines = {"SLICES": SLICES, "STEPS": STEPS}
+            if n_sky:
+                defines["N_SKY"] = n_sky
+            source = GTAO_FRAGMENT.replace("SKY_GLSL", SKY_GLSL if n_sky else "")
+            prog = self._programs[n_sky] = Program(self.gl, FULLSCREEN_VERTEX, source, defines)
+        return prog
+
+    def run(
+        self,
+        depth_tex: int,
+        K: np.ndarray,
+        W: int,
+        H: int,
+        radius_m: float,
+        sky: dict | None = None,
+        T_wc: np.ndarray | None = None,
+    ) -> int:
+        """AO of the depth texture (W × H) → the blurred half-resolution AO texture's id; with
+        ``sky`` (:class:`synth3d.render.sky_shadows.SkyShadows`' record) the sky's visibility too,
+        min(GTAO, sky). Leaves the viewport at the AO size and no framebuffer bound."""
         gl = self.gl
         w, h = (W + 1) // 2, (H + 1) // 2
         self._resize(w, h)
+        p = self._gtao(sky["n"] if sky else 0)  # compiled first: compiling unbinds the VAO
         gl.glDisable(gl.GL_DEPTH_TEST)
         gl.glDisable(gl.GL_BLEND)
         gl.glDisable(gl.GL_MULTISAMPLE)
@@ -198,8 +236,9 @@ class AmbientOcclusion:
         gl.glBindTexture(gl.GL_TEXTURE_2D, depth_tex)
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self.fbo[0])
         gl.glDrawBuffers(1, [gl.GL_COLOR_ATTACHMENT0])
-        p = self.gtao
         gl.glUseProgram(p.id)
+        if sky:
+            bind_sky(p, sky, T_wc)
         p.i("depth_tex", 0)
         gl.glUniform4f(
             p.loc("intr"), float(K[0, 0]), float(K[1, 1]), float(K[0, 2]), float(K[1, 2])
@@ -208,6 +247,8 @@ class AmbientOcclusion:
         p.f("radius", float(radius_m))
         p.f("max_radius_px", 0.2 * max(W, H))
         gl.glDrawArrays(gl.GL_TRIANGLES, 0, 3)
+        if sky:
+            unbind_sky(gl)
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self.fbo[1])
         b = self.blur
         gl.glUseProgram(b.id)
@@ -246,6 +287,7 @@ class AmbientOcclusion:
 
     def close(self) -> None:
         self._free()
-        self.gl.glDeleteProgram(self.gtao.id)
+        for prog in self._programs.values():
+            self.gl.glDeleteProgram(prog.id)
         self.gl.glDeleteProgram(self.blur.id)
         self.gl.glDeleteVertexArrays(1, [self.vao])

@@ -34,6 +34,7 @@ from .lighting import EnvironmentMaps, scene_lights
 from .materials import GpuAssets, Item, texture_sources
 from .passes import Draw, amodal_pass, catcher_depth, colour_pass, id_pass
 from .shadows import ShadowMaps
+from .sky_shadows import SkyShadows
 
 
 class Renderer:
@@ -83,6 +84,7 @@ class Renderer:
         self._targets = Targets(gl, self.msaa)
         self._targets.resize(width, height)
         self._ao = None  # ambient occlusion, made on first use
+        self._sky = None  # sky shadows, made on first use
 
     @property
     def _staged(self):
@@ -170,6 +172,10 @@ class Renderer:
             self._draw("depth", it, part, V, P, lights, None)
 
         self._shadows.render(items, lights, draw_depth, self._draw.new_view)
+        if spec.realism.sky_shadows and env.hdri and env.lighting:
+            if self._sky is None:
+                self._sky = SkyShadows(self.gl, self._shadows.size // 2)
+            self._sky.render(items, spec, lights, draw_depth, self._draw.new_view)
         lights["features"] = tuple(
             f
             for f, on in (("HAS_ENV_SPEC", lights["env_tex"]), ("HAS_CATCHER", env.shadow_catcher))
@@ -238,8 +244,8 @@ class Renderer:
         gl.glDepthFunc(gl.GL_LESS)
         gl.glDepthMask(gl.GL_TRUE)
         cam_pos = T_wc[:3, 3]
-        ao = spec.realism.ao and spec.realism.ao_radius_m > 0
-        if ao:  # ids and depth first: ambient occlusion reads the depth
+        ao = (spec.realism.ao and spec.realism.ao_radius_m > 0) or bool(lights.get("sky"))
+        if ao:  # ids and depth first: ambient occlusion (and sky shadows) read the depth
             ids, depth, normals_cam = id_pass(
                 self._draw, self._targets, opaque + blended, V, P, lights, cam_pos, W, H, normals
             )
@@ -286,8 +292,15 @@ class Renderer:
 
             self._ao = AmbientOcclusion(gl)
         w2, h2 = (W + 1) // 2, (H + 1) // 2
+        radius = spec.realism.ao_radius_m if spec.realism.ao else 0.0
         lights["ao_tex"] = self._ao.run(
-            self._targets.textures["depth_z"], K, W, H, spec.realism.ao_radius_m
+            self._targets.textures["depth_z"],
+            K,
+            W,
+            H,
+            radius,
+            lights.get("sky"),
+            spec.camera.T_array(),
         )
         lights["ao_inv_size"] = (1.0 / (2 * w2), 1.0 / (2 * h2))
         lights["features"] += ("HAS_AO",)
@@ -306,6 +319,8 @@ class Renderer:
             self._programs.close()
             self._env.close()
             self._shadows.close()
+            if self._sky is not None:
+                self._sky.close()
             if self._ao is not None:
                 self._ao.close()
         finally:

@@ -38,5 +38,8 @@ def sample_optics(o: T.OpticsSpec | None, rng) -> OpticsSpec | None:
 def sample_realism(r: T.RealismSpec, rng) -> RealismSpec:
     """The frame's rendering effects (its own stream: ``realism``)."""
     return RealismSpec(
-        ao=r.ao, ao_radius_m=sample_float(r.ao_radius_m, rng), soft_shadows=r.soft_shadows
+        ao=r.ao,
+        ao_radius_m=sample_float(r.ao_radius_m, rng),
+        soft_shadows=r.soft_shadows,
+        sky_shadows=r.sky_shadows,
     )
