@@ -551,3 +551,23 @@ def test_glass_labels_in_every_format(tmp_path):
             assert np.allclose([cx, cy, w, h], want, atol=1e-4)
             assert (depth[mine] > 0).all()
     assert seen >= 2
+
+
+def test_normal_map_under_an_hdri(tmp_path, renderer):
+    """A normal-mapped part lit by an HDRI (reflections on) renders: before, the normal map and
+    the environment cube shared a texture unit, a GL error. Under the HDRI the map still
+    changes the shading."""
+    from conftest import shared
+
+    from synth3d.spec import EnvironmentSpec
+
+    hdri = shared("hdri", "venice_sunset_1k.hdr")
+    mapped = write_glb(tmp_path / "n.glb", material={"normalTexture": image(normal_texel(TN))})
+    plain = write_glb(tmp_path / "p.glb")
+    env = EnvironmentSpec(hdri=str(hdri), background="hdri")
+    got = []
+    for asset in (mapped, plain):
+        spec = scene([obj(1, asset)]).model_copy(update={"environment": env})
+        frame = renderer.render(spec)
+        got.append(frame.rgb[_inner(frame.instance == 1)].mean(0))
+    assert np.isfinite(got[0]).all() and np.abs(got[0] - got[1]).max() > 0.02
