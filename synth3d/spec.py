@@ -62,7 +62,9 @@ class MaterialSpec(_Spec):
     """Material overrides for an object; ``None`` keeps what the asset file says.
 
     ``base_color`` is linear RGBA. ``texture`` is an image path replacing the base-colour texture.
-    ``unlit`` shows base colour × texture without shading.
+    ``unlit`` shows base colour × texture without shading. ``transmission`` (0..1) and ``ior``
+    make the object glass-like (screen-space refraction; None keeps the file's glTF
+    ``KHR_materials_transmission`` / ``KHR_materials_ior``, absent: opaque, 1.5).
     """
 
     base_color: list[float] | None = None
@@ -71,6 +73,8 @@ class MaterialSpec(_Spec):
     texture: str | None = None
     keep_texture: bool = False
     unlit: bool = False
+    transmission: float | None = None
+    ior: float | None = None
 
 
 class MatteSpec(_Spec):
@@ -367,6 +371,11 @@ class SceneSpec(_Spec):
                 del o["labelled"]
             if o["physics"] is None:
                 del o["physics"]
+        for o in data["objects"]:  # materials without transmission keep their JSON of before
+            mat = o.get("material") or {}
+            for k in ("transmission", "ior"):
+                if k in mat and mat[k] is None:
+                    del mat[k]
         for o in data["objects"]:  # likewise a card set without matte settings
             if o.get("alpha") and o["alpha"].get("matte") is None:
                 o["alpha"].pop("matte", None)

@@ -1,7 +1,8 @@
 """Opening asset files (cached per process; the renderer reuses the same caches).
 
 Meshes through trimesh — OBJ materials completed from their ``.mtl`` files
-(:mod:`synth3d.assets.mtl`), URDF files as their link's visual meshes
+(:mod:`synth3d.assets.mtl`), glTF tangents and material extras that trimesh drops
+(:mod:`synth3d.assets.gltf`), URDF files as their link's visual meshes
 (:mod:`synth3d.assets.urdf`) — and images through OpenCV. Every failure is an
 :class:`~synth3d.errors.AssetError` naming the file.
 """
@@ -82,6 +83,13 @@ def _load_mesh_cached(path: str):
 def _file_parts(path: str) -> list:
     import trimesh
 
+    if path.lower().endswith((".glb", ".gltf")):
+        from .gltf import gltf_parts
+
+        try:
+            return gltf_parts(path)
+        except Exception as e:
+            raise _read_error(path, e) from None
     try:
         loaded = trimesh.load(path)
     except Exception as e:

@@ -7,8 +7,8 @@ word. Here the ``.mtl`` files an OBJ names are read again, so that:
   (alpha-blended) with the alpha in the base-colour texture;
 - ``map_Kd`` with options (``-s 1 1 1 tex.png``) still finds its file;
 - a texture that is not there gives one :class:`AssetWarning` naming the file;
-- bump and normal maps (``bump``, ``map_bump``, ``norm``) are listed (for ``synth3d assets``);
-  the renderer does not use them yet.
+- bump and normal maps (``bump``, ``map_bump``, ``norm``) become the part's tangent-space normal
+  map (a grey height map is turned into normals from its slopes, × ``-bm``).
 
 Texture paths are relative to the ``.mtl`` file, as the format says.
 """

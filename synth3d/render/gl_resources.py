@@ -125,8 +125,10 @@ class Programs:
         if prog is None:
             from .shaders import COLOUR_FRAGMENT, DEPTH_FRAGMENT, ID_FRAGMENT, VERTEX
 
-            normal, tex, color, inst = layout
+            normal, tex, color, inst, tangent = layout
             defines = {"INST_LOC": inst, **self._max}
+            if tangent is not None:
+                defines["TANGENT_LOC"] = tangent
             if normal is not None:
                 defines["NORMAL_LOC"] = normal
             if tex is not None:
@@ -262,10 +264,39 @@ class Targets:
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         self.size = (width, height)
 
+    def behind(self) -> tuple[int, int]:
+        """``(framebuffer, texture)`` of the single-sample RGBA16F copy of the colour pass that
+        transmissive materials sample (made on first use, so frames without them never pay)."""
+        if "behind" not in self._fbos:
+            gl = self.gl
+            width, height = self.size
+            t = int(gl.glGenTextures(1))
+            gl.glBindTexture(gl.GL_TEXTURE_2D, t)
+            gl.glTexImage2D(
+                gl.GL_TEXTURE_2D, 0, gl.GL_RGBA16F, width, height, 0, gl.GL_RGBA, gl.GL_FLOAT, None
+            )
+            for k in (gl.GL_TEXTURE_MIN_FILTER, gl.GL_TEXTURE_MAG_FILTER):
+                gl.glTexParameteri(gl.GL_TEXTURE_2D, k, gl.GL_LINEAR)
+            for k in (gl.GL_TEXTURE_WRAP_S, gl.GL_TEXTURE_WRAP_T):
+                gl.glTexParameteri(gl.GL_TEXTURE_2D, k, gl.GL_CLAMP_TO_EDGE)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, 0)
+            self.textures["behind"] = t
+            fb = int(gl.glGenFramebuffers(1))
+            gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, fb)
+            gl.glFramebufferTexture2D(
+                gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0, gl.GL_TEXTURE_2D, t, 0
+            )
+            status = gl.glCheckFramebufferStatus(gl.GL_FRAMEBUFFER)
+            if status != gl.GL_FRAMEBUFFER_COMPLETE:
+                raise RenderError("GL", f"framebuffer 'behind' incomplete (status {status:#x})")
+            self._fbos["behind"] = (fb, [])
+        return self._fbos["behind"][0], self.textures["behind"]
+
     def close(self) -> None:
         for fb, rbs in self._fbos.values():
             self.gl.glDeleteFramebuffers(1, [fb])
-            self.gl.glDeleteRenderbuffers(len(rbs), rbs)
+            if rbs:
+                self.gl.glDeleteRenderbuffers(len(rbs), rbs)
         for t in self.textures.values():
             self.gl.glDeleteTextures(1, [t])
         self._fbos = {}

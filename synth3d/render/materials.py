@@ -27,7 +27,7 @@ class Part:
     """One GPU-resident primitive of an asset with its file material."""
 
     primitive: object
-    layout: tuple  # (normal_loc, texcoord_loc, color_loc, inst_loc)
+    layout: tuple  # (normal_loc, texcoord_loc, color_loc, inst_loc, tangent_loc)
     base_color: np.ndarray
     metallic: float
     roughness: float
@@ -35,6 +35,10 @@ class Part:
     alpha_mode: int
     alpha_cutoff: float
     textures: dict  # name -> GL texture id (owned by this part)
+    normal_scale: float = 1.0  # glTF normalTexture.scale
+    occlusion_strength: float = 1.0  # glTF occlusionTexture.strength
+    transmission: float = 0.0  # glTF KHR_materials_transmission
+    ior: float = 1.5  # glTF KHR_materials_ior
 
 
 def plain_part(prim) -> Part:
@@ -60,6 +64,14 @@ class Item:
     catcher: bool = False
     tint: np.ndarray | None = None
     premultiplied: bool = False  # its texture holds colour × alpha (cards)
+    transmission: float | None = None  # the material's override of its parts' transmission
+    ior: float | None = None
+    thickness: float = 0.0  # metres a refracted ray travels inside (transmissive items)
+
+
+def part_transmission(item: Item, part: Part) -> float:
+    """The transmission a part is drawn with: the object's material override, else its file's."""
+    return float(item.transmission if item.transmission is not None else part.transmission)
 
 
 def texture_array(src) -> np.ndarray:
@@ -220,40 +232,65 @@ class GpuAssets:
 
         parts = []
         for geom in load_mesh_parts(path):
-            for prim in adapter.mesh_primitives(geom, smooth_ok(geom)):
-                mat = prim.material
-                textures = {}
-                for name, attr, srgb in (
-                    ("base", "baseColorTexture", True),
-                    ("mr", "metallicRoughnessTexture", False),
-                    ("emissive", "emissiveTexture", True),
-                    ("normal", "normalTexture", False),
-                ):
-                    t = getattr(mat, attr, None)
-                    if t is not None and t.source is not None and prim.texcoord_0 is not None:
-                        textures[name] = self.upload(texture_array(t.source), srgb)
-                base, metallic, rough, mode = file_material(geom, mat)
-                emissive = np.asarray(
-                    mat.emissiveFactor if mat.emissiveFactor is not None else np.zeros(3), float
-                )
-                parts.append(
-                    Part(
-                        prim,
-                        adapter.attribute_layout(prim),
-                        base,
-                        metallic,
-                        rough,
-                        emissive,
-                        mode,
-                        float(mat.alphaCutoff or 0.5),
-                        textures,
-                    )
-                )
+            parts.extend(self._geometry_parts(geom))
         self.meshes[path] = parts
         while len(self.meshes) > MESH_CACHE_SIZE:
             _, old = self.meshes.popitem(last=False)
             self._free(old)
         return parts
+
+    def _geometry_parts(self, geom) -> list[Part]:
+        """The uploaded parts of one geometry of an asset file, with their file materials."""
+        from ..assets.gltf import GltfMaterialExtras
+
+        extras = geom.metadata.get("gltf_material") or GltfMaterialExtras()
+        # Stored tangents (glTF TANGENT) only matter with a normal map; without them the shader
+        # derives the tangent frame from the UVs' screen-space derivatives.
+        tm = getattr(geom.visual, "material", None)
+        tangents = geom.vertex_attributes.get("tangent")
+        if getattr(tm, "normalTexture", None) is None:
+            tangents = None
+        out = []
+        for prim in adapter.mesh_primitives(geom, smooth_ok(geom), tangents):
+            mat = prim.material
+            textures = {}
+            for name, attr, srgb in (
+                ("base", "baseColorTexture", True),
+                ("mr", "metallicRoughnessTexture", False),
+                ("emissive", "emissiveTexture", True),
+                ("normal", "normalTexture", False),
+                ("occlusion", "occlusionTexture", False),
+            ):
+                t = getattr(mat, attr, None)
+                if t is not None and t.source is not None and prim.texcoord_0 is not None:
+                    src = np.asarray(t.source)
+                    if name == "mr" and src.ndim == 3 and src.shape[2] == 2:
+                        # pyrender keeps only (G, B) of it: put them back where glTF has them
+                        zero = np.zeros(src.shape[:2], np.uint8)
+                        src = np.dstack([zero, src[..., 0], src[..., 1], zero + 255])
+                    textures[name] = self.upload(texture_array(src), srgb)
+            base, metallic, rough, mode = file_material(geom, mat)
+            emissive = np.asarray(
+                mat.emissiveFactor if mat.emissiveFactor is not None else np.zeros(3), float
+            )
+            out.append(
+                Part(
+                    prim,
+                    adapter.attribute_layout(prim),
+                    base,
+                    metallic,
+                    rough,
+                    emissive,
+                    mode,
+                    float(mat.alphaCutoff or 0.5),
+                    textures,
+                    normal_scale=extras.normal_scale,
+                    occlusion_strength=extras.occlusion_strength,
+                    transmission=extras.transmission,
+                    ior=extras.ior,
+                )
+            )
+        return out
 
     def sweep(self, width: float, depth: float, radius: float, height: float) -> Part:
         """The cyclorama mesh for these dimensions (cached like an asset)."""

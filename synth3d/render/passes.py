@@ -10,6 +10,7 @@ from ..spec import ObjectSpec, SceneSpec
 from . import pyrender_adapter as adapter
 from .gl_resources import projection_from_K, read_pixels
 from .lighting import bind_lights
+from .materials import part_transmission
 
 
 class Draw:
@@ -23,6 +24,7 @@ class Draw:
         self.programs = programs
         self.shadows = shadows
         self.view = 0
+        self.behind_tex = 0  # the colour pass's copy that transmissive parts sample
 
     def new_view(self) -> None:
         self.view += 1
@@ -35,6 +37,10 @@ class Draw:
             features = lights.get("features", ())
             if "normal" in part.textures:  # tangent-space normal map (glTF, OBJ norm/bump)
                 features = features + ("HAS_NORMAL_MAP",)
+            if "occlusion" in part.textures:  # glTF occlusionTexture
+                features = features + ("HAS_OCCLUSION_MAP",)
+            if self.behind_tex and part_transmission(item, part) > 0:
+                features = features + ("HAS_TRANSMISSION",)
         else:  # id/depth variants: a software rasteriser runs every instruction of a shader
             features = (("ALPHA_TEST",) if alpha_mode != 0 else ()) + (
                 ("ID_NORMALS",) if kind == "id" and lights.get("id_normals") else ()
@@ -81,7 +87,10 @@ class Draw:
         prog.i("box_uv", 1 if (tex and part.layout[1] is None) else 0)
         prog.mat3("uv_xform", item.uv_xform)
         prog.i("alpha_mode", alpha_mode)
-        prog.f("alpha_cutoff", part.alpha_cutoff)
+        # Labels of a blended mesh material cover every pixel the colour pass draws (alpha > 0);
+        # cut-outs (MASK) and image cards keep their cutoff (docs: "Transparent objects").
+        blended_mesh = alpha_mode == 2 and not item.premultiplied and item.obj_id != 0
+        prog.f("alpha_cutoff", 1e-6 if blended_mesh and kind == "id" else part.alpha_cutoff)
         if kind != "colour":
             return
         rough = (
@@ -99,10 +108,25 @@ class Draw:
         prog.vec3("emissive_factor", part.emissive)
         prog.i("unlit", 1 if item.unlit else 0)
         prog.i("shadow_catcher", 1 if item.catcher else 0)
+        # Units 3-6 hold the environment, shadow maps and ambient occlusion (lighting.py).
         if "normal" in part.textures:
-            gl.glActiveTexture(gl.GL_TEXTURE3)
+            gl.glActiveTexture(gl.GL_TEXTURE7)
             gl.glBindTexture(gl.GL_TEXTURE_2D, part.textures["normal"])
-            prog.i("normal_tex", 3)
+            prog.i("normal_tex", 7)
+            prog.f("normal_scale", part.normal_scale)
+        if "occlusion" in part.textures:
+            gl.glActiveTexture(gl.GL_TEXTURE8)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, part.textures["occlusion"])
+            prog.i("occlusion_tex", 8)
+            prog.f("occlusion_strength", part.occlusion_strength)
+        t = part_transmission(item, part)
+        if self.behind_tex and t > 0:
+            gl.glActiveTexture(gl.GL_TEXTURE9)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, self.behind_tex)
+            prog.i("behind_tex", 9)
+            prog.f("transmission", t)
+            prog.f("ior", item.ior if item.ior is not None else part.ior)
+            prog.f("thickness", item.thickness)
         for unit, name in ((1, "mr"), (2, "emissive")):
             t = part.textures.get(name)
             gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
@@ -117,6 +141,7 @@ def colour_pass(
     opaque: list,
     catcher,
     blended: list,
+    transmissive: list,
     V,
     P,
     lights: dict,
@@ -124,7 +149,10 @@ def colour_pass(
     W: int,
     H: int,
 ) -> np.ndarray:
-    """Pass 1: linear premultiplied colour, multisampled then resolved; (H, W, 4) float32."""
+    """Pass 1: linear premultiplied colour, multisampled then resolved; (H, W, 4) float32.
+
+    Order: opaque items, the shadow catcher, then — only when there are any — transmissive items
+    (which sample a copy of what was drawn so far), then blended items back to front."""
     gl = draw.gl
     gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, targets.fbo("colour_ms"))
     gl.glDrawBuffers(1, [gl.GL_COLOR_ATTACHMENT0])
@@ -140,6 +168,8 @@ def colour_pass(
         gl.glDepthMask(gl.GL_FALSE)  # invisible: it must not hide what is drawn after it
         draw("colour", catcher, catcher.parts[0], V, P, lights, cam_pos)
         gl.glDepthMask(gl.GL_TRUE)
+    if transmissive:
+        _transmissive(draw, targets, transmissive, V, P, lights, cam_pos, W, H)
     for it in blended:
         for part in it.parts:
             draw("colour", it, part, V, P, lights, cam_pos)
@@ -151,6 +181,28 @@ def colour_pass(
     gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
     # Read back as float32: the driver's conversion from half floats is faster than numpy's.
     return read_pixels(gl, 0, 0, W, H, gl.GL_RGBA, np.float32, 4)
+
+
+def _transmissive(draw: Draw, targets, items: list, V, P, lights, cam_pos, W: int, H: int):
+    """Resolve what is drawn so far into the ``behind`` texture, then draw the transmissive
+    items into the multisampled target; their transmissive parts replace (no blending) what is
+    behind them by what they refract of it."""
+    gl = draw.gl
+    fb, tex = targets.behind()
+    gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, targets.fbo("colour_ms"))
+    gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, fb)
+    gl.glBlitFramebuffer(0, 0, W, H, 0, 0, W, H, gl.GL_COLOR_BUFFER_BIT, gl.GL_NEAREST)
+    gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, targets.fbo("colour_ms"))
+    draw.behind_tex = tex
+    try:
+        for it in items:
+            for part in it.parts:
+                if part_transmission(it, part) > 0:
+                    gl.glDisable(gl.GL_BLEND)
+                draw("colour", it, part, V, P, lights, cam_pos)
+                gl.glEnable(gl.GL_BLEND)
+    finally:
+        draw.behind_tex = 0
 
 
 def id_pass(

@@ -35,12 +35,19 @@ def make_primitive(positions, normals, texcoord_0, indices):
     return prim
 
 
-def mesh_primitives(geom, smooth: bool) -> list:
-    """pyrender primitives (with their converted materials) of one trimesh geometry, uploaded."""
+def mesh_primitives(geom, smooth: bool, tangents=None) -> list:
+    """pyrender primitives (with their converted materials) of one trimesh geometry, uploaded.
+
+    ``tangents``: (n, 4) per-vertex tangents of ``geom`` (xyz, handedness w) to upload as the
+    primitive's TANGENT attribute, or None."""
     import pyrender
 
     prims = list(pyrender.Mesh.from_trimesh(geom, smooth=smooth).primitives)
     for prim in prims:
+        if tangents is not None:
+            # pyrender's flat shading unshares the vertices face by face (as from_trimesh does)
+            t = np.asarray(tangents, np.float32)
+            prim.tangents = t if smooth else t[np.asarray(geom.faces)].reshape(-1, 4)
         prim._add_to_context()
     return prims
 
@@ -51,8 +58,9 @@ def release(prim) -> None:
 
 
 def attribute_layout(prim) -> tuple:
-    """``(normal_loc, texcoord_loc, color_loc, inst_loc)``: vertex attribute locations in the
-    order pyrender packs a primitive's buffer (the shaders are compiled per layout)."""
+    """``(normal_loc, texcoord_loc, color_loc, inst_loc, tangent_loc)``: vertex attribute
+    locations in the order pyrender packs a primitive's buffer (the shaders are compiled per
+    layout); None for an attribute the primitive lacks."""
     loc = 1
     layout = {}
     for name, present in (
@@ -65,7 +73,13 @@ def attribute_layout(prim) -> tuple:
         if present:
             layout[name] = loc
             loc += 1
-    return (layout.get("normal"), layout.get("texcoord"), layout.get("color"), loc)
+    return (
+        layout.get("normal"),
+        layout.get("texcoord"),
+        layout.get("color"),
+        loc,
+        layout.get("tangent"),
+    )
 
 
 def draw(gl, prim) -> None:

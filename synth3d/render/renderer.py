@@ -8,7 +8,9 @@ resident memory stays flat over long runs.
 Two passes per frame (:mod:`synth3d.render.passes`):
 
 1. *colour*: 4× multisampled RGBA16F target, linear radiance with premultiplied alpha (opaque
-   geometry first, then alpha-blended cards back to front), resolved to one sample per pixel.
+   geometry first, then — only in frames that have any — transmissive objects, which refract a
+   copy of what is drawn so far, then alpha-blended cards and materials back to front),
+   resolved to one sample per pixel.
 2. *ids and depth*: a single-sampled target with an R32UI instance id and an R32F depth along the
    optical axis, so both are exact at pixel centres (a multisampled depth read-back would return
    one sample off the centre, wrong on sloped surfaces).
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..assets.catalog import load_mesh
 from ..errors import RenderError
 from ..frame import Frame
 from ..spec import SceneSpec
@@ -31,7 +34,7 @@ from ..template.schema import MAX_LIGHTS_PER_TYPE, MAX_SHADOWS
 from . import platform as _platform
 from .gl_resources import CV_TO_GL, Programs, Targets, gl_strings, projection_from_K
 from .lighting import EnvironmentMaps, scene_lights
-from .materials import GpuAssets, Item, texture_sources
+from .materials import GpuAssets, Item, part_transmission, texture_sources
 from .passes import Draw, amodal_pass, catcher_depth, colour_pass, id_pass
 from .shadows import ShadowMaps
 from .sky_shadows import SkyShadows
@@ -133,7 +136,14 @@ class Renderer:
             blend = any(p.alpha_mode == 2 for p in parts) or (
                 m.base_color is not None and m.base_color[3] < 1
             )
-            items.append(Item(parts, T, o.id, m, override, ident_uv, m.unlit, blend))
+            it = Item(parts, T, o.id, m, override, ident_uv, m.unlit, blend)
+            it.transmission, it.ior = m.transmission, m.ior
+            if any(part_transmission(it, p) > 0 for p in parts):
+                # How far a refracted ray travels inside: the object's mean size (glTF's
+                # KHR_materials_volume thickness, which files rarely give).
+                lo, hi = load_mesh(o.asset).bounds
+                it.thickness = float(np.mean((hi - lo) * np.linalg.norm(T[:3, :3], axis=0)))
+            items.append(it)
         for b in spec.backdrops:
             w, h = b.size
             uv = np.vstack([np.asarray(b.texture.uv_transform), [0, 0, 1]])
@@ -216,12 +226,7 @@ class Renderer:
         V = CV_TO_GL @ np.linalg.inv(T_wc)
         P = projection_from_K(K, W, H, cam.znear, cam.zfar, top_row_first=True)
         items = self._items(spec, V)
-        # Opaque objects front to back, then the backdrops: fragments hidden behind nearer ones
-        # fail the early depth test instead of being shaded.
-        opaque = sorted(
-            (it for it in items if not it.blend), key=lambda it: (it.obj_id == 0, it.view_depth)
-        )
-        blended = sorted((it for it in items if it.blend), key=lambda it: -it.view_depth)
+        opaque, blended, glass = _draw_lists(items)
         lights = self._frame_lights(spec, items)
         catcher = None
         if spec.environment.shadow_catcher:
@@ -247,13 +252,22 @@ class Renderer:
         ao = (spec.realism.ao and spec.realism.ao_radius_m > 0) or bool(lights.get("sky"))
         if ao:  # ids and depth first: ambient occlusion (and sky shadows) read the depth
             ids, depth, normals_cam = id_pass(
-                self._draw, self._targets, opaque + blended, V, P, lights, cam_pos, W, H, normals
+                self._draw,
+                self._targets,
+                opaque + glass + blended,
+                V,
+                P,
+                lights,
+                cam_pos,
+                W,
+                H,
+                normals,
             )
             if catcher is not None:  # the invisible ground is occluded too: AO needs its depth
                 catcher_depth(self._draw, catcher, V, P, lights, cam_pos)
             self._ambient_occlusion(spec, lights, K, W, H)
         rgba = colour_pass(
-            self._draw, self._targets, opaque, catcher, blended, V, P, lights, cam_pos, W, H
+            self._draw, self._targets, opaque, catcher, blended, glass, V, P, lights, cam_pos, W, H
         )
         if ao:
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self._targets.fbo("ids"))  # for amodal
@@ -261,7 +275,16 @@ class Renderer:
             gl.glDisable(gl.GL_MULTISAMPLE)
         else:
             ids, depth, normals_cam = id_pass(
-                self._draw, self._targets, opaque + blended, V, P, lights, cam_pos, W, H, normals
+                self._draw,
+                self._targets,
+                opaque + glass + blended,
+                V,
+                P,
+                lights,
+                cam_pos,
+                W,
+                H,
+                normals,
             )
         amodal_masks = in_frame = bbox_obj = None
         if amodal:
@@ -332,3 +355,20 @@ class Renderer:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _draw_lists(items: list[Item]) -> tuple[list, list, list]:
+    """The colour pass's three lists: opaque, blended and transmissive items, in drawing order."""
+    # Opaque objects front to back, then the backdrops: fragments hidden behind nearer ones
+    # fail the early depth test instead of being shaded.
+    # Transmissive items are drawn after both: they refract what is drawn before them.
+    glass = [it for it in items if it.thickness > 0]
+    opaque = sorted(
+        (it for it in items if not it.blend and it.thickness == 0),
+        key=lambda it: (it.obj_id == 0, it.view_depth),
+    )
+    blended = sorted(
+        (it for it in items if it.blend and it.thickness == 0), key=lambda it: -it.view_depth
+    )
+    glass.sort(key=lambda it: it.view_depth)
+    return opaque, blended, glass

@@ -3,6 +3,8 @@
 ``colour``: linear HDR radiance (no clamp, no gamma) with premultiplied alpha — Lambert diffuse plus
 GGX specular from directional/point/spot lights, diffuse ambient from 9 spherical-harmonic
 coefficients (or a flat ambient colour) and a rough ambient specular term from the same SH.
+Feature variants add tangent-space normal maps (stored or derived tangents), glTF occlusion maps
+and transmission (glass: a screen-space refraction of the opaque frame drawn before).
 
 ``id``: instance id (uint) and depth along the optical axis (float, metres) at pixel centres, into a
 single-sampled target, with the same alpha cut-out as the colour pass uses for its coverage.
@@ -21,6 +23,10 @@ layout(location = TEXCOORD_LOC) in vec2 texcoord;
 #endif
 #ifdef COLOR_LOC
 layout(location = COLOR_LOC) in vec4 color_attr;
+#endif
+#ifdef TANGENT_LOC
+layout(location = TANGENT_LOC) in vec4 tangent;
+out vec4 v_tangent;
 #endif
 layout(location = INST_LOC) in mat4 inst_m;
 
@@ -71,6 +77,10 @@ void main() {
 #else
     v_normal = vec3(0.0, 0.0, 1.0);
     v_local_n = vec3(0.0, 0.0, 1.0);
+#endif
+#ifdef TANGENT_LOC
+    // Tangents turn with the model (they are directions on the surface, not normals).
+    v_tangent = vec4(mat3(M) * mat3(inst_m) * tangent.xyz, tangent.w);
 #endif
 #ifdef TEXCOORD_LOC
     v_uv = texcoord;
@@ -279,10 +289,30 @@ vec3 sh_eval(vec3 n) {
 }
 
 #ifdef HAS_NORMAL_MAP
-// Tangent-space normal map without stored tangents: the tangent frame comes from the screen-space
-// derivatives of position and UV (Schüler's cotangent frame); +v is the texture's up (OpenGL).
+// Tangent-space normal map (+y is the texture's up, OpenGL/glTF convention), its xy scaled by
+// the glTF normalTexture.scale.
 uniform sampler2D normal_tex;
+uniform float normal_scale;
 
+vec3 tangent_normal() {
+    vec3 t = texture(normal_tex, v_uv).xyz * 2.0 - 1.0;
+    return vec3(t.xy * normal_scale, t.z);
+}
+
+#ifdef TANGENT_LOC
+// Stored tangents (glTF TANGENT): T along +u, bitangent B = w · N × T along +v.
+in vec4 v_tangent;
+
+vec3 mapped_normal(vec3 N) {
+    vec3 T = v_tangent.xyz - N * dot(N, v_tangent.xyz);
+    if (dot(T, T) <= 1e-20) return N;
+    T = normalize(T);
+    vec3 B = cross(N, T) * (v_tangent.w < 0.0 ? -1.0 : 1.0);
+    return normalize(mat3(T, B, N) * tangent_normal());
+}
+#else
+// No stored tangents: the tangent frame comes from the screen-space derivatives of position and
+// UV (Schüler's cotangent frame), so it follows the UVs however they are laid out.
 vec3 mapped_normal(vec3 N) {
     vec3 dp1 = dFdx(v_world), dp2 = dFdy(v_world);
     vec2 duv1 = dFdx(v_uv), duv2 = dFdy(v_uv);
@@ -294,9 +324,32 @@ vec3 mapped_normal(vec3 N) {
     // The projection flips y (OpenCV camera), which mirrors screen space: T and B come out
     // negated.
     float s = -inversesqrt(m);
-    vec3 t = texture(normal_tex, v_uv).xyz * 2.0 - 1.0;
-    return normalize(mat3(T * s, B * s, N) * t);
+    return normalize(mat3(T * s, B * s, N) * tangent_normal());
 }
+#endif
+#endif
+
+#ifdef HAS_OCCLUSION_MAP
+// glTF occlusionTexture (R channel) × strength: darkens the indirect (ambient and IBL) light only.
+uniform sampler2D occlusion_tex;
+uniform float occlusion_strength;
+float material_occlusion() {
+    return 1.0 + occlusion_strength * (texture(occlusion_tex, v_uv).r - 1.0);
+}
+#else
+float material_occlusion() { return 1.0; }
+#endif
+
+#ifdef HAS_TRANSMISSION
+// Screen-space refraction: the colour of the opaque frame drawn before (premultiplied, resolved)
+// is looked up where the refracted view ray, continued `thickness` metres into the object,
+// lands on the screen.
+uniform sampler2D behind_tex;
+uniform float transmission;
+uniform float ior;
+uniform float thickness;
+uniform mat4 V;
+uniform mat4 P;
 #endif
 
 // Fresnel reflectance at cos(angle) c: the exact unpolarised dielectric curve of IOR 1.5 (the
@@ -396,6 +449,12 @@ void main() {
         vec3 Vd = normalize(cam_pos - v_world);
         vec3 diff = base.rgb * (1.0 - metallic);
         vec3 f0 = mix(vec3(0.04), base.rgb, metallic);
+#ifdef HAS_TRANSMISSION
+        // Transmission replaces the diffuse lobe (glTF); the dielectric F0 follows the IOR.
+        diff *= 1.0 - transmission;
+        float r0 = (ior - 1.0) / (ior + 1.0);
+        f0 = mix(vec3(r0 * r0), base.rgb, metallic);
+#endif
         color = emissive;
         for (int i = 0; i < n_dir; ++i)
             color += shade(N, Vd, normalize(dir_dir[i]), dir_rad[i], diff, f0, rough)
@@ -438,8 +497,23 @@ void main() {
         // brighter the albedo (Jimenez et al. 2016's fit), per channel.
         vec3 ga = 2.0404 * diff - 0.3324, gb = -4.7951 * diff + 0.6417, gc = 2.7552 * diff + 0.6903;
         vec3 ao3 = max(vec3(ao), ((ga * ao + gb) * ao + gc) * ao);
-        color += diff * (1.0 - spec_w) * max(sh_eval(N), 0.0) * ao3;
-        color += spec_w * prefiltered * so;
+        // The material's own occlusion (glTF) multiplies the indirect light as it is.
+        float occ = material_occlusion();
+        color += diff * (1.0 - spec_w) * max(sh_eval(N), 0.0) * ao3 * occ;
+        color += spec_w * prefiltered * so * occ;
+#ifdef HAS_TRANSMISSION
+        // Light from behind, refracted at this surface, tinted by the base colour and less what
+        // the surface reflects. Drawn without blending: where nothing opaque lies behind (alpha
+        // 0), the share that would show the background is left as transparency, so compositing
+        // adds the (unrefracted) background through the glass.
+        vec3 Rt = refract(-Vd, N, 1.0 / ior);
+        vec4 clip = P * V * vec4(v_world + Rt * thickness, 1.0);
+        vec4 behind = texture(behind_tex, clamp(clip.xy / clip.w * 0.5 + 0.5, 0.0, 1.0));
+        vec3 tw = transmission * (1.0 - metallic) * (1.0 - fresnel(f0, nv)) * base.rgb;
+        color += tw * behind.rgb;
+        frag = vec4(color, 1.0 - dot(tw, vec3(1.0 / 3.0)) * (1.0 - behind.a));
+        return;
+#endif
     }
     frag = vec4(color * alpha, alpha);
 }

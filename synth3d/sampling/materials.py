@@ -26,6 +26,9 @@ def sample_material(o: S.ObjectSpec, kind: str, rng, catalog: Catalog) -> Materi
     if m.texture is not None and rng.random() < m.texture_probability:
         es = catalog.sets[m.texture]
         tex = choose_weighted(es, [e.weight for e in es], rng).path
+    # Drawn after the older fields, and only when set: templates without them keep their draws.
+    trans = sample_float(m.transmission, rng) if m.transmission is not None else None
+    ior = sample_float(m.ior, rng) if m.ior is not None else None
     return MaterialSpec(
         base_color=base,
         roughness=_clip01(rough),
@@ -33,6 +36,8 @@ def sample_material(o: S.ObjectSpec, kind: str, rng, catalog: Catalog) -> Materi
         texture=tex,
         keep_texture=m.keep_texture,
         unlit=unlit,
+        transmission=_clip01(trans),
+        ior=None if ior is None else float(min(max(ior, 1.0), 3.0)),
     )
 
 

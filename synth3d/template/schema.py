@@ -77,7 +77,11 @@ class AttributeSpec(Model):
 
 
 class MaterialSpec(Model):
-    """Material randomisation. Unset fields keep what the asset file says."""
+    """Material randomisation. Unset fields keep what the asset file says.
+
+    Transparent objects (alpha-blended materials and glass) are labelled as the visible object:
+    the instance mask is their full silhouette, depth is their own surface's, and they hide
+    what is behind them (README, "Transparent objects")."""
 
     base_color: ColorDist | None = Field(None, description="Replaces the base colour factor.")
     roughness: FloatDist | None = Field(None, description="0 (mirror) .. 1 (matte).")
@@ -94,9 +98,22 @@ class MaterialSpec(Model):
         "base_color (default: base_color replaces the texture by a flat colour).",
     )
 
-    _unit = field_validator("roughness", "metallic")(
+    transmission: FloatDist | None = Field(
+        None,
+        description="0 (opaque) .. 1 (clear glass): share of the light from behind that passes "
+        "through, refracted and tinted by the base colour (a screen-space refraction; README, "
+        "'Transparent objects'). Unset: the file's glTF KHR_materials_transmission, else 0.",
+    )
+    ior: FloatDist | None = Field(
+        None,
+        description="Index of refraction of transmissive materials (glass 1.5, water 1.33). "
+        "Unset: the file's glTF KHR_materials_ior, else 1.5.",
+    )
+
+    _unit = field_validator("roughness", "metallic", "transmission")(
         classmethod(lambda cls, v: check_range(v, 0.0, 1.0))
     )
+    _ior = field_validator("ior")(classmethod(lambda cls, v: check_range(v, 1.0, 3.0)))
 
 
 class ObjectSpec(Model):
