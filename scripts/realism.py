@@ -48,23 +48,32 @@ SETS = {
 SIZE = (320, 240)
 
 
-def _features() -> dict:
-    """Realism features the renderer has: name → (SceneSpec section, field, off value)."""
+# Realism features (RealismSpec fields) and their (on, off) values; ``all`` uses the on values.
+FEATURES = {"ao": (True, False), "soft_shadows": (True, False), "sky_shadows": (16, 0)}
+
+
+def _features() -> list[str]:
     from synth3d.spec import RealismSpec
 
-    known = ("ao", "contact_shadows", "soft_shadows")
-    return [k for k in known if k in RealismSpec.model_fields]
+    return [k for k in FEATURES if k in RealismSpec.model_fields]
 
 
 def variant(spec, name: str):
     """``default``: the SceneSpec as stored (the template's defaults); ``all``: every feature
-    on; ``baseline``: every feature off (today's renderer); ``no_<f>``: all but ``f``."""
+    on; ``baseline``: every feature off (the shading of this renderer without them — not the
+    renderer before the realism work, whose score is recorded in the README); ``no_<f>``: all
+    but ``f``; ``only_<f>``: ``f`` alone."""
     feats = _features()
     if name == "default":
         return spec
-    on = {f: name != "baseline" for f in feats}
+    on = {
+        f: FEATURES[f][0 if name != "baseline" and not name.startswith("only_") else 1]
+        for f in feats
+    }
     if name.startswith("no_"):
-        on[name[3:]] = False
+        on[name[3:]] = FEATURES[name[3:]][1]
+    if name.startswith("only_"):
+        on[name[5:]] = FEATURES[name[5:]][0]
     return spec.model_copy(update={"realism": spec.realism.model_copy(update=on)})
 
 
@@ -128,8 +137,9 @@ def floor_darkening(
     return float(1.0 - near.mean() / far.mean())
 
 
-def figure(data: Path, ref: Path, which: str, png: str) -> int:
-    """One frame as the README shows it: synth3d before (baseline) and after (all), Cycles;
+def figure(data: Path, ref: Path, which: str, png: str, before: str | None = None) -> int:
+    """One frame as the README shows it: synth3d before (``before``, an image the older renderer
+    made of this SceneSpec, or else the ``baseline`` variant) and after (``all``), Cycles;
     below, the ꟻLIP error maps of before and after (magma, 0 = black … 1 = white)."""
     import cv2
     from reference_cycles import finish_reference
@@ -145,7 +155,10 @@ def figure(data: Path, ref: Path, which: str, png: str) -> int:
     with Renderer(*SIZE) as r:
         for v in ("baseline", "all"):
             spec = variant(spec0, v)
-            img = finish(r.render(spec), spec)
+            if v == "baseline" and before:
+                img = cv2.cvtColor(cv2.imread(before), cv2.COLOR_BGR2RGB)
+            else:
+                img = finish(r.render(spec), spec)
             fl, emap = flip_error(ref8, img)
             tiles.append(img[..., ::-1])
             maps.append(
@@ -222,6 +235,11 @@ def main(argv=None) -> int:
         help="write a README figure of one frame: baseline, all, Cycles and their "
         "ꟻLIP maps (e.g. overcast/000001 docs/images/realism.png)",
     )
+    ap.add_argument(
+        "--before",
+        help="with --figure: the older renderer's image of that frame (default: the baseline "
+        "variant of this one)",
+    )
     ap.add_argument("--make", action="store_true", help="render the sets and references first")
     ap.add_argument("--samples", type=int, default=128)
     ap.add_argument("--blender-python", default=str(ROOT / ".venv-ref" / "bin" / "python"))
@@ -245,7 +263,7 @@ def main(argv=None) -> int:
         print("no frames with references under", data, ref)
         return 1
     if args.figure:
-        return figure(data, ref, *args.figure)
+        return figure(data, ref, *args.figure, before=args.before)
     results = {v: {"per_frame": {}} for v in names}
     renderer = Renderer(*SIZE)
     cmap = None
