@@ -249,20 +249,14 @@ class Renderer:
         gl.glDepthFunc(gl.GL_LESS)
         gl.glDepthMask(gl.GL_TRUE)
         cam_pos = T_wc[:3, 3]
+        drawn = opaque + glass + blended
+
+        def ids_and_depth():
+            return id_pass(self._draw, self._targets, drawn, V, P, lights, cam_pos, W, H, normals)
+
         ao = (spec.realism.ao and spec.realism.ao_radius_m > 0) or bool(lights.get("sky"))
         if ao:  # ids and depth first: ambient occlusion (and sky shadows) read the depth
-            ids, depth, normals_cam = id_pass(
-                self._draw,
-                self._targets,
-                opaque + glass + blended,
-                V,
-                P,
-                lights,
-                cam_pos,
-                W,
-                H,
-                normals,
-            )
+            ids, depth, normals_cam = ids_and_depth()
             if catcher is not None:  # the invisible ground is occluded too: AO needs its depth
                 catcher_depth(self._draw, catcher, V, P, lights, cam_pos)
             self._ambient_occlusion(spec, lights, K, W, H)
@@ -274,18 +268,7 @@ class Renderer:
             gl.glDisable(gl.GL_BLEND)
             gl.glDisable(gl.GL_MULTISAMPLE)
         else:
-            ids, depth, normals_cam = id_pass(
-                self._draw,
-                self._targets,
-                opaque + glass + blended,
-                V,
-                P,
-                lights,
-                cam_pos,
-                W,
-                H,
-                normals,
-            )
+            ids, depth, normals_cam = ids_and_depth()
         amodal_masks = in_frame = bbox_obj = None
         if amodal:
             amodal_masks, in_frame, bbox_obj = amodal_pass(

@@ -26,42 +26,7 @@ class ShadowMaps:
     def __init__(self, gl, size: int):
         self.gl = gl
         self.size = size
-        tex = gl.glGenTextures(1)
-        gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, tex)
-        gl.glTexImage3D(
-            gl.GL_TEXTURE_2D_ARRAY,
-            0,
-            gl.GL_DEPTH_COMPONENT32F,
-            size,
-            size,
-            MAX_SHADOWS,
-            0,
-            gl.GL_DEPTH_COMPONENT,
-            gl.GL_FLOAT,
-            None,
-        )
-        for p, v in (
-            (gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR),
-            (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
-            (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
-            (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE),
-            (gl.GL_TEXTURE_COMPARE_MODE, gl.GL_COMPARE_REF_TO_TEXTURE),
-            (gl.GL_TEXTURE_COMPARE_FUNC, gl.GL_LEQUAL),
-        ):
-            gl.glTexParameteri(gl.GL_TEXTURE_2D_ARRAY, p, v)
-        gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, 0)
-        self.texture = int(tex)
-        self.framebuffer = int(gl.glGenFramebuffers(1))
-        # The same texture read as raw depths (no comparison) for the soft shadows' blocker search.
-        self.raw_sampler = int(gl.glGenSamplers(1))
-        for p, v in (
-            (gl.GL_TEXTURE_COMPARE_MODE, gl.GL_NONE),
-            (gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST),
-            (gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST),
-            (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
-            (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE),
-        ):
-            gl.glSamplerParameteri(self.raw_sampler, p, v)
+        self.texture, self.framebuffer, self.raw_sampler = depth_array(gl, size, MAX_SHADOWS)
 
     def render(self, items: list, lights: dict, draw: Callable, new_view: Callable) -> None:
         """Render a depth map for every shadow-casting directional and spot light; records their
@@ -85,15 +50,7 @@ class ShadowMaps:
             return
         pts = np.vstack([item_corners(it) for it in casters])
         S = self.size
-        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self.framebuffer)
-        gl.glDrawBuffer(gl.GL_NONE)
-        gl.glReadBuffer(gl.GL_NONE)
-        gl.glViewport(0, 0, S, S)
-        gl.glDisable(gl.GL_BLEND)
-        gl.glDisable(gl.GL_CULL_FACE)
-        gl.glEnable(gl.GL_DEPTH_TEST)
-        gl.glDepthFunc(gl.GL_LESS)
-        gl.glDepthMask(gl.GL_TRUE)
+        begin_depth_pass(gl, self.framebuffer, S)
         for layer, (kind, i, light) in enumerate(jobs):
             soft = search = 0.0
             if kind == "dir":
@@ -113,14 +70,7 @@ class ShadowMaps:
                     np.asarray(pos, float), np.asarray(direction, float), cone, pts, S
                 )
                 origin, persp = np.asarray(pos, float), 1
-            gl.glFramebufferTextureLayer(
-                gl.GL_FRAMEBUFFER, gl.GL_DEPTH_ATTACHMENT, self.texture, 0, layer
-            )
-            gl.glClear(gl.GL_DEPTH_BUFFER_BIT)
-            new_view()
-            for it in casters:
-                for part in it.parts:
-                    draw(it, part, Vl, Pl)
+            depth_layer(gl, self.texture, layer, casters, draw, Vl, Pl, new_view)
             maps.append(
                 {
                     "mat": _BIAS @ Pl @ Vl,
@@ -172,6 +122,71 @@ class ShadowMaps:
         self.gl.glDeleteSamplers(1, [self.raw_sampler])
         self.gl.glDeleteTextures(1, [self.texture])
         self.gl.glDeleteFramebuffers(1, [self.framebuffer])
+
+
+def depth_array(gl, size: int, layers: int) -> tuple[int, int, int]:
+    """A ``layers``-deep array of ``size``² float depth textures compared on look-up (PCF), a
+    framebuffer to render into its layers, and a sampler that reads the same texels raw (for
+    blocker searches)."""
+    tex = gl.glGenTextures(1)
+    gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, tex)
+    gl.glTexImage3D(
+        gl.GL_TEXTURE_2D_ARRAY,
+        0,
+        gl.GL_DEPTH_COMPONENT32F,
+        size,
+        size,
+        layers,
+        0,
+        gl.GL_DEPTH_COMPONENT,
+        gl.GL_FLOAT,
+        None,
+    )
+    edges = (
+        (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
+        (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE),
+    )
+    for p, v in (
+        (gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR),
+        (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
+        *edges,
+        (gl.GL_TEXTURE_COMPARE_MODE, gl.GL_COMPARE_REF_TO_TEXTURE),
+        (gl.GL_TEXTURE_COMPARE_FUNC, gl.GL_LEQUAL),
+    ):
+        gl.glTexParameteri(gl.GL_TEXTURE_2D_ARRAY, p, v)
+    gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, 0)
+    raw = int(gl.glGenSamplers(1))
+    for p, v in (
+        (gl.GL_TEXTURE_COMPARE_MODE, gl.GL_NONE),
+        (gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST),
+        (gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST),
+        *edges,
+    ):
+        gl.glSamplerParameteri(raw, p, v)
+    return int(tex), int(gl.glGenFramebuffers(1)), raw
+
+
+def begin_depth_pass(gl, framebuffer: int, size: int) -> None:
+    """Bind a depth-only framebuffer and the state its layers are rendered with."""
+    gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, framebuffer)
+    gl.glDrawBuffer(gl.GL_NONE)
+    gl.glReadBuffer(gl.GL_NONE)
+    gl.glViewport(0, 0, size, size)
+    gl.glDisable(gl.GL_BLEND)
+    gl.glDisable(gl.GL_CULL_FACE)
+    gl.glEnable(gl.GL_DEPTH_TEST)
+    gl.glDepthFunc(gl.GL_LESS)
+    gl.glDepthMask(gl.GL_TRUE)
+
+
+def depth_layer(gl, texture: int, layer: int, casters, draw, V, P, new_view) -> None:
+    """Render the casters' depth into one layer of ``texture`` seen through V and P."""
+    gl.glFramebufferTextureLayer(gl.GL_FRAMEBUFFER, gl.GL_DEPTH_ATTACHMENT, texture, 0, layer)
+    gl.glClear(gl.GL_DEPTH_BUFFER_BIT)
+    new_view()
+    for it in casters:
+        for part in it.parts:
+            draw(it, part, V, P)
 
 
 def item_corners(it) -> np.ndarray:

@@ -24,7 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .shadows import _BIAS, directional_shadow, item_corners
+from .shadows import (
+    _BIAS,
+    begin_depth_pass,
+    depth_array,
+    depth_layer,
+    directional_shadow,
+    item_corners,
+)
 
 MAX_SKY_DIRECTIONS = 32
 SKY_UNIT, SKY_RAW_UNIT = 10, 11  # texture units: comparison look-ups, raw depths
@@ -86,41 +93,7 @@ class SkyShadows:
     def __init__(self, gl, size: int):
         self.gl = gl
         self.size = size
-        tex = gl.glGenTextures(1)
-        gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, tex)
-        gl.glTexImage3D(
-            gl.GL_TEXTURE_2D_ARRAY,
-            0,
-            gl.GL_DEPTH_COMPONENT32F,
-            size,
-            size,
-            MAX_SKY_DIRECTIONS,
-            0,
-            gl.GL_DEPTH_COMPONENT,
-            gl.GL_FLOAT,
-            None,
-        )
-        for p, v in (
-            (gl.GL_TEXTURE_MIN_FILTER, gl.GL_LINEAR),
-            (gl.GL_TEXTURE_MAG_FILTER, gl.GL_LINEAR),
-            (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
-            (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE),
-            (gl.GL_TEXTURE_COMPARE_MODE, gl.GL_COMPARE_REF_TO_TEXTURE),
-            (gl.GL_TEXTURE_COMPARE_FUNC, gl.GL_LEQUAL),
-        ):
-            gl.glTexParameteri(gl.GL_TEXTURE_2D_ARRAY, p, v)
-        gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, 0)
-        self.texture = int(tex)
-        self.framebuffer = int(gl.glGenFramebuffers(1))
-        self.raw_sampler = int(gl.glGenSamplers(1))  # the same layers read as raw depths
-        for p, v in (
-            (gl.GL_TEXTURE_COMPARE_MODE, gl.GL_NONE),
-            (gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST),
-            (gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST),
-            (gl.GL_TEXTURE_WRAP_S, gl.GL_CLAMP_TO_EDGE),
-            (gl.GL_TEXTURE_WRAP_T, gl.GL_CLAMP_TO_EDGE),
-        ):
-            gl.glSamplerParameteri(self.raw_sampler, p, v)
+        self.texture, self.framebuffer, self.raw_sampler = depth_array(gl, size, MAX_SKY_DIRECTIONS)
 
     def render(self, items: list, spec, lights: dict, draw, new_view) -> None:
         """Depth maps of the casters seen from each sky cell of the frame's HDRI; records the
@@ -142,29 +115,14 @@ class SkyShadows:
         gl = self.gl
         pts = np.vstack([item_corners(it) for it in casters])
         S = self.size
-        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, self.framebuffer)
-        gl.glDrawBuffer(gl.GL_NONE)
-        gl.glReadBuffer(gl.GL_NONE)
-        gl.glViewport(0, 0, S, S)
-        gl.glDisable(gl.GL_BLEND)
-        gl.glDisable(gl.GL_CULL_FACE)
-        gl.glEnable(gl.GL_DEPTH_TEST)
-        gl.glDepthFunc(gl.GL_LESS)
-        gl.glDepthMask(gl.GL_TRUE)
+        begin_depth_pass(gl, self.framebuffer, S)
         mats, offsets, biases, pen, search = [], [], [], [], []
         for layer, d in enumerate(dirs):
             Vl, Pl, offset, bias = directional_shadow(d, pts, S)
             texel_m = offset / 1.5
             pen.append(1.5 * texel_m / bias * tan_r[layer] / texel_m)  # map depth range × tan
             search.append(float(np.clip(BLOCKER_HEIGHT_M * tan_r[layer] / texel_m, 1.0, 32.0)))
-            gl.glFramebufferTextureLayer(
-                gl.GL_FRAMEBUFFER, gl.GL_DEPTH_ATTACHMENT, self.texture, 0, layer
-            )
-            gl.glClear(gl.GL_DEPTH_BUFFER_BIT)
-            new_view()
-            for it in casters:
-                for part in it.parts:
-                    draw(it, part, Vl, Pl)
+            depth_layer(gl, self.texture, layer, casters, draw, Vl, Pl, new_view)
             mats.append(_BIAS @ Pl @ Vl)
             offsets.append(offset)
             biases.append(bias)
