@@ -315,6 +315,8 @@ def finish_reference(rgba: np.ndarray, spec) -> np.ndarray:
 def iou_table(ids_ref: np.ndarray, ids_ours: np.ndarray, spec) -> dict:
     out = {}
     for o in spec.objects:
+        if not getattr(o, "labelled", True):  # a distractor: id 0 in synth3d's instance PNG
+            continue
         a, b = ids_ref == o.id, ids_ours == o.id
         union = int((a | b).sum())
         if union:
