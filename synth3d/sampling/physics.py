@@ -148,6 +148,8 @@ def _new_spec(settings):
 
     spec = mujoco.MjSpec()
     spec.modelname = "synth3d"
+    # One thread: sampling already runs beside rendering, and compile threads only contend.
+    spec.compiler.usethread = False
     opt = spec.option
     opt.timestep = settings.timestep
     opt.gravity = list(map(float, settings.gravity))
