@@ -229,6 +229,13 @@ def _add_bodies(spec, bodies: list[Body], settings) -> None:
             body.add_geom(type=mujoco.mjtGeom.mjGEOM_MESH, meshname=name, **contact)
 
 
+def _mass(model, i: int, b: Body) -> float | None:
+    """A dynamic body's mass: as given, else MuJoCo's integral of its density (None: static)."""
+    if not b.dynamic:
+        return None
+    return float(b.mass) if b.mass is not None else float(model.body(f"b{i}").mass[0])
+
+
 def _damp(model, bodies: list[Body], settings) -> None:
     """Velocity damping (rate settings.damping, 1/s) on every free body's 6 dofs."""
     if settings.damping <= 0:
@@ -293,9 +300,7 @@ def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True
     _add_supports(spec, boxes, settings, ground)
     _add_bodies(spec, bodies, settings)
     model = spec.compile()
-    masses = [
-        float(model.body(f"b{i}").mass[0]) if b.dynamic else None for i, b in enumerate(bodies)
-    ]
+    masses = [_mass(model, i, b) for i, b in enumerate(bodies)]
     data = mujoco.MjData(model)
     _damp(model, bodies, settings)
     at_rest, dyn, speeds, diverged = _step_to_rest(model, data, bodies, settings)
