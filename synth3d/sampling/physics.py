@@ -191,7 +191,8 @@ def _add_supports(spec, boxes: list[Box], settings, ground: bool) -> None:
 
 
 def _add_bodies(spec, bodies: list[Body], settings) -> None:
-    """One MuJoCo body per Body (a free joint when dynamic), a mesh geom per convex piece."""
+    """One MuJoCo body per Body (a free joint when dynamic), a geom per convex piece: a box for
+    a box-shaped piece (:func:`box_of`), else a mesh."""
     import mujoco
 
     for i, b in enumerate(bodies):
