@@ -6,8 +6,9 @@ Prints
 - collision shapes of scenes/clutter.yaml: first build (empty cache) vs second run (cache);
 - physics milliseconds per frame (sampling with physics minus sampling without) for 10 and 30
   objects;
-- images/s (and CPU ms/image) of scenes/clutter.yaml (10 objects) vs the same template with
-  plain floor placement, the runs alternating ``--repeat`` times (best of each);
+- images/s (and CPU ms/image) of scenes/clutter.yaml (10 objects) vs the same frames sampled
+  before the run (physics alone) and vs the same template with plain floor placement, the runs
+  alternating ``--repeat`` times (best of each);
 - with --real N: N frames of a 20-object clutter template from ../shared/assets/pybullet/random
   (CoACD pieces; concave objects) rendered end to end: skipped frames and layout attempts.
 """
@@ -113,32 +114,58 @@ def _clutter(a, size, cache) -> None:
     _rates(a, size)
 
 
+def _presampled(over, frames: int, size):
+    """Scenes of clutter.yaml whose frames 0..frames-1 (seed 0) were sampled — simulated — before
+    the run: rendering them costs what rendering the drop run's frames costs, without physics."""
+    from synth3d.errors import FrameSkipped
+    from synth3d.run.pipeline import Scenes
+
+    scenes = Scenes(REPO / "scenes" / "clutter.yaml", over, size=size)
+    done = {}
+    for i in range(frames):
+        try:
+            done[i] = scenes.sample(0, i)
+        except FrameSkipped:
+            pass
+    sample = scenes.sample
+
+    def ready(seed: int, index: int, resample: int = 0):
+        if (seed, resample) == (0, 0) and index in done:
+            return done[index]
+        return sample(seed, index, resample)
+
+    scenes.sample = ready
+    return scenes
+
+
 def _rates(a, size) -> None:
-    """images/s of clutter (drop + MuJoCo) and of the same template with floor placement: the
-    same objects, materials, camera, lights and backdrop (each drawn from its own stream), so
-    the frames differ only in where the objects lie and in the simulation. The two runs
-    alternate ``--repeat`` times and the best of each is kept (a shared machine's load comes and
-    goes); CPU seconds per image (every thread of this process: sampling, rendering, writing)
-    hardly depend on that load."""
+    """images/s of clutter (drop + MuJoCo) against two runs without simulation:
+
+    - the same frames, their SceneSpecs sampled (simulated) before the run: the same pictures,
+      so the difference is the physics alone;
+    - the same template with floor placement: the same objects, materials, camera, lights and
+      backdrop (each drawn from its own stream), only where the objects lie differs.
+
+    The runs alternate ``--repeat`` times and the best of each is kept (a shared machine's load
+    comes and goes); CPU seconds per image (every thread of this process: sampling, rendering,
+    writing) hardly depend on that load."""
     from synth3d.run.pipeline import render_dataset
 
+    drop = ["objects[1].count=10"]
     variants = {
-        "clutter (drop + MuJoCo)": ["objects[1].count=10"],
-        "same, floor placement": ["objects[1].count=10"] + FLOOR + ["failure.policy=skip"],
+        "clutter (drop + MuJoCo)": lambda: REPO / "scenes" / "clutter.yaml",
+        "same frames, sampled before the run": lambda: _presampled(drop, a.frames, size),
+        "same template, floor placement": lambda: REPO / "scenes" / "clutter.yaml",
     }
+    overrides = [drop, drop, drop + FLOOR + ["failure.policy=skip"]]
     best: dict = {}
     for _ in range(a.repeat):
-        for label, over in variants.items():
+        for (label, make), over in zip(variants.items(), overrides):
+            template = make()
             out = Path(tempfile.mkdtemp(prefix="synth3d-bench-physics-"))
             try:
                 c0 = time.process_time()
-                s = render_dataset(
-                    REPO / "scenes" / "clutter.yaml",
-                    out / "d",
-                    n=a.frames,
-                    size=size,
-                    overrides=over,
-                )
+                s = render_dataset(template, out / "d", n=a.frames, size=size, overrides=over)
                 cpu = (time.process_time() - c0) / max(1, s["rendered"])
             finally:
                 shutil.rmtree(out, ignore_errors=True)
@@ -151,11 +178,16 @@ def _rates(a, size) -> None:
             f"{len(s['skipped_frames'])} skipped, {len(s.get('layout_attempts') or {})} needed "
             f"more than one layout; best of {a.repeat})"
         )
-    (drop, drop_cpu), (floor, floor_cpu) = best.values()
+    (sim, sim_cpu), (pre, pre_cpu), (floor, floor_cpu) = best.values()
+
+    def pct(x, y):
+        return f"{100 * (x / y - 1):.0f} %"
+
     print(
-        f"physics adds {100 * (floor['images_per_s'] / drop['images_per_s'] - 1):.0f} % to "
-        f"the frame time (10 objects; {100 * (drop_cpu / floor_cpu - 1):.0f} % to its CPU time); "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"physics adds {pct(pre['images_per_s'], sim['images_per_s'])} to the frame time of the "
+        f"same frames ({pct(sim_cpu, pre_cpu)} to its CPU time), "
+        f"{pct(floor['images_per_s'], sim['images_per_s'])} against floor placement "
+        f"({pct(sim_cpu, floor_cpu)} CPU); 10 objects, load average {os.getloadavg()[0]:.1f}"
     )
 
 
