@@ -1,12 +1,14 @@
 """Physics benchmark: what MuJoCo settling costs, and what it costs a run.
 
-    python scripts/bench_physics.py [--frames 20] [--size 640x480] [--real N]
+    python scripts/bench_physics.py [--frames 20] [--size 640x480] [--repeat 2] [--real N]
 
 Prints
 - collision shapes of scenes/clutter.yaml: first build (empty cache) vs second run (cache);
 - physics milliseconds per frame (sampling with physics minus sampling without) for 10 and 30
   objects;
-- images/s of scenes/clutter.yaml (10 objects) vs the same template with plain floor placement;
+- images/s (and CPU ms/image) of scenes/clutter.yaml (10 objects) vs the same frames sampled
+  before the run (physics alone) and vs the same template with plain floor placement, the runs
+  alternating ``--repeat`` times (best of each);
 - with --real N: N frames of a 20-object clutter template from ../shared/assets/pybullet/random
   (CoACD pieces; concave objects) rendered end to end: skipped frames and layout attempts.
 """
@@ -53,6 +55,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=20)
     ap.add_argument("--size", default="640x480")
+    ap.add_argument("--repeat", type=int, default=2, help="alternating images/s runs")
     ap.add_argument("--real", type=int, default=0, help="frames of the real-library run")
     ap.add_argument(
         "--real-cache",
@@ -80,7 +83,7 @@ def main() -> None:
 
 def _clutter(a, size, cache) -> None:
     from synth3d.assets import collision as C
-    from synth3d.run.pipeline import Scenes, render_dataset
+    from synth3d.run.pipeline import Scenes
 
     t0 = time.perf_counter()
     Scenes(REPO / "scenes" / "clutter.yaml").sampler.prepare_collision()
@@ -108,25 +111,84 @@ def _clutter(a, size, cache) -> None:
             f"{with_cpu - plain_cpu:.0f} ms CPU ({skipped} of {a.frames} frames skipped)"
         )
 
-    rates = {}
-    for label, over in (
-        ("clutter (drop + MuJoCo)", ["objects[1].count=10"]),
-        ("same, floor placement", ["objects[1].count=10"] + FLOOR + ["failure.policy=skip"]),
-    ):
-        out = Path(tempfile.mkdtemp(prefix="synth3d-bench-physics-"))
+    _rates(a, size)
+
+
+def _presampled(over, frames: int, size):
+    """Scenes of clutter.yaml whose frames 0..frames-1 (seed 0) were sampled — simulated — before
+    the run: rendering them costs what rendering the drop run's frames costs, without physics."""
+    from synth3d.errors import FrameSkipped
+    from synth3d.run.pipeline import Scenes
+
+    scenes = Scenes(REPO / "scenes" / "clutter.yaml", over, size=size)
+    done = {}
+    for i in range(frames):
         try:
-            s = render_dataset(
-                REPO / "scenes" / "clutter.yaml", out / "d", n=a.frames, size=size, overrides=over
-            )
-            rates[label] = s["images_per_s"]
-            print(
-                f"{label}: {s['images_per_s']:.2f} images/s at {size[0]}×{size[1]} "
-                f"({s['rendered']} frames, {len(s['skipped_frames'])} skipped)"
-            )
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
-    a_, b_ = rates.values()
-    print(f"physics adds {100 * (b_ / a_ - 1):.0f} % to the frame time (10 objects)")
+            done[i] = scenes.sample(0, i)
+        except FrameSkipped:
+            pass
+    sample = scenes.sample
+
+    def ready(seed: int, index: int, resample: int = 0):
+        if (seed, resample) == (0, 0) and index in done:
+            return done[index]
+        return sample(seed, index, resample)
+
+    scenes.sample = ready
+    return scenes
+
+
+def _rates(a, size) -> None:
+    """images/s of clutter (drop + MuJoCo) against two runs without simulation:
+
+    - the same frames, their SceneSpecs sampled (simulated) before the run: the same pictures,
+      so the difference is the physics alone;
+    - the same template with floor placement: the same objects, materials, camera, lights and
+      backdrop (each drawn from its own stream), only where the objects lie differs.
+
+    The runs alternate ``--repeat`` times and the best of each is kept (a shared machine's load
+    comes and goes); CPU seconds per image (every thread of this process: sampling, rendering,
+    writing) hardly depend on that load."""
+    from synth3d.run.pipeline import render_dataset
+
+    drop = ["objects[1].count=10"]
+    variants = {
+        "clutter (drop + MuJoCo)": lambda: REPO / "scenes" / "clutter.yaml",
+        "same frames, sampled before the run": lambda: _presampled(drop, a.frames, size),
+        "same template, floor placement": lambda: REPO / "scenes" / "clutter.yaml",
+    }
+    overrides = [drop, drop, drop + FLOOR + ["failure.policy=skip"]]
+    best: dict = {}
+    for _ in range(a.repeat):
+        for (label, make), over in zip(variants.items(), overrides):
+            template = make()
+            out = Path(tempfile.mkdtemp(prefix="synth3d-bench-physics-"))
+            try:
+                c0 = time.process_time()
+                s = render_dataset(template, out / "d", n=a.frames, size=size, overrides=over)
+                cpu = (time.process_time() - c0) / max(1, s["rendered"])
+            finally:
+                shutil.rmtree(out, ignore_errors=True)
+            if label not in best or s["images_per_s"] > best[label][0]["images_per_s"]:
+                best[label] = (s, cpu)
+    for label, (s, cpu) in best.items():
+        print(
+            f"{label}: {s['images_per_s']:.2f} images/s at {size[0]}×{size[1]}, "
+            f"{cpu * 1000:.0f} ms CPU/image ({s['rendered']} frames, "
+            f"{len(s['skipped_frames'])} skipped, {len(s.get('layout_attempts') or {})} needed "
+            f"more than one layout; best of {a.repeat})"
+        )
+    (sim, sim_cpu), (pre, pre_cpu), (floor, floor_cpu) = best.values()
+
+    def pct(x, y):
+        return f"{100 * (x / y - 1):.0f} %"
+
+    print(
+        f"physics adds {pct(pre['images_per_s'], sim['images_per_s'])} to the frame time of the "
+        f"same frames ({pct(sim_cpu, pre_cpu)} to its CPU time), "
+        f"{pct(floor['images_per_s'], sim['images_per_s'])} against floor placement "
+        f"({pct(sim_cpu, floor_cpu)} CPU); 10 objects, load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 def _real(a, size) -> None:

@@ -484,6 +484,34 @@ def test_collision_shapes_methods_and_cache(tmp_path):
     assert [f.name for f in files] == ["tray.obj"]
 
 
+def test_box_pieces_become_mujoco_boxes_with_the_same_mass():
+    """A convex piece whose 8 vertices are a box's corners (any orientation) is simulated as a
+    MuJoCo box; masses come from MuJoCo (density × volume) whatever the piece's shape."""
+    from scipy.spatial.transform import Rotation
+
+    from synth3d.sampling.physics import Body, box_of, simulate
+    from synth3d.template.physics import PhysicsSpec
+
+    corners = np.array([[x, y, z] for x in (-1, 1) for y in (-2, 2) for z in (-0.5, 0.5)]) * 0.01
+    R = Rotation.from_euler("xyz", [20, -35, 70], degrees=True).as_matrix()
+    c, Rb, half = box_of(corners @ R.T + [0.1, 0.2, 0.3])
+    assert np.allclose(c, [0.1, 0.2, 0.3]) and np.allclose(sorted(half), [0.005, 0.01, 0.02])
+    assert np.allclose(Rb @ Rb.T, np.eye(3)) and np.linalg.det(Rb) > 0
+    assert box_of(corners + np.r_[np.zeros((7, 3)), [[0.001, 0, 0]]]) is None  # a skewed corner
+    assert box_of(corners[:7]) is None
+    T1, T2 = np.eye(4), np.eye(4)
+    T1[:3, 3], T2[:3, 3] = [0, 0, 0.05], [0.2, 0, 0.05]
+    wedge = np.r_[corners[:4], corners[4:] * [1, 0.5, 1]]  # not a box: a mesh geom
+    res = simulate(
+        [Body("box", [corners], T1, density=800.0), Body("wedge", [wedge], T2, density=800.0)],
+        [],
+        PhysicsSpec(time_limit=0.05, rest_time=0.0),
+    )
+    vol_box = 0.02 * 0.04 * 0.01
+    assert res.masses[0] == pytest.approx(800.0 * vol_box, rel=1e-9)
+    assert res.masses[1] == pytest.approx(800.0 * vol_box * 0.75, rel=1e-6)
+
+
 def test_determinism_across_workers_and_rerender(tmp_path):
     from synth3d.run.pipeline import rerender
 

@@ -69,6 +69,10 @@ class CacheStats:
 
 STATS = CacheStats()
 _MEMO: dict[tuple, tuple[np.ndarray, ...]] = {}
+_KEYS: dict[tuple, tuple] = {}
+"""Cache keys already computed in this process, by the asset's path, size and modification time,
+its folder's modification time (a collision file added or removed) and the parameters: a
+frame's look-up then costs three ``stat`` calls instead of hashing the file."""
 _LOCK = threading.Lock()
 
 
@@ -228,6 +232,34 @@ def build_pieces(path: str, params: CollisionParams) -> tuple[list[np.ndarray], 
     return pieces, "coacd"
 
 
+def _stamp(path: str) -> tuple:
+    st = os.stat(path)
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _cache_key(path: str, params: CollisionParams) -> str:
+    """The disk-cache key: the asset file's content hash (and the named collision file's, when
+    there is one) with every parameter; remembered per file stamp (:data:`_KEYS`)."""
+    stamp = (path, params, _stamp(path), _stamp(os.path.dirname(path) or "."))
+    with _LOCK:
+        known = _KEYS.get(stamp)
+    if known is not None:
+        cfile, cstamp, key = known
+        if cfile is None or _stamp(cfile) == cstamp:
+            return key
+    cfile = collision_file(path) if params.method in ("auto", "file") else None
+    key_src = {
+        "v": CACHE_VERSION,
+        "asset": _file_hash(path),
+        "params": asdict(params),
+        "collision_file": _file_hash(cfile) if cfile else None,
+    }
+    key = hashlib.sha256(json.dumps(key_src, sort_keys=True).encode()).hexdigest()[:32]
+    with _LOCK:
+        _KEYS[stamp] = (cfile, _stamp(cfile) if cfile else None, key)
+    return key
+
+
 def collision_pieces(
     path: str,
     params: CollisionParams = CollisionParams(),
@@ -241,14 +273,7 @@ def collision_pieces(
     import time
 
     cdir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    cfile = collision_file(path) if params.method in ("auto", "file") else None
-    key_src = {
-        "v": CACHE_VERSION,
-        "asset": _file_hash(path),
-        "params": asdict(params),
-        "collision_file": _file_hash(cfile) if cfile else None,
-    }
-    key = hashlib.sha256(json.dumps(key_src, sort_keys=True).encode()).hexdigest()[:32]
+    key = _cache_key(path, params)
     memo_key = (str(cdir), key)
     with _LOCK:
         if memo_key in _MEMO:

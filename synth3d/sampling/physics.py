@@ -90,10 +90,11 @@ class SimResult:
 
 def quat_wxyz(R: np.ndarray) -> list[float]:
     """MuJoCo's quaternion (w, x, y, z) of a rotation matrix."""
-    from scipy.spatial.transform import Rotation
+    import mujoco
 
-    x, y, z, w = Rotation.from_matrix(R).as_quat()
-    return [float(w), float(x), float(y), float(z)]
+    q = np.zeros(4)
+    mujoco.mju_mat2Quat(q, np.ascontiguousarray(R, np.float64).ravel())
+    return q.tolist()
 
 
 def damping_ratio(restitution: float) -> float:
@@ -103,6 +104,36 @@ def damping_ratio(restitution: float) -> float:
         return 1.0
     ln = math.log(min(restitution, 0.999))
     return -ln / math.sqrt(math.pi**2 + ln**2)
+
+
+def box_of(piece: np.ndarray, tol: float = 1e-6):
+    """``(centre (3,), R (3, 3), half sizes (3,))`` when the 8 vertices of a convex piece are
+    the corners of a box (any orientation; within ``tol`` of its size), else None."""
+    p = np.asarray(piece, np.float64)
+    if p.shape != (8, 3):
+        return None
+    c = p.mean(0)
+    d = p[1:] - p[0]
+    n = np.linalg.norm(d, axis=1)
+    if n.min() <= 0:
+        return None
+    # A box's edges from one corner: the shortest difference, then the shortest orthogonal to
+    # the ones found (the other differences are sums of edges).
+    edges: list[int] = []
+    for k in np.argsort(n, kind="stable"):
+        if all(abs(d[k] @ d[j]) <= tol * n[k] * n[j] for j in edges):
+            edges.append(int(k))
+    if len(edges) != 3:
+        return None
+    n = n[edges]
+    R = d[edges] / n[:, None]
+    if np.linalg.det(R) < 0:
+        R[2] = -R[2]
+    local = (p - c) @ R.T
+    half = n / 2
+    if np.abs(np.abs(local) - half).max() > tol * n.max():
+        return None
+    return c, R.T, half
 
 
 def _volume(pieces) -> float:
@@ -117,6 +148,8 @@ def _new_spec(settings):
 
     spec = mujoco.MjSpec()
     spec.modelname = "synth3d"
+    # One thread: sampling already runs beside rendering, and compile threads only contend.
+    spec.compiler.usethread = False
     opt = spec.option
     opt.timestep = settings.timestep
     opt.gravity = list(map(float, settings.gravity))
@@ -157,12 +190,11 @@ def _add_supports(spec, boxes: list[Box], settings, ground: bool) -> None:
         )
 
 
-def _add_bodies(spec, bodies: list[Body], settings) -> list:
-    """One MuJoCo body per Body (a free joint when dynamic), a mesh geom per convex piece.
-    Returns the dynamic bodies' masses (None for static ones)."""
+def _add_bodies(spec, bodies: list[Body], settings) -> None:
+    """One MuJoCo body per Body (a free joint when dynamic), a geom per convex piece: a box for
+    a box-shaped piece (:func:`box_of`), else a mesh."""
     import mujoco
 
-    masses = []
     for i, b in enumerate(bodies):
         T = np.asarray(b.T_world_body, float)
         body = spec.worldbody.add_body(
@@ -170,24 +202,39 @@ def _add_bodies(spec, bodies: list[Body], settings) -> list:
         )
         if b.dynamic:
             body.add_freejoint()
-        volume = _volume(b.pieces)
-        density = b.density if b.mass is None else b.mass / max(volume, 1e-12)
-        masses.append(density * volume if b.dynamic else None)
+        # MuJoCo integrates the pieces' mass at this density; only a given mass needs the volume.
+        density = b.density if b.mass is None else b.mass / max(_volume(b.pieces), 1e-12)
         solref = [CONTACT_TIME * settings.timestep, damping_ratio(b.restitution)]
+        contact = dict(
+            density=density,
+            friction=[b.friction, TORSION, ROLLING],
+            condim=6,
+            margin=settings.margin,
+            solref=solref,
+        )
         for j, p in enumerate(b.pieces):
+            box = box_of(p)
+            if box is not None:  # MuJoCo's box collider: cheaper than a mesh, the same shape
+                c, R, half = box
+                body.add_geom(
+                    type=mujoco.mjtGeom.mjGEOM_BOX,
+                    size=half.tolist(),
+                    pos=c.tolist(),
+                    quat=quat_wxyz(R),
+                    **contact,
+                )
+                continue
             name = f"b{i}p{j}"
             mesh = spec.add_mesh(name=name)
             mesh.uservert = np.asarray(p, np.float64).ravel().tolist()
-            body.add_geom(
-                type=mujoco.mjtGeom.mjGEOM_MESH,
-                meshname=name,
-                density=density,
-                friction=[b.friction, TORSION, ROLLING],
-                condim=6,
-                margin=settings.margin,
-                solref=solref,
-            )
-    return masses
+            body.add_geom(type=mujoco.mjtGeom.mjGEOM_MESH, meshname=name, **contact)
+
+
+def _mass(model, i: int, b: Body) -> float | None:
+    """A dynamic body's mass: as given, else MuJoCo's integral of its density (None: static)."""
+    if not b.dynamic:
+        return None
+    return float(b.mass) if b.mass is not None else float(model.body(f"b{i}").mass[0])
 
 
 def _damp(model, bodies: list[Body], settings) -> None:
@@ -252,8 +299,9 @@ def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True
 
     spec = _new_spec(settings)
     _add_supports(spec, boxes, settings, ground)
-    masses = _add_bodies(spec, bodies, settings)
+    _add_bodies(spec, bodies, settings)
     model = spec.compile()
+    masses = [_mass(model, i, b) for i, b in enumerate(bodies)]
     data = mujoco.MjData(model)
     _damp(model, bodies, settings)
     at_rest, dyn, speeds, diverged = _step_to_rest(model, data, bodies, settings)
