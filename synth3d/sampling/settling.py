@@ -164,7 +164,7 @@ def settle_layout(template, placed: list, backdrops, rs, asset_facts: dict | Non
     from .physics import engine_version
 
     groups = {o.name: o for o in template.objects}
-    placed, sim_t, at_rest = settle(
+    placed, sim_t, at_rest, dt = settle(
         placed,
         groups,
         backdrops,
@@ -177,7 +177,7 @@ def settle_layout(template, placed: list, backdrops, rs, asset_facts: dict | Non
         engine=engine_version(),
         sim_time_s=round(sim_t, 6),
         at_rest=at_rest,
-        timestep=template.physics.timestep,
+        timestep=dt,
     )
 
 
@@ -228,7 +228,7 @@ def settle(
     rs,
     collision_pieces,
     asset_facts: dict | None = None,
-) -> tuple[list, float, bool]:
+) -> tuple[list, float, bool, float]:
     """Simulate the placed objects that take part in physics and move them to their settled
     poses.
 
@@ -242,7 +242,7 @@ def settle(
     collision_pieces : callable
         ``(placed item) -> list of (N, 3)`` convex pieces in the object frame (scaled).
 
-    Returns (new placed list, simulated seconds, at rest). Raises LayoutFailed.
+    Returns (new placed list, simulated seconds, at rest, the step used). Raises LayoutFailed.
     """
     from .physics import Body, simulate
 
@@ -274,7 +274,7 @@ def settle(
         )
         which.append((k, role, d))
     if not any(b.dynamic for b in bodies):
-        return placed, 0.0, True
+        return placed, 0.0, True, settings.timestep
     boxes, has_floor = backdrop_boxes(backdrops)
     res = simulate(bodies, boxes, settings, ground=settings.ground and not has_floor)
     if res.failure:
@@ -289,4 +289,4 @@ def settle(
             restitution=float(d["restitution"]),
         )
         out[k] = p.moved(T if role == "dynamic" else p.T_wo, rec)
-    return out, res.sim_time_s, res.at_rest
+    return out, res.sim_time_s, res.at_rest, res.timestep
