@@ -601,24 +601,9 @@ def test_assets_command_reports_a_library(tmp_path):
 
 def _quad_obj(folder: Path, name: str, mtl_body: str | None) -> Path:
     """A 0.2 m quad in the xy-plane facing +z, u along +x, v along +y."""
-    lines = [
-        "v -0.1 -0.1 0",
-        "v 0.1 -0.1 0",
-        "v 0.1 0.1 0",
-        "v -0.1 0.1 0",
-        "vt 0 0",
-        "vt 1 0",
-        "vt 1 1",
-        "vt 0 1",
-        "vn 0 0 1",
-    ]
-    head = []
-    if mtl_body is not None:
-        (folder / f"{name}.mtl").write_text(f"newmtl m\nKd 1 1 1\n{mtl_body}")
-        head = [f"mtllib {name}.mtl", "usemtl m"]
-    p = folder / f"{name}.obj"
-    p.write_text("\n".join(head + lines + ["f 1/1/1 2/2/1 3/3/1", "f 1/1/1 3/3/1 4/4/1"]) + "\n")
-    return p
+    from materials_scenes import write_quad_obj
+
+    return write_quad_obj(folder, name, mtl_body, size=0.1)
 
 
 @pytest.mark.parametrize("axis", ["v", "u"])
