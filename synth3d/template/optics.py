@@ -129,7 +129,7 @@ class RealismSpec(Model):
         "any distance (screen-space AO sees only its radius and the screen). Combined with AO "
         "as the darker of the two. 0: off, the default: on a software rasteriser 8 cells cost "
         "about +30 % CPU per frame, 16 about +60 %, 32 about +130 % (each cell renders the "
-        "objects once more); on a GPU little.",
+        "objects once more).",
     )
 
     _radius = field_validator("ao_radius_m")(
