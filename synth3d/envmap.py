@@ -446,7 +446,7 @@ _SKY_BANDS = {
 
 
 @lru_cache(maxsize=16)
-def _sky_cells(path: str, count: int) -> tuple[np.ndarray, np.ndarray, float]:
+def _sky_cells(path: str, count: int) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
     """The map's sky (the dominant light taken out) split into ``count`` cells of the upper
     hemisphere: each cell's radiance-weighted mean direction (file frame) and its luminous
     weight ∫ L dω; the lower hemisphere's weight (no caster hides it); each cell's solid
@@ -464,18 +464,9 @@ def _sky_cells(path: str, count: int) -> tuple[np.ndarray, np.ndarray, float]:
             w = float(Y[m].sum())
             v = (d[m] * Y[m][:, None]).sum(0)
             if w <= 0 or np.linalg.norm(v) == 0:  # a black cell: its centre, no weight
-                mid_az = (c + 0.5) / n * 2 * math.pi
-                mid_el = math.radians((lo + hi) / 2)
-                v, w = (
-                    np.array(
-                        [
-                            math.cos(mid_el) * math.cos(mid_az),
-                            math.cos(mid_el) * math.sin(mid_az),
-                            math.sin(mid_el),
-                        ]
-                    ),
-                    0.0,
-                )
+                az_c, el_c = (c + 0.5) / n * 2 * math.pi, math.radians((lo + hi) / 2)
+                v = np.array([np.cos(az_c), np.sin(az_c), np.tan(el_c)])
+                w = 0.0
             dirs.append(v / np.linalg.norm(v))
             weights.append(w)
             solid.append(float(dw[m].sum()))

@@ -327,11 +327,9 @@ def source(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def sketched(source, tmp_path_factory) -> Path:
-    _need("sketch")
-    out = tmp_path_factory.mktemp("sketched") / "out"
-    r = run_cli(
+def _sketch(source, out):
+    """The sketch run these tests make (and resume): ink look, a jitter distribution, seed 7."""
+    return run_cli(
         "stylize",
         source,
         "--style",
@@ -346,6 +344,13 @@ def sketched(source, tmp_path_factory) -> Path:
         out,
         "--no-progress",
     )
+
+
+@pytest.fixture(scope="module")
+def sketched(source, tmp_path_factory) -> Path:
+    _need("sketch")
+    out = tmp_path_factory.mktemp("sketched") / "out"
+    r = _sketch(source, out)
     assert r.returncode == 0, r.stderr
     assert "wrote 3 frame(s)" in r.stdout
     return out
@@ -388,21 +393,7 @@ def test_stylize_is_deterministic_and_resumes(source, sketched, tmp_path):
     lines = (out / "manifest.jsonl").read_text().splitlines(keepends=True)
     (out / "manifest.jsonl").write_text("".join(lines[:-1]))
     (out / "rgb" / "000002.png").unlink()
-    r = run_cli(
-        "stylize",
-        source,
-        "--style",
-        "sketch",
-        "--set",
-        "look=ink",
-        "--set",
-        "jitter={dist: uniform, min: 0.3, max: 0.6}",
-        "--seed",
-        "7",
-        "-o",
-        out,
-        "--no-progress",
-    )
+    r = _sketch(source, out)
     assert r.returncode == 0, r.stderr
     assert "wrote 1 frame(s)" in r.stdout and "2 already done" in r.stdout
     for i in range(3):

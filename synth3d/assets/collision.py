@@ -193,31 +193,13 @@ def build_pieces(path: str, params: CollisionParams) -> tuple[list[np.ndarray], 
     v = np.asarray(mesh.vertices, np.float64)
     if method == "box":
         lo, hi = v.min(0), v.max(0)
-        return [
-            np.array(
-                [
-                    [(lo, hi)[i][0], (lo, hi)[j][1], (lo, hi)[k][2]]
-                    for i in (0, 1)
-                    for j in (0, 1)
-                    for k in (0, 1)
-                ]
-            )
-        ], "box"
+        return [_box_corners(lo, hi)], "box"
     hull = _hull_vertices(v, params.max_piece_vertices)
     if hull is None:  # a flat mesh: give it a 1 mm-thick box
         lo, hi = v.min(0), v.max(0)
         pad = np.where(hi - lo < 1e-3 * max(1e-9, (hi - lo).max()), 5e-4 * (hi - lo).max(), 0)
         lo, hi = lo - pad, hi + pad
-        return [
-            np.array(
-                [
-                    [(lo, hi)[i][0], (lo, hi)[j][1], (lo, hi)[k][2]]
-                    for i in (0, 1)
-                    for j in (0, 1)
-                    for k in (0, 1)
-                ]
-            )
-        ], "box"
+        return [_box_corners(lo, hi)], "box"
     if method == "hull":
         return [hull], "hull"
     if method == "auto":
@@ -314,3 +296,10 @@ __all__ = [
     "collision_pieces",
     "default_cache_dir",
 ]
+
+
+def _box_corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The 8 corners (8, 3) of the axis-aligned box [lo, hi]."""
+    return np.array(
+        [[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+    )

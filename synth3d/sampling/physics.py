@@ -143,16 +143,17 @@ def _volume(pieces) -> float:
     return float(sum(ConvexHull(p).volume for p in pieces))
 
 
-def _new_spec(settings):
-    """An empty MuJoCo model with the template's gravity, timestep and solver settings."""
+def new_spec(settings, timestep: float | None = None, name: str = "synth3d", sleep: bool = True):
+    """An empty MuJoCo model with the template's gravity and solver settings and ``timestep``
+    (default: the settings' own); ``sleep`` lets resting bodies sleep when MuJoCo can."""
     import mujoco
 
     spec = mujoco.MjSpec()
-    spec.modelname = "synth3d"
+    spec.modelname = name
     # One thread: sampling already runs beside rendering, and compile threads only contend.
     spec.compiler.usethread = False
     opt = spec.option
-    opt.timestep = settings.timestep
+    opt.timestep = settings.timestep if timestep is None else timestep
     opt.gravity = list(map(float, settings.gravity))
     opt.iterations = settings.solver_iterations
     opt.cone = (
@@ -161,23 +162,30 @@ def _new_spec(settings):
         else mujoco.mjtCone.mjCONE_PYRAMIDAL
     )
     opt.impratio = settings.impratio
-    if getattr(settings, "sleep", False) and hasattr(mujoco.mjtEnableBit, "mjENBL_SLEEP"):
+    if sleep and getattr(settings, "sleep", False) and hasattr(mujoco.mjtEnableBit, "mjENBL_SLEEP"):
         opt.enableflags |= int(mujoco.mjtEnableBit.mjENBL_SLEEP)
     return spec
 
 
 def _add_supports(spec, boxes: list[Box], settings, ground: bool) -> None:
     """Static supports: the ground plane (optional) and the backdrops' boxes."""
-    import mujoco
-
-    world, margin = spec.worldbody, settings.margin
-    contact = dict(
-        margin=margin,
+    add_static_geoms(
+        spec.worldbody,
+        boxes,
+        ground,
+        margin=settings.margin,
         friction=[0.8, TORSION, ROLLING],
         condim=6,
         solref=[CONTACT_TIME * settings.timestep, 1.0],
         solimp=SOLIMP,
     )
+
+
+def add_static_geoms(world, boxes: list[Box], ground: bool, **contact) -> None:
+    """An infinite ground plane (when ``ground``) and one box geom per backdrop box, all with the
+    ``contact`` geom attributes."""
+    import mujoco
+
     if ground:
         world.add_geom(type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0, 0, 1], **contact)
     for b in boxes:
@@ -316,7 +324,7 @@ def simulate(bodies: list[Body], boxes: list[Box], settings, ground: bool = True
 def _simulate_at(bodies: list[Body], boxes: list[Box], settings, ground: bool) -> SimResult:
     import mujoco
 
-    spec = _new_spec(settings)
+    spec = new_spec(settings)
     _add_supports(spec, boxes, settings, ground)
     _add_bodies(spec, bodies, settings)
     model = spec.compile()

@@ -22,7 +22,15 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..spec import ObjectPhysicsSpec, PhysicsRecord
-from .physics import damping_ratio, engine_version, quat_wxyz
+from .physics import (
+    ROLLING,
+    TORSION,
+    add_static_geoms,
+    damping_ratio,
+    engine_version,
+    new_spec,
+    quat_wxyz,
+)
 from .settling import backdrop_boxes, collision_params, draw_properties
 from .values import sample_float
 
@@ -118,32 +126,16 @@ def _build(plan, thrown: list, template, dt: float):
     import mujoco
 
     base, ph = plan.base, template.physics
-    spec = mujoco.MjSpec()
-    spec.modelname = "synth3d_sequence"
-    opt = spec.option
-    opt.timestep = dt
-    opt.gravity = list(map(float, ph.gravity))
-    opt.iterations = ph.solver_iterations
-    opt.cone = (
-        mujoco.mjtCone.mjCONE_ELLIPTIC if ph.cone == "elliptic" else mujoco.mjtCone.mjCONE_PYRAMIDAL
-    )
-    opt.impratio = ph.impratio
+    spec = new_spec(ph, timestep=dt, name="synth3d_sequence", sleep=False)
     world = spec.worldbody
     boxes, has_floor = backdrop_boxes(base.backdrops)
-    if ph.ground and not has_floor:
-        world.add_geom(
-            type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0, 0, 1], friction=[0.8, 0.005, 0.002], condim=6
-        )
-    for b in boxes:
-        T = np.asarray(b.T_world_box, float)
-        world.add_geom(
-            type=mujoco.mjtGeom.mjGEOM_BOX,
-            size=list(map(float, b.half)),
-            pos=T[:3, 3].tolist(),
-            quat=quat_wxyz(T[:3, :3]),
-            friction=[0.8, 0.005, 0.002],
-            condim=6,
-        )
+    add_static_geoms(
+        world,
+        boxes,
+        ph.ground and not has_floor,
+        friction=[0.8, TORSION, ROLLING],
+        condim=6,
+    )
     bodies, starts, props, radius = [], {}, {}, {}
     thrown_idx = {k for k, _m, _r in thrown}
     groups = {g.name: g for g in template.objects}
