@@ -66,10 +66,8 @@ def variant(spec, name: str):
     feats = _features()
     if name == "default":
         return spec
-    on = {
-        f: FEATURES[f][0 if name != "baseline" and not name.startswith("only_") else 1]
-        for f in feats
-    }
+    everything_off = name == "baseline" or name.startswith("only_")
+    on = {f: FEATURES[f][1 if everything_off else 0] for f in feats}
     if name.startswith("no_"):
         on[name[3:]] = FEATURES[name[3:]][1]
     if name.startswith("only_"):

@@ -61,9 +61,7 @@ class ShadowMaps:
                     # Penumbra width (texels) per unit of shadow-map depth between blocker and
                     # receiver: depth range (m) × tan(angular radius) / texel (m); the
                     # blocker search looks as far as a blocker 0.3 m above the receiver reaches.
-                    texel_m, range_m = offset / 1.5, 1.5 * (offset / 1.5) / bias
-                    soft = range_m * tan_r / texel_m
-                    search = float(np.clip(0.3 * tan_r / texel_m, 1.0, 24.0))
+                    soft, search = penumbra_scale(offset, bias, tan_r, 0.3, 24.0)
             else:
                 pos, direction, _, cone = light
                 Vl, Pl, offset, bias = spot_shadow(
@@ -187,6 +185,18 @@ def depth_layer(gl, texture: int, layer: int, casters, draw, V, P, new_view) -> 
     for it in casters:
         for part in it.parts:
             draw(it, part, V, P)
+
+
+def penumbra_scale(
+    offset: float, bias: float, tan_r: float, reach_m: float, max_search: float
+) -> tuple[float, float]:
+    """For a light of angular radius atan(``tan_r``) and a map from :func:`directional_shadow`
+    (``offset`` = 1.5 texels, ``bias`` = 1.5 texels / depth range): the penumbra in texels per
+    unit of map depth between blocker and receiver (depth range × tan_r / texel), and the blocker
+    search radius in texels that reaches blockers ``reach_m`` above a receiver."""
+    texel_m = offset / 1.5
+    search = float(np.clip(reach_m * tan_r / texel_m, 1.0, max_search))
+    return 1.5 / bias * tan_r, search
 
 
 def item_corners(it) -> np.ndarray:

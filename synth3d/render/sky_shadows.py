@@ -31,6 +31,7 @@ from .shadows import (
     depth_layer,
     directional_shadow,
     item_corners,
+    penumbra_scale,
 )
 
 MAX_SKY_DIRECTIONS = 32
@@ -108,10 +109,10 @@ class SkyShadows:
         dirs, weights, ground, solid = sky_directions(
             env.hdri, env.rotation_deg, spec.realism.sky_shadows
         )
-        # Each cell as a disc of its solid angle: tan of its angular radius.
-        tan_r = np.tan(np.arccos(np.clip(1.0 - solid / (2 * np.pi), -1.0, 1.0)))
         if weights.sum() <= 0:
             return
+        # Each cell as a disc of its solid angle: tan of its angular radius.
+        tan_r = np.tan(np.arccos(np.clip(1.0 - solid / (2 * np.pi), -1.0, 1.0)))
         gl = self.gl
         pts = np.vstack([item_corners(it) for it in casters])
         S = self.size
@@ -119,9 +120,9 @@ class SkyShadows:
         mats, offsets, biases, pen, search = [], [], [], [], []
         for layer, d in enumerate(dirs):
             Vl, Pl, offset, bias = directional_shadow(d, pts, S)
-            texel_m = offset / 1.5
-            pen.append(1.5 * texel_m / bias * tan_r[layer] / texel_m)  # map depth range × tan
-            search.append(float(np.clip(BLOCKER_HEIGHT_M * tan_r[layer] / texel_m, 1.0, 32.0)))
+            p, r = penumbra_scale(offset, bias, float(tan_r[layer]), BLOCKER_HEIGHT_M, 32.0)
+            pen.append(p)
+            search.append(r)
             depth_layer(gl, self.texture, layer, casters, draw, Vl, Pl, new_view)
             mats.append(_BIAS @ Pl @ Vl)
             offsets.append(offset)
