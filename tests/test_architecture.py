@@ -145,3 +145,19 @@ def test_ruff_lint_and_format():
         timeout=120,
     )
     assert r.returncode == 0, r.stdout[-4000:]
+
+
+def test_every_sampler_has_its_own_texture_unit():
+    """Two samplers of different types on one unit make every draw a GL error: the registry of
+    units gives each sampler its own, and every shader sampler the colour pass binds is in it."""
+    import re
+
+    from synth3d.render import shaders
+    from synth3d.render.gl_resources import TEXTURE_UNITS
+
+    assert len(set(TEXTURE_UNITS.values())) == len(TEXTURE_UNITS)
+    from synth3d.render.sky_shadows import SKY_GLSL
+
+    names = re.findall(r"uniform sampler\w+ (\w+);", shaders.COLOUR_FRAGMENT + SKY_GLSL)
+    assert len(names) >= 10
+    assert set(names) <= set(TEXTURE_UNITS), set(names) - set(TEXTURE_UNITS)

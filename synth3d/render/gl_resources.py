@@ -49,6 +49,24 @@ def gl_strings(gl, backend: str) -> dict:
     return s
 
 
+# Texture unit of every sampler the colour, id and AO programs share, in one place so no two
+# collide (a normal map and the environment cube once shared unit 3: a GL error).
+TEXTURE_UNITS = {
+    "base_tex": 0,
+    "mr_tex": 1,
+    "emissive_tex": 2,
+    "env_spec": 3,
+    "shadow_maps": 4,
+    "ao_tex": 5,
+    "shadow_depth": 6,
+    "normal_tex": 7,
+    "occlusion_tex": 8,
+    "behind_tex": 9,
+    "sky_maps": 10,
+    "sky_raw": 11,
+}
+
+
 class Program:
     """A linked GLSL program with cached uniform locations."""
 
@@ -102,6 +120,18 @@ class Program:
 
     def i(self, name, v):
         self.gl.glUniform1i(self.loc(name), int(v))
+
+    def texture(self, sampler: str, target, texture: int, sampler_object: int = 0) -> None:
+        """Bind ``texture`` (0: none) to ``sampler``'s unit in :data:`TEXTURE_UNITS` (with a
+        sampler object overriding its parameters) and point the uniform at it; leaves
+        unit 0 active."""
+        gl, unit = self.gl, TEXTURE_UNITS[sampler]
+        gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
+        gl.glBindTexture(target, texture or 0)
+        if sampler_object:  # whoever binds one unbinds it (units without one never get one)
+            gl.glBindSampler(unit, sampler_object)
+        self.i(sampler, unit)
+        gl.glActiveTexture(gl.GL_TEXTURE0)
 
     def iv(self, name, v, count):
         if count:

@@ -91,15 +91,11 @@ def bind_lights(prog, lights: dict, cam_pos: np.ndarray, shadows) -> None:
     prog.vec3("sh", lights["sh"], 9)
     shadows.bind(prog, lights)
     ao_tex = lights.get("ao_tex")
-    if ao_tex:  # ambient occlusion (render/ambient_occlusion.py), on unit 5
-        gl.glActiveTexture(gl.GL_TEXTURE5)
-        gl.glBindTexture(gl.GL_TEXTURE_2D, ao_tex)
-        prog.i("ao_tex", 5)
+    if ao_tex:  # ambient occlusion (render/ambient_occlusion.py)
+        prog.texture("ao_tex", gl.GL_TEXTURE_2D, ao_tex)
         gl.glUniform2f(prog.loc("ao_inv_size"), *lights["ao_inv_size"])
     env_tex = lights.get("env_tex")
-    gl.glActiveTexture(gl.GL_TEXTURE3)
-    gl.glBindTexture(gl.GL_TEXTURE_CUBE_MAP, env_tex or 0)
-    prog.i("env_spec", 3)
+    prog.texture("env_spec", gl.GL_TEXTURE_CUBE_MAP, env_tex)
     if env_tex:
         env = lights["env"]
         from ..envmap import SPECULAR_LEVELS, rot_z

@@ -79,9 +79,7 @@ class Draw:
             and item.override_tex is None
         ):
             tex = None  # a flat colour replaces the asset's own texture
-        gl.glActiveTexture(gl.GL_TEXTURE0)
-        gl.glBindTexture(gl.GL_TEXTURE_2D, tex or 0)
-        prog.i("base_tex", 0)
+        prog.texture("base_tex", gl.GL_TEXTURE_2D, tex)
         prog.i("has_base_tex", 1 if tex else 0)
         prog.i("premult_tex", 1 if (tex and item.premultiplied) else 0)
         prog.i("box_uv", 1 if (tex and part.layout[1] is None) else 0)
@@ -108,30 +106,21 @@ class Draw:
         prog.vec3("emissive_factor", part.emissive)
         prog.i("unlit", 1 if item.unlit else 0)
         prog.i("shadow_catcher", 1 if item.catcher else 0)
-        # Units 3-6 hold the environment, shadow maps and ambient occlusion (lighting.py).
         if "normal" in part.textures:
-            gl.glActiveTexture(gl.GL_TEXTURE7)
-            gl.glBindTexture(gl.GL_TEXTURE_2D, part.textures["normal"])
-            prog.i("normal_tex", 7)
+            prog.texture("normal_tex", gl.GL_TEXTURE_2D, part.textures["normal"])
             prog.f("normal_scale", part.normal_scale)
         if "occlusion" in part.textures:
-            gl.glActiveTexture(gl.GL_TEXTURE8)
-            gl.glBindTexture(gl.GL_TEXTURE_2D, part.textures["occlusion"])
-            prog.i("occlusion_tex", 8)
+            prog.texture("occlusion_tex", gl.GL_TEXTURE_2D, part.textures["occlusion"])
             prog.f("occlusion_strength", part.occlusion_strength)
         t = part_transmission(item, part)
         if self.behind_tex and t > 0:
-            gl.glActiveTexture(gl.GL_TEXTURE9)
-            gl.glBindTexture(gl.GL_TEXTURE_2D, self.behind_tex)
-            prog.i("behind_tex", 9)
+            prog.texture("behind_tex", gl.GL_TEXTURE_2D, self.behind_tex)
             prog.f("transmission", t)
             prog.f("ior", item.ior if item.ior is not None else part.ior)
             prog.f("thickness", item.thickness)
-        for unit, name in ((1, "mr"), (2, "emissive")):
+        for name in ("mr", "emissive"):
             t = part.textures.get(name)
-            gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
-            gl.glBindTexture(gl.GL_TEXTURE_2D, t or 0)
-            prog.i(f"{name}_tex", unit)
+            prog.texture(f"{name}_tex", gl.GL_TEXTURE_2D, t)
             prog.i(f"has_{name}_tex", 1 if t else 0)
 
 

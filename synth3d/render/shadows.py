@@ -108,13 +108,8 @@ class ShadowMaps:
             if any(m["soft"] > 0 for m in maps):
                 prog.fv("shadow_soft", [m["soft"] for m in maps], len(maps))
                 prog.fv("shadow_search", [m["search"] for m in maps], len(maps))
-                gl.glActiveTexture(gl.GL_TEXTURE6)
-                gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, self.texture)
-                gl.glBindSampler(6, self.raw_sampler)
-                prog.i("shadow_depth", 6)
-        gl.glActiveTexture(gl.GL_TEXTURE4)
-        gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, self.texture)
-        prog.i("shadow_maps", 4)
+                prog.texture("shadow_depth", gl.GL_TEXTURE_2D_ARRAY, self.texture, self.raw_sampler)
+        prog.texture("shadow_maps", gl.GL_TEXTURE_2D_ARRAY, self.texture)
 
     def close(self) -> None:
         self.gl.glDeleteSamplers(1, [self.raw_sampler])

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .gl_resources import TEXTURE_UNITS
 from .shadows import (
     _BIAS,
     begin_depth_pass,
@@ -35,7 +36,6 @@ from .shadows import (
 )
 
 MAX_SKY_DIRECTIONS = 32
-SKY_UNIT, SKY_RAW_UNIT = 10, 11  # texture units: comparison look-ups, raw depths
 BLOCKER_HEIGHT_M = 0.15  # the blocker search reaches blockers this far above a receiver
 
 SKY_GLSL = """
@@ -164,13 +164,9 @@ def bind_sky(prog, sky: dict, T_wc: np.ndarray) -> None:
     prog.fv("sky_search", sky["search"], n)
     prog.f("sky_ground", float(sky["ground"]))
     prog.f("sky_texel", sky["texel"])
-    for unit, name in ((SKY_UNIT, "sky_maps"), (SKY_RAW_UNIT, "sky_raw")):
-        gl.glActiveTexture(gl.GL_TEXTURE0 + unit)
-        gl.glBindTexture(gl.GL_TEXTURE_2D_ARRAY, sky["texture"])
-        prog.i(name, unit)
-    gl.glBindSampler(SKY_RAW_UNIT, sky["raw_sampler"])
-    gl.glActiveTexture(gl.GL_TEXTURE0)
+    prog.texture("sky_maps", gl.GL_TEXTURE_2D_ARRAY, sky["texture"])
+    prog.texture("sky_raw", gl.GL_TEXTURE_2D_ARRAY, sky["texture"], sky["raw_sampler"])
 
 
 def unbind_sky(gl) -> None:
-    gl.glBindSampler(SKY_RAW_UNIT, 0)
+    gl.glBindSampler(TEXTURE_UNITS["sky_raw"], 0)
